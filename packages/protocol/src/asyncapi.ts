@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { AnyReply, ErrorReply, OkReply } from './envelope.js';
+import { ErrorCodes } from './errors.js';
+import { ACTIONS, operations } from './operations.js';
+import { ServiceHealth, SessionRevokedEvent } from './auth.js';
+import { ROOT, topics } from './topics.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function schema(s: z.ZodType, io: 'input' | 'output' = 'input'): Json {
+  const out = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, Json>;
+  delete out.$schema;
+  return out;
+}
+
+const channelKey = (action: string) => action.replace('.', '_');
+
+/**
+ * Builds the AsyncAPI 3 document of the whole MQTT API from the operation table.
+ * `docs/asyncapi.yaml` is this document, written by `pnpm --filter @tidings/protocol asyncapi`;
+ * a test fails when the file and the package disagree.
+ */
+export function buildAsyncApi(): Record<string, Json> {
+  const channels: Record<string, Json> = {};
+  const ops: Record<string, Json> = {};
+  const messages: Record<string, Json> = {};
+
+  channels.reply = {
+    address: topics.reply('{clientId}'),
+    title: 'Replies to one client',
+    description: 'Only the client with this id may subscribe. Every reply carries the correlation id of its request.',
+    parameters: { clientId: { description: 'The MQTT client id of the requester' } },
+    messages: { reply: { $ref: '#/components/messages/reply' } },
+  };
+  messages.reply = {
+    name: 'reply',
+    payload: schema(AnyReply, 'output'),
+  };
+  ops.receiveReply = {
+    action: 'receive',
+    channel: { $ref: '#/channels/reply' },
+    summary: 'Receive replies to your requests (QoS 1)',
+    messages: [{ $ref: '#/channels/reply/messages/reply' }],
+  };
+
+  for (const action of ACTIONS) {
+    const o = operations[action];
+    const key = channelKey(action);
+    const address =
+      o.audience === 'guest' ? topics.guestRequest('{clientId}', action) : topics.userRequest('{username}', '{clientId}', action);
+    const parameters: Record<string, Json> = { clientId: { description: 'Must equal the connection’s client id' } };
+    if (o.audience === 'user') parameters.username = { description: 'Must equal the connection’s verified username' };
+    channels[key] = {
+      address,
+      title: action,
+      description: `${o.summary}. Sent by ${o.audience === 'guest' ? 'a guest connection' : 'a signed-in user'}, handled by the ${o.service} service.`,
+      parameters,
+      messages: { request: { $ref: `#/components/messages/${key}_request` } },
+    };
+    messages[`${key}_request`] = { name: `${action} request`, payload: schema(o.request, 'input') };
+    messages[`${key}_result`] = {
+      name: `${action} result`,
+      payload: schema(z.union([OkReply(o.result), ErrorReply]), 'output'),
+    };
+    ops[`send_${key}`] = {
+      action: 'send',
+      channel: { $ref: `#/channels/${key}` },
+      summary: o.summary,
+      messages: [{ $ref: `#/channels/${key}/messages/request` }],
+      reply: {
+        channel: { $ref: '#/channels/reply' },
+        messages: [{ $ref: `#/components/messages/${key}_result` }],
+      },
+    };
+  }
+
+  channels.serviceHealth = {
+    address: topics.serviceHealth('{service}'),
+    title: 'Service health (retained)',
+    description: 'Each service publishes `up` (retained) when it starts and leaves `down` as its last will. Services only.',
+    parameters: { service: { description: 'Service name' } },
+    messages: { health: { $ref: '#/components/messages/serviceHealth' } },
+  };
+  messages.serviceHealth = { name: 'service health', payload: schema(ServiceHealth, 'output') };
+  ops.publishHealth = {
+    action: 'send',
+    channel: { $ref: '#/channels/serviceHealth' },
+    messages: [{ $ref: '#/channels/serviceHealth/messages/health' }],
+  };
+  channels.sessionRevoked = {
+    address: topics.sessionRevoked,
+    title: 'Session revocations',
+    description: 'The auth service announces revoked sessions; the broker closes their live connections. Services only.',
+    messages: { revoked: { $ref: '#/components/messages/sessionRevoked' } },
+  };
+  messages.sessionRevoked = { name: 'session revoked', payload: schema(SessionRevokedEvent, 'output') };
+  ops.publishSessionRevoked = {
+    action: 'send',
+    channel: { $ref: '#/channels/sessionRevoked' },
+    messages: [{ $ref: '#/channels/sessionRevoked/messages/revoked' }],
+  };
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Tidings MQTT API',
+      version: '1.0.0',
+      description: [
+        'Chat over MQTT 3.1.1. Requests are JSON objects with a correlation id `id`; the reply arrives on',
+        `\`${topics.reply('{clientId}')}\`. Identity comes from the broker: guests connect with a client id`,
+        '`g:<random>` and no credentials; signed-in clients connect as `<username>:<device>` with the username',
+        'and the session token as the password. The broker only lets a client publish on topics that carry its own',
+        `verified username and client id. All topics live under \`${ROOT}/\`.`,
+        '',
+        'Error codes:',
+        ...Object.entries(ErrorCodes).map(([code, meaning]) => `- \`${code}\`: ${meaning}`),
+      ].join('\n'),
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: { host: 'localhost:1883', protocol: 'mqtt', protocolVersion: '3.1.1', description: 'Embedded broker, TCP' },
+      localWs: { host: 'localhost:8080', pathname: '/mqtt', protocol: 'ws', description: 'Embedded broker, WebSocket' },
+    },
+    channels,
+    operations: ops,
+    components: { messages },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The topic tree. Nobody spells a topic string anywhere else.
+ *
+ *   t/g/<clientId>/<action>               guest request (sign-up, sign-in, recovery)
+ *   t/u/<username>/<clientId>/<action>    signed-in request; the broker checks both levels
+ *   t/r/<clientId>                        replies, readable by that client only
+ *   t/svc/…                               service-only topics (health, session revocations)
+ *
+ * The broker binds <username> and <clientId> to the connection's verified identity,
+ * so a service reads the caller from the topic and never from the payload.
+ */
+
+export const ROOT = 't';
+
+/** Usernames: 3–32 of a-z 0-9 _ . - (stored lower-case). */
+export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;
+/** A device label, the part of a signed-in client id after the colon. */
+export const DEVICE_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+/** Guest client ids: `g:` plus 8–40 random characters. No username can start like that. */
+export const GUEST_CLIENT_ID_PATTERN = /^g:[A-Za-z0-9_-]{8,40}$/;
+/** Service client ids: `svc:<service>:<instance>`. */
+export const SERVICE_CLIENT_ID_PATTERN = /^svc:[a-z-]{2,32}:[A-Za-z0-9_-]{1,40}$/;
+/** An action names one request type: `<service>.<verb>`. */
+export const ACTION_PATTERN = /^[a-z-]+\.[a-z-]+$/;
+
+/** The client id a signed-in device uses: `<username>:<device>`. */
+export function userClientId(username: string, device: string): string {
+  return `${username}:${device}`;
+}
+
+/** The client id of a guest connection, from a random string of 8–40 url-safe characters. */
+export function guestClientId(random: string): string {
+  return `g:${random}`;
+}
+
+export function serviceClientId(service: string, instance: string): string {
+  return `svc:${service}:${instance}`;
+}
+
+export type ClientIdKind =
+  | { kind: 'guest' }
+  | { kind: 'user'; username: string; device: string }
+  | { kind: 'service'; service: string }
+  | { kind: 'invalid' };
+
+/** Classifies a client id by its shape. */
+export function parseClientId(clientId: string): ClientIdKind {
+  if (GUEST_CLIENT_ID_PATTERN.test(clientId)) return { kind: 'guest' };
+  if (SERVICE_CLIENT_ID_PATTERN.test(clientId)) return { kind: 'service', service: clientId.split(':')[1]! };
+  const colon = clientId.indexOf(':');
+  if (colon > 0) {
+    const username = clientId.slice(0, colon);
+    const device = clientId.slice(colon + 1);
+    if (USERNAME_PATTERN.test(username) && DEVICE_PATTERN.test(device)) return { kind: 'user', username, device };
+  }
+  return { kind: 'invalid' };
+}
+
+export const topics = {
+  guestRequest: (clientId: string, action: string) => `${ROOT}/g/${clientId}/${action}`,
+  userRequest: (username: string, clientId: string, action: string) => `${ROOT}/u/${username}/${clientId}/${action}`,
+  reply: (clientId: string) => `${ROOT}/r/${clientId}`,
+  /** What a service subscribes to for one guest action. */
+  guestRequestFilter: (action: string) => `${ROOT}/g/+/${action}`,
+  /** What a service subscribes to for one signed-in action. */
+  userRequestFilter: (action: string) => `${ROOT}/u/+/+/${action}`,
+  /** Retained health of each service (`{"status":"up"|"down"}`), with a last will. */
+  serviceHealth: (service: string) => `${ROOT}/svc/health/${service}`,
+  serviceHealthFilter: `${ROOT}/svc/health/+`,
+  /** Auth tells the broker which sessions were revoked so it drops their live connections. */
+  sessionRevoked: `${ROOT}/svc/session-revoked`,
+  /** Everything only services may touch. */
+  serviceFilter: `${ROOT}/svc/#`,
+} as const;
+
+export type ParsedTopic =
+  | { kind: 'guest-request'; clientId: string; action: string }
+  | { kind: 'user-request'; username: string; clientId: string; action: string }
+  | { kind: 'reply'; clientId: string }
+  | { kind: 'service'; path: string[] };
+
+/** Parses any topic of the tree; returns null for a topic that is not ours or is malformed. */
+export function parseTopic(topic: string): ParsedTopic | null {
+  const parts = topic.split('/');
+  if (parts[0] !== ROOT) return null;
+  const [, kind, a, b, c] = parts;
+  switch (kind) {
+    case 'g':
+      if (parts.length !== 4 || !a || !b || !ACTION_PATTERN.test(b)) return null;
+      return { kind: 'guest-request', clientId: a, action: b };
+    case 'u':
+      if (parts.length !== 5 || !a || !b || !c || !ACTION_PATTERN.test(c)) return null;
+      return { kind: 'user-request', username: a, clientId: b, action: c };
+    case 'r':
+      if (parts.length !== 3 || !a) return null;
+      return { kind: 'reply', clientId: a };
+    case 'svc':
+      if (parts.length < 3) return null;
+      return { kind: 'service', path: parts.slice(2) };
+    default:
+      return null;
+  }
+}
