@@ -1,0 +1,116 @@
+import {
+  AnyReply,
+  TidingsError,
+  operations,
+  topics,
+  type Action,
+  type RequestOf,
+  type ResultOf,
+} from '@tidings/protocol';
+import type { MqttClient } from 'mqtt';
+import { randomId } from './ids.js';
+
+export type Identity = { kind: 'guest'; clientId: string } | { kind: 'user'; username: string; clientId: string };
+
+export interface RequestOptions {
+  /** Give up waiting for the reply after this long (default 10 s). The request may still have been handled. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  action: Action;
+  resolve: (data: unknown) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Request/reply over MQTT: publishes `{id, ...body}` on the caller's own request topic and
+ * resolves with the reply that carries the same id on the caller's private reply topic.
+ */
+export class Requester {
+  readonly #client: MqttClient;
+  readonly #identity: Identity;
+  readonly #pending = new Map<string, Pending>();
+  #subscribed: Promise<unknown> | undefined;
+
+  constructor(client: MqttClient, identity: Identity) {
+    this.#client = client;
+    this.#identity = identity;
+    const replyTopic = topics.reply(identity.clientId);
+    client.on('message', (topic, payload) => {
+      if (topic === replyTopic) this.#onReply(payload);
+    });
+  }
+
+  get identity(): Identity {
+    return this.#identity;
+  }
+
+  /** Subscribes to the reply topic (once; the broker keeps it across reconnects of a persistent session). */
+  ready(): Promise<unknown> {
+    this.#subscribed ??= this.#client.subscribeAsync(topics.reply(this.#identity.clientId), { qos: 1 });
+    return this.#subscribed;
+  }
+
+  async request<A extends Action>(action: A, body: Omit<RequestOf<A>, 'id'>, options: RequestOptions = {}): Promise<ResultOf<A>> {
+    const op = operations[action];
+    const identity = this.#identity;
+    if (op.audience !== identity.kind) {
+      throw new TidingsError('FORBIDDEN', `${action} is for ${op.audience === 'guest' ? 'guests (sign out first)' : 'signed-in users'}`);
+    }
+    await this.ready();
+    const id = randomId(12);
+    const topic =
+      identity.kind === 'guest'
+        ? topics.guestRequest(identity.clientId, action)
+        : topics.userRequest(identity.username, identity.clientId, action);
+    const result = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new TidingsError('UNAVAILABLE', `no reply to ${action} within ${Math.round((options.timeoutMs ?? 10_000) / 1000)} s`));
+      }, options.timeoutMs ?? 10_000);
+      this.#pending.set(id, { action, resolve, reject, timer });
+    });
+    this.#client.publish(topic, JSON.stringify({ ...body, id }), { qos: 1 }, (err) => {
+      if (err) this.#settle(id, new TidingsError('UNAVAILABLE', `could not send ${action}: ${err.message}`, { cause: err }));
+    });
+    return result as Promise<ResultOf<A>>;
+  }
+
+  /** Fails every request still waiting (on close). */
+  cancelAll(reason = 'connection closed'): void {
+    for (const id of [...this.#pending.keys()]) this.#settle(id, new TidingsError('UNAVAILABLE', reason));
+  }
+
+  #settle(id: string, outcome: Error | { data: unknown }): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome.data);
+  }
+
+  #onReply(payload: Uint8Array): void {
+    let reply: AnyReply;
+    try {
+      reply = AnyReply.parse(JSON.parse(new TextDecoder().decode(payload)));
+    } catch {
+      return; // not a reply we can read; nothing waits on it
+    }
+    if (reply.id === null) return;
+    const p = this.#pending.get(reply.id);
+    if (!p) return;
+    if (!reply.ok) {
+      const { code, message, retryAfter } = reply.error;
+      this.#settle(reply.id, new TidingsError(code, message, retryAfter === undefined ? {} : { retryAfter }));
+      return;
+    }
+    const parsed = operations[p.action].result.safeParse(reply.data);
+    this.#settle(
+      reply.id,
+      parsed.success ? { data: parsed.data } : new TidingsError('INTERNAL', `malformed ${p.action} reply from the service`),
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Reads settings from the environment once, into a typed object; a bad value stops the
+ * process with a message naming the variable. No `process.env` anywhere else.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Settings every service process shares. */
+export const ServiceEnv = z.object({
+  TIDINGS_DATA_DIR: z.string().default('./data').transform((p) => path.resolve(p)),
+  TIDINGS_MQTT_PORT: port(1883),
+  /** Where services reach the broker; default the local broker's TCP port. */
+  TIDINGS_MQTT_URL: z.string().optional(),
+  /** This service's broker password; default: read from the data directory's service credentials. */
+  TIDINGS_SERVICE_SECRET: z.string().min(16).optional(),
+  DATABASE_URL: z.string().optional(),
+  TIDINGS_LOG_LEVEL: LogLevel,
+});
+export type ServiceEnv = z.output<typeof ServiceEnv>;
+
+export function mqttUrlOf(env: ServiceEnv): string {
+  return env.TIDINGS_MQTT_URL ?? `mqtt://127.0.0.1:${env.TIDINGS_MQTT_PORT}`;
+}

@@ -1,0 +1,13 @@
+export { loadConfig, port, LogLevel, ServiceEnv, mqttUrlOf } from './config.js';
+export { createLogger, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
+export {
+  SERVICES,
+  CREDENTIALS_FILE,
+  serviceUsername,
+  loadOrCreateServiceCredentials,
+  type ServiceCredentials,
+  type ServiceName,
+} from './credentials.js';
+export { connectService, disconnectService, type ServiceConnectionOptions } from './mqtt.js';
+export { createRpcServer, type Caller, type Handler, type Handlers, type HandlerContext, type RpcServer, type RpcServerOptions } from './rpc.js';
+export { runMain, type Stoppable } from './run.js';

@@ -1,0 +1,39 @@
+import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino';
+
+/** Field names whose values never reach a log, at the top level and up to two levels down. */
+export const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'token',
+  'secret',
+  'answer',
+  'code',
+  'codes',
+  'recoveryCode',
+  'authorization',
+  'passwordHash',
+  'tokenHash',
+] as const;
+
+export const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
+
+export interface LoggerSettings {
+  name: string;
+  level?: LoggerOptions['level'];
+  /** Where lines go (default stdout); tests pass a stream to read the log back. */
+  destination?: DestinationStream;
+}
+
+/** The root logger of a process: JSON lines, secrets redacted. Components take `logger.child({...})`. */
+export function createLogger(settings: LoggerSettings): Logger {
+  const options: LoggerOptions = {
+    name: settings.name,
+    level: settings.level ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid, service: settings.name },
+  };
+  return settings.destination ? pino(options, settings.destination) : pino(options);
+}
+
+export type { Logger };

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { useBackoff } from '@tidings/client';
+import { serviceClientId, topics, type ServiceHealth } from '@tidings/protocol';
+import { connect, type MqttClient, type IClientOptions } from 'mqtt';
+import type { Logger } from 'pino';
+import { serviceUsername } from './credentials.js';
+
+export interface ServiceConnectionOptions {
+  url: string;
+  service: string;
+  secret: string;
+  logger: Logger;
+  mqtt?: IClientOptions;
+}
+
+/**
+ * Connects a service to the broker: service credentials, a clean session, reconnects with
+ * backoff, a retained `up` on its health topic once connected and `down` as its last will.
+ */
+export async function connectService(options: ServiceConnectionOptions): Promise<MqttClient> {
+  const { service, logger } = options;
+  const healthTopic = topics.serviceHealth(service);
+  const down: ServiceHealth = { status: 'down', service };
+  const client = connect(options.url, {
+    protocolVersion: 4,
+    clientId: serviceClientId(service, randomBytes(6).toString('base64url')),
+    username: serviceUsername(service),
+    password: options.secret,
+    clean: true,
+    keepalive: 30,
+    connectTimeout: 10_000,
+    will: { topic: healthTopic, payload: Buffer.from(JSON.stringify(down)), qos: 1, retain: true },
+    ...options.mqtt,
+  });
+  useBackoff(client);
+  const startedAt = Date.now();
+  const up: ServiceHealth = { status: 'up', service, startedAt };
+  client.on('connect', () => {
+    logger.info({ url: options.url }, 'connected to the broker');
+    client.publish(healthTopic, JSON.stringify(up), { qos: 1, retain: true });
+  });
+  client.on('reconnect', () => logger.debug('reconnecting to the broker'));
+  client.on('offline', () => logger.warn('lost the broker connection'));
+  client.on('error', (err) => logger.warn({ err }, 'broker connection error'));
+  await new Promise<void>((resolve, reject) => {
+    const onConnect = () => {
+      client.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error & { code?: unknown }) => {
+      // A refused CONNACK will not heal by retrying: stop and say so.
+      if (err.code === 4 || err.code === 5) {
+        client.off('connect', onConnect);
+        client.end(true);
+        reject(new Error(`the broker refused the ${service} service's credentials (check TIDINGS_SERVICE_SECRET / the data directory)`));
+      }
+    };
+    client.once('connect', onConnect);
+    client.on('error', onError);
+  });
+  return client;
+}
+
+/** Marks the service down (retained) and closes the connection cleanly. */
+export async function disconnectService(client: MqttClient, service: string): Promise<void> {
+  const down: ServiceHealth = { status: 'down', service };
+  if (client.connected) await client.publishAsync(topics.serviceHealth(service), JSON.stringify(down), { qos: 1, retain: true }).catch(() => {});
+  await client.endAsync();
+}

@@ -1,0 +1,143 @@
+import {
+  ErrorCodes,
+  MAX_REQUEST_BYTES,
+  TidingsError,
+  isAction,
+  operations,
+  parseTopic,
+  topics,
+  type Action,
+  type ErrorReply,
+  type ParsedRequestOf,
+  type ResultOf,
+} from '@tidings/protocol';
+import type { MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+
+/** Who sent a request, as the broker verified it (read from the topic, never the payload). */
+export type Caller = { kind: 'guest'; clientId: string } | { kind: 'user'; username: string; clientId: string };
+
+export interface HandlerContext {
+  caller: Caller;
+  logger: Logger;
+}
+
+export type Handler<A extends Action> = (request: ParsedRequestOf<A>, ctx: HandlerContext) => Promise<ResultOf<A>>;
+export type Handlers = { [A in Action]?: Handler<A> };
+
+export interface RpcServerOptions {
+  client: MqttClient;
+  logger: Logger;
+  handlers: Handlers;
+  /** Largest payload accepted (default MAX_REQUEST_BYTES). */
+  maxBytes?: number;
+}
+
+export interface RpcServer {
+  /** Subscribes to every handled action's request topic. */
+  start(): Promise<void>;
+  /** Stops taking requests and waits for those in flight to be answered. */
+  close(): Promise<void>;
+  readonly inFlight: number;
+}
+
+/**
+ * The one dispatcher of a service: parses the topic for the caller, checks size, JSON and the
+ * request schema, runs the action's handler and publishes the reply (QoS 1) to the caller's
+ * private reply topic. Bad input gets a typed error reply and never reaches a handler.
+ */
+export function createRpcServer(options: RpcServerOptions): RpcServer {
+  const { client, handlers } = options;
+  const logger = options.logger.child({ component: 'rpc' });
+  const maxBytes = options.maxBytes ?? MAX_REQUEST_BYTES;
+  const actions = (Object.keys(handlers) as Action[]).filter((a) => handlers[a] !== undefined);
+  const filters = actions.map((a) =>
+    operations[a].audience === 'guest' ? topics.guestRequestFilter(a) : topics.userRequestFilter(a),
+  );
+  const inFlight = new Set<Promise<void>>();
+  let accepting = false;
+
+  function reply(clientId: string, body: unknown): Promise<void> {
+    return client.publishAsync(topics.reply(clientId), JSON.stringify(body), { qos: 1 }).then(
+      () => undefined,
+      (err: unknown) => logger.warn({ err, clientId }, 'could not publish a reply'),
+    );
+  }
+
+  function errorReply(id: string | null, err: TidingsError): ErrorReply {
+    const error: ErrorReply['error'] = { code: err.code, message: err.message };
+    if (err.retryAfter !== undefined) error.retryAfter = Math.max(1, Math.ceil(err.retryAfter));
+    return { id, ok: false, error };
+  }
+
+  async function handle(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseTopic(topic);
+    if (!parsed || (parsed.kind !== 'guest-request' && parsed.kind !== 'user-request')) return;
+    const { action, clientId } = parsed;
+    if (!isAction(action) || !handlers[action]) return;
+    const op = operations[action];
+    const caller: Caller =
+      parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
+    const log = logger.child({ action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });
+    if (op.audience !== caller.kind) {
+      log.warn('request on a topic of the wrong audience');
+      return reply(clientId, errorReply(null, new TidingsError('FORBIDDEN', `${action} is not for ${caller.kind}s`)));
+    }
+    if (payload.length > maxBytes) {
+      return reply(clientId, errorReply(null, new TidingsError('PAYLOAD_TOO_LARGE', `the request has ${payload.length} bytes; at most ${maxBytes} are allowed`)));
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return reply(clientId, errorReply(null, new TidingsError('BAD_REQUEST', 'the payload is not JSON')));
+    }
+    const rawId = (json as { id?: unknown } | null)?.id;
+    const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= 64 ? rawId : null;
+    const request = op.request.safeParse(json);
+    if (!request.success) {
+      const issue = request.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      return reply(clientId, errorReply(id, new TidingsError('BAD_REQUEST', `${where}${issue?.message ?? ErrorCodes.BAD_REQUEST}`)));
+    }
+    const started = performance.now();
+    try {
+      const handler = handlers[action] as Handler<typeof action>;
+      const data = await handler(request.data as ParsedRequestOf<typeof action>, { caller, logger: log });
+      log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
+      return reply(clientId, { id: request.data.id, ok: true, data });
+    } catch (err) {
+      if (err instanceof TidingsError) {
+        log.info({ code: err.code, ms: Math.round(performance.now() - started) }, 'refused');
+        return reply(clientId, errorReply(request.data.id, err));
+      }
+      log.error({ err }, 'handler failed');
+      return reply(clientId, errorReply(request.data.id, new TidingsError('INTERNAL')));
+    }
+  }
+
+  function onMessage(topic: string, payload: Buffer): void {
+    if (!accepting) return;
+    const task = handle(topic, payload).catch((err: unknown) => logger.error({ err, topic }, 'dispatch failed'));
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  }
+
+  return {
+    async start() {
+      accepting = true;
+      client.on('message', onMessage);
+      if (filters.length > 0) await client.subscribeAsync(filters, { qos: 1 });
+      logger.info({ actions }, 'serving');
+    },
+    async close() {
+      accepting = false;
+      client.off('message', onMessage);
+      if (filters.length > 0 && client.connected) await client.unsubscribeAsync(filters).catch(() => {});
+      await Promise.allSettled([...inFlight]);
+    },
+    get inFlight() {
+      return inFlight.size;
+    },
+  };
+}
