@@ -11,3 +11,4 @@ export {
 export { connectService, disconnectService, type ServiceConnectionOptions } from './mqtt.js';
 export { createRpcServer, type Caller, type Handler, type Handlers, type HandlerContext, type RpcServer, type RpcServerOptions } from './rpc.js';
 export { runMain, type Stoppable } from './run.js';
+export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
