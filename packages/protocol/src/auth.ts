@@ -17,7 +17,11 @@ export const Device = z.string().regex(DEVICE_PATTERN);
 export const Timestamp = z.number().int().nonnegative().describe('Milliseconds since the Unix epoch');
 export const SessionId = z.string().min(8).max(64);
 
+/** Names no one may register: they would read as the system speaking. */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['svc', 'admin', 'root', 'system', 'tidings', 'guest', 'server']);
+
 export function usernameProblem(username: string): string | null {
+  if (RESERVED_USERNAMES.has(username)) return `"${username}" is reserved.`;
   if (username.length < USERNAME_MIN || username.length > USERNAME_MAX)
     return `A username has ${USERNAME_MIN}–${USERNAME_MAX} characters.`;
   if (!USERNAME_PATTERN.test(username)) return 'A username may only use a-z, 0-9, _, . and -.';

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ACTIONS, ERROR_CODES, buildAsyncApi, operations, topics } from '../src/index.js';
+
+const root = path.join(import.meta.dirname, '../../..');
+const checkedIn = parse(readFileSync(path.join(root, 'docs/asyncapi.yaml'), 'utf8')) as ReturnType<typeof buildAsyncApi>;
+
+describe('the AsyncAPI document', () => {
+  it('is the document the protocol package generates (run `pnpm --filter @tidings/protocol asyncapi` after a change)', () => {
+    expect(checkedIn).toEqual(JSON.parse(JSON.stringify(buildAsyncApi())));
+  });
+
+  it('has one channel per request action with the address the topic builders make', () => {
+    const channels = checkedIn.channels as Record<string, { address: string }>;
+    for (const action of ACTIONS) {
+      const channel = channels[action.replace('.', '_')];
+      const want =
+        operations[action].audience === 'guest'
+          ? topics.guestRequest('{clientId}', action)
+          : topics.userRequest('{username}', '{clientId}', action);
+      expect(channel?.address).toBe(want);
+    }
+  });
+
+  it('is AsyncAPI 3 and names every error code', () => {
+    expect(checkedIn.asyncapi).toBe('3.0.0');
+    const description = (checkedIn.info as { description: string }).description;
+    for (const code of ERROR_CODES) expect(description).toContain(`\`${code}\``);
+  });
+
+  it('lists every error code in docs/protocol.md', () => {
+    const doc = readFileSync(path.join(root, 'docs/protocol.md'), 'utf8');
+    for (const code of ERROR_CODES) expect(doc).toContain(`\`${code}\``);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AnyReply,
+  ERROR_CODES,
+  ErrorCodes,
+  LoginRequest,
+  RegisterRequest,
+  TidingsError,
+  operations,
+  passwordProblem,
+  usernameProblem,
+} from '../src/index.js';
+
+describe('auth schemas', () => {
+  it('trims and lower-cases usernames so they are unique case-insensitively', () => {
+    const parsed = RegisterRequest.parse({ id: '1', username: '  Alice ', password: 'correct horse' });
+    expect(parsed.username).toBe('alice');
+  });
+
+  it('rejects requests without a correlation id or with wrong types', () => {
+    expect(LoginRequest.safeParse({ username: 'alice', password: 'x' }).success).toBe(false);
+    expect(LoginRequest.safeParse({ id: 1, username: 'alice', password: 'x' }).success).toBe(false);
+    expect(LoginRequest.safeParse({ id: '1', username: ['alice'], password: 'x' }).success).toBe(false);
+    expect(LoginRequest.safeParse({ id: '', username: 'alice', password: 'x' }).success).toBe(false);
+  });
+
+  it('states the username rules', () => {
+    expect(usernameProblem('al')).toMatch(/3–32/);
+    expect(usernameProblem('a'.repeat(33))).toMatch(/3–32/);
+    expect(usernameProblem('al ice')).toMatch(/a-z/);
+    expect(usernameProblem('ali_ce.b-1')).toBeNull();
+    expect(usernameProblem('svc')).toMatch(/reserved/);
+  });
+
+  it('states the password rules', () => {
+    expect(passwordProblem('short', 'alice')).toMatch(/at least 8/);
+    expect(passwordProblem('x'.repeat(257), 'alice')).toMatch(/at most 256/);
+    expect(passwordProblem('Alice123', 'alice123')).toMatch(/username/);
+    expect(passwordProblem('a long enough one', 'alice')).toBeNull();
+    // counted in characters, not UTF-16 units
+    expect(passwordProblem('🔑'.repeat(8), 'alice')).toBeNull();
+  });
+});
+
+describe('replies and errors', () => {
+  it('reads ok and error replies and refuses unknown error codes', () => {
+    expect(AnyReply.safeParse({ id: 'a', ok: true, data: { x: 1 } }).success).toBe(true);
+    expect(AnyReply.safeParse({ id: null, ok: false, error: { code: 'BAD_REQUEST', message: 'no' } }).success).toBe(true);
+    expect(AnyReply.safeParse({ id: 'a', ok: false, error: { code: 'NOPE', message: 'no' } }).success).toBe(false);
+  });
+
+  it('gives every error code a documented meaning and a default message', () => {
+    for (const code of ERROR_CODES) {
+      expect(ErrorCodes[code].length).toBeGreaterThan(10);
+      expect(new TidingsError(code).message).toBe(ErrorCodes[code]);
+    }
+    const err = new TidingsError('RATE_LIMITED', 'slow down', { retryAfter: 30 });
+    expect(err.retryAfter).toBe(30);
+    expect(err.code).toBe('RATE_LIMITED');
+  });
+
+  it('has a request and a result schema for every operation', () => {
+    for (const op of Object.values(operations)) {
+      expect(op.request.safeParse({}).success).toBe(false); // the id is always required
+      expect(op.result).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  GUEST_ACTIONS,
+  USER_ACTIONS,
+  guestClientId,
+  parseClientId,
+  parseTopic,
+  topics,
+  userClientId,
+} from '../src/index.js';
+
+describe('topics', () => {
+  it('parses the guest request topic it builds', () => {
+    const clientId = guestClientId('abcdefgh12');
+    expect(parseTopic(topics.guestRequest(clientId, 'auth.login'))).toEqual({
+      kind: 'guest-request',
+      clientId,
+      action: 'auth.login',
+    });
+  });
+
+  it('parses the user request topic it builds', () => {
+    const clientId = userClientId('alice', 'laptop');
+    expect(parseTopic(topics.userRequest('alice', clientId, 'auth.whoami'))).toEqual({
+      kind: 'user-request',
+      username: 'alice',
+      clientId: 'alice:laptop',
+      action: 'auth.whoami',
+    });
+  });
+
+  it('parses reply and service topics', () => {
+    expect(parseTopic(topics.reply('g:abcdefgh'))).toEqual({ kind: 'reply', clientId: 'g:abcdefgh' });
+    expect(parseTopic(topics.sessionRevoked)).toEqual({ kind: 'service', path: ['session-revoked'] });
+  });
+
+  it.each([
+    'x/g/a/auth.login',
+    't/g/a',
+    't/g/a/auth.login/extra',
+    't/g//auth.login',
+    't/u/alice/alice:x',
+    't/u/alice/alice:x/NOT_AN_ACTION',
+    't/r',
+    't/r/a/b',
+    't/zzz/a',
+    '',
+  ])('rejects the malformed topic %j', (topic) => {
+    expect(parseTopic(topic)).toBeNull();
+  });
+
+  it('builds subscription filters with single-level wildcards only', () => {
+    expect(topics.guestRequestFilter('auth.login')).toBe('t/g/+/auth.login');
+    expect(topics.userRequestFilter('auth.logout')).toBe('t/u/+/+/auth.logout');
+  });
+});
+
+describe('client ids', () => {
+  it('classifies guests, users and services by shape', () => {
+    expect(parseClientId('g:abcdefgh')).toEqual({ kind: 'guest' });
+    expect(parseClientId('alice:phone-1')).toEqual({ kind: 'user', username: 'alice', device: 'phone-1' });
+    expect(parseClientId('svc:auth:x1')).toEqual({ kind: 'service', service: 'auth' });
+  });
+
+  it.each(['g:short', 'Alice:phone', 'al:phone', 'alice:', 'alice:has space', 'alice:a/b', 'alice:#', 'plain', 'svc:auth:x:y'])(
+    'calls %j invalid',
+    (id) => {
+      expect(parseClientId(id)).toEqual({ kind: 'invalid' });
+    },
+  );
+
+  it('never lets a username look like a guest or service client id', () => {
+    // usernames have at least 3 characters, so `g:` and `svc:` prefixes cannot be a user's
+    expect(parseClientId('svc:phone')).toEqual({ kind: 'user', username: 'svc', device: 'phone' });
+    expect(parseClientId('g:abcdefgh').kind).toBe('guest');
+  });
+});
+
+describe('operations', () => {
+  it('splits actions into guest and user audiences without overlap', () => {
+    expect([...GUEST_ACTIONS].sort()).toEqual(['auth.login', 'auth.register']);
+    for (const a of GUEST_ACTIONS) expect(USER_ACTIONS.has(a)).toBe(false);
+    expect(USER_ACTIONS.has('auth.logout')).toBe(true);
+  });
+});
