@@ -1,0 +1,36 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, randomId, useBackoff } from '../src/index.js';
+
+describe('reconnect backoff', () => {
+  it('grows exponentially up to the cap, with full jitter', () => {
+    const top = (attempt: number) => backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, random: () => 0.999999 });
+    expect(top(0)).toBe(499);
+    expect(top(1)).toBe(999);
+    expect(top(3)).toBe(3999);
+    expect(top(20)).toBe(29_999);
+    expect(backoffDelay(5, { baseMs: 500, random: () => 0 })).toBe(125); // never below a quarter of the base
+  });
+
+  it('re-arms mqtt.js reconnectPeriod after each close and resets on connect', () => {
+    const client = Object.assign(new EventEmitter(), { options: { reconnectPeriod: 1000 } });
+    useBackoff(client, { baseMs: 100, maxMs: 10_000, random: () => 0.999999 });
+    const periods: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      client.emit('close');
+      periods.push(client.options.reconnectPeriod);
+    }
+    expect(periods).toEqual([99, 199, 399, 799]);
+    client.emit('connect');
+    client.emit('close');
+    expect(client.options.reconnectPeriod).toBe(99);
+  });
+});
+
+describe('random ids', () => {
+  it('are url-safe, of the asked length and do not repeat', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomId(16)));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+});
