@@ -1,0 +1,18 @@
+import type { Handlers } from '@tidings/service-kit';
+import type { AuthContext } from '../context.js';
+import { loginHandler } from './login.js';
+import { logoutHandler } from './logout.js';
+import { passwdHandler } from './passwd.js';
+import { registerHandler } from './register.js';
+import { whoamiHandler } from './whoami.js';
+
+/** One handler per action of the auth service. */
+export function authHandlers(auth: AuthContext): Handlers {
+  return {
+    'auth.register': registerHandler(auth),
+    'auth.login': loginHandler(auth),
+    'auth.logout': logoutHandler(auth),
+    'auth.passwd': passwdHandler(auth),
+    'auth.whoami': whoamiHandler(auth),
+  };
+}

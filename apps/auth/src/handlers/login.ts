@@ -1,0 +1,58 @@
+import { TidingsError } from '@tidings/protocol';
+import { issueToken, type Handler } from '@tidings/service-kit';
+import { takeClientAttempt, verifyThrottled, type AuthContext } from '../context.js';
+
+/** One answer for an unknown username and a wrong password, so neither tells which it was. */
+export const INVALID_CREDENTIALS_MESSAGE = 'The username or password is wrong.';
+
+/**
+ * auth.login (guest): checks the password and opens a session. The reply's token is the MQTT
+ * password of the next connection (as `<username>:<device>`); only its sha256 is stored.
+ */
+export function loginHandler(auth: AuthContext): Handler<'auth.login'> {
+  return async (request, ctx) => {
+    await takeClientAttempt(auth, ctx.caller.clientId);
+    const { username, password } = request;
+    const prisma = auth.db.prisma;
+    const lookup: { user: { id: string; username: string; passwordHash: string } | null } = { user: null };
+    const ok = await verifyThrottled(
+      auth,
+      `login:${username}`,
+      password,
+      async () => {
+        lookup.user = await prisma.user.findUnique({ where: { username }, select: { id: true, username: true, passwordHash: true } });
+        return lookup.user?.passwordHash;
+      },
+      ctx.logger,
+    );
+    const found = lookup.user;
+    if (!ok || !found) throw new TidingsError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
+
+    if (auth.hasher.needsRehash?.(found.passwordHash)) {
+      // Parameters were raised since this hash was made: store a stronger one now that we have the password.
+      try {
+        const passwordHash = await auth.hasher.hash(password);
+        await prisma.user.updateMany({ where: { id: found.id, passwordHash: found.passwordHash }, data: { passwordHash } });
+      } catch (err) {
+        ctx.logger.warn({ err, username: found.username }, 'could not upgrade the password hash');
+      }
+    }
+
+    const issued = issueToken();
+    const now = auth.now();
+    const expiresAt = now + auth.settings.sessionTtlMs;
+    await prisma.session.create({
+      data: {
+        id: issued.sessionId,
+        userId: found.id,
+        tokenHash: issued.tokenHash,
+        device: request.device ?? null,
+        createdAt: new Date(now),
+        lastSeenAt: new Date(now),
+        expiresAt: new Date(expiresAt),
+      },
+    });
+    ctx.logger.info({ username: found.username, sessionId: issued.sessionId }, 'signed in');
+    return { username: found.username, token: issued.token, sessionId: issued.sessionId, expiresAt };
+  };
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '@tidings/db';
+import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import type { MqttClient } from 'mqtt';
+import type { AuthContext } from './context.js';
+import { authHandlers } from './handlers/index.js';
+import { createArgon2Hasher, type PasswordHasher } from './hasher.js';
+import { createRevocationPublisher } from './revocations.js';
+import { resolveSettings, type AuthSettings } from './settings.js';
+import { AttemptLimiter, FailureThrottle } from './throttle.js';
+
+export interface AuthServiceDeps {
+  /** A connected service client (connectService): its identity lets it read every request topic. */
+  client: MqttClient;
+  db: Database;
+  logger: Logger;
+  /** The clock (ms since the epoch) for session expiry and throttling; tests move it. */
+  now?: () => number;
+  /** How a refused attempt waits before its answer; tests pass a no-op. */
+  sleep?: (ms: number) => Promise<void>;
+  hasher?: PasswordHasher;
+  settings?: Partial<AuthSettings>;
+}
+
+export interface AuthService {
+  /** Prepares the dummy hash and starts answering auth.* requests. */
+  start(): Promise<void>;
+  /** Stops taking requests, finishes those in flight and sends pending revocations. Leaves the
+   * MQTT client and the database open: whoever made them closes them. */
+  stop(): Promise<void>;
+  readonly settings: AuthSettings;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The auth service: register, login, logout, change password, whoami over MQTT request/reply. */
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const settings = resolveSettings(deps.settings);
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger.child({ component: 'auth' });
+  let dummyHash: string | undefined;
+  const auth: AuthContext = {
+    db: deps.db,
+    hasher: deps.hasher ?? createArgon2Hasher(),
+    settings,
+    now,
+    sleep: deps.sleep ?? realSleep,
+    failures: new FailureThrottle(settings, now),
+    clientAttempts: new AttemptLimiter(
+      { limit: settings.clientAttemptsPerMinute, windowMs: 60_000, maxKeys: settings.maxTrackedKeys },
+      now,
+    ),
+    dummyHash: () => {
+      if (dummyHash === undefined) throw new Error('the auth service was not started');
+      return dummyHash;
+    },
+    revocations: createRevocationPublisher(deps.client, logger),
+    logger,
+  };
+  let rpc: RpcServer | undefined;
+
+  return {
+    settings,
+    async start() {
+      if (rpc) throw new Error('the auth service is already started');
+      dummyHash = await auth.hasher.hash(randomBytes(24).toString('base64url'));
+      rpc = createRpcServer({ client: deps.client, logger, handlers: authHandlers(auth) });
+      await rpc.start();
+    },
+    async stop() {
+      const server = rpc;
+      rpc = undefined;
+      if (server) await server.close();
+      await auth.revocations.flush();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** Tunables of the auth service. Defaults are production values; tests shorten them. */
+export interface AuthSettings {
+  /** How long a session token is valid after sign-in. */
+  sessionTtlMs: number;
+  /** Failed logins (per username) within `failureWindowMs` before the username is locked. */
+  maxFailures: number;
+  /** The window failures are counted in; also the quiet time after which lock escalation resets. */
+  failureWindowMs: number;
+  /** The first lock period; each further lock doubles it, up to `maxLockMs`. */
+  baseLockMs: number;
+  /** The longest a username is ever locked: a lockout is always bounded. */
+  maxLockMs: number;
+  /** Sign-in and sign-up attempts one client id may make per minute. */
+  clientAttemptsPerMinute: number;
+  /** A refused (rate-limited) attempt is answered after this delay, to slow scripted guessing. */
+  refusalDelayMs: number;
+  /** Upper bound on the entries each in-memory limiter keeps (oldest dropped beyond it). */
+  maxTrackedKeys: number;
+}
+
+export const DEFAULT_SETTINGS: AuthSettings = {
+  sessionTtlMs: 30 * 24 * 60 * 60 * 1000,
+  maxFailures: 5,
+  failureWindowMs: 15 * 60 * 1000,
+  baseLockMs: 30 * 1000,
+  maxLockMs: 15 * 60 * 1000,
+  clientAttemptsPerMinute: 10,
+  refusalDelayMs: 500,
+  maxTrackedKeys: 100_000,
+};
+
+export function resolveSettings(partial: Partial<AuthSettings> = {}): AuthSettings {
+  const settings = { ...DEFAULT_SETTINGS };
+  for (const [key, value] of Object.entries(partial) as [keyof AuthSettings, number | undefined][]) {
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`auth setting ${key} must be a non-negative number, got ${value}`);
+    settings[key] = value;
+  }
+  if (settings.sessionTtlMs <= 0) throw new RangeError('auth setting sessionTtlMs must be positive');
+  if (settings.maxFailures < 1) throw new RangeError('auth setting maxFailures must be at least 1');
+  if (settings.maxLockMs < settings.baseLockMs) throw new RangeError('auth setting maxLockMs must be at least baseLockMs');
+  return settings;
+}
