@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// Runs the whole of Tidings on one machine: migrates the database, starts the broker, waits
+// until it is healthy, then starts every service that exists, each as its own process.
+// Ctrl-C (or SIGTERM) stops the services first, then the broker. `pnpm start` builds first.
+//
+// Settings (environment): TIDINGS_MQTT_PORT (1883), TIDINGS_HTTP_PORT (8080),
+// TIDINGS_MQTTS_PORT (8883, with TLS), TIDINGS_DATA_DIR (./data), DATABASE_URL (SQLite in the
+// data dir), TIDINGS_LOG_FORMAT (pretty on a terminal, else json), TIDINGS_LOG_LEVEL (info).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const root = path.resolve(import.meta.dirname, '..');
+const SERVICES = ['auth', 'chat-store', 'chat-query', 'likes', 'security-questions'];
+
+const env = { ...process.env };
+env.TIDINGS_DATA_DIR = path.resolve(env.TIDINGS_DATA_DIR || 'data');
+const mqttPort = Number(env.TIDINGS_MQTT_PORT || 1883);
+const httpPort = Number(env.TIDINGS_HTTP_PORT || 8080);
+const tls = Boolean(env.TIDINGS_TLS_CERT && env.TIDINGS_TLS_KEY);
+const mqttsPort = Number(env.TIDINGS_MQTTS_PORT || 8883);
+const host = env.TIDINGS_HOST || '0.0.0.0';
+const pretty = (env.TIDINGS_LOG_FORMAT || (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+
+function say(message) {
+  process.stdout.write(`${pretty ? '\x1b[1mtidings\x1b[0m ' : '[tidings] '}${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`tidings: ${message}\n`);
+  process.exit(1);
+}
+
+/** Resolves when nothing listens on the port; rejects with a message naming the variable. */
+function checkPortFree(port, variable) {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (err) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} is already in use: set ${variable} to a free port (e.g. ${variable}=${port + 10000})`
+            : `cannot listen on port ${port} (${variable}): ${err.message}`,
+        ),
+      ),
+    );
+    server.listen({ port, host }, () => server.close(() => resolve()));
+  });
+}
+
+const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const COLOURS = { 10: 90, 20: 90, 30: 32, 40: 33, 50: 31, 60: 31 };
+const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'name', 'service', 'msg']);
+
+/** One JSON log line as a short human line; anything that is not JSON passes unchanged. */
+function formatLine(name, line) {
+  if (!pretty) return line;
+  let entry;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return `${name.padEnd(18)} ${line}`;
+  }
+  const time = new Date(entry.time ?? Date.now()).toTimeString().slice(0, 8);
+  const extra = Object.entries(entry)
+    .filter(([k]) => !SKIP.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join(' ');
+  const level = `\x1b[${COLOURS[entry.level] ?? 0}m${(LEVELS[entry.level] ?? entry.level).toString().padEnd(5)}\x1b[0m`;
+  return `\x1b[90m${time}\x1b[0m ${name.padEnd(18)} ${level} ${entry.msg ?? ''}${extra ? ` \x1b[90m${extra}\x1b[0m` : ''}`;
+}
+
+const children = new Map(); // name → { proc, restarts: number[] }
+let stopping = false;
+
+function start(name, script) {
+  const proc = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [proc.stdout, proc.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${formatLine(name, line)}\n`));
+  }
+  const entry = children.get(name) ?? { restarts: [] };
+  entry.proc = proc;
+  children.set(name, entry);
+  proc.on('exit', (code, signal) => {
+    if (stopping) return;
+    if (name === 'broker') {
+      say(`the broker stopped (${signal ?? `exit ${code}`}); stopping everything`);
+      void stopAll(1);
+      return;
+    }
+    const now = Date.now();
+    entry.restarts = entry.restarts.filter((t) => now - t < 60_000);
+    if (entry.restarts.length >= 5) {
+      say(`${name} keeps failing (${signal ?? `exit ${code}`}); not restarting it again. The rest goes on.`);
+      return;
+    }
+    entry.restarts.push(now);
+    const delay = 500 * 2 ** (entry.restarts.length - 1);
+    say(`${name} stopped (${signal ?? `exit ${code}`}); restarting in ${delay} ms`);
+    setTimeout(() => !stopping && start(name, script), delay);
+  });
+  return proc;
+}
+
+async function waitForHealth(timeoutMs) {
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${httpPort}/healthz`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited(children.get('broker').proc)) throw new Error('the broker exited while starting (see its log above)');
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`the broker did not become healthy at ${url} within ${timeoutMs / 1000} s`);
+}
+
+function exited(proc) {
+  return proc.exitCode !== null || proc.signalCode !== null;
+}
+
+async function stopOne(name) {
+  const proc = children.get(name)?.proc;
+  if (!proc || exited(proc)) return;
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+async function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  await Promise.all([...children.keys()].filter((n) => n !== 'broker').map(stopOne));
+  await stopOne('broker');
+  say('stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => (stopping ? process.exit(130) : void stopAll(0)));
+process.on('SIGTERM', () => (stopping ? process.exit(143) : void stopAll(0)));
+
+// 1. ports and data directory
+try {
+  await checkPortFree(mqttPort, 'TIDINGS_MQTT_PORT');
+  await checkPortFree(httpPort, 'TIDINGS_HTTP_PORT');
+  if (tls) await checkPortFree(mqttsPort, 'TIDINGS_MQTTS_PORT');
+} catch (err) {
+  fail(err.message);
+}
+mkdirSync(env.TIDINGS_DATA_DIR, { recursive: true });
+
+// 2. database
+const { migrate, defaultDatabaseUrl, redactUrl } = await import(path.join(root, 'packages/db/dist/index.js'));
+env.DATABASE_URL ||= defaultDatabaseUrl(env.TIDINGS_DATA_DIR);
+try {
+  const { applied } = await migrate(env.DATABASE_URL);
+  say(`database ${redactUrl(env.DATABASE_URL)}${applied.length ? `: applied ${applied.join(', ')}` : ' is up to date'}`);
+} catch (err) {
+  fail(`could not migrate ${redactUrl(env.DATABASE_URL)}: ${err.message}`);
+}
+
+// 3. broker, then the services
+start('broker', path.join(root, 'apps/broker/dist/main.js'));
+try {
+  await waitForHealth(20_000);
+} catch (err) {
+  await stopAll(1);
+  fail(err.message);
+}
+const started = [];
+for (const name of SERVICES) {
+  const script = path.join(root, 'apps', name, 'dist/main.js');
+  if (!existsSync(script)) continue;
+  start(name, script);
+  started.push(name);
+}
+
+const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+const web = existsSync(path.join(root, 'apps/web/dist/index.html'));
+say(
+  [
+    `running: broker + ${started.join(', ')}`,
+    ...(web ? [`  web app    ${tls ? 'https' : 'http'}://${shown}:${httpPort}/`] : []),
+    `  MQTT       mqtt://${shown}:${mqttPort}`,
+    `  WebSocket  ${tls ? 'wss' : 'ws'}://${shown}:${httpPort}/mqtt`,
+    ...(tls ? [`  MQTT/TLS   mqtts://${shown}:${mqttsPort}`] : []),
+    `  health     ${tls ? 'https' : 'http'}://${shown}:${httpPort}/healthz`,
+    `  data       ${env.TIDINGS_DATA_DIR}`,
+    `  try:       ${mqttPort === 1883 ? '' : `TIDINGS_URL=mqtt://${shown}:${mqttPort} `}pnpm tidings register <name>   (Ctrl-C stops everything)`,
+  ].join('\n'),
+);
