@@ -1,0 +1,116 @@
+import { GUEST_ACTIONS, USER_ACTIONS, operationsOf, topics } from '@tidings/protocol';
+
+/**
+ * Who a connection is, as the broker verified it at CONNECT. The ACL below works on this
+ * alone: no payload and no database lookup decides what a client may touch.
+ */
+export type Identity =
+  | { kind: 'guest'; clientId: string }
+  | { kind: 'user'; username: string; clientId: string; sessionId: string; /** ms since epoch */ expiresAt: number }
+  | { kind: 'service'; service: string; clientId: string };
+
+type Kind = Identity['kind'];
+type Of<K extends Kind> = Extract<Identity, { kind: K }>;
+type Rules = { [K in Kind]: ReadonlyArray<(identity: Of<K>) => readonly string[]> };
+
+/**
+ * The grants, deny by default. Each line is one rule: it names the topic filters an identity may
+ * use. A `+` level in a grant lets the client put any one non-empty level there (or `+` itself,
+ * when subscribing); a grant never contains `#`. Adding a rule is adding one line.
+ */
+const PUBLISH: Rules = {
+  guest: [(id) => [...GUEST_ACTIONS].map((action) => topics.guestRequest(id.clientId, action))],
+  user: [(id) => [...USER_ACTIONS].map((action) => topics.userRequest(id.username, id.clientId, action))],
+  service: [
+    () => [topics.reply('+')],
+    (id) => [topics.serviceHealth(id.service)],
+    (id) => (id.service === 'auth' ? [topics.sessionRevoked] : []),
+  ],
+};
+
+const SUBSCRIBE: Rules = {
+  guest: [(id) => [topics.reply(id.clientId)]],
+  user: [(id) => [topics.reply(id.clientId)]],
+  service: [
+    (id) =>
+      operationsOf(id.service).map((op) =>
+        op.audience === 'guest' ? topics.guestRequestFilter(op.action) : topics.userRequestFilter(op.action),
+      ),
+    () => [topics.serviceHealthFilter],
+  ],
+};
+
+interface Grants {
+  publish: string[][];
+  subscribe: string[][];
+}
+
+const cache = new WeakMap<Identity, Grants>();
+
+function expand(rules: Rules, identity: Identity): string[][] {
+  const list = rules[identity.kind] as ReadonlyArray<(identity: Identity) => readonly string[]>;
+  return list.flatMap((rule) => rule(identity)).map((grant) => grant.split('/'));
+}
+
+/** The grants of one identity, computed once per identity object (one per connection). */
+export function grantsOf(identity: Identity): Grants {
+  let grants = cache.get(identity);
+  if (!grants) {
+    grants = { publish: expand(PUBLISH, identity), subscribe: expand(SUBSCRIBE, identity) };
+    cache.set(identity, grants);
+  }
+  return grants;
+}
+
+/** True when a topic or filter is well formed for us: not `$…`, no empty level. */
+function wellFormed(levels: string[]): boolean {
+  return levels.length > 0 && !levels[0]!.startsWith('$') && levels.every((l) => l.length > 0);
+}
+
+/** Does one grant allow this filter (or topic)? Levels are compared one by one. */
+function covers(grant: string[], levels: string[]): boolean {
+  if (grant.length !== levels.length) return false;
+  for (let i = 0; i < grant.length; i++) {
+    const g = grant[i]!;
+    const l = levels[i]!;
+    // Callers have already refused `#`, partial wildcards and empty levels.
+    if (g !== '+' && g !== l) return false;
+  }
+  return true;
+}
+
+function hasWildcard(topic: string): boolean {
+  return topic.includes('+') || topic.includes('#');
+}
+
+/** May this identity publish on this topic? Publish topics never hold wildcards. */
+export function canPublish(identity: Identity, topic: string): boolean {
+  if (hasWildcard(topic)) return false;
+  const levels = topic.split('/');
+  if (!wellFormed(levels)) return false;
+  return grantsOf(identity).publish.some((grant) => covers(grant, levels));
+}
+
+/** May this identity subscribe to this filter? `#` and `$SYS/#` are granted to nobody. */
+export function canSubscribe(identity: Identity, filter: string): boolean {
+  const levels = filter.split('/');
+  if (!wellFormed(levels)) return false;
+  if (levels.some((l) => (l.includes('+') && l !== '+') || l.includes('#'))) return false;
+  return grantsOf(identity).subscribe.some((grant) => covers(grant, levels));
+}
+
+/**
+ * May a message on this topic be delivered to this identity? The same grants as subscribing,
+ * applied to the concrete topic. The broker checks it again at delivery so nothing reaches a
+ * client through a path that skipped the subscribe check (e.g. messages queued for an offline
+ * persistent session).
+ */
+export function canReceive(identity: Identity, topic: string): boolean {
+  if (hasWildcard(topic)) return false;
+  return canSubscribe(identity, topic);
+}
+
+/** Only services may leave retained messages (health); everyone else publishes with retain=false. */
+export function canRetain(identity: Identity): boolean {
+  return identity.kind === 'service';
+}

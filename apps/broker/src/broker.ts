@@ -1,0 +1,454 @@
+import http from 'node:http';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { Database } from '@tidings/db';
+import { SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
+import { Aedes, type AedesOptions, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { canPublish, canReceive, canRetain, canSubscribe, type Identity } from './acl.js';
+import { ReturnCode, createAuthenticator } from './authenticate.js';
+import { resolveLimits, type Limits } from './limits.js';
+import { guardPackets } from './packet-guard.js';
+import { SECURITY_HEADERS, createStaticHandler } from './static.js';
+
+export interface TlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** Port of MQTT over TLS (0 = ephemeral). The HTTP port then speaks HTTPS (and WSS). */
+  mqttsPort: number;
+}
+
+export interface BrokerOptions {
+  logger: Logger;
+  /** Needed to verify user sessions; required when `auth` is on. */
+  db?: Database | undefined;
+  /** Service name → secret (broker username `svc:<name>`). */
+  serviceCredentials: Readonly<Record<string, string>>;
+  /** Interface to listen on (default 0.0.0.0). */
+  host?: string | undefined;
+  /** MQTT over TCP (0 = ephemeral). */
+  mqttPort: number;
+  /** HTTP: `/healthz`, MQTT over WebSocket at `/mqtt`, and optionally the web app (0 = ephemeral). */
+  httpPort: number;
+  tls?: TlsOptions | undefined;
+  /** Authentication and ACL (default true). false = an open broker, for raw benchmarks only. */
+  auth?: boolean | undefined;
+  limits?: Partial<Limits> | undefined;
+  now?: (() => number) | undefined;
+  /** Serve the files of this directory over HTTP (the static web app), with a strict CSP. */
+  staticDir?: string | undefined;
+  /** Called for HTTP requests other than /healthz before static files; return true if it answered. */
+  httpHandler?: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
+  /** Take a WebSocket client's address from X-Forwarded-For (only behind a proxy you run). */
+  trustProxy?: boolean | undefined;
+}
+
+export interface RunningBroker {
+  aedes: Aedes;
+  mqttPort: number;
+  httpPort: number;
+  mqttsPort?: number;
+  /** mqtt://127.0.0.1:<port> (or the host it listens on, when it is not a wildcard). */
+  url: string;
+  /** ws://…/mqtt, or wss:// when TLS is on. */
+  wsUrl: string;
+  /** mqtts://… when TLS is on. */
+  mqttsUrl?: string;
+  close(): Promise<void>;
+  connectedClients(): number;
+}
+
+type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** Sessions revoked this recently are refused even if their DB row was read before the revocation. */
+const REVOKED_MEMORY_MS = 5 * 60_000;
+
+/**
+ * Starts the Tidings broker: aedes with our authentication and ACL, MQTT over TCP, MQTT over
+ * WebSocket at `/mqtt` of the HTTP server, `/healthz`, and MQTT over TLS + HTTPS when `tls` is
+ * given. Rejects (after closing whatever it opened) when a port is taken.
+ */
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const log = options.logger.child({ component: 'broker' });
+  const now = options.now ?? Date.now;
+  const limits = resolveLimits(options.limits);
+  const authOn = options.auth ?? true;
+  const host = options.host ?? '0.0.0.0';
+  if (authOn && !options.db) throw new Error('startBroker: a database is required when authentication is on');
+  const startedAt = now();
+
+  const identities = new WeakMap<Client, Identity>();
+  const remoteAddresses = new WeakMap<object, { address: string; transport: Transport }>();
+  const throttled = new WeakSet<Client>();
+  const willOf = new WeakMap<Client, { topic: string; retain: boolean }>();
+  /** Live user connections by session id, for revocation and the expiry sweep. */
+  const bySession = new Map<string, Set<Client>>();
+  const recentlyRevoked = new Map<string, number>();
+  const attempts = new Map<string, number[]>();
+  const serviceStates = new Map<string, 'up' | 'down'>();
+  const openStreams = new Set<Duplex>();
+
+  const authenticator = createAuthenticator({
+    db: options.db,
+    serviceCredentials: options.serviceCredentials,
+    now,
+    onUserSeen: (sessionId) => {
+      options.db?.prisma.session
+        .update({ where: { id: sessionId }, data: { lastSeenAt: new Date(now()) } })
+        .catch((err: unknown) => log.warn({ err, sessionId }, 'could not record lastSeenAt'));
+    },
+  });
+
+  const describe = (client: Client) => {
+    const identity = identities.get(client);
+    const where = remoteAddresses.get(client.conn);
+    return {
+      clientId: client.id,
+      kind: identity?.kind,
+      username: identity?.kind === 'user' ? identity.username : identity?.kind === 'service' ? `svc:${identity.service}` : undefined,
+      address: where?.address,
+      transport: where?.transport,
+    };
+  };
+
+  const authError = (returnCode: number, reason: string): AuthenticateError =>
+    Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
+
+  function allowAttempt(address: string): boolean {
+    const cap = limits.connectionAttemptsPerMinute;
+    if (cap === 0) return true;
+    const t = now();
+    const recent = (attempts.get(address) ?? []).filter((at) => at > t - 60_000);
+    recent.push(t);
+    attempts.set(address, recent.length > cap + 1 ? recent.slice(-(cap + 1)) : recent);
+    return recent.length <= cap;
+  }
+
+  function closeSessions(sessionIds: readonly string[], reason: string): number {
+    let closed = 0;
+    for (const sessionId of sessionIds) {
+      for (const client of bySession.get(sessionId) ?? []) {
+        log.info({ ...describe(client), sessionId, reason }, 'closing a connection: session ended');
+        client.close();
+        closed++;
+      }
+      bySession.delete(sessionId);
+    }
+    return closed;
+  }
+
+  const hooks: Partial<AedesOptions> = {
+    preConnect(client, packet, callback) {
+      const where = remoteAddresses.get(client.conn);
+      if (!allowAttempt(where?.address ?? 'unknown')) throttled.add(client);
+      if (packet.will) willOf.set(client, { topic: packet.will.topic, retain: packet.will.retain ?? false });
+      callback(null, true);
+    },
+  };
+
+  if (authOn) {
+    hooks.authenticate = (client, username, password, callback) => {
+      const fail = (returnCode: number, reason: string) => {
+        log.info({ ...describe(client), username: username?.startsWith('svc:') ? username : username?.toLowerCase(), returnCode, reason }, 'refused a connection');
+        callback(authError(returnCode, reason), null);
+      };
+      // The cap is counted in preConnect; refusing here is what lets the client read a CONNACK.
+      if (throttled.has(client)) return fail(ReturnCode.SERVER_UNAVAILABLE, 'too many connection attempts from this address');
+      authenticator({ clientId: client.id, clean: client.clean, username, password }).then(
+        (verdict) => {
+          if (verdict.refused) return fail(verdict.returnCode, verdict.reason);
+          const identity = verdict.identity;
+          const will = willOf.get(client);
+          if (will && (!canPublish(identity, will.topic) || (will.retain && !canRetain(identity))))
+            return fail(ReturnCode.NOT_AUTHORIZED, 'last-will topic not allowed for this identity');
+          if (identity.kind === 'user') {
+            if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
+            let set = bySession.get(identity.sessionId);
+            if (!set) bySession.set(identity.sessionId, (set = new Set()));
+            set.add(client);
+          }
+          identities.set(client, identity);
+          callback(null, true);
+        },
+        (err: unknown) => {
+          log.error({ err, clientId: client.id }, 'authentication failed unexpectedly');
+          callback(authError(ReturnCode.SERVER_UNAVAILABLE, 'authentication error'), null);
+        },
+      );
+    };
+
+    hooks.authorizePublish = (client, packet, callback) => {
+      const identity = client ? identities.get(client) : undefined;
+      if (!client || !identity) return callback(new Error('publish without a verified identity'));
+      if (!canPublish(identity, packet.topic)) {
+        log.info({ ...describe(client), topic: packet.topic }, 'refused a publish: topic not allowed; closing the connection');
+        return callback(new Error('not authorized to publish on this topic'));
+      }
+      if (packet.retain && !canRetain(identity)) {
+        log.info({ ...describe(client), topic: packet.topic }, 'refused a publish: retain not allowed; closing the connection');
+        return callback(new Error('not authorized to retain messages'));
+      }
+      callback(null);
+    };
+
+    hooks.authorizeSubscribe = (client, sub, callback) => {
+      const identity = identities.get(client);
+      if (!identity || !canSubscribe(identity, sub.topic)) {
+        log.info({ ...describe(client), filter: sub.topic }, 'refused a subscription');
+        return callback(null, null);
+      }
+      callback(null, sub);
+    };
+
+    // Subscriptions are checked exactly, so a live delivery always passes this. It matters for
+    // messages queued for a persistent session (aedes stores a SUBSCRIBE packet's whole filter
+    // list, refused filters included, and queues by it) and for anything a later rule change
+    // leaves behind in a stored session.
+    hooks.authorizeForward = (client, packet) => {
+      const identity = identities.get(client);
+      if (identity && canReceive(identity, packet.topic)) return packet;
+      return null;
+    };
+  }
+
+  const aedes = await Aedes.createBroker({
+    maxTopicLevels: limits.maxTopicLevels,
+    maxInflightInbound: limits.maxInflightInbound,
+    drainTimeout: limits.drainTimeout,
+    connectTimeout: limits.connectTimeout,
+    queueLimit: limits.queueLimit,
+    ...hooks,
+  });
+
+  aedes.on('clientReady', (client) => log.info(describe(client), 'client connected'));
+  aedes.on('clientDisconnect', (client) => {
+    log.info(describe(client), 'client disconnected');
+    const identity = identities.get(client);
+    if (identity?.kind === 'user') {
+      const set = bySession.get(identity.sessionId);
+      set?.delete(client);
+      if (set?.size === 0) bySession.delete(identity.sessionId);
+    }
+  });
+  aedes.on('clientError', (client, err) => log.info({ ...describe(client), err: err.message }, 'client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ ...describe(client), err: err.message }, 'connection error before CONNECT'));
+
+  await subscribeInProcess(aedes, topics.sessionRevoked, (packet) => {
+    let event: SessionRevokedEvent;
+    try {
+      const parsed = SessionRevokedEvent.safeParse(JSON.parse(packet.payload.toString('utf8')));
+      if (!parsed.success) throw new Error(parsed.error.message);
+      event = parsed.data;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'ignored a malformed session-revoked event');
+      return;
+    }
+    const t = now();
+    for (const id of event.sessionIds) recentlyRevoked.set(id, t);
+    const closed = closeSessions(event.sessionIds, event.reason);
+    log.info({ username: event.username, reason: event.reason, sessions: event.sessionIds.length, closed }, 'sessions revoked');
+  });
+
+  await subscribeInProcess(aedes, topics.serviceHealthFilter, (packet) => {
+    const service = packet.topic.split('/').at(-1) ?? '';
+    if (packet.payload.length === 0) {
+      serviceStates.delete(service);
+      return;
+    }
+    try {
+      const health = ServiceHealth.parse(JSON.parse(packet.payload.toString('utf8')));
+      if (serviceStates.get(service) !== health.status) log.info({ service, status: health.status }, 'service health');
+      serviceStates.set(service, health.status);
+    } catch {
+      log.warn({ service }, 'ignored a malformed health message');
+    }
+  });
+
+  const sweep = () => {
+    const t = now();
+    for (const [sessionId, clients] of bySession) {
+      for (const client of clients) {
+        const identity = identities.get(client);
+        if (client.closed) clients.delete(client);
+        else if (identity?.kind === 'user' && identity.expiresAt <= t) {
+          log.info({ ...describe(client), sessionId }, 'closing a connection: session expired');
+          client.close();
+          clients.delete(client);
+        }
+      }
+      if (clients.size === 0) bySession.delete(sessionId);
+    }
+    for (const [id, at] of recentlyRevoked) if (at <= t - REVOKED_MEMORY_MS) recentlyRevoked.delete(id);
+    for (const [address, list] of attempts) if (list.every((at) => at <= t - 60_000)) attempts.delete(address);
+  };
+  const sweepTimer = limits.sessionSweepMs > 0 ? setInterval(sweep, limits.sessionSweepMs) : undefined;
+  sweepTimer?.unref();
+
+  function handleConnection(stream: Duplex, address: string, transport: Transport): void {
+    openStreams.add(stream);
+    stream.on('close', () => openStreams.delete(stream));
+    const guarded = guardPackets(stream, limits.maxPacketSize, (err) => {
+      const client = (guarded as Duplex & { client?: Client }).client;
+      log.info({ ...(client ? describe(client) : { address, transport }), err: err.message }, 'closed a connection: packet too large');
+    });
+    remoteAddresses.set(guarded, { address, transport });
+    aedes.handle(guarded);
+  }
+
+  const staticHandler = options.staticDir ? createStaticHandler(options.staticDir) : undefined;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const body = JSON.stringify({
+        status: 'ok',
+        uptimeSeconds: Math.floor((now() - startedAt) / 1000),
+        connections: aedes.connectedClients,
+        services: Object.fromEntries([...serviceStates].sort(([a], [b]) => a.localeCompare(b))),
+      });
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (options.httpHandler?.(req, res)) return;
+    const notFound = () => {
+      if (res.headersSent) return;
+      res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+    };
+    if (!staticHandler) return notFound();
+    staticHandler(req, res).then(
+      (answered) => answered || notFound(),
+      (err: unknown) => {
+        log.error({ err }, 'static file error');
+        notFound();
+      },
+    );
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * limits.maxPacketSize, 1024 * 1024) });
+  const remoteOf = (req: http.IncomingMessage): string => {
+    if (options.trustProxy) {
+      const forwarded = req.headers['x-forwarded-for'];
+      const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').at(-1)?.trim();
+      if (last) return last;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  };
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== '/mqtt') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      handleConnection(stream, remoteOf(req), options.tls ? 'wss' : 'ws');
+    });
+  };
+
+  const tcpServer = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tcp');
+  });
+  const httpServer = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+    : http.createServer(onRequest);
+  httpServer.on('upgrade', onUpgrade);
+  const tlsServer = options.tls
+    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => {
+        socket.setNoDelay(true);
+        handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tls');
+      })
+    : undefined;
+  tlsServer?.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+  httpServer.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+
+  const listening: net.Server[] = [];
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      if (sweepTimer) clearInterval(sweepTimer);
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const stream of openStreams) stream.destroy();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      httpServer.closeAllConnections();
+      await Promise.all(listening.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    })());
+
+  try {
+    const mqttPort = await listen(tcpServer, options.mqttPort, host, 'TIDINGS_MQTT_PORT');
+    listening.push(tcpServer);
+    const httpPort = await listen(httpServer, options.httpPort, host, 'TIDINGS_HTTP_PORT');
+    listening.push(httpServer);
+    let mqttsPort: number | undefined;
+    if (tlsServer && options.tls) {
+      mqttsPort = await listen(tlsServer, options.tls.mqttsPort, host, 'TIDINGS_MQTTS_PORT');
+      listening.push(tlsServer);
+    }
+    const connectHost = urlHost(host);
+    const broker: RunningBroker = {
+      aedes,
+      mqttPort,
+      httpPort,
+      url: `mqtt://${connectHost}:${mqttPort}`,
+      wsUrl: `${options.tls ? 'wss' : 'ws'}://${connectHost}:${httpPort}/mqtt`,
+      close,
+      connectedClients: () => aedes.connectedClients,
+    };
+    if (mqttsPort !== undefined) {
+      broker.mqttsPort = mqttsPort;
+      broker.mqttsUrl = `mqtts://${connectHost}:${mqttsPort}`;
+    }
+    log.info({ auth: authOn, mqttPort, httpPort, mqttsPort, limits }, 'broker listening');
+    return broker;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Where a local client connects: the loopback address for a wildcard host, else the host. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: net.Server, port: number, host: string, variable: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${port} is already in use: set ${variable} to a free port`, { cause: err }));
+      else if (err.code === 'EACCES') reject(new Error(`no permission to listen on port ${port}: set ${variable} to a port above 1023`, { cause: err }));
+      else reject(new Error(`cannot listen on ${host}:${port} (${variable}): ${err.message}`, { cause: err }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function subscribeInProcess(aedes: Aedes, topic: string, onMessage: (packet: AedesPublishPacket) => void): Promise<void> {
+  return new Promise((resolve) =>
+    aedes.subscribe(
+      topic,
+      (packet, done) => {
+        try {
+          onMessage(packet);
+        } finally {
+          done();
+        }
+      },
+      () => resolve(),
+    ),
+  );
+}
