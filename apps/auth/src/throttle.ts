@@ -122,19 +122,20 @@ export class FailureThrottle {
     return record.locks > 0 ? 1 : this.#settings.maxFailures;
   }
 
-  /** Drops failures older than the window; a whole quiet window also ends the lock streak. */
+  /** Drops failures older than the window; a whole quiet window after the last lock ends the streak. */
   #forgetOld(record: FailureRecord, now: number): void {
     const window = this.#settings.failureWindowMs;
     record.failures = record.failures.filter((t) => now - t < window);
-    if (record.locks > 0 && record.lockedUntil <= now && now - record.lastFailureAt >= window) record.locks = 0;
+    if (record.locks > 0 && this.#quietFor(record, now) >= window) record.locks = 0;
+  }
+
+  /** Time since the last failure or the end of the last lock, whichever is later. */
+  #quietFor(record: FailureRecord, now: number): number {
+    return now - Math.max(record.lastFailureAt, record.lockedUntil);
   }
 
   #isIdle(record: FailureRecord, now: number): boolean {
-    return (
-      record.pending === 0 &&
-      record.lockedUntil <= now &&
-      now - record.lastFailureAt >= this.#settings.failureWindowMs
-    );
+    return record.pending === 0 && this.#quietFor(record, now) >= this.#settings.failureWindowMs;
   }
 
   /** Keeps memory bounded: drops idle records once per window, and the oldest (down to 90 %) at the cap. */
