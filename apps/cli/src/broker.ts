@@ -1,0 +1,130 @@
+import { connectGuest, connectUser, type Connection } from '@tidings/client';
+import { TidingsError } from '@tidings/protocol';
+import { UsageError } from './command.js';
+import type { CliHome, Session } from './session-store.js';
+
+/** How long the first connection may take before the CLI says it cannot reach the broker. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** How long closing may wait for in-flight packets before the socket is simply dropped. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
+
+/** Checks a broker URL before it reaches mqtt.js (which throws unhelpful errors on bad ones). */
+export function checkBrokerUrl(url: string, source: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${source} is not a URL: ${url}`);
+  }
+  if (!PROTOCOLS.has(parsed.protocol) || !parsed.hostname) {
+    throw new UsageError(`${source} must be an mqtt://, mqtts://, ws:// or wss:// URL: ${url}`);
+  }
+  return url;
+}
+
+async function reach(url: string, connect: () => Promise<Connection>): Promise<Connection> {
+  try {
+    return await connect();
+  } catch (err) {
+    if (err instanceof TidingsError && err.code !== 'UNAVAILABLE') throw err;
+    const cause = err instanceof Error ? err.cause : undefined;
+    const detail =
+      cause instanceof Error
+        ? cause.message
+        : err instanceof TidingsError && err.message.startsWith('no answer')
+          ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
+          : String((err as Error | undefined)?.message ?? err);
+    throw new TidingsError('UNAVAILABLE', `cannot reach the broker at ${url} (${detail})`, { cause: err });
+  }
+}
+
+/** Runs `fn` on a connection and always closes it, so the process can exit promptly. */
+async function using<T>(conn: Connection, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  try {
+    return await fn(conn);
+  } finally {
+    await closeConnection(conn);
+  }
+}
+
+/** Closes politely if the broker answers, and drops the socket if it does not within 2 s. */
+export async function closeConnection(conn: Connection): Promise<void> {
+  if (!conn.client.connected) {
+    conn.requester.cancelAll();
+    await new Promise<void>((resolve) => conn.client.end(true, {}, () => resolve()));
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    timer.unref();
+  });
+  await Promise.race([conn.close().catch(() => undefined), timeout]);
+  clearTimeout(timer);
+  if (!conn.client.disconnected) conn.client.end(true);
+}
+
+/** Connects as a guest (not signed in), runs `fn`, closes. */
+export async function asGuest<T>(url: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const conn = await reach(url, () => connectGuest({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }));
+  return using(conn, fn);
+}
+
+/**
+ * Connects as the signed-in user of `session`, runs `fn`, closes. Throws UNAUTHORIZED
+ * from connecting when the broker refuses the token.
+ */
+export async function asUser<T>(url: string, session: Session, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const credentials = { username: session.username, token: session.token, device: session.device };
+  const conn = await reach(url, () => connectUser({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }, credentials));
+  return using(conn, fn);
+}
+
+export function signInHint(username: string, url: string, urlGiven: boolean): string {
+  return `tidings login ${username}${urlGiven ? ` --url ${url}` : ''}`;
+}
+
+interface SessionContext {
+  home: CliHome;
+  url: string;
+  urlGiven: boolean;
+}
+
+/** The saved session, or UNAUTHORIZED "not signed in". */
+export async function requireSession(ctx: SessionContext): Promise<Session> {
+  const session = await ctx.home.readSession();
+  if (!session) throw new TidingsError('UNAUTHORIZED', 'not signed in: run tidings login <user>');
+  return session;
+}
+
+/** The broker URL for a signed-in command: `--url` when given, else the URL the session was made at. */
+export function sessionUrl(ctx: SessionContext, session: Session): string {
+  return ctx.urlGiven ? ctx.url : session.url;
+}
+
+/**
+ * Runs `fn` as the signed-in user. When the broker refuses the session's token, the local
+ * session file is removed (it can never work again) and the error says to sign in again.
+ */
+export async function withSession<T>(
+  ctx: SessionContext,
+  session: Session,
+  fn: (conn: Connection) => Promise<T>,
+): Promise<T> {
+  const url = sessionUrl(ctx, session);
+  try {
+    return await asUser(url, session, fn);
+  } catch (err) {
+    if (err instanceof TidingsError && err.code === 'UNAUTHORIZED') {
+      await ctx.home.removeSession();
+      throw new TidingsError(
+        'UNAUTHORIZED',
+        `the session of ${session.username} has expired or was revoked: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
