@@ -56,6 +56,7 @@ export class Requester {
   async request<A extends Action>(action: A, body: Omit<RequestOf<A>, 'id'>, options: RequestOptions = {}): Promise<ResultOf<A>> {
     const op = operations[action];
     const identity = this.#identity;
+    if (op.reply === false) throw new TidingsError('BAD_REQUEST', `${action} has no reply: use send()`);
     if (op.audience !== identity.kind) {
       throw new TidingsError('FORBIDDEN', `${action} is for ${op.audience === 'guest' ? 'guests (sign out first)' : 'signed-in users'}`);
     }
@@ -76,6 +77,13 @@ export class Requester {
       if (err) this.#settle(id, new TidingsError('UNAVAILABLE', `could not send ${action}: ${err.message}`, { cause: err }));
     });
     return result as Promise<ResultOf<A>>;
+  }
+
+  /** Fire-and-forget actions (typing): published at QoS 0, never answered. */
+  send<A extends Action>(action: A, body: RequestOf<A>): void {
+    const identity = this.#identity;
+    if (identity.kind !== 'user' || operations[action].reply !== false) throw new TidingsError('BAD_REQUEST', `${action} expects a reply: use request()`);
+    this.#client.publish(topics.userRequest(identity.username, identity.clientId, action), JSON.stringify(body), { qos: 0 });
   }
 
   /** Fails every request still waiting (on close). */

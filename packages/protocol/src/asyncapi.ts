@@ -3,6 +3,7 @@ import { AnyReply, ErrorReply, OkReply } from './envelope.js';
 import { ErrorCodes } from './errors.js';
 import { ACTIONS, operations } from './operations.js';
 import { ServiceHealth, SessionRevokedEvent } from './auth.js';
+import { ConversationEvent, DevicePresence, PresenceEvent } from './chat.js';
 import { ROOT, topics } from './topics.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -62,15 +63,42 @@ export function buildAsyncApi(): Record<string, Json> {
       name: `${action} result`,
       payload: schema(z.union([OkReply(o.result), ErrorReply]), 'output'),
     };
-    ops[`send_${key}`] = {
+    const send: Record<string, Json> = {
       action: 'send',
       channel: { $ref: `#/channels/${key}` },
       summary: o.summary,
       messages: [{ $ref: `#/channels/${key}/messages/request` }],
-      reply: {
+    };
+    if (o.reply === false) {
+      delete messages[`${key}_result`];
+      send.bindings = { mqtt: { qos: 0 } };
+    } else {
+      send.reply = {
         channel: { $ref: '#/channels/reply' },
         messages: [{ $ref: `#/components/messages/${key}_result` }],
-      },
+      };
+    }
+    ops[`send_${key}`] = send;
+  }
+
+  const events: [string, string, string, Record<string, Json>, z.ZodType, string][] = [
+    ['room', topics.room('{room}'), 'Live events of a room', { room: { description: 'Room name' } }, ConversationEvent,
+      'Messages, edits, deletes, like counts, joins (QoS 1) and typing (QoS 0). Any signed-in user may subscribe; only services publish.'],
+    ['inbox', topics.inbox('{username}'), 'A user’s inbox', { username: { description: 'The subscriber’s own username' } }, ConversationEvent,
+      'Direct-conversation events (with `c`, the conversation as the recipient names it) and sync events between the user’s devices. Only that user may subscribe.'],
+    ['presence', topics.presence('{username}'), 'A user’s presence (retained)', { username: { description: 'Username' } }, PresenceEvent,
+      'Online when any of the user’s devices is connected. Published by the presence service; any signed-in user may subscribe (`t/p/+`).'],
+    ['devicePresence', topics.devicePresence('{username}', '{clientId}'), 'A device’s connection state', {
+      username: { description: 'The device’s verified username' }, clientId: { description: 'The device’s client id' } }, DevicePresence,
+      'The device publishes `1` (retained) when connected and sets `0` (retained) as its last will. Read by the presence service only.'],
+  ];
+  for (const [key, address, title, parameters, payload, description] of events) {
+    channels[key] = { address, title, description, parameters, messages: { event: { $ref: `#/components/messages/${key}Event` } } };
+    messages[`${key}Event`] = { name: `${key} event`, payload: schema(payload, 'output') };
+    ops[`receive_${key}`] = {
+      action: key === 'devicePresence' ? 'send' : 'receive',
+      channel: { $ref: `#/channels/${key}` },
+      messages: [{ $ref: `#/channels/${key}/messages/event` }],
     };
   }
 

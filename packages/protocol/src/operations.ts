@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import * as auth from './auth.js';
+import * as chat from './chat.js';
 
 /** Who may send a request: a guest (not signed in) or a signed-in user. */
 export type Audience = 'guest' | 'user';
@@ -11,6 +12,8 @@ export interface Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodT
   summary: string;
   request: Req;
   result: Res;
+  /** false: fire-and-forget at QoS 0, no reply (typing). */
+  reply?: false;
 }
 
 function op<Req extends z.ZodType, Res extends z.ZodType>(o: Operation<Req, Res>): Operation<Req, Res> {
@@ -58,6 +61,119 @@ export const operations = {
     summary: 'Who the broker says you are',
     request: auth.WhoamiRequest,
     result: auth.WhoamiResult,
+  }),
+  'chat.send': op({
+    action: 'chat.send',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Send a message to a room or @user; idempotent by request id',
+    request: chat.SendRequest,
+    result: chat.SendResult,
+  }),
+  'chat.edit': op({
+    action: 'chat.edit',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Edit one of your messages',
+    request: chat.EditRequest,
+    result: chat.EditResult,
+  }),
+  'chat.delete': op({
+    action: 'chat.delete',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Delete one of your messages (a tombstone stays in history)',
+    request: chat.DeleteRequest,
+    result: chat.DeleteResult,
+  }),
+  'chat.read': op({
+    action: 'chat.read',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Move your read marker in a conversation (never backwards)',
+    request: chat.ReadRequest,
+    result: chat.ReadResult,
+  }),
+  'room.create': op({
+    action: 'room.create',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Create a room and join it',
+    request: chat.RoomCreateRequest,
+    result: chat.RoomResult,
+  }),
+  'room.join': op({
+    action: 'room.join',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Join a room',
+    request: chat.RoomJoinRequest,
+    result: chat.RoomResult,
+  }),
+  'room.leave': op({
+    action: 'room.leave',
+    service: 'chat-store',
+    audience: 'user',
+    summary: 'Leave a room',
+    request: chat.RoomLeaveRequest,
+    result: chat.RoomLeaveResult,
+  }),
+  'chat.history': op({
+    action: 'chat.history',
+    service: 'chat-query',
+    audience: 'user',
+    summary: 'A page of a conversation’s history: newest, before a sequence, or after one (gap-fill)',
+    request: chat.HistoryRequest,
+    result: chat.HistoryResult,
+  }),
+  'chat.conversations': op({
+    action: 'chat.conversations',
+    service: 'chat-query',
+    audience: 'user',
+    summary: 'Your conversations with unread counts and last message',
+    request: chat.ConversationsRequest,
+    result: chat.ConversationsResult,
+  }),
+  'room.list': op({
+    action: 'room.list',
+    service: 'chat-query',
+    audience: 'user',
+    summary: 'Every room, with member counts and whether you are in it',
+    request: chat.RoomListRequest,
+    result: chat.RoomListResult,
+  }),
+  'user.list': op({
+    action: 'user.list',
+    service: 'chat-query',
+    audience: 'user',
+    summary: 'The user directory: online, last seen, last message',
+    request: chat.UserListRequest,
+    result: chat.UserListResult,
+  }),
+  'like.add': op({
+    action: 'like.add',
+    service: 'likes',
+    audience: 'user',
+    summary: 'Like a message (once per user)',
+    request: chat.LikeRequest,
+    result: chat.LikeResult,
+  }),
+  'like.remove': op({
+    action: 'like.remove',
+    service: 'likes',
+    audience: 'user',
+    summary: 'Take back your like',
+    request: chat.LikeRequest,
+    result: chat.LikeResult,
+  }),
+  'chat.typing': op({
+    action: 'chat.typing',
+    service: 'presence',
+    audience: 'user',
+    summary: 'Say you are typing (QoS 0, no reply, rate-limited, never stored)',
+    request: chat.TypingRequest,
+    result: z.never(),
+    reply: false,
   }),
 } as const;
 

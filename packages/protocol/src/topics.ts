@@ -4,6 +4,10 @@
  *   t/g/<clientId>/<action>               guest request (sign-up, sign-in, recovery)
  *   t/u/<username>/<clientId>/<action>    signed-in request; the broker checks both levels
  *   t/r/<clientId>                        replies, readable by that client only
+ *   t/room/<room>                         a room's live events (signed-in users read; services write)
+ *   t/inbox/<username>                    one user's direct messages and sync events (that user reads)
+ *   t/p/<username>                        a user's presence, retained (signed-in users read)
+ *   t/d/<username>/<clientId>             a device's own presence: `1` retained, `0` as last will
  *   t/svc/…                               service-only topics (health, session revocations)
  *
  * The broker binds <username> and <clientId> to the connection's verified identity,
@@ -64,6 +68,16 @@ export const topics = {
   guestRequestFilter: (action: string) => `${ROOT}/g/+/${action}`,
   /** What a service subscribes to for one signed-in action. */
   userRequestFilter: (action: string) => `${ROOT}/u/+/+/${action}`,
+  /** Live events of a room (messages, edits, deletes, likes, typing, joins). */
+  room: (name: string) => `${ROOT}/room/${name}`,
+  /** A user's own events: direct messages and sync between their devices. */
+  inbox: (username: string) => `${ROOT}/inbox/${username}`,
+  /** Aggregated presence of a user (retained). */
+  presence: (username: string) => `${ROOT}/p/${username}`,
+  presenceFilter: `${ROOT}/p/+`,
+  /** One device's connection state, published by the device itself (retained, with a last will). */
+  devicePresence: (username: string, clientId: string) => `${ROOT}/d/${username}/${clientId}`,
+  devicePresenceFilter: `${ROOT}/d/+/+`,
   /** Retained health of each service (`{"status":"up"|"down"}`), with a last will. */
   serviceHealth: (service: string) => `${ROOT}/svc/health/${service}`,
   serviceHealthFilter: `${ROOT}/svc/health/+`,
@@ -77,6 +91,10 @@ export type ParsedTopic =
   | { kind: 'guest-request'; clientId: string; action: string }
   | { kind: 'user-request'; username: string; clientId: string; action: string }
   | { kind: 'reply'; clientId: string }
+  | { kind: 'room'; name: string }
+  | { kind: 'inbox'; username: string }
+  | { kind: 'presence'; username: string }
+  | { kind: 'device-presence'; username: string; clientId: string }
   | { kind: 'service'; path: string[] };
 
 /** Parses any topic of the tree; returns null for a topic that is not ours or is malformed. */
@@ -94,6 +112,18 @@ export function parseTopic(topic: string): ParsedTopic | null {
     case 'r':
       if (parts.length !== 3 || !a) return null;
       return { kind: 'reply', clientId: a };
+    case 'room':
+      if (parts.length !== 3 || !a) return null;
+      return { kind: 'room', name: a };
+    case 'inbox':
+      if (parts.length !== 3 || !a) return null;
+      return { kind: 'inbox', username: a };
+    case 'p':
+      if (parts.length !== 3 || !a) return null;
+      return { kind: 'presence', username: a };
+    case 'd':
+      if (parts.length !== 4 || !a || !b) return null;
+      return { kind: 'device-presence', username: a, clientId: b };
     case 'svc':
       if (parts.length < 3) return null;
       return { kind: 'service', path: parts.slice(2) };

@@ -9,6 +9,9 @@ import {
   operations,
   passwordProblem,
   usernameProblem,
+  HistoryRequest,
+  textProblem,
+  ConversationEvent,
 } from '../src/index.js';
 
 describe('auth schemas', () => {
@@ -64,5 +67,25 @@ describe('replies and errors', () => {
       expect(op.request.safeParse({}).success).toBe(false); // the id is always required
       expect(op.result).toBeDefined();
     }
+  });
+});
+
+describe('chat schemas', () => {
+  it('refuses a history request with both before and after, or a limit over 100', () => {
+    expect(HistoryRequest.safeParse({ id: '1', c: 'general', before: 5, after: 2 }).success).toBe(false);
+    expect(HistoryRequest.safeParse({ id: '1', c: 'general', limit: 101 }).success).toBe(false);
+    expect(HistoryRequest.safeParse({ id: '1', c: 'general', after: 0, limit: 100 }).success).toBe(true);
+  });
+
+  it('states the text rules after trimming', () => {
+    expect(textProblem('   ')).toMatch(/empty/);
+    expect(textProblem('x'.repeat(4001))).toMatch(/4000/);
+    expect(textProblem(` ${'x'.repeat(4000)} `)).toBeNull();
+  });
+
+  it('reads every kind of live event and refuses an unknown one', () => {
+    expect(ConversationEvent.safeParse({ t: 'm', s: 1, u: 'alice', x: 'hi', at: 1 }).success).toBe(true);
+    expect(ConversationEvent.safeParse({ t: 'l', s: 1, n: 2 }).success).toBe(true);
+    expect(ConversationEvent.safeParse({ t: 'zz', s: 1 }).success).toBe(false);
   });
 });

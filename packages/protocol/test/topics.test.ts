@@ -7,6 +7,10 @@ import {
   parseTopic,
   topics,
   userClientId,
+  parseMessageRef,
+  formatMessageRef,
+  parseRef,
+  ConversationRef,
 } from '../src/index.js';
 
 describe('topics', () => {
@@ -81,5 +85,30 @@ describe('operations', () => {
     expect([...GUEST_ACTIONS].sort()).toEqual(['auth.login', 'auth.register']);
     for (const a of GUEST_ACTIONS) expect(USER_ACTIONS.has(a)).toBe(false);
     expect(USER_ACTIONS.has('auth.logout')).toBe(true);
+    expect(USER_ACTIONS.has('chat.send')).toBe(true);
+  });
+});
+
+describe('chat topics and refs', () => {
+  it('parses the live topics it builds', () => {
+    expect(parseTopic(topics.room('general'))).toEqual({ kind: 'room', name: 'general' });
+    expect(parseTopic(topics.inbox('bob'))).toEqual({ kind: 'inbox', username: 'bob' });
+    expect(parseTopic(topics.presence('bob'))).toEqual({ kind: 'presence', username: 'bob' });
+    expect(parseTopic(topics.devicePresence('bob', 'bob:phone'))).toEqual({ kind: 'device-presence', username: 'bob', clientId: 'bob:phone' });
+  });
+
+  it('reads message references as people type them', () => {
+    expect(parseMessageRef('general#12')).toEqual({ c: 'general', s: 12 });
+    expect(parseMessageRef('@bob#3')).toEqual({ c: '@bob', s: 3 });
+    expect(formatMessageRef('@bob', 3)).toBe('@bob#3');
+    for (const bad of ['general', '#3', 'general#0', 'general#x', 'Bad Room#1', '@b#1']) expect(parseMessageRef(bad)).toBeNull();
+  });
+
+  it('tells a room from a direct conversation', () => {
+    expect(parseRef('@alice')).toEqual({ kind: 'dm', username: 'alice' });
+    expect(parseRef('general')).toEqual({ kind: 'room', name: 'general' });
+    expect(ConversationRef.safeParse('@al').success).toBe(false);
+    expect(ConversationRef.safeParse('x').success).toBe(false);
+    expect(ConversationRef.safeParse('ok-room_1').success).toBe(true);
   });
 });

@@ -79,6 +79,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const caller: Caller =
       parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
     const log = logger.child({ action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });
+    if (op.reply === false) return handleOneWay(action, caller, payload, log);
     if (op.audience !== caller.kind) {
       log.warn('request on a topic of the wrong audience');
       return reply(clientId, errorReply(null, new TidingsError('FORBIDDEN', `${action} is not for ${caller.kind}s`)));
@@ -100,19 +101,44 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
       return reply(clientId, errorReply(id, new TidingsError('BAD_REQUEST', `${where}${issue?.message ?? ErrorCodes.BAD_REQUEST}`)));
     }
+    const requestId = (request.data as { id: string }).id;
     const started = performance.now();
     try {
       const handler = handlers[action] as Handler<typeof action>;
       const data = await handler(request.data as ParsedRequestOf<typeof action>, { caller, logger: log });
       log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
-      return reply(clientId, { id: request.data.id, ok: true, data });
+      return reply(clientId, { id: requestId, ok: true, data });
     } catch (err) {
       if (err instanceof TidingsError) {
         log.info({ code: err.code, ms: Math.round(performance.now() - started) }, 'refused');
-        return reply(clientId, errorReply(request.data.id, err));
+        return reply(clientId, errorReply(requestId, err));
       }
       log.error({ err }, 'handler failed');
-      return reply(clientId, errorReply(request.data.id, new TidingsError('INTERNAL')));
+      return reply(clientId, errorReply(requestId, new TidingsError('INTERNAL')));
+    }
+  }
+
+  /** Fire-and-forget actions (typing): validated the same way, but nothing is ever replied. */
+  async function handleOneWay(action: Action, caller: Caller, payload: Buffer, log: Logger): Promise<void> {
+    const op = operations[action];
+    if (op.audience !== caller.kind || payload.length > maxBytes) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      log.debug('one-way request is not JSON');
+      return;
+    }
+    const request = op.request.safeParse(json);
+    if (!request.success) {
+      log.debug('one-way request does not match its schema');
+      return;
+    }
+    try {
+      await (handlers[action] as unknown as (r: unknown, c: HandlerContext) => Promise<unknown>)(request.data, { caller, logger: log });
+    } catch (err) {
+      if (err instanceof TidingsError) log.debug({ code: err.code }, 'one-way request refused');
+      else log.error({ err }, 'one-way handler failed');
     }
   }
 

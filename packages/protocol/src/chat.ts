@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { CorrelationId, RequestBase } from './envelope.js';
+import { Timestamp, Username } from './auth.js';
+import { USERNAME_PATTERN } from './topics.js';
+
+/**
+ * Conversations, messages, likes, presence and typing.
+ *
+ * A conversation is named on the wire by a **conversation ref**: a room name (`general`) or
+ * `@<username>` for the direct conversation between the caller and that user — so a third
+ * person cannot even name someone else's direct conversation. A message is named by its
+ * conversation and its sequence number `s`, which the server assigns per conversation,
+ * starting at 1, contiguous and monotonic. Live events use one-letter keys: every byte is
+ * paid on slow links.
+ */
+
+export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{1,31}$/;
+export const DEFAULT_ROOM = 'general';
+export const TEXT_MAX = 4000;
+export const HISTORY_LIMIT_MAX = 100;
+export const HISTORY_LIMIT_DEFAULT = 50;
+
+export const RoomName = z
+  .string()
+  .max(64)
+  .trim()
+  .toLowerCase()
+  .regex(ROOM_NAME_PATTERN, 'a room name has 2–32 of a-z 0-9 _ - and starts with a letter or digit');
+
+/** `general` (a room) or `@bob` (the direct conversation with bob). */
+export const ConversationRef = z
+  .string()
+  .max(64)
+  .refine((v) => (v.startsWith('@') ? USERNAME_PATTERN.test(v.slice(1)) : ROOM_NAME_PATTERN.test(v)), {
+    message: 'a conversation is a room name or @username',
+  })
+  .describe('A room name, or @username for a direct conversation');
+export type ConversationRef = z.infer<typeof ConversationRef>;
+
+export function dmRef(username: string): string {
+  return `@${username}`;
+}
+
+export type ParsedRef = { kind: 'room'; name: string } | { kind: 'dm'; username: string };
+
+export function parseRef(ref: string): ParsedRef {
+  return ref.startsWith('@') ? { kind: 'dm', username: ref.slice(1) } : { kind: 'room', name: ref };
+}
+
+export const Seq = z.number().int().positive().describe('Sequence number of a message in its conversation');
+/** Message text as sent: trimmed; 1–4000 characters is checked by the service (so it can say which). */
+export const Text = z.string().max(TEXT_MAX * 4);
+
+export function textProblem(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return 'a message cannot be empty';
+  if ([...trimmed].length > TEXT_MAX) return `a message has at most ${TEXT_MAX} characters`;
+  return null;
+}
+
+/** A message as history and live events carry it. */
+export const Message = z.object({
+  s: Seq,
+  u: Username.describe('sender'),
+  x: z.string().describe('text; empty when deleted'),
+  at: Timestamp.describe('server time of sending'),
+  ed: Timestamp.optional().describe('time of the last edit'),
+  del: z.literal(true).optional().describe('deleted: a tombstone'),
+  lk: z.number().int().nonnegative().optional().describe('like count (history only; absent = 0)'),
+  me: z.literal(true).optional().describe('the caller likes it (history only)'),
+});
+export type Message = z.infer<typeof Message>;
+
+// --- chat-store -------------------------------------------------------------------------
+
+/** chat.send: the request id is also the message's idempotency key — resend the same id after a lost ack. */
+export const SendRequest = z.object({
+  id: CorrelationId.describe('Correlation id AND idempotency key: a retry with the same id returns the first ack'),
+  c: ConversationRef,
+  x: Text,
+});
+export const SendResult = z.object({ s: Seq, at: Timestamp });
+
+export const EditRequest = RequestBase.extend({ c: ConversationRef, s: Seq, x: Text });
+export const EditResult = z.object({ s: Seq, ed: Timestamp });
+
+export const DeleteRequest = RequestBase.extend({ c: ConversationRef, s: Seq });
+export const DeleteResult = z.object({ s: Seq });
+
+export const ReadRequest = RequestBase.extend({ c: ConversationRef, s: z.number().int().nonnegative() });
+export const ReadResult = z.object({ s: z.number().int().nonnegative().describe('the read marker now (never moves back)') });
+
+export const RoomCreateRequest = RequestBase.extend({ name: RoomName });
+export const RoomJoinRequest = RequestBase.extend({ name: RoomName });
+export const RoomLeaveRequest = RequestBase.extend({ name: RoomName });
+export const RoomResult = z.object({ name: z.string(), lastSeq: z.number().int().nonnegative() });
+export const RoomLeaveResult = z.object({ name: z.string() });
+
+// --- chat-query -------------------------------------------------------------------------
+
+export const HistoryRequest = RequestBase.extend({
+  c: ConversationRef,
+  before: Seq.optional().describe('page of messages before this sequence number (older)'),
+  after: z.number().int().nonnegative().optional().describe('messages after this sequence number (gap-fill)'),
+  limit: z.number().int().min(1).max(HISTORY_LIMIT_MAX).optional().describe(`1–${HISTORY_LIMIT_MAX}, default ${HISTORY_LIMIT_DEFAULT}`),
+}).refine((r) => r.before === undefined || r.after === undefined, { message: 'give before or after, not both' });
+export const HistoryResult = z.object({
+  c: ConversationRef,
+  messages: z.array(Message).describe('ascending by sequence number'),
+  more: z.boolean().describe('more messages exist in the direction asked'),
+  lastSeq: z.number().int().nonnegative(),
+});
+
+export const ConversationsRequest = RequestBase;
+export const ConversationSummary = z.object({
+  c: ConversationRef,
+  kind: z.enum(['room', 'dm']),
+  lastSeq: z.number().int().nonnegative(),
+  readSeq: z.number().int().nonnegative(),
+  unread: z.number().int().nonnegative(),
+  last: Message.optional(),
+});
+export const ConversationsResult = z.object({ conversations: z.array(ConversationSummary) });
+
+export const RoomListRequest = RequestBase;
+export const RoomListResult = z.object({
+  rooms: z.array(
+    z.object({ name: z.string(), members: z.number().int().nonnegative(), lastSeq: z.number().int().nonnegative(), joined: z.boolean() }),
+  ),
+});
+
+export const UserListRequest = RequestBase;
+export const UserListResult = z.object({
+  users: z.array(
+    z.object({
+      u: Username,
+      online: z.boolean(),
+      seen: Timestamp.optional().describe('last seen (when offline)'),
+      lastMsg: Timestamp.optional().describe('time of the user’s last message'),
+    }),
+  ),
+});
+
+// --- likes --------------------------------------------------------------------------------
+
+export const LikeRequest = RequestBase.extend({ c: ConversationRef, s: Seq });
+export const LikeResult = z.object({ s: Seq, n: z.number().int().nonnegative(), me: z.boolean() });
+
+// --- presence and typing (no reply) -------------------------------------------------------
+
+/** chat.typing: fire-and-forget at QoS 0; relayed to the other members, never stored, rate-limited. */
+export const TypingRequest = z.object({ c: ConversationRef });
+
+// --- live events --------------------------------------------------------------------------
+
+/**
+ * Events on `t/room/<name>` (rooms) and `t/inbox/<username>` (direct conversations and the
+ * user's own sync events). Inbox events carry `c`, the conversation ref as the recipient
+ * names it (`@alice` in bob's inbox); room events do not (the topic names the room).
+ */
+const withRef = { c: ConversationRef.optional().describe('conversation ref (inbox events only)') };
+export const ConversationEvent = z.discriminatedUnion('t', [
+  Message.extend({ t: z.literal('m'), ...withRef }).describe('a new message'),
+  z.object({ t: z.literal('e'), s: Seq, x: z.string(), ed: Timestamp, ...withRef }).describe('a message was edited'),
+  z.object({ t: z.literal('d'), s: Seq, ...withRef }).describe('a message was deleted'),
+  z.object({ t: z.literal('l'), s: Seq, n: z.number().int().nonnegative(), ...withRef }).describe('like count changed'),
+  z.object({ t: z.literal('ty'), u: Username, ...withRef }).describe('someone is typing (QoS 0)'),
+  z.object({ t: z.literal('j'), u: Username, ...withRef }).describe('someone joined the room'),
+  z.object({ t: z.literal('lv'), u: Username, ...withRef }).describe('someone left the room'),
+  z.object({ t: z.literal('rd'), c: ConversationRef, s: z.number().int().nonnegative() }).describe('your read marker moved (inbox only)'),
+  z.object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() }).describe('you joined or left a room on another device (inbox only)'),
+]);
+export type ConversationEvent = z.infer<typeof ConversationEvent>;
+
+/** Retained on `t/pres/<username>`: is the user online (any device), and since when / last seen. */
+export const PresenceEvent = z.object({ on: z.boolean(), at: Timestamp });
+export type PresenceEvent = z.infer<typeof PresenceEvent>;
+
+/** A device's own presence on `t/presence/<username>/<clientId>`: `1` when connected (retained), `0` as its last will. */
+export const DevicePresence = z.enum(['1', '0']);
+
+/** How people type a message reference: `general#12`, `@bob#3`. */
+export function formatMessageRef(c: string, s: number): string {
+  return `${c}#${s}`;
+}
+
+export function parseMessageRef(text: string): { c: string; s: number } | null {
+  const hash = text.lastIndexOf('#');
+  if (hash <= 0) return null;
+  const c = text.slice(0, hash);
+  const s = Number(text.slice(hash + 1));
+  if (!Number.isInteger(s) || s < 1 || !ConversationRef.safeParse(c).success) return null;
+  return { c, s };
+}
