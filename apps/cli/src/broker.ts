@@ -12,14 +12,14 @@ const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'ws
 
 /** Checks a broker URL before it reaches mqtt.js (which throws unhelpful errors on bad ones). */
 export function checkBrokerUrl(url: string, source: string): string {
-  let parsed: URL;
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`${source} is not a URL: ${url}`);
+    parsed = undefined;
   }
-  if (!PROTOCOLS.has(parsed.protocol) || !parsed.hostname) {
-    throw new UsageError(`${source} must be an mqtt://, mqtts://, ws:// or wss:// URL: ${url}`);
+  if (!parsed || !PROTOCOLS.has(parsed.protocol) || !parsed.hostname) {
+    throw new UsageError(`${source} must be a broker URL such as mqtt://host:1883 (mqtt, mqtts, ws or wss): ${url}`);
   }
   return url;
 }

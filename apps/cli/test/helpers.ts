@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Io } from '../src/command.js';
+import { run } from '../src/run.js';
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A stream that says it is a terminal, to drive the hidden prompt the way a keyboard does. */
+export class FakeTerminal extends PassThrough {
+  readonly isTTY = true;
+  isRaw = false;
+  readonly rawModes: boolean[] = [];
+
+  setRawMode(mode: boolean): this {
+    this.isRaw = mode;
+    this.rawModes.push(mode);
+    return this;
+  }
+}
+
+/** A writable that keeps what was written, and can wait for some text to appear. */
+export class Capture extends PassThrough {
+  text = '';
+
+  constructor() {
+    super();
+    this.on('data', (chunk: Buffer) => {
+      this.text += chunk.toString('utf8');
+    });
+  }
+
+  /** Resolves once `needle` has been written `times` times in all. */
+  async waitFor(needle: string, times = 1, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.text.split(needle).length - 1 < times) {
+      if (Date.now() > deadline) throw new Error(`"${needle}" was not written ${times} time(s); got ${JSON.stringify(this.text)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+export interface RunOptions {
+  env: Record<string, string | undefined>;
+  /** Text for standard input (a closed pipe when omitted), or a stream such as a FakeTerminal. */
+  stdin?: string | Io['stdin'];
+  stderr?: Capture;
+}
+
+/** Runs the CLI in-process with injected streams and environment, as main.ts does with the real ones. */
+export async function runCli(argv: string[], options: RunOptions): Promise<CliResult> {
+  let stdin: Io['stdin'];
+  if (typeof options.stdin === 'string' || options.stdin === undefined) {
+    const pipe = new PassThrough();
+    pipe.end(options.stdin ?? '');
+    stdin = pipe;
+  } else {
+    stdin = options.stdin;
+  }
+  const stdout = new Capture();
+  const stderr = options.stderr ?? new Capture();
+  const status = await run(argv, { stdin, stdout, stderr, env: options.env });
+  return { status, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** A fresh TIDINGS_CLI_HOME (not yet created, so the CLI makes it) under a temporary directory. */
+export async function tempHome(): Promise<{ home: string; env: Record<string, string>; remove(): Promise<void> }> {
+  const parent = await mkdtemp(join(tmpdir(), 'tidings-cli-'));
+  const home = join(parent, 'home');
+  return {
+    home,
+    env: { TIDINGS_CLI_HOME: home },
+    remove: () => rm(parent, { recursive: true, force: true }),
+  };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
+
+/** The one line a failing command writes on stderr: `tidings: <reason>`. */
+export function errorLine(result: CliResult): string {
+  const lines = result.stderr.split('\n').filter((l) => l !== '');
+  if (lines.length !== 1) throw new Error(`expected one line on stderr, got ${JSON.stringify(result.stderr)}`);
+  return lines[0]!;
+}
