@@ -1,0 +1,112 @@
+import type { ConversationEvent, Message } from '@tidings/protocol';
+
+/**
+ * What a client holds of one conversation: messages by sequence number, merged from history
+ * pages and live events in any order, each exactly once. `high` is the contiguous high-water
+ * mark — every message from the first one held up to `high` is here — so after a reconnect
+ * the client asks for `after: high` and ends with every message exactly once, in order, even
+ * when queued live events arrived before the gap was filled.
+ */
+export class ConversationLog {
+  readonly #messages = new Map<number, Message>();
+  #low = 0; // lowest sequence number held (0 = none)
+  #high = 0; // contiguous high-water mark
+  #lastSeq = 0; // highest sequence number the server is known to have
+
+  /** The contiguous high-water mark: ask history `after` this after a reconnect. */
+  get high(): number {
+    return this.#high;
+  }
+
+  /** The lowest sequence number held: ask history `before` this to page back. */
+  get low(): number {
+    return this.#low;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** True when messages are known to exist after `high` that are not held yet. */
+  get hasGap(): boolean {
+    return this.#lastSeq > this.#high;
+  }
+
+  get size(): number {
+    return this.#messages.size;
+  }
+
+  /** Held messages, ascending. */
+  messages(): Message[] {
+    return [...this.#messages.values()].sort((a, b) => a.s - b.s);
+  }
+
+  get(seq: number): Message | undefined {
+    return this.#messages.get(seq);
+  }
+
+  /** Merges a history page (any direction). */
+  addHistory(messages: readonly Message[], lastSeq?: number): void {
+    for (const m of messages) this.#put(m);
+    if (lastSeq !== undefined) this.#lastSeq = Math.max(this.#lastSeq, lastSeq);
+    this.#advance();
+  }
+
+  /** Applies a live event; returns false when it changed nothing (a duplicate, or not about messages). */
+  apply(event: ConversationEvent): boolean {
+    switch (event.t) {
+      case 'm': {
+        if (this.#messages.has(event.s)) return false;
+        const { t: _t, c: _c, ...message } = event;
+        this.#put(message);
+        this.#lastSeq = Math.max(this.#lastSeq, event.s);
+        this.#advance();
+        return true;
+      }
+      case 'e': {
+        const m = this.#messages.get(event.s);
+        if (!m || (m.ed !== undefined && m.ed >= event.ed)) return false;
+        this.#messages.set(event.s, { ...m, x: event.x, ed: event.ed });
+        return true;
+      }
+      case 'd': {
+        const m = this.#messages.get(event.s);
+        if (!m || m.del) return false;
+        const { ed: _ed, ...rest } = m;
+        this.#messages.set(event.s, { ...rest, x: '', del: true });
+        return true;
+      }
+      case 'l': {
+        const m = this.#messages.get(event.s);
+        if (!m || (m.lk ?? 0) === event.n) return false;
+        this.#messages.set(event.s, { ...m, lk: event.n });
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Records the caller's own like or unlike (live like events carry only the count). */
+  setLiked(seq: number, liked: boolean, count: number): void {
+    const m = this.#messages.get(seq);
+    if (!m) return;
+    const { me: _me, ...rest } = m;
+    this.#messages.set(seq, liked ? { ...rest, lk: count, me: true } : { ...rest, lk: count });
+  }
+
+  #put(m: Message): void {
+    const held = this.#messages.get(m.s);
+    // history is authoritative for likes and edits; never resurrect a deleted message
+    if (held?.del && !m.del) return;
+    this.#messages.set(m.s, held ? { ...held, ...m } : m);
+    if (this.#low === 0 || m.s < this.#low) {
+      this.#low = m.s;
+      if (this.#high < this.#low - 1 || this.#high === 0) this.#high = this.#low - 1;
+    }
+  }
+
+  #advance(): void {
+    while (this.#messages.has(this.#high + 1)) this.#high++;
+  }
+}

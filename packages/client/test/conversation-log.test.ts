@@ -1,0 +1,45 @@
+import type { Message } from '@tidings/protocol';
+import { describe, expect, it } from 'vitest';
+import { ConversationLog } from '../src/index.js';
+
+const msg = (s: number, x = `m${s}`): Message => ({ s, u: 'alice', x, at: 1000 + s });
+
+describe('a conversation log', () => {
+  it('holds each message once, in order, whatever order history and live events arrive in', () => {
+    const log = new ConversationLog();
+    log.addHistory([msg(1), msg(2), msg(3)], 3);
+    expect(log.apply({ t: 'm', ...msg(5) })).toBe(true);
+    expect(log.high).toBe(3); // 4 is missing
+    expect(log.hasGap).toBe(true);
+    expect(log.apply({ t: 'm', ...msg(5) })).toBe(false); // duplicate
+    log.addHistory([msg(4), msg(5)], 5);
+    expect(log.high).toBe(5);
+    expect(log.hasGap).toBe(false);
+    expect(log.messages().map((m) => m.s)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('starts its high-water mark below the first page it was given', () => {
+    const log = new ConversationLog();
+    log.addHistory([msg(51), msg(52)], 52);
+    expect(log.low).toBe(51);
+    expect(log.high).toBe(52);
+    log.addHistory([msg(49), msg(50)]);
+    expect(log.low).toBe(49);
+    expect(log.high).toBe(52);
+  });
+
+  it('applies edits, deletes and like counts to held messages only', () => {
+    const log = new ConversationLog();
+    log.addHistory([msg(1)], 1);
+    expect(log.apply({ t: 'e', s: 1, x: 'edited', ed: 2000 })).toBe(true);
+    expect(log.apply({ t: 'e', s: 1, x: 'older edit', ed: 1500 })).toBe(false);
+    expect(log.get(1)?.x).toBe('edited');
+    expect(log.apply({ t: 'l', s: 1, n: 2 })).toBe(true);
+    expect(log.get(1)?.lk).toBe(2);
+    expect(log.apply({ t: 'd', s: 1 })).toBe(true);
+    expect(log.get(1)).toMatchObject({ del: true, x: '' });
+    log.addHistory([{ ...msg(1), x: 'stale copy' }]);
+    expect(log.get(1)?.del).toBe(true); // a stale page does not resurrect it
+    expect(log.apply({ t: 'e', s: 9, x: 'x', ed: 1 })).toBe(false);
+  });
+});
