@@ -133,16 +133,33 @@ export const asService = (h: Pick<Harness, 'credentials' | 'broker'>, service: s
     ...extra,
   });
 
-/** The QoS the broker granted for one filter (128 = refused). */
-export async function grantOf(client: MqttClient, filter: string): Promise<number> {
-  const granted = await client.subscribeAsync(filter, { qos: 1 });
-  return granted[0]!.qos;
+/** The QoS codes of one SUBACK, in the order of the filters (128 = refused). mqtt.js rejects on any 128. */
+export async function grantsOf(client: MqttClient, filters: string[]): Promise<number[]> {
+  const map = Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }]));
+  try {
+    const granted = await client.subscribeAsync(map);
+    return filters.map((f) => granted.find((g) => g.topic === f)!.qos);
+  } catch (err) {
+    const granted = (err as { packet?: { granted?: number[] } }).packet?.granted;
+    if (!granted) throw err;
+    return granted;
+  }
 }
 
-/** Resolves when the client's connection has closed. */
-export function closed(client: MqttClient): Promise<void> {
-  if (!client.connected && client.disconnected) return Promise.resolve();
-  return new Promise((resolve) => client.once('close', () => resolve()));
+/** The QoS the broker granted for one filter (128 = refused). */
+export async function grantOf(client: MqttClient, filter: string): Promise<number> {
+  return (await grantsOf(client, [filter]))[0]!;
+}
+
+/** Resolves when the client's connection has closed; fails the test if it stays open for `withinMs`. */
+export function closed(client: MqttClient, withinMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the connection of ${client.options.clientId} stayed open`)), withinMs);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Collects messages arriving at a client; `next(topic)` waits for the next one on that topic. */
