@@ -1,4 +1,4 @@
-import { connectGuest, connectUser, type Connection } from '@tidings/client';
+import type { Connection } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
 import { UsageError } from './command.js';
 import type { CliHome, Session } from './session-store.js';
@@ -66,8 +66,13 @@ export async function closeConnection(conn: Connection): Promise<void> {
   if (!conn.client.disconnected) conn.client.end(true);
 }
 
+// mqtt.js takes a good part of the start-up time: load it only for commands that connect,
+// so --help and usage errors answer at once.
+const loadClient = () => import('@tidings/client');
+
 /** Connects as a guest (not signed in), runs `fn`, closes. */
 export async function asGuest<T>(url: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const { connectGuest } = await loadClient();
   const conn = await reach(url, () => connectGuest({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }));
   return using(conn, fn);
 }
@@ -77,6 +82,7 @@ export async function asGuest<T>(url: string, fn: (conn: Connection) => Promise<
  * from connecting when the broker refuses the token.
  */
 export async function asUser<T>(url: string, session: Session, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const { connectUser } = await loadClient();
   const credentials = { username: session.username, token: session.token, device: session.device };
   const conn = await reach(url, () => connectUser({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }, credentials));
   return using(conn, fn);

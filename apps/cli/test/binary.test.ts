@@ -1,0 +1,100 @@
+import { execFile, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort, tempHome } from './helpers.js';
+import { startAuthStack, uniqueUser, type AuthStack } from './stack.js';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+interface Exit {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built binary as its own process, the way a shell does. */
+function tidings(argv: string[], env: Record<string, string>, stdin = ''): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [mainJs, ...argv], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? '', HOME: env.TIDINGS_CLI_HOME ?? '/nonexistent', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+let auth: AuthStack;
+let home: Awaited<ReturnType<typeof tempHome>>;
+
+beforeAll(async () => {
+  // Test the entry point built from this source, not whatever dist/ happens to hold.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: appDir });
+  auth = await startAuthStack();
+});
+afterAll(async () => {
+  await auth?.close();
+});
+afterEach(async () => {
+  await home?.remove();
+});
+
+describe('the built binary (node dist/main.js)', () => {
+  it('signs up, in and out with the right exit codes and output, and exits on its own', async () => {
+    home = await tempHome();
+    const env = { ...home.env, TIDINGS_URL: auth.url };
+    const user = uniqueUser('ivan');
+
+    expect(await tidings(['register', user, '--password-stdin'], env, 'ivan-password\n')).toEqual({
+      status: 0,
+      stdout: `registered ${user}\nnow run: tidings login ${user}\n`,
+      stderr: '',
+    });
+    const login = await tidings(['login', user, '--password-stdin'], env, 'ivan-password\n');
+    expect(login).toMatchObject({ status: 0, stderr: '' });
+    expect(login.stdout).toMatch(new RegExp(`^signed in as ${user} \\(session expires .+ UTC\\)\\n$`));
+
+    expect(await tidings(['whoami'], env)).toEqual({ status: 0, stdout: `${user}\n`, stderr: '' });
+    const json = await tidings(['whoami', '--json'], env);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, data: { username: user } });
+
+    expect(await tidings(['logout'], env)).toEqual({ status: 0, stdout: 'signed out\n', stderr: '' });
+    expect(await tidings(['whoami'], env)).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'tidings: not signed in: run tidings login <user>\n',
+    });
+  });
+
+  it('exits 2 on a usage error and 0 on --help', async () => {
+    home = await tempHome();
+    expect(await tidings(['frobnicate'], home.env)).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'tidings: unknown command "frobnicate" (see tidings --help)\n',
+    });
+    const help = await tidings(['--help'], home.env);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: tidings <command> [options]');
+  });
+
+  it('exits 1 with one line when nothing listens at the broker address', async () => {
+    home = await tempHome();
+    const url = `mqtt://127.0.0.1:${await closedPort()}`;
+    const result = await tidings(['login', 'ivan', '--password-stdin', '--url', url], home.env, 'whatever-password\n');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^tidings: cannot reach the broker at ${url} \\(.+\\)\\n$`));
+  });
+});

@@ -1,0 +1,45 @@
+import { createAuthService } from '@tidings/auth';
+import { connectServiceClient, startTestStack, type TestStack } from '@tidings/testkit';
+
+export interface AuthStack {
+  stack: TestStack;
+  /** mqtt://127.0.0.1:<port> of the test broker. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real broker on port 0 with a temporary database (testkit) and the real auth service
+ * in-process, connected with its service credentials. Refused sign-ins are answered without
+ * the throttle's delay, so tests never wait on it.
+ */
+export async function startAuthStack(): Promise<AuthStack> {
+  const stack = await startTestStack();
+  const client = await connectServiceClient(stack, 'auth').catch(async (err: unknown) => {
+    await stack.close();
+    throw err;
+  });
+  const service = createAuthService({ client, db: stack.db, logger: stack.logger, sleep: async () => {} });
+  try {
+    await service.start();
+  } catch (err) {
+    await client.endAsync(true);
+    await stack.close();
+    throw err;
+  }
+  return {
+    stack,
+    url: stack.url,
+    async close() {
+      await service.stop();
+      await client.endAsync();
+      await stack.close();
+    },
+  };
+}
+
+let counter = 0;
+/** A username no other test of the file uses. */
+export function uniqueUser(prefix = 'user'): string {
+  return `${prefix}${process.pid % 1000}${++counter}`;
+}
