@@ -20,18 +20,33 @@ type Rules = { [K in Kind]: ReadonlyArray<(identity: Of<K>) => readonly string[]
  */
 const PUBLISH: Rules = {
   guest: [(id) => [...GUEST_ACTIONS].map((action) => topics.guestRequest(id.clientId, action))],
-  user: [(id) => [...USER_ACTIONS].map((action) => topics.userRequest(id.username, id.clientId, action))],
+  user: [
+    (id) => [...USER_ACTIONS].map((action) => topics.userRequest(id.username, id.clientId, action)),
+    (id) => [topics.devicePresence(id.username, id.clientId)],
+  ],
   service: [
     () => [topics.reply('+')],
     (id) => [topics.serviceHealth(id.service)],
     (id) => (id.service === 'auth' ? [topics.sessionRevoked] : []),
+    (id) => (LIVE_WRITERS.has(id.service) ? [topics.room('+'), topics.inbox('+')] : []),
+    (id) => (id.service === 'presence' ? [topics.presence('+')] : []),
   ],
 };
 
+/** Services that publish live conversation events (messages, likes, typing). */
+const LIVE_WRITERS: ReadonlySet<string> = new Set(['chat-store', 'likes', 'presence']);
+
 const SUBSCRIBE: Rules = {
   guest: [(id) => [topics.reply(id.clientId)]],
-  user: [(id) => [topics.reply(id.clientId)]],
+  user: [
+    (id) => [topics.reply(id.clientId)],
+    (id) => [topics.inbox(id.username)],
+    // Rooms are public to signed-in users; direct conversations go to inboxes only.
+    () => [topics.room('+')],
+    () => [topics.presenceFilter],
+  ],
   service: [
+    (id) => (id.service === 'presence' ? [topics.devicePresenceFilter] : []),
     (id) =>
       operationsOf(id.service).map((op) =>
         op.audience === 'guest' ? topics.guestRequestFilter(op.action) : topics.userRequestFilter(op.action),
@@ -110,7 +125,11 @@ export function canReceive(identity: Identity, topic: string): boolean {
   return canSubscribe(identity, topic);
 }
 
-/** Only services may leave retained messages (health); everyone else publishes with retain=false. */
-export function canRetain(identity: Identity): boolean {
-  return identity.kind === 'service';
+/**
+ * Services may leave retained messages (health, presence); a signed-in device only its own
+ * presence (`1`, and `0` as its last will). Everyone else publishes with retain=false.
+ */
+export function canRetain(identity: Identity, topic: string): boolean {
+  if (identity.kind === 'service') return true;
+  return identity.kind === 'user' && topic === topics.devicePresence(identity.username, identity.clientId);
 }

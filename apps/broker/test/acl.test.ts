@@ -117,9 +117,64 @@ describe('canReceive', () => {
 });
 
 describe('canRetain', () => {
-  it('lets only services publish retained messages', () => {
-    expect(canRetain(auth)).toBe(true);
-    expect(canRetain(guest)).toBe(false);
-    expect(canRetain(alice)).toBe(false);
+  it('lets services retain anything and a device only its own presence', () => {
+    expect(canRetain(auth, 't/svc/health/auth')).toBe(true);
+    expect(canRetain(guest, 't/g/g:guest0001/auth.login')).toBe(false);
+    expect(canRetain(alice, 't/u/alice/alice:laptop/chat.send')).toBe(false);
+    expect(canRetain(alice, 't/d/alice/alice:laptop')).toBe(true);
+    expect(canRetain(alice, 't/d/alice/alice:phone')).toBe(false);
+    expect(canRetain(alice, 't/d/bob/bob:laptop')).toBe(false);
+  });
+});
+
+describe('chat rules', () => {
+  const store: Identity = { kind: 'service', service: 'chat-store', clientId: 'svc:chat-store:1' };
+  const presence: Identity = { kind: 'service', service: 'presence', clientId: 'svc:presence:1' };
+  const query: Identity = { kind: 'service', service: 'chat-query', clientId: 'svc:chat-query:1' };
+
+  it.each(cases([
+    ['user', alice, 't/d/alice/alice:laptop', true],
+    ['user', alice, 't/d/alice/alice:phone', false],
+    ['user', alice, 't/d/bob/bob:laptop', false],
+    ['user', alice, 't/room/general', false],
+    ['user', alice, 't/inbox/alice', false],
+    ['user', alice, 't/p/alice', false],
+    ['user', alice, 't/u/alice/alice:laptop/chat.send', true],
+    ['user', alice, 't/u/alice/alice:laptop/chat.typing', true],
+    ['service', store, 't/room/general', true],
+    ['service', store, 't/inbox/bob', true],
+    ['service', store, 't/p/bob', false],
+    ['service', likes, 't/room/general', true],
+    ['service', presence, 't/p/bob', true],
+    ['service', presence, 't/room/general', true],
+    ['service', query, 't/room/general', false],
+    ['service', query, 't/inbox/bob', false],
+    ['service', auth, 't/room/general', false],
+    ['guest', guest, 't/room/general', false],
+  ]))('a $who $verdict publish on $topic', ({ identity, topic, allowed }) => {
+    expect(canPublish(identity, topic)).toBe(allowed);
+  });
+
+  it.each(cases([
+    ['user', alice, 't/room/general', true],
+    ['user', alice, 't/room/+', true],
+    ['user', alice, 't/inbox/alice', true],
+    ['user', alice, 't/inbox/bob', false],
+    ['user', alice, 't/inbox/+', false],
+    ['user', alice, 't/p/+', true],
+    ['user', alice, 't/p/bob', true],
+    ['user', alice, 't/d/+/+', false],
+    ['user', alice, 't/d/bob/bob:laptop', false],
+    ['guest', guest, 't/room/general', false],
+    ['guest', guest, 't/p/+', false],
+    ['service', presence, 't/d/+/+', true],
+    ['service', store, 't/d/+/+', false],
+    ['service', store, 't/u/+/+/chat.send', true],
+    ['service', store, 't/u/+/+/like.add', false],
+    ['service', likes, 't/u/+/+/like.add', true],
+    ['service', presence, 't/u/+/+/chat.typing', true],
+    ['service', store, 't/inbox/+', false],
+  ]))('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
+    expect(canSubscribe(identity, topic)).toBe(allowed);
   });
 });
