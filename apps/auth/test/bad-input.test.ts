@@ -1,0 +1,95 @@
+import { MAX_REQUEST_BYTES, topics, type Action } from '@tidings/protocol';
+import { afterEach, expect, it } from 'vitest';
+import { describeBackends, startAuth, type AuthHarness, type RawClient } from './helpers.js';
+
+/** Payloads no client of ours would send, and the error code each must get. */
+function badPayloads(action: Action): { name: string; payload: string | Buffer; code: string }[] {
+  const fields: Record<Action, Record<string, unknown>> = {
+    'auth.register': { username: 'mallory', password: 'a good password' },
+    'auth.login': { username: 'mallory', password: 'a good password', device: 'laptop' },
+    'auth.logout': { sessionId: 'some-session-id' },
+    'auth.passwd': { currentPassword: 'a good password', newPassword: 'a better password' },
+    'auth.whoami': {},
+  };
+  const valid = fields[action];
+  const wrongTypes = Object.keys(valid).length > 0 ? Object.fromEntries(Object.keys(valid).map((k) => [k, 12345])) : { id: ['w1'] };
+  const missing = Object.keys(valid).length > 0 ? { id: 'm1' } : { notId: 'x' };
+  return [
+    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
+    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
+    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
+    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
+    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
+    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', ...valid }]), code: 'BAD_REQUEST' },
+    { name: 'no correlation id', payload: JSON.stringify(valid), code: 'BAD_REQUEST' },
+    { name: 'a numeric correlation id', payload: JSON.stringify({ ...valid, id: 7 }), code: 'BAD_REQUEST' },
+    { name: 'wrong field types', payload: JSON.stringify({ id: 'w1', ...wrongTypes }), code: 'BAD_REQUEST' },
+    { name: 'missing fields', payload: JSON.stringify(missing), code: 'BAD_REQUEST' },
+    { name: '__proto__ keys instead of fields', payload: `{"id":"p1","__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}`, code: 'BAD_REQUEST' },
+    {
+      name: 'more than 16 KiB',
+      payload: JSON.stringify({ id: 'big', ...valid, padding: 'x'.repeat(MAX_REQUEST_BYTES) }),
+      code: 'PAYLOAD_TOO_LARGE',
+    },
+    // whoami has no fields besides the id, so unknown keys alone make no bad request there.
+  ].filter((c) => !(action === 'auth.whoami' && c.name === '__proto__ keys instead of fields'));
+}
+
+describeBackends('bad input', (backend) => {
+  let h: AuthHarness;
+  afterEach(async () => h?.close());
+
+  async function expectAllRefused(raw: RawClient, topic: string, action: Action) {
+    for (const bad of badPayloads(action)) {
+      const reply = await raw.send(topic, bad.payload);
+      expect(reply.ok, `${action} with ${bad.name}`).toBe(false);
+      expect(reply.error?.code, `${action} with ${bad.name}`).toBe(bad.code);
+      expect(typeof reply.error?.message).toBe('string');
+    }
+  }
+
+  for (const action of ['auth.register', 'auth.login'] as const) {
+    it(`answers every malformed ${action} with a typed error, changes nothing, and keeps serving`, async () => {
+      h = await startAuth(backend, { settings: { clientAttemptsPerMinute: 1000 } });
+      await h.register('alice', 'correct horse battery');
+      const before = await h.counts();
+      const raw = await h.rawGuest();
+      await expectAllRefused(raw, topics.guestRequest(raw.clientId, action), action);
+      expect(await h.counts()).toEqual(before);
+
+      const valid =
+        action === 'auth.register'
+          ? { id: 'ok-1', username: 'bob', password: 'bobs password' }
+          : { id: 'ok-1', username: 'alice', password: 'correct horse battery' };
+      const reply = await raw.send(topics.guestRequest(raw.clientId, action), JSON.stringify(valid));
+      expect(reply).toMatchObject({ id: 'ok-1', ok: true });
+    });
+  }
+
+  for (const action of ['auth.logout', 'auth.passwd', 'auth.whoami'] as const) {
+    it(`answers every malformed ${action} with a typed error, changes nothing, and keeps serving`, async () => {
+      h = await startAuth(backend);
+      await h.register('carol', 'correct horse battery');
+      const login = await h.login('carol', 'correct horse battery');
+      const before = await h.counts();
+      const hashBefore = (await h.stack.db.prisma.user.findUniqueOrThrow({ where: { username: 'carol' } })).passwordHash;
+      const raw = await h.rawUser(login);
+      const topic = topics.userRequest('carol', raw.clientId, action);
+      await expectAllRefused(raw, topic, action);
+      expect(await h.counts()).toEqual(before);
+      const hashAfter = (await h.stack.db.prisma.user.findUniqueOrThrow({ where: { username: 'carol' } })).passwordHash;
+      expect(hashAfter).toBe(hashBefore);
+
+      const reply = await raw.send(topics.userRequest('carol', raw.clientId, 'auth.whoami'), JSON.stringify({ id: 'ok-2' }));
+      expect(reply).toMatchObject({ id: 'ok-2', ok: true, data: { username: 'carol' } });
+    });
+  }
+
+  it('echoes a readable correlation id on a schema error and null when there is none', async () => {
+    h = await startAuth(backend);
+    const raw = await h.rawGuest();
+    const topic = topics.guestRequest(raw.clientId, 'auth.login');
+    expect(await raw.send(topic, JSON.stringify({ id: 'abc', username: 5 }))).toMatchObject({ id: 'abc', ok: false });
+    expect(await raw.send(topic, 'nope')).toMatchObject({ id: null, ok: false });
+  });
+});
