@@ -1,4 +1,4 @@
-import { guestClientId, userClientId, TidingsError, type Action, type RequestOf, type ResultOf } from '@tidings/protocol';
+import { guestClientId, topics, userClientId, TidingsError, type Action, type RequestOf, type ResultOf } from '@tidings/protocol';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { useBackoff, type BackoffOptions } from './backoff.js';
 import { randomId } from './ids.js';
@@ -41,6 +41,11 @@ export class Connection {
 
   async close(): Promise<void> {
     this.requester.cancelAll();
+    const identity = this.identity;
+    if (identity.kind === 'user' && this.client.connected) {
+      // a clean goodbye: the last will only fires when the link drops
+      await this.client.publishAsync(topics.devicePresence(identity.username, identity.clientId), '0', { qos: 1, retain: true }).catch(() => {});
+    }
     await this.client.endAsync();
   }
 }
@@ -100,9 +105,23 @@ export function connectGuest(options: ConnectOptions): Promise<Connection> {
 /** Connects as a signed-in user with a persistent session keyed by the device's client id. */
 export function connectUser(options: ConnectOptions, credentials: UserCredentials): Promise<Connection> {
   const clientId = userClientId(credentials.username, credentials.device);
-  return open(
+  // Presence comes from real connection events: the device says `1` (retained) once connected
+  // and leaves `0` as its last will, which the broker publishes when the link drops.
+  const presence = topics.devicePresence(credentials.username, clientId);
+  const connection = open(
     options,
-    { clean: false, username: credentials.username, password: credentials.token },
+    {
+      clean: false,
+      username: credentials.username,
+      password: credentials.token,
+      will: { topic: presence, payload: '0', qos: 1, retain: true },
+    },
     { kind: 'user', username: credentials.username, clientId },
   );
+  return connection.then((conn) => {
+    const online = () => conn.client.publish(presence, '1', { qos: 1, retain: true });
+    online();
+    conn.client.on('connect', online);
+    return conn;
+  });
 }
