@@ -162,7 +162,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           if (verdict.refused) return fail(verdict.returnCode, verdict.reason);
           const identity = verdict.identity;
           const will = willOf.get(client);
-          if (will && (!canPublish(identity, will.topic) || (will.retain && !canRetain(identity))))
+          if (will && (!canPublish(identity, will.topic) || (will.retain && !canRetain(identity, will.topic))))
             return fail(ReturnCode.NOT_AUTHORIZED, 'last-will topic not allowed for this identity');
           if (identity.kind === 'user') {
             if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
@@ -187,7 +187,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         log.info({ ...describe(client), topic: packet.topic }, 'refused a publish: topic not allowed; closing the connection');
         return callback(new Error('not authorized to publish on this topic'));
       }
-      if (packet.retain && !canRetain(identity)) {
+      if (packet.retain && !canRetain(identity, packet.topic)) {
         log.info({ ...describe(client), topic: packet.topic }, 'refused a publish: retain not allowed; closing the connection');
         return callback(new Error('not authorized to retain messages'));
       }
@@ -213,79 +213,6 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       return null;
     };
   }
-
-  const aedes = await Aedes.createBroker({
-    maxTopicLevels: limits.maxTopicLevels,
-    maxInflightInbound: limits.maxInflightInbound,
-    drainTimeout: limits.drainTimeout,
-    connectTimeout: limits.connectTimeout,
-    queueLimit: limits.queueLimit,
-    ...hooks,
-  });
-
-  aedes.on('clientReady', (client) => log.info(describe(client), 'client connected'));
-  aedes.on('clientDisconnect', (client) => {
-    log.info(describe(client), 'client disconnected');
-    const identity = identities.get(client);
-    if (identity?.kind === 'user') {
-      const set = bySession.get(identity.sessionId);
-      set?.delete(client);
-      if (set?.size === 0) bySession.delete(identity.sessionId);
-    }
-  });
-  aedes.on('clientError', (client, err) => log.info({ ...describe(client), err: err.message }, 'client error'));
-  aedes.on('connectionError', (client, err) => log.debug({ ...describe(client), err: err.message }, 'connection error before CONNECT'));
-
-  await subscribeInProcess(aedes, topics.sessionRevoked, (packet) => {
-    let event: SessionRevokedEvent;
-    try {
-      const parsed = SessionRevokedEvent.safeParse(JSON.parse(packet.payload.toString('utf8')));
-      if (!parsed.success) throw new Error(parsed.error.message);
-      event = parsed.data;
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'ignored a malformed session-revoked event');
-      return;
-    }
-    const t = now();
-    for (const id of event.sessionIds) recentlyRevoked.set(id, t);
-    const closed = closeSessions(event.sessionIds, event.reason);
-    log.info({ username: event.username, reason: event.reason, sessions: event.sessionIds.length, closed }, 'sessions revoked');
-  });
-
-  await subscribeInProcess(aedes, topics.serviceHealthFilter, (packet) => {
-    const service = packet.topic.split('/').at(-1) ?? '';
-    if (packet.payload.length === 0) {
-      serviceStates.delete(service);
-      return;
-    }
-    try {
-      const health = ServiceHealth.parse(JSON.parse(packet.payload.toString('utf8')));
-      if (serviceStates.get(service) !== health.status) log.info({ service, status: health.status }, 'service health');
-      serviceStates.set(service, health.status);
-    } catch {
-      log.warn({ service }, 'ignored a malformed health message');
-    }
-  });
-
-  const sweep = () => {
-    const t = now();
-    for (const [sessionId, clients] of bySession) {
-      for (const client of clients) {
-        const identity = identities.get(client);
-        if (client.closed) clients.delete(client);
-        else if (identity?.kind === 'user' && identity.expiresAt <= t) {
-          log.info({ ...describe(client), sessionId }, 'closing a connection: session expired');
-          client.close();
-          clients.delete(client);
-        }
-      }
-      if (clients.size === 0) bySession.delete(sessionId);
-    }
-    for (const [id, at] of recentlyRevoked) if (at <= t - REVOKED_MEMORY_MS) recentlyRevoked.delete(id);
-    for (const [address, list] of attempts) if (list.every((at) => at <= t - 60_000)) attempts.delete(address);
-  };
-  const sweepTimer = limits.sessionSweepMs > 0 ? setInterval(sweep, limits.sessionSweepMs) : undefined;
-  sweepTimer?.unref();
 
   function handleConnection(stream: Duplex, address: string, transport: Transport): void {
     openStreams.add(stream);
@@ -366,6 +293,81 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     : undefined;
   tlsServer?.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
   httpServer.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+
+  // The servers exist before aedes (a bad TLS key throws here, with nothing to clean up yet);
+  // they reach aedes only through handleConnection, after they listen.
+  const aedes = await Aedes.createBroker({
+    maxTopicLevels: limits.maxTopicLevels,
+    maxInflightInbound: limits.maxInflightInbound,
+    drainTimeout: limits.drainTimeout,
+    connectTimeout: limits.connectTimeout,
+    queueLimit: limits.queueLimit,
+    ...hooks,
+  });
+
+  aedes.on('clientReady', (client) => log.info(describe(client), 'client connected'));
+  aedes.on('clientDisconnect', (client) => {
+    log.info(describe(client), 'client disconnected');
+    const identity = identities.get(client);
+    if (identity?.kind === 'user') {
+      const set = bySession.get(identity.sessionId);
+      set?.delete(client);
+      if (set?.size === 0) bySession.delete(identity.sessionId);
+    }
+  });
+  aedes.on('clientError', (client, err) => log.info({ ...describe(client), err: err.message }, 'client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ ...describe(client), err: err.message }, 'connection error before CONNECT'));
+
+  await subscribeInProcess(aedes, topics.sessionRevoked, (packet) => {
+    let event: SessionRevokedEvent;
+    try {
+      const parsed = SessionRevokedEvent.safeParse(JSON.parse(packet.payload.toString('utf8')));
+      if (!parsed.success) throw new Error(parsed.error.message);
+      event = parsed.data;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'ignored a malformed session-revoked event');
+      return;
+    }
+    const t = now();
+    for (const id of event.sessionIds) recentlyRevoked.set(id, t);
+    const closed = closeSessions(event.sessionIds, event.reason);
+    log.info({ username: event.username, reason: event.reason, sessions: event.sessionIds.length, closed }, 'sessions revoked');
+  });
+
+  await subscribeInProcess(aedes, topics.serviceHealthFilter, (packet) => {
+    const service = packet.topic.split('/').at(-1) ?? '';
+    if (packet.payload.length === 0) {
+      serviceStates.delete(service);
+      return;
+    }
+    try {
+      const health = ServiceHealth.parse(JSON.parse(packet.payload.toString('utf8')));
+      if (serviceStates.get(service) !== health.status) log.info({ service, status: health.status }, 'service health');
+      serviceStates.set(service, health.status);
+    } catch {
+      log.warn({ service }, 'ignored a malformed health message');
+    }
+  });
+
+  const sweep = () => {
+    const t = now();
+    for (const [sessionId, clients] of bySession) {
+      for (const client of clients) {
+        const identity = identities.get(client);
+        if (client.closed) clients.delete(client);
+        else if (identity?.kind === 'user' && identity.expiresAt <= t) {
+          log.info({ ...describe(client), sessionId }, 'closing a connection: session expired');
+          client.close();
+          clients.delete(client);
+        }
+      }
+      if (clients.size === 0) bySession.delete(sessionId);
+    }
+    for (const [id, at] of recentlyRevoked) if (at <= t - REVOKED_MEMORY_MS) recentlyRevoked.delete(id);
+    for (const [address, list] of attempts) if (list.every((at) => at <= t - 60_000)) attempts.delete(address);
+  };
+  const sweepTimer = limits.sessionSweepMs > 0 ? setInterval(sweep, limits.sessionSweepMs) : undefined;
+  sweepTimer?.unref();
 
   const listening: net.Server[] = [];
   let closing: Promise<void> | undefined;
