@@ -149,7 +149,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   };
 
-  if (authOn) {
+  if (!authOn) {
+    // An open broker still keeps the connection cap (set it to 0 for load tests from one host).
+    hooks.authenticate = (client, _username, _password, callback) => {
+      if (!throttled.has(client)) return callback(null, true);
+      log.info(describe(client), 'refused a connection: too many connection attempts from this address');
+      callback(authError(ReturnCode.SERVER_UNAVAILABLE, 'too many connection attempts from this address'), null);
+    };
+  } else {
     hooks.authenticate = (client, username, password, callback) => {
       const fail = (returnCode: number, reason: string) => {
         log.info({ ...describe(client), username: username?.startsWith('svc:') ? username : username?.toLowerCase(), returnCode, reason }, 'refused a connection');

@@ -83,6 +83,16 @@ describe('subscriptions through the broker', () => {
     expect(aliceInbox.messages.map((m) => m.payload)).toEqual(['for alice']);
   });
 
+  it('delivers retained service health to a service that subscribes later', async () => {
+    const c = await cast();
+    await c.auth.publishAsync(topics.serviceHealth('auth'), JSON.stringify({ status: 'up', service: 'auth' }), { qos: 1, retain: true });
+    const late = await asService(c.h, 'likes');
+    const got = inbox(late);
+    const health = got.next(topics.serviceHealth('auth'));
+    expect(await grantOf(late, topics.serviceHealthFilter)).toBe(1);
+    expect(await health).toMatchObject({ payload: JSON.stringify({ status: 'up', service: 'auth' }) });
+  });
+
   it('does not queue refused topics for an offline persistent session', async () => {
     const h = await harness();
     const a = await createSession(h.db, 'alice');

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { topics } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
 import { PacketScanner, PacketTooLargeError, resolveLimits } from '../src/index.js';
-import { asGuest, asService, closed, grantsOf, harness, inbox, randomGuestId, refusalOf } from './helpers.js';
+import { asGuest, asService, closed, grantsOf, harness, inbox, open, randomGuestId, refusalOf } from './helpers.js';
 
 const SERVER_UNAVAILABLE = 3;
 
@@ -23,6 +23,12 @@ describe('connection attempts per address', () => {
     const h = await harness({ limits: { connectionAttemptsPerMinute: 1 } });
     await asGuest(h.broker.wsUrl);
     expect(await refusalOf(h.broker.wsUrl, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
+  });
+
+  it('keeps the cap on an open broker (auth off)', async () => {
+    const h = await harness({ auth: false, limits: { connectionAttemptsPerMinute: 1 } });
+    await open(h.broker.url, { clientId: 'bench-1' });
+    expect(await refusalOf(h.broker.url, { clientId: 'bench-2' })).toBe(SERVER_UNAVAILABLE);
   });
 });
 
