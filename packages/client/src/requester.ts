@@ -15,6 +15,11 @@ export type Identity = { kind: 'guest'; clientId: string } | { kind: 'user'; use
 export interface RequestOptions {
   /** Give up waiting for the reply after this long (default 10 s). The request may still have been handled. */
   timeoutMs?: number;
+  /**
+   * The correlation id to send (default: a fresh random one). For `chat.send` it is also the
+   * idempotency key: a retry after a lost ack must reuse the first attempt's id.
+   */
+  id?: string;
 }
 
 interface Pending {
@@ -61,7 +66,7 @@ export class Requester {
       throw new TidingsError('FORBIDDEN', `${action} is for ${op.audience === 'guest' ? 'guests (sign out first)' : 'signed-in users'}`);
     }
     await this.ready();
-    const id = randomId(12);
+    const id = options.id ?? randomId(12);
     const topic =
       identity.kind === 'guest'
         ? topics.guestRequest(identity.clientId, action)
