@@ -1,0 +1,62 @@
+import type { Handler } from '@tidings/service-kit';
+import { MESSAGE_SELECT, byCodeUnits, callerUsername, otherOf, toWire, type MessageRow, type QueryContext } from '../context.js';
+
+/** How many (conversation, seq) pairs go into one query for the last messages. */
+const LAST_MESSAGE_BATCH = 500;
+
+/**
+ * chat.conversations (user): the rooms the caller is a member of and their direct
+ * conversations, each with its last message and unread count, newest activity first
+ * (conversations without a message yet come last, most recently joined first).
+ *
+ * `unread` is `lastSeq − readSeq` (never negative): an approximation. It counts every
+ * message after the read marker, including the caller's own and deleted ones; chat-store
+ * moves the sender's marker past their own message when they send, so one's own messages
+ * normally do not count, but a message sent from another device before the marker moves may.
+ * `last` carries no like fields (those are for history).
+ */
+export function conversationsHandler(q: QueryContext): Handler<'chat.conversations'> {
+  return async (_request, ctx) => {
+    const username = callerUsername(ctx);
+    const prisma = q.db.prisma;
+    const memberships = await prisma.membership.findMany({
+      where: { user: { username } },
+      select: {
+        lastReadSeq: true,
+        joinedAt: true,
+        conversation: { select: { id: true, kind: true, name: true, dmKey: true, lastSeq: true } },
+      },
+    });
+
+    const wanted = memberships.filter((m) => m.conversation.lastSeq > 0);
+    const lastOf = new Map<string, MessageRow>();
+    for (let i = 0; i < wanted.length; i += LAST_MESSAGE_BATCH) {
+      const batch = wanted.slice(i, i + LAST_MESSAGE_BATCH);
+      const rows = await prisma.message.findMany({
+        where: { OR: batch.map((m) => ({ conversationId: m.conversation.id, seq: m.conversation.lastSeq })) },
+        select: { ...MESSAGE_SELECT, conversationId: true },
+      });
+      for (const row of rows) lastOf.set(row.conversationId, row);
+    }
+
+    const summaries = memberships.map((m) => {
+      const conv = m.conversation;
+      const kind = conv.kind === 'dm' ? ('dm' as const) : ('room' as const);
+      const c = kind === 'dm' ? `@${otherOf(conv.dmKey ?? '', username)}` : (conv.name ?? '');
+      const row = lastOf.get(conv.id);
+      const summary = {
+        c,
+        kind,
+        lastSeq: conv.lastSeq,
+        readSeq: m.lastReadSeq,
+        unread: Math.max(0, conv.lastSeq - m.lastReadSeq),
+        ...(row ? { last: toWire(row) } : {}),
+      };
+      return { summary, lastAt: row ? row.createdAt.getTime() : -1, joinedAt: m.joinedAt.getTime() };
+    });
+    summaries.sort(
+      (a, b) => b.lastAt - a.lastAt || b.joinedAt - a.joinedAt || byCodeUnits(a.summary.c, b.summary.c),
+    );
+    return { conversations: summaries.map((s) => s.summary) };
+  };
+}

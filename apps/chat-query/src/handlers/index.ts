@@ -1,0 +1,16 @@
+import type { Handlers } from '@tidings/service-kit';
+import type { QueryContext } from '../context.js';
+import { conversationsHandler } from './conversations.js';
+import { historyHandler } from './history.js';
+import { roomListHandler } from './room-list.js';
+import { userListHandler } from './user-list.js';
+
+/** One handler per action of the chat-query service. */
+export function chatQueryHandlers(q: QueryContext): Handlers {
+  return {
+    'chat.history': historyHandler(q),
+    'chat.conversations': conversationsHandler(q),
+    'room.list': roomListHandler(q),
+    'user.list': userListHandler(q),
+  };
+}
