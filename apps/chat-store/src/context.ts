@@ -1,0 +1,70 @@
+import type { Database } from '@tidings/db';
+import { TidingsError, parseRef } from '@tidings/protocol';
+import type { HandlerContext, Logger } from '@tidings/service-kit';
+import type { ConversationInfo, Directory, UserRef } from './directory.js';
+import type { LiveEvents } from './events.js';
+import type { TokenBucketLimiter } from './rate-limit.js';
+import type { ChatStoreSettings } from './settings.js';
+import type { MessageWriter } from './writer.js';
+
+/** What every handler of chat-store works with; built once by createChatStore. */
+export interface ChatContext {
+  db: Database;
+  directory: Directory;
+  writer: MessageWriter;
+  events: LiveEvents;
+  /** chat.send per user (key: username). */
+  sendLimiter: TokenBucketLimiter;
+  settings: ChatStoreSettings;
+  now: () => number;
+  logger: Logger;
+}
+
+/** The signed-in caller, as the broker verified them (from the topic). */
+export async function callerOf(chat: ChatContext, ctx: HandlerContext): Promise<UserRef> {
+  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
+  const user = await chat.directory.user(ctx.caller.username);
+  if (!user) throw new TidingsError('UNAUTHORIZED', 'This account no longer exists.');
+  return user;
+}
+
+export async function roomOrThrow(chat: ChatContext, name: string): Promise<ConversationInfo> {
+  const room = await chat.directory.room(name);
+  if (!room) throw new TidingsError('NOT_FOUND', `there is no room named ${name}`);
+  return room;
+}
+
+/** The other participant of a direct conversation the caller names as `@username`. */
+export async function peerOrThrow(chat: ChatContext, caller: UserRef, username: string): Promise<UserRef> {
+  if (username === caller.username) throw new TidingsError('BAD_REQUEST', 'a direct conversation is with someone else, not yourself');
+  const peer = await chat.directory.user(username);
+  if (!peer) throw new TidingsError('NOT_FOUND', `there is no user named ${username}`);
+  return peer;
+}
+
+export function notAMember(): TidingsError {
+  return new TidingsError('FORBIDDEN', 'join the room first');
+}
+
+/**
+ * The existing conversation a ref names for the caller (edit, delete, read). A room must exist
+ * (and, with `member`, have the caller as a member); `@user` must be someone else who exists, and
+ * the conversation with them must have been started.
+ */
+export async function existingConversation(
+  chat: ChatContext,
+  caller: UserRef,
+  ref: string,
+  options: { member: boolean },
+): Promise<ConversationInfo> {
+  const parsed = parseRef(ref);
+  if (parsed.kind === 'room') {
+    const room = await roomOrThrow(chat, parsed.name);
+    if (options.member && !(await chat.directory.isMember(room, caller))) throw notAMember();
+    return room;
+  }
+  const peer = await peerOrThrow(chat, caller, parsed.username);
+  const dm = await chat.directory.dm(caller.username, peer.username);
+  if (!dm) throw new TidingsError('NOT_FOUND', `you have no conversation with ${peer.username} yet`);
+  return dm;
+}

@@ -1,0 +1,62 @@
+import { dmRef, topics, type ConversationEvent } from '@tidings/protocol';
+import type { Logger } from '@tidings/service-kit';
+import type { MqttClient } from 'mqtt';
+import type { ConversationInfo } from './directory.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A conversation event before it is addressed: inbox copies get their `c` added per recipient. */
+export type UnaddressedEvent = DistributiveOmit<Exclude<ConversationEvent, { t: 'rd' | 'mb' }>, 'c'>;
+
+/**
+ * Publishes live events at QoS 1: a room's on `t/room/<name>`; a direct conversation's to both
+ * participants' inboxes, each copy naming the conversation as its recipient does (`@alice` in
+ * bob's inbox). Events are sent after the change is committed and never awaited by the request:
+ * a client that misses one fills the gap from history. Publishing in call order keeps a room's
+ * events in sequence order (mqtt.js sends in order on one connection).
+ */
+export class LiveEvents {
+  readonly #client: MqttClient;
+  readonly #logger: Logger;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(client: MqttClient, logger: Logger) {
+    this.#client = client;
+    this.#logger = logger;
+  }
+
+  /** To everyone in the conversation. */
+  conversation(conv: ConversationInfo, event: UnaddressedEvent): void {
+    if (conv.participants) {
+      const [a, b] = conv.participants;
+      this.inbox(a, { ...event, c: dmRef(b) } as ConversationEvent);
+      if (b !== a) this.inbox(b, { ...event, c: dmRef(a) } as ConversationEvent);
+    } else if (conv.name !== null) {
+      this.#publish(topics.room(conv.name), event as ConversationEvent);
+    }
+  }
+
+  /** To one user's inbox (all their devices). */
+  inbox(username: string, event: ConversationEvent): void {
+    this.#publish(topics.inbox(username), event);
+  }
+
+  /** To a room's topic. */
+  room(name: string, event: UnaddressedEvent): void {
+    this.#publish(topics.room(name), event as ConversationEvent);
+  }
+
+  /** Waits for every event still being sent (on stop). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  #publish(topic: string, event: ConversationEvent): void {
+    const task = this.#client.publishAsync(topic, JSON.stringify(event), { qos: 1 }).then(
+      () => undefined,
+      (err: unknown) => this.#logger.warn({ err, topic, t: event.t }, 'could not publish a live event (clients fill the gap from history)'),
+    );
+    this.#pending.add(task);
+    void task.finally(() => this.#pending.delete(task));
+  }
+}

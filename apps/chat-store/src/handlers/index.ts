@@ -1,0 +1,20 @@
+import type { Handlers } from '@tidings/service-kit';
+import type { ChatContext } from '../context.js';
+import { deleteHandler } from './delete.js';
+import { editHandler } from './edit.js';
+import { readHandler } from './read.js';
+import { roomCreateHandler, roomJoinHandler, roomLeaveHandler } from './rooms.js';
+import { sendHandler } from './send.js';
+
+/** One handler per action of chat-store. */
+export function chatStoreHandlers(chat: ChatContext): Handlers {
+  return {
+    'chat.send': sendHandler(chat),
+    'chat.edit': editHandler(chat),
+    'chat.delete': deleteHandler(chat),
+    'chat.read': readHandler(chat),
+    'room.create': roomCreateHandler(chat),
+    'room.join': roomJoinHandler(chat),
+    'room.leave': roomLeaveHandler(chat),
+  };
+}

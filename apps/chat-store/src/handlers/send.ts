@@ -1,0 +1,63 @@
+import { TidingsError, parseRef, textProblem } from '@tidings/protocol';
+import type { Handler } from '@tidings/service-kit';
+import { callerOf, notAMember, peerOrThrow, roomOrThrow, type ChatContext } from '../context.js';
+import type { ConversationInfo, UserRef } from '../directory.js';
+import { idReused, rateLimited } from '../errors.js';
+
+/**
+ * chat.send (user): stores a message in a room or a direct conversation and publishes it live.
+ * The request id is the idempotency key: the same id again (a retry after a lost ack) answers the
+ * first ack and stores nothing, and costs no send token; the same id for another conversation is
+ * a CONFLICT. The ack `{s, at}` is sent only once the message is committed.
+ */
+export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
+  return async (request, ctx) => {
+    const sender = await callerOf(chat, ctx);
+    const problem = textProblem(request.x);
+    if (problem) throw new TidingsError('BAD_REQUEST', problem);
+    const text = request.x.trim();
+
+    // Where it goes. A direct conversation is only looked up here; it is created below, once the
+    // send is known to be neither a retry nor over the rate limit.
+    const parsed = parseRef(request.c);
+    let conv: ConversationInfo | null;
+    let peer: UserRef | undefined;
+    if (parsed.kind === 'room') {
+      conv = await roomOrThrow(chat, parsed.name);
+      if (!(await chat.directory.isMember(conv, sender))) throw notAMember();
+    } else {
+      peer = await peerOrThrow(chat, sender, parsed.username);
+      conv = await chat.directory.dm(sender.username, peer.username);
+    }
+
+    // A retry of a send this process remembers or is storing: its ack, no token taken.
+    const known = chat.writer.known(sender.id, request.id);
+    if (known) {
+      if (known.conversationId !== conv?.id) throw idReused();
+      const { s, at } = await known.outcome;
+      return { s, at };
+    }
+
+    const verdict = chat.sendLimiter.take(sender.username);
+    if (!verdict.allowed) {
+      // A retry of a stored send is answered even when over the limit (it stores nothing).
+      const stored = await chat.writer.findStored(sender.id, request.id);
+      if (stored) {
+        if (stored.conversationId !== conv?.id) throw idReused();
+        return { s: stored.s, at: stored.at };
+      }
+      throw rateLimited('Too many messages: wait and try again.', verdict.retryAfterMs);
+    }
+
+    let outcome;
+    try {
+      conv ??= await chat.directory.ensureDm(sender, peer!, new Date(chat.now()));
+      outcome = await chat.writer.submit({ conv, sender, clientKey: request.id, text });
+    } catch (err) {
+      chat.sendLimiter.refund(sender.username);
+      throw err;
+    }
+    if (outcome.duplicate) chat.sendLimiter.refund(sender.username);
+    return { s: outcome.s, at: outcome.at };
+  };
+}

@@ -1,0 +1,86 @@
+import type { Database } from '@tidings/db';
+import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import type { MqttClient } from 'mqtt';
+import type { ChatContext } from './context.js';
+import { Directory } from './directory.js';
+import { LiveEvents } from './events.js';
+import { chatStoreHandlers } from './handlers/index.js';
+import { TokenBucketLimiter } from './rate-limit.js';
+import { resolveSettings, type ChatStoreSettings } from './settings.js';
+import { MessageWriter } from './writer.js';
+
+export interface ChatStoreDeps {
+  /** A connected service client (connectService as `chat-store`). */
+  client: MqttClient;
+  db: Database;
+  logger: Logger;
+  /** The clock (ms since the epoch) for message times and the send rate limit; tests move it. */
+  now?: () => number;
+  settings?: Partial<ChatStoreSettings>;
+}
+
+export interface ChatStore {
+  /** Starts answering chat.send/edit/delete/read and room.create/join/leave. */
+  start(): Promise<void>;
+  /**
+   * Stops taking requests, stores and acknowledges every send already accepted, and sends the
+   * pending live events. Leaves the MQTT client and the database open: whoever made them closes them.
+   */
+  stop(): Promise<void>;
+  readonly settings: ChatStoreSettings;
+  /** Transactions the message writer has committed (diagnostics). */
+  readonly batches: number;
+}
+
+/**
+ * chat-store: every write to a conversation. Run exactly ONE instance against a database: it
+ * is the single writer of messages and keeps sequence numbers in memory (see writer.ts).
+ */
+export function createChatStore(deps: ChatStoreDeps): ChatStore {
+  const settings = resolveSettings(deps.settings);
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger.child({ component: 'chat-store' });
+  const events = new LiveEvents(deps.client, logger);
+  const writer = new MessageWriter({
+    prisma: deps.db.prisma,
+    logger,
+    now,
+    maxBatch: settings.maxBatch,
+    recentAcks: settings.recentAcks,
+    cacheSize: settings.cacheSize,
+    onStored: (m) => events.conversation(m.conv, { t: 'm', s: m.s, u: m.sender.username, x: m.text, at: m.at }),
+  });
+  const chat: ChatContext = {
+    db: deps.db,
+    directory: new Directory(deps.db.prisma, settings.cacheSize),
+    writer,
+    events,
+    sendLimiter: new TokenBucketLimiter(
+      { ratePerSecond: settings.sendRatePerSecond, burst: settings.sendBurst, maxKeys: settings.cacheSize },
+      now,
+    ),
+    settings,
+    now,
+    logger,
+  };
+  let rpc: RpcServer | undefined;
+
+  return {
+    settings,
+    get batches() {
+      return writer.batches;
+    },
+    async start() {
+      if (rpc) throw new Error('chat-store is already started');
+      rpc = createRpcServer({ client: deps.client, logger, handlers: chatStoreHandlers(chat) });
+      await rpc.start();
+    },
+    async stop() {
+      const server = rpc;
+      rpc = undefined;
+      if (server) await server.close(); // waits for in-flight requests, whose sends wait for their batch
+      await writer.drain();
+      await events.flush();
+    },
+  };
+}

@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Prisma } from '@tidings/db';
+import type { Logger } from '@tidings/service-kit';
+import { BoundedMap } from './bounded-map.js';
+import type { ConversationInfo, UserRef } from './directory.js';
+import { idReused } from './errors.js';
+
+/**
+ * The message writer: sequence numbers and group commit.
+ *
+ * SINGLE WRITER. chat-store is the only process that inserts messages, and it runs as ONE
+ * instance. That is what lets it keep each conversation's last sequence number in memory
+ * (loaded from the database on first use) instead of reading and locking the conversation row
+ * for every message, and what makes its idempotency check race-free. A second instance is
+ * detected, not supported: every batch moves `Conversation.lastSeq` only from the value it
+ * expects, and `(conversationId, seq)` is unique, so a second writer makes batches fail (and be
+ * retried from fresh values) instead of creating holes or duplicates. Scaling chat-store out
+ * needs partitioning conversations between instances (e.g. by hash), not more copies of it.
+ *
+ * GROUP COMMIT. Accepted sends wait in a queue. While a transaction is running, new sends
+ * collect; when it ends, everything collected (up to `maxBatch`) is written in the next
+ * transaction. An idle writer starts a batch on the next turn of the event loop, so sends that
+ * arrived together go together; there is no timer. A send is acknowledged only after its batch
+ * committed, so an ack always means "stored" (SQLite runs WAL with synchronous FULL).
+ *
+ * A FAILED BATCH wrote nothing (one transaction). The writer forgets the cached sequence numbers
+ * of the conversations involved (the next write reads them from the database, so a commit whose
+ * outcome was unclear is seen as it is) and retries each send of the batch on its own: the bad
+ * one fails alone and the others are stored. Sequence numbers are given out only inside the
+ * transaction, from the committed value, so a failure can never leave a hole.
+ */
+
+export interface SendInput {
+  conv: ConversationInfo;
+  sender: UserRef;
+  /** The chat.send request id: unique per sender, the idempotency key. */
+  clientKey: string;
+  /** Already trimmed and checked. */
+  text: string;
+}
+
+export interface SendOutcome {
+  s: number;
+  at: number;
+  /** True when this was a retry of a send already stored (or being stored): nothing new was written. */
+  duplicate: boolean;
+}
+
+/** A message just committed, for the live event. */
+export interface StoredMessage {
+  conv: ConversationInfo;
+  sender: UserRef;
+  s: number;
+  at: number;
+  text: string;
+}
+
+export interface WriterOptions {
+  prisma: Db;
+  logger: Logger;
+  now: () => number;
+  maxBatch: number;
+  /** Acks remembered for retries (beyond it, a retry is answered from the database). */
+  recentAcks: number;
+  /** Conversations whose last sequence number is kept in memory. */
+  cacheSize: number;
+  /** Called for every message once its batch committed, in sequence order, before its ack. */
+  onStored: (message: StoredMessage) => void;
+}
+
+interface KnownAck {
+  conversationId: string;
+  s: number;
+  at: number;
+}
+
+interface Entry extends SendInput {
+  key: string;
+  promise: Promise<SendOutcome>;
+  resolve: (outcome: SendOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** Thrown inside a batch when `Conversation.lastSeq` is not what this writer last committed. */
+class SequenceMoved extends Error {
+  constructor(readonly conversationId: string) {
+    super(`Conversation ${conversationId}: lastSeq moved under chat-store (is a second instance running?)`);
+  }
+}
+
+function keyOf(senderId: string, clientKey: string): string {
+  return `${senderId}\u0000${clientKey}`;
+}
+
+export class MessageWriter {
+  readonly #o: WriterOptions;
+  readonly #logger: Logger;
+  /** Conversation id → last committed sequence number (only ever set from committed values). */
+  readonly #lastSeq: BoundedMap<string, number>;
+  readonly #recent: BoundedMap<string, KnownAck>;
+  /** Sends queued or in the running batch, by key: a concurrent duplicate joins the first. */
+  readonly #pending = new Map<string, Entry>();
+  #queue: Entry[] = [];
+  #draining: Promise<void> | null = null;
+  #scheduled = false;
+  #batches = 0;
+
+  constructor(options: WriterOptions) {
+    this.#o = options;
+    this.#logger = options.logger.child({ component: 'writer' });
+    this.#lastSeq = new BoundedMap(options.cacheSize);
+    this.#recent = new BoundedMap(options.recentAcks);
+  }
+
+  /** Batches committed so far (diagnostics). */
+  get batches(): number {
+    return this.#batches;
+  }
+
+  /**
+   * The outcome of a send with this key that is remembered or under way, without touching the
+   * database; undefined when nothing is known here (it may still be stored: see {@link findStored}).
+   */
+  known(senderId: string, clientKey: string): { conversationId: string; outcome: Promise<SendOutcome> } | undefined {
+    const key = keyOf(senderId, clientKey);
+    const ack = this.#recent.get(key);
+    if (ack) return { conversationId: ack.conversationId, outcome: Promise.resolve({ s: ack.s, at: ack.at, duplicate: true }) };
+    const entry = this.#pending.get(key);
+    if (entry) return { conversationId: entry.conv.id, outcome: entry.promise.then((o) => ({ ...o, duplicate: true })) };
+    return undefined;
+  }
+
+  /** A stored send with this key, from the database. */
+  async findStored(senderId: string, clientKey: string): Promise<KnownAck | null> {
+    const row = await this.#o.prisma.message.findUnique({
+      where: { senderId_clientKey: { senderId, clientKey } },
+      select: { conversationId: true, seq: true, createdAt: true },
+    });
+    if (!row) return null;
+    const ack = { conversationId: row.conversationId, s: row.seq, at: row.createdAt.getTime() };
+    this.#recent.set(keyOf(senderId, clientKey), ack);
+    return ack;
+  }
+
+  /**
+   * Stores a message (in the next batch) and resolves with its ack once committed. A send whose
+   * key is already known resolves with the first ack (`duplicate: true`) or, when that went to
+   * another conversation, fails with CONFLICT.
+   */
+  submit(input: SendInput): Promise<SendOutcome> {
+    const known = this.known(input.sender.id, input.clientKey);
+    if (known) return known.conversationId === input.conv.id ? known.outcome : Promise.reject(idReused());
+    let resolve!: (outcome: SendOutcome) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<SendOutcome>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const entry: Entry = { ...input, key: keyOf(input.sender.id, input.clientKey), promise, resolve, reject };
+    this.#pending.set(entry.key, entry);
+    this.#queue.push(entry);
+    this.#schedule();
+    return promise;
+  }
+
+  /** The last committed sequence number of a conversation. */
+  async lastSeq(conversationId: string): Promise<number> {
+    const cached = this.#lastSeq.get(conversationId);
+    if (cached !== undefined) return cached;
+    // Not cached from here: only the writer sets the cache, from values it read inside its transaction.
+    const row = await this.#o.prisma.conversation.findUnique({ where: { id: conversationId }, select: { lastSeq: true } });
+    return row?.lastSeq ?? 0;
+  }
+
+  /** Resolves when every send submitted so far is settled. */
+  async drain(): Promise<void> {
+    while (this.#draining || this.#queue.length > 0) await (this.#draining ?? this.#run());
+  }
+
+  #schedule(): void {
+    if (this.#draining || this.#scheduled) return;
+    this.#scheduled = true;
+    // Let the sends that arrived in this turn of the event loop join the first batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#run();
+    });
+  }
+
+  #run(): Promise<void> {
+    if (this.#draining) return this.#draining;
+    this.#draining = (async () => {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#o.maxBatch);
+        await this.#writeBatch(batch);
+      }
+    })().finally(() => {
+      this.#draining = null;
+      if (this.#queue.length > 0) this.#schedule();
+    });
+    return this.#draining;
+  }
+
+  /** Writes one batch in one transaction and settles every entry of it; never throws. */
+  async #writeBatch(batch: Entry[], attempt = 0): Promise<void> {
+    const at = this.#o.now();
+    let result: { stored: Map<string, KnownAck>; fresh: Entry[]; seqs: Map<Entry, number>; last: Map<string, number> };
+    try {
+      result = await this.#o.prisma.$transaction((tx) => this.#write(tx, batch, at), { maxWait: 10_000, timeout: 30_000 });
+    } catch (err) {
+      await this.#recover(batch, err, attempt);
+      return;
+    }
+    this.#batches += 1;
+    for (const [conversationId, s] of result.last) this.#lastSeq.set(conversationId, s);
+    for (const entry of batch) {
+      const earlier = result.stored.get(entry.key);
+      if (earlier) this.#settleKnown(entry, earlier);
+    }
+    for (const entry of result.fresh) {
+      const s = result.seqs.get(entry)!;
+      const ack: KnownAck = { conversationId: entry.conv.id, s, at };
+      this.#recent.set(entry.key, ack);
+      this.#pending.delete(entry.key);
+      try {
+        this.#o.onStored({ conv: entry.conv, sender: entry.sender, s, at, text: entry.text });
+      } catch (err) {
+        this.#logger.error({ err }, 'onStored failed');
+      }
+      entry.resolve({ s, at, duplicate: false });
+    }
+  }
+
+  async #write(tx: Tx, batch: Entry[], at: number) {
+    // 1. Keys stored before (a retry after a restart, or a batch whose commit looked failed).
+    const bySender = new Map<string, string[]>();
+    for (const e of batch) {
+      const keys = bySender.get(e.sender.id);
+      if (keys) keys.push(e.clientKey);
+      else bySender.set(e.sender.id, [e.clientKey]);
+    }
+    const rows = await tx.message.findMany({
+      where: { OR: [...bySender].map(([senderId, keys]) => ({ senderId, clientKey: { in: keys } })) },
+      select: { senderId: true, clientKey: true, conversationId: true, seq: true, createdAt: true },
+    });
+    const stored = new Map<string, KnownAck>();
+    for (const r of rows) stored.set(keyOf(r.senderId, r.clientKey), { conversationId: r.conversationId, s: r.seq, at: r.createdAt.getTime() });
+    const fresh = batch.filter((e) => !stored.has(e.key));
+    const seqs = new Map<Entry, number>();
+    const last = new Map<string, number>();
+    if (fresh.length === 0) return { stored, fresh, seqs, last };
+
+    // 2. Sequence numbers, from the committed values (read here when not cached).
+    const base = new Map<string, number>();
+    const unknown: string[] = [];
+    for (const e of fresh) {
+      if (base.has(e.conv.id)) continue;
+      const cached = this.#lastSeq.get(e.conv.id);
+      if (cached === undefined) unknown.push(e.conv.id);
+      base.set(e.conv.id, cached ?? 0);
+    }
+    if (unknown.length > 0) {
+      const convs = await tx.conversation.findMany({ where: { id: { in: unknown } }, select: { id: true, lastSeq: true } });
+      for (const c of convs) base.set(c.id, c.lastSeq);
+    }
+    const readUpTo = new Map<string, { conversationId: string; userId: string; s: number }>();
+    const data = fresh.map((e) => {
+      const s = (last.get(e.conv.id) ?? base.get(e.conv.id)!) + 1;
+      last.set(e.conv.id, s);
+      seqs.set(e, s);
+      readUpTo.set(`${e.conv.id} ${e.sender.id}`, { conversationId: e.conv.id, userId: e.sender.id, s });
+      return {
+        id: randomUUID(),
+        conversationId: e.conv.id,
+        seq: s,
+        senderId: e.sender.id,
+        clientKey: e.clientKey,
+        text: e.text,
+        createdAt: new Date(at),
+      };
+    });
+
+    // 3. The writes.
+    await tx.message.createMany({ data });
+    for (const [conversationId, s] of last) {
+      const { count } = await tx.conversation.updateMany({
+        where: { id: conversationId, lastSeq: base.get(conversationId)! },
+        data: { lastSeq: s },
+      });
+      if (count !== 1) throw new SequenceMoved(conversationId);
+    }
+    // The sender has read up to their own message (never backwards).
+    for (const m of readUpTo.values()) {
+      await tx.membership.updateMany({
+        where: { conversationId: m.conversationId, userId: m.userId, lastReadSeq: { lt: m.s } },
+        data: { lastReadSeq: m.s },
+      });
+    }
+    await tx.user.updateMany({ where: { id: { in: [...bySender.keys()] } }, data: { lastMessageAt: new Date(at) } });
+    return { stored, fresh, seqs, last };
+  }
+
+  #settleKnown(entry: Entry, ack: KnownAck): void {
+    this.#recent.set(entry.key, ack);
+    this.#pending.delete(entry.key);
+    if (ack.conversationId === entry.conv.id) entry.resolve({ s: ack.s, at: ack.at, duplicate: true });
+    else entry.reject(idReused());
+  }
+
+  /**
+   * After a failed batch: forget the sequence numbers involved (the retry reads them inside its
+   * own transaction), then retry each send once on its own; a send that fails alone is refused.
+   */
+  async #recover(batch: Entry[], err: unknown, attempt: number): Promise<void> {
+    for (const e of batch) this.#lastSeq.delete(e.conv.id);
+    if (err instanceof SequenceMoved) {
+      this.#logger.error({ conversationId: err.conversationId }, 'a conversation’s lastSeq moved under chat-store: run exactly one chat-store instance');
+    }
+    if (attempt > 0) {
+      for (const entry of batch) {
+        this.#logger.error({ err, conversationId: entry.conv.id, sender: entry.sender.username }, 'could not store a message');
+        this.#pending.delete(entry.key);
+        entry.reject(err);
+      }
+      return;
+    }
+    this.#logger.warn({ err, size: batch.length }, 'a batch failed: storing its messages one by one');
+    for (const entry of batch) await this.#writeBatch([entry], attempt + 1);
+  }
+}
