@@ -1,0 +1,78 @@
+import { MAX_REQUEST_BYTES } from '@tidings/protocol';
+import { afterEach, expect, it } from 'vitest';
+import { describeBackends, startChatQuery, type QueryHarness, type RawClient } from './helpers.js';
+
+const ACTIONS = ['chat.history', 'chat.conversations', 'room.list', 'user.list'] as const;
+type QueryAction = (typeof ACTIONS)[number];
+
+/** Payloads no client of ours would send, and the error code each must get. */
+function badPayloads(action: QueryAction): { name: string; payload: string | Buffer; code: string }[] {
+  const common = [
+    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
+    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
+    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
+    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
+    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
+    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', c: 'general' }]), code: 'BAD_REQUEST' },
+    { name: 'no correlation id', payload: JSON.stringify({ c: 'general' }), code: 'BAD_REQUEST' },
+    { name: 'a numeric correlation id', payload: JSON.stringify({ id: 7, c: 'general' }), code: 'BAD_REQUEST' },
+    { name: 'a correlation id of 65 characters', payload: JSON.stringify({ id: 'x'.repeat(65) }), code: 'BAD_REQUEST' },
+    {
+      name: 'more than 16 KiB',
+      payload: JSON.stringify({ id: 'big', c: 'general', padding: 'x'.repeat(MAX_REQUEST_BYTES) }),
+      code: 'PAYLOAD_TOO_LARGE',
+    },
+  ];
+  if (action !== 'chat.history') return common;
+  const history = (fields: Record<string, unknown>) => JSON.stringify({ id: 'h1', ...fields });
+  return [
+    ...common,
+    { name: 'no conversation', payload: history({}), code: 'BAD_REQUEST' },
+    { name: 'a numeric conversation', payload: history({ c: 12 }), code: 'BAD_REQUEST' },
+    { name: 'an upper-case room', payload: history({ c: 'General' }), code: 'BAD_REQUEST' },
+    { name: 'a topic wildcard as the room', payload: history({ c: '+' }), code: 'BAD_REQUEST' },
+    { name: 'a topic path as the room', payload: history({ c: 'general/x' }), code: 'BAD_REQUEST' },
+    { name: 'an empty @', payload: history({ c: '@' }), code: 'BAD_REQUEST' },
+    { name: 'a prototype key as the room', payload: history({ c: '__proto__' }), code: 'BAD_REQUEST' },
+    { name: 'a negative before', payload: history({ c: 'general', before: -1 }), code: 'BAD_REQUEST' },
+    { name: 'a string before', payload: history({ c: 'general', before: '5' }), code: 'BAD_REQUEST' },
+    { name: 'a fractional after', payload: history({ c: 'general', after: 1.5 }), code: 'BAD_REQUEST' },
+    { name: 'before and after', payload: history({ c: 'general', before: 5, after: 1 }), code: 'BAD_REQUEST' },
+    { name: 'a limit over 100', payload: history({ c: 'general', limit: 101 }), code: 'BAD_REQUEST' },
+    { name: 'a zero limit', payload: history({ c: 'general', limit: 0 }), code: 'BAD_REQUEST' },
+    { name: 'an unknown room', payload: history({ c: 'no-such-room' }), code: 'NOT_FOUND' },
+    { name: 'an unknown user', payload: history({ c: '@nobody' }), code: 'NOT_FOUND' },
+  ];
+}
+
+describeBackends('bad input', (backend) => {
+  let h: QueryHarness;
+  afterEach(async () => h?.close());
+
+  async function expectAllRefused(raw: RawClient, action: QueryAction) {
+    for (const bad of badPayloads(action)) {
+      const reply = await raw.send(action, bad.payload);
+      expect(reply.ok, `${action} with ${bad.name}`).toBe(false);
+      expect(reply.error?.code, `${action} with ${bad.name}`).toBe(bad.code);
+      expect(typeof reply.error?.message).toBe('string');
+    }
+  }
+
+  for (const action of ACTIONS) {
+    it(`answers every malformed ${action} with a typed error, changes nothing, and keeps serving`, async () => {
+      h = await startChatQuery(backend);
+      const general = await h.seed.room('general', ['mallory', 'bob']);
+      await h.seed.sendMany(general, 'bob', 3);
+      await h.seed.like(general, 2, 'mallory');
+      const raw = await h.rawUser('mallory');
+      const before = await h.seed.counts();
+      await expectAllRefused(raw, action);
+      expect(await h.seed.counts()).toEqual(before);
+
+      const reply = await raw.send(action, JSON.stringify({ id: 'ok-1', c: 'general' }));
+      expect(reply).toMatchObject({ id: 'ok-1', ok: true });
+      const history = await raw.send('chat.history', JSON.stringify({ id: 'ok-2', c: 'general' }));
+      expect(history).toMatchObject({ id: 'ok-2', ok: true, data: { lastSeq: 3 } });
+    });
+  }
+});
