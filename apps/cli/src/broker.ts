@@ -49,21 +49,33 @@ async function using<T>(conn: Connection, fn: (conn: Connection) => Promise<T>):
   }
 }
 
-/** Closes politely if the broker answers, and drops the socket if it does not within 2 s. */
+/**
+ * Closes politely (the client says goodbye and waits for its acknowledgements) if the broker
+ * is there, then drops the socket. Stops waiting as soon as the broker closes the link itself
+ * (as it does right after a logout revokes the session) or after 2 s, so a command never
+ * hangs on a close. The 2 s timer is deliberately not unref'd: it is what ends the wait.
+ */
 export async function closeConnection(conn: Connection): Promise<void> {
-  if (!conn.client.connected) {
-    conn.requester.cancelAll();
-    await new Promise<void>((resolve) => conn.client.end(true, {}, () => resolve()));
-    return;
+  const client = conn.client;
+  if (client.connected) {
+    let timer: NodeJS.Timeout | undefined;
+    let dropped: (() => void) | undefined;
+    await Promise.race([
+      conn.close().catch(() => undefined),
+      new Promise<void>((resolve) => {
+        dropped = resolve;
+        client.once('close', resolve);
+      }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (dropped) client.off('close', dropped);
   }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-    timer.unref();
-  });
-  await Promise.race([conn.close().catch(() => undefined), timeout]);
-  clearTimeout(timer);
-  if (!conn.client.disconnected) conn.client.end(true);
+  conn.requester.cancelAll();
+  // Forced: no reconnect, nothing more to wait for (a no-op if the polite close finished).
+  client.end(true);
 }
 
 // mqtt.js takes a good part of the start-up time: load it only for commands that connect,

@@ -147,11 +147,13 @@ class TerminalPrompter implements Prompter {
 
   #ask(label: string, echo: boolean): Promise<string> {
     if (this.#waiter) return Promise.reject(new Error('one prompt at a time'));
-    this.#output.write(`${label}: `);
-    if (this.#interrupted) return this.#fail(new Interrupted());
+    if (this.#interrupted) {
+      this.#output.write(`${label}: \n`);
+      return Promise.reject(new Interrupted());
+    }
     const ahead = this.#typedAhead.shift();
     if (ahead !== undefined) {
-      this.#output.write(echo ? `${ahead}\n` : '\n');
+      this.#output.write(echo ? `${label}: ${ahead}\n` : `${label}: \n`);
       return Promise.resolve(ahead);
     }
     if (!this.#listening) {
@@ -159,16 +161,13 @@ class TerminalPrompter implements Prompter {
       this.#input.on('keypress', this.#onKey);
       this.#listening = true;
     }
+    // Echo off before the prompt shows, so nothing typed in answer to it is ever echoed.
     this.#setRaw(true);
     this.#input.resume();
+    this.#output.write(`${label}: `);
     return new Promise((resolve, reject) => {
       this.#waiter = { label, echo, resolve, reject };
     });
-  }
-
-  #fail(err: Error): Promise<never> {
-    this.#output.write('\n');
-    return Promise.reject(err);
   }
 
   #settle(outcome: { value: string } | { error: Error }): void {

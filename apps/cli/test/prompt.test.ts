@@ -32,6 +32,23 @@ describe('prompts', () => {
     expect(keyboard.isRaw).toBe(false);
   });
 
+  it('turns echo off before the prompt appears, so an answer typed at once is not echoed', async () => {
+    const { io, keyboard, screen } = terminalIo();
+    const rawWhenWritten: boolean[] = [];
+    const write = screen.write.bind(screen);
+    screen.write = ((chunk: string, ...rest: never[]) => {
+      rawWhenWritten.push(keyboard.isRaw);
+      return write(chunk, ...rest);
+    }) as typeof screen.write;
+    const prompter = createPrompter(io, stdinFlag);
+    const answer = prompter.secret('password');
+    await screen.waitFor('password: ');
+    expect(rawWhenWritten).toEqual([true]);
+    keyboard.write('x-password\r');
+    await answer;
+    prompter.close();
+  });
+
   it('lets Backspace and Ctrl-U edit a hidden answer', async () => {
     const { io, keyboard, screen } = terminalIo();
     const prompter = createPrompter(io, stdinFlag);
