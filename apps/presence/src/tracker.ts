@@ -78,6 +78,7 @@ export function createPresenceTracker(deps: PresenceTrackerDeps): PresenceTracke
     }
     if (inEpoch !== epoch) return; // reported before a reconnect: the rebuild supersedes it
     const transition = devices.set(report);
+    logger.trace({ user: report.username, clientId: report.clientId, connected: report.connected }, 'device report');
     if (transition) announce(report.username, transition === 'on');
   }
 
