@@ -39,14 +39,25 @@ export class Connection {
     return this.requester.request(action, body, options);
   }
 
+  /** Fire-and-forget actions (typing), QoS 0, no reply. */
+  send<A extends Action>(action: A, body: RequestOf<A>): void {
+    this.requester.send(action, body);
+  }
+
+  /** Closes cleanly, never hanging: a link the broker already dropped is torn down after a short wait. */
   async close(): Promise<void> {
     this.requester.cancelAll();
     const identity = this.identity;
     if (identity.kind === 'user' && this.client.connected) {
-      // a clean goodbye: the last will only fires when the link drops
-      await this.client.publishAsync(topics.devicePresence(identity.username, identity.clientId), '0', { qos: 1, retain: true }).catch(() => {});
+      // A clean goodbye (the last will only fires when a link drops). QoS 0: nothing to wait for.
+      this.client.publish(topics.devicePresence(identity.username, identity.clientId), '0', { qos: 0, retain: true });
     }
-    await this.client.endAsync();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const forced = new Promise<void>((resolve) => {
+      timer = setTimeout(() => this.client.end(true, {}, () => resolve()), 2000);
+    });
+    await Promise.race([this.client.endAsync(), forced]);
+    clearTimeout(timer);
   }
 }
 
