@@ -260,9 +260,12 @@ export async function rawConnect(url: string, options: IClientOptions): Promise<
   return client;
 }
 
-/** The presence events (`t/p/<username>`) a recorder has received, oldest first. */
-export function presenceOf(rec: Recorder, username: string): { on: boolean; at: number }[] {
-  return rec.on(topics.presence(username)).map((m) => m.json as { on: boolean; at: number });
+/** The presence events (`t/p/<username>`) a recorder has received (from index `from` on), oldest first. */
+export function presenceOf(rec: Recorder, username: string, from = 0): { on: boolean; at: number }[] {
+  return rec.received
+    .slice(from)
+    .filter((m) => m.topic === topics.presence(username))
+    .map((m) => m.json as { on: boolean; at: number });
 }
 
 /** Waits until the user's row says `online` (writes are batched, so they land a moment later). */
