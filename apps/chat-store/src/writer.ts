@@ -3,7 +3,7 @@ import type { Db, Prisma } from '@tidings/db';
 import type { Logger } from '@tidings/service-kit';
 import { BoundedMap } from './bounded-map.js';
 import type { ConversationInfo, UserRef } from './directory.js';
-import { idReused } from './errors.js';
+import { idReused, isUniqueViolation } from './errors.js';
 
 /**
  * The message writer: sequence numbers and group commit.
@@ -82,6 +82,9 @@ interface Entry extends SendInput {
 }
 
 type Tx = Prisma.TransactionClient;
+
+/** Tries of one send whose batch lost a race with another writer. */
+const MAX_ATTEMPTS = 4;
 
 /** Thrown inside a batch when `Conversation.lastSeq` is not what this writer last committed. */
 class SequenceMoved extends Error {
@@ -310,23 +313,26 @@ export class MessageWriter {
   }
 
   /**
-   * After a failed batch: forget the sequence numbers involved (the retry reads them inside its
-   * own transaction), then retry each send once on its own; a send that fails alone is refused.
+   * After a failed batch: forget the sequence numbers involved (a retry reads them inside its own
+   * transaction), then retry each send on its own, so a bad one fails alone. Races with another
+   * writer (unique violations, a moved lastSeq) are retried a few times: the retry's own check
+   * finds a key the other writer stored. Anything else fails on its second try.
    */
   async #recover(batch: Entry[], err: unknown, attempt: number): Promise<void> {
     for (const e of batch) this.#lastSeq.delete(e.conv.id);
     if (err instanceof SequenceMoved) {
       this.#logger.error({ conversationId: err.conversationId }, 'a conversation’s lastSeq moved under chat-store: run exactly one chat-store instance');
     }
-    if (attempt > 0) {
-      for (const entry of batch) {
-        this.#logger.error({ err, conversationId: entry.conv.id, sender: entry.sender.username }, 'could not store a message');
-        this.#pending.delete(entry.key);
-        entry.reject(err);
-      }
+    const race = err instanceof SequenceMoved || isUniqueViolation(err);
+    if (attempt === 0 || (race && attempt < MAX_ATTEMPTS)) {
+      if (batch.length > 1) this.#logger.warn({ err, size: batch.length }, 'a batch failed: storing its messages one by one');
+      for (const entry of batch) await this.#writeBatch([entry], attempt + 1);
       return;
     }
-    this.#logger.warn({ err, size: batch.length }, 'a batch failed: storing its messages one by one');
-    for (const entry of batch) await this.#writeBatch([entry], attempt + 1);
+    for (const entry of batch) {
+      this.#logger.error({ err, conversationId: entry.conv.id, sender: entry.sender.username }, 'could not store a message');
+      this.#pending.delete(entry.key);
+      entry.reject(err);
+    }
   }
 }

@@ -290,3 +290,15 @@ export function dmId(a: string, b: string): string {
 export function isContiguous(seqs: number[]): boolean {
   return seqs.every((s, i) => s === i + 1);
 }
+
+/** The QoS the broker granted for one filter (128 = refused; mqtt.js rejects on it, with the SUBACK attached). */
+export async function grantOf(client: MqttClient, filter: string): Promise<number> {
+  try {
+    const granted = await client.subscribeAsync(filter, { qos: 1 });
+    return granted[0]!.qos;
+  } catch (err) {
+    const granted = (err as { packet?: { granted?: number[] } }).packet?.granted;
+    if (!granted) throw err;
+    return granted[0]!;
+  }
+}
