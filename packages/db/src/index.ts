@@ -36,7 +36,7 @@ export async function openDatabase(url: string): Promise<Database> {
     await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
     await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   } else {
-    prisma = new PostgresClient({ adapter: new PrismaPg({ connectionString: withoutSchema(url) }, schemaOption(url)) }) as unknown as Db;
+    prisma = new PostgresClient({ adapter: new PrismaPg({ connectionString: withoutSchema(url), ...searchPathOf(url) }, schemaOption(url)) }) as unknown as Db;
     await prisma.$connect();
   }
   return {
@@ -49,6 +49,15 @@ export async function openDatabase(url: string): Promise<Database> {
 function schemaOption(url: string): { schema: string } | undefined {
   const schema = postgresSchemaOf(url);
   return schema === undefined ? undefined : { schema };
+}
+
+/**
+ * The adapter's `schema` option qualifies Prisma's own queries only; raw SQL (`$queryRaw`) goes by
+ * the connection's search_path, so every connection of the pool starts with the schema on it.
+ */
+function searchPathOf(url: string): { options?: string } {
+  const schema = postgresSchemaOf(url); // a plain identifier: checked there
+  return schema === undefined ? {} : { options: `-c search_path="${schema}"` };
 }
 
 function withoutSchema(url: string): string {

@@ -70,6 +70,23 @@ describe.each([
     }
   });
 
+  it.runIf(enabled)('runs raw SQL against the same schema as the Prisma client', async () => {
+    const url = freshUrl(provider);
+    try {
+      await migrate(url);
+      const db = await openDatabase(url);
+      try {
+        await db.prisma.user.create({ data: { id: 'u1', username: 'alice', passwordHash: 'h' } });
+        const rows = await db.prisma.$queryRaw<{ username: string }[]>`SELECT "username" FROM "User" WHERE "id" = ${'u1'}`;
+        expect(rows).toEqual([{ username: 'alice' }]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await dropSchema(url);
+    }
+  });
+
   it.runIf(enabled)('refuses to go on when an applied migration was edited afterwards', async () => {
     const url = freshUrl(provider);
     const dir = tempDir();
