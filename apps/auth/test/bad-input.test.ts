@@ -1,10 +1,12 @@
-import { MAX_REQUEST_BYTES, topics, type Action } from '@tidings/protocol';
+import { MAX_REQUEST_BYTES, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startAuth, type AuthHarness, type RawClient } from './helpers.js';
 
+type AuthAction = 'auth.register' | 'auth.login' | 'auth.logout' | 'auth.passwd' | 'auth.whoami';
+
 /** Payloads no client of ours would send, and the error code each must get. */
-function badPayloads(action: Action): { name: string; payload: string | Buffer; code: string }[] {
-  const fields: Record<Action, Record<string, unknown>> = {
+function badPayloads(action: AuthAction): { name: string; payload: string | Buffer; code: string }[] {
+  const fields: Record<AuthAction, Record<string, unknown>> = {
     'auth.register': { username: 'mallory', password: 'a good password' },
     'auth.login': { username: 'mallory', password: 'a good password', device: 'laptop' },
     'auth.logout': { sessionId: 'some-session-id' },
@@ -12,7 +14,8 @@ function badPayloads(action: Action): { name: string; payload: string | Buffer; 
     'auth.whoami': {},
   };
   const valid = fields[action];
-  const wrongTypes = Object.keys(valid).length > 0 ? Object.fromEntries(Object.keys(valid).map((k) => [k, 12345])) : { id: ['w1'] };
+  const wrongTypes: Record<string, unknown> =
+    Object.keys(valid).length > 0 ? { id: 'w1', ...Object.fromEntries(Object.keys(valid).map((k) => [k, 12345])) } : { id: ['w1'] };
   const missing = Object.keys(valid).length > 0 ? { id: 'm1' } : { notId: 'x' };
   return [
     { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
@@ -23,7 +26,7 @@ function badPayloads(action: Action): { name: string; payload: string | Buffer; 
     { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', ...valid }]), code: 'BAD_REQUEST' },
     { name: 'no correlation id', payload: JSON.stringify(valid), code: 'BAD_REQUEST' },
     { name: 'a numeric correlation id', payload: JSON.stringify({ ...valid, id: 7 }), code: 'BAD_REQUEST' },
-    { name: 'wrong field types', payload: JSON.stringify({ id: 'w1', ...wrongTypes }), code: 'BAD_REQUEST' },
+    { name: 'wrong field types', payload: JSON.stringify(wrongTypes), code: 'BAD_REQUEST' },
     { name: 'missing fields', payload: JSON.stringify(missing), code: 'BAD_REQUEST' },
     { name: '__proto__ keys instead of fields', payload: `{"id":"p1","__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}`, code: 'BAD_REQUEST' },
     {
@@ -39,7 +42,7 @@ describeBackends('bad input', (backend) => {
   let h: AuthHarness;
   afterEach(async () => h?.close());
 
-  async function expectAllRefused(raw: RawClient, topic: string, action: Action) {
+  async function expectAllRefused(raw: RawClient, topic: string, action: AuthAction) {
     for (const bad of badPayloads(action)) {
       const reply = await raw.send(topic, bad.payload);
       expect(reply.ok, `${action} with ${bad.name}`).toBe(false);

@@ -5,6 +5,7 @@ import { connectServiceClient, postgresUrlOrSkip, startTestStack, type TestStack
 import { topics, type ResultOf } from '@tidings/protocol';
 import { connect, type MqttClient } from 'mqtt';
 import { describe, it } from 'vitest';
+import { createArgon2Hasher } from '../src/hasher.js';
 import { createAuthService, type AuthService, type AuthServiceDeps } from '../src/service.js';
 import type { AuthSettings } from '../src/settings.js';
 
@@ -34,10 +35,18 @@ export function manualClock(start = Date.now()): ManualClock {
   return { now: () => t, advance: (ms) => void (t += ms) };
 }
 
+/**
+ * Real argon2id with the cheapest parameters, so the end-to-end tests (hundreds of hashes and
+ * verifications) stay fast. The production parameters are covered by hasher.test.ts and by the
+ * tests that pass `hasher: createArgon2Hasher()`.
+ */
+export const fastArgon2 = createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
 export interface AuthHarnessOptions {
   settings?: Partial<AuthSettings>;
   /** Logger for the service and the broker (default: the stack's silent test logger). */
   logger?: Logger;
+  /** Default: {@link fastArgon2}. */
   hasher?: AuthServiceDeps['hasher'];
   /** How often the broker drops connections of expired sessions (default: the broker's). */
   sessionSweepMs?: number;
@@ -95,7 +104,7 @@ export async function startAuth(backend: Backend, options: AuthHarnessOptions = 
       logger: options.logger ?? stack.logger,
       now: clock.now,
       sleep: async () => {},
-      ...(options.hasher ? { hasher: options.hasher } : {}),
+      hasher: options.hasher ?? fastArgon2,
       ...(options.settings ? { settings: options.settings } : {}),
     });
     await service.start();

@@ -101,7 +101,7 @@ describeBackends('auth.login', (backend) => {
   });
 
   it('rehashes a password stored with weaker argon2 parameters at sign-in', async () => {
-    h = await startAuth(backend);
+    h = await startAuth(backend, { hasher: createArgon2Hasher() });
     const weak = await createArgon2Hasher({ memoryCost: 19_456, timeCost: 2, parallelism: 1 }).hash('an older password');
     await h.stack.db.prisma.user.create({ data: { id: 'legacy-user', username: 'legacy', passwordHash: weak } });
     await h.login('legacy', 'an older password');
