@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { closedByBroker, describeBackends, startAuth, stillServed, type AuthHarness } from './helpers.js';
+import type { PasswordHasher } from '../src/hasher.js';
+import { closedByBroker, describeBackends, fastArgon2, startAuth, stillServed, type AuthHarness } from './helpers.js';
 
 describeBackends('auth.passwd', (backend) => {
   let h: AuthHarness;
@@ -104,5 +105,37 @@ describeBackends('auth.passwd', (backend) => {
     await expect(conn.request('auth.passwd', { currentPassword: 'graces password', newPassword: 'a brand new one' })).resolves.toEqual({
       revokedSessions: 2,
     });
+  });
+
+  it('lets exactly one of two racing password changes win', async () => {
+    // Both changes pass the check of the current password before either stores its new hash.
+    let armed = false;
+    let arrived = 0;
+    let release = () => {};
+    const bothHashing = new Promise<void>((resolve) => (release = resolve));
+    const hasher: PasswordHasher = {
+      verify: (stored, password) => fastArgon2.verify(stored, password),
+      async hash(password) {
+        if (armed && ++arrived === 2) release();
+        if (armed) await bothHashing;
+        return fastArgon2.hash(password);
+      },
+    };
+    h = await startAuth(backend, { hasher });
+    await h.register('heidi', 'heidis password');
+    // Both from one connection that both keep, so both answers arrive.
+    const login = await h.login('heidi', 'heidis password');
+    const conn = await h.user(login);
+    armed = true;
+    const change = (newPassword: string) =>
+      conn.request('auth.passwd', { currentPassword: 'heidis password', newPassword, sessionId: login.sessionId });
+    const results = await Promise.allSettled([change('new password from a'), change('new password from b')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')?.reason).toMatchObject({ code: 'CONFLICT' });
+    const winner = results[0]?.status === 'fulfilled' ? 'new password from a' : 'new password from b';
+    const loser = winner.endsWith('a') ? 'new password from b' : 'new password from a';
+    armed = false;
+    await expect(h.login('heidi', winner)).resolves.toMatchObject({ username: 'heidi' });
+    await expect(h.login('heidi', loser)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 });
