@@ -1,0 +1,574 @@
+import { backoffDelay, connectUser, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
+import {
+  ConversationEvent,
+  HISTORY_LIMIT_MAX,
+  PresenceEvent,
+  RoomName,
+  isTidingsError,
+  parseTopic,
+  textProblem,
+  topics,
+  type Action,
+  type RequestOf,
+  type ResultOf,
+} from '@tidings/protocol';
+import { loadChatCache, saveChatCache } from '../state/cache.js';
+import { ChatState, TypingThrottle, planCatchUp } from '../state/chat.js';
+import { Emitter } from '../state/emitter.js';
+import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
+import { Outbox, classifySendError } from '../state/outbox.js';
+import type { KeyValue } from '../state/storage.js';
+
+/**
+ * One signed-in user in this browser: the connection (with reconnects), the live topics, the
+ * outbox, the history cache and every chat request. The view reads `chat`, `outbox` and `link`
+ * and calls the methods below; `changes` says when to redraw.
+ */
+
+export type Link =
+  | { state: 'connecting' }
+  | { state: 'online' }
+  | { state: 'offline'; retryAt: number | null; reason: string };
+
+export interface ChatSessionDeps {
+  url: string;
+  session: SavedSession;
+  device: string;
+  kv: KeyValue;
+  now?: () => number;
+  /** Injected for tests; the real one by default. */
+  connect?: (options: ConnectOptions, credentials: UserCredentials) => Promise<Connection>;
+  /** Extra mqtt.js options (the keepalive timer). */
+  mqtt?: ConnectOptions['mqtt'];
+}
+
+/** Older pages and first pages. */
+const PAGE = 50;
+/** A conversation shorter than this on opening gets one older page at once, to fill the screen. */
+const FILL = 30;
+const HISTORY_PAGES_MAX = Math.ceil(300 / HISTORY_LIMIT_MAX) + 1;
+
+export class ChatSession {
+  readonly changes = new Emitter();
+  readonly chat: ChatState;
+  readonly outbox: Outbox;
+  readonly username: string;
+  link: Link = { state: 'connecting' };
+  /** Set when the server ended the session (revoked, expired): the app goes back to sign-in with this reason. */
+  ended: string | null = null;
+  /** Conversations whose older page is being fetched. */
+  readonly loadingOlder = new Set<string>();
+  /** Last error of a history fetch per conversation, shown in the conversation. */
+  readonly historyError = new Map<string, string>();
+
+  readonly #deps: ChatSessionDeps;
+  readonly #now: () => number;
+  readonly #cacheKey: string;
+  readonly #typing: TypingThrottle;
+  #conn: Connection | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+  #syncGen = 0;
+  #flushing = false;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
+  #emitQueued = false;
+  #subscribedRooms = new Set<string>();
+  #readInFlight = false;
+  readonly #catchingUp = new Map<string, Promise<void>>();
+
+  constructor(deps: ChatSessionDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.username = deps.session.username;
+    this.chat = new ChatState(this.username, this.#now);
+    this.#cacheKey = userKey(this.username, 'chat');
+    this.outbox = new Outbox(deps.kv, userKey(this.username, 'outbox'), { now: this.#now });
+    this.outbox.changes.on(() => this.changed(false));
+    this.#typing = new TypingThrottle(2000, this.#now);
+    loadChatCache(deps.kv, this.#cacheKey, this.chat);
+  }
+
+  get connection(): Connection | null {
+    return this.#conn;
+  }
+
+  get online(): boolean {
+    return this.link.state === 'online';
+  }
+
+  /** Connects, retrying with backoff and jitter until it works or the session is refused. */
+  start(): void {
+    void this.#connectLoop();
+  }
+
+  /** Closes the connection (the broker keeps the persistent session and queues events for it). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    clearTimeout(this.#flushTimer);
+    clearTimeout(this.#typingTimer);
+    this.#saveNow();
+    const conn = this.#conn;
+    this.#conn = null;
+    await conn?.close().catch(() => {});
+  }
+
+  /** Something changed: redraw soon (once per tick), and save the cache soon after. */
+  changed(save = true): void {
+    if (save) {
+      clearTimeout(this.#saveTimer);
+      this.#saveTimer = setTimeout(() => this.#saveNow(), 400);
+    }
+    if (this.#emitQueued) return;
+    this.#emitQueued = true;
+    queueMicrotask(() => {
+      this.#emitQueued = false;
+      this.changes.emit();
+    });
+  }
+
+  #saveNow(): void {
+    clearTimeout(this.#saveTimer);
+    if (!this.ended) saveChatCache(this.#deps.kv, this.#cacheKey, this.chat);
+  }
+
+  #setLink(link: Link): void {
+    this.link = link;
+    this.changed(false);
+  }
+
+  // --- the connection --------------------------------------------------------------------
+
+  async #connectLoop(): Promise<void> {
+    const { url, session, device } = this.#deps;
+    const connect = this.#deps.connect ?? connectUser;
+    let attempt = 0;
+    while (!this.#stopped && !this.#conn) {
+      this.#setLink({ state: 'connecting' });
+      try {
+        const options: ConnectOptions = { url, connectTimeoutMs: 10_000 };
+        if (this.#deps.mqtt) options.mqtt = this.#deps.mqtt;
+        const conn = await connect(options, { username: session.username, token: session.token, device });
+        if (this.#stopped) {
+          await conn.close().catch(() => {});
+          return;
+        }
+        this.#attach(conn);
+        return;
+      } catch (err) {
+        if (isTidingsError(err) && err.code === 'UNAUTHORIZED') {
+          this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');
+          return;
+        }
+        const delay = backoffDelay(attempt++, { baseMs: 1000, maxMs: 30_000 });
+        this.#setLink({ state: 'offline', retryAt: this.#now() + delay, reason: describe(err) });
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = null;
+      }
+    }
+  }
+
+  /** Try to connect now instead of waiting for the next attempt (the "retry now" button, the browser coming online). */
+  reconnectNow(): void {
+    if (this.#stopped || this.online) return;
+    if (!this.#conn) {
+      this.#wake?.();
+      return;
+    }
+    const client = this.#conn.client;
+    // only while waiting between attempts (mqtt.js keeps that timer private); an attempt under way finishes on its own
+    const waiting = (client as unknown as { reconnectTimer?: unknown }).reconnectTimer;
+    if (!client.connected && waiting) client.reconnect();
+  }
+
+  /** The browser says the network is gone: drop the link now rather than after the keepalive. */
+  networkLost(): void {
+    const client = this.#conn?.client;
+    if (client?.connected) client.stream.destroy();
+  }
+
+  #attach(conn: Connection): void {
+    this.#conn = conn;
+    const client = conn.client;
+    client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    client.on('connect', () => {
+      this.#setLink({ state: 'online' });
+      void this.#sync();
+    });
+    client.on('reconnect', () => this.#setLink({ state: 'connecting' }));
+    client.on('close', () => {
+      if (this.#conn !== conn) return;
+      // requests waiting for a reply on the old link will not get one: fail them now, so the
+      // outbox can send them again (same id) as soon as the link is back
+      conn.requester.cancelAll('the connection dropped');
+      const period = client.options.reconnectPeriod ?? 1000;
+      if (this.link.state !== 'offline' || this.link.reason !== 'connection lost')
+        this.#setLink({ state: 'offline', retryAt: this.#now() + period, reason: 'connection lost' });
+    });
+    client.on('error', (err: Error & { code?: number | string }) => {
+      if (err.code === 4 || err.code === 5) this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');
+    });
+    this.#setLink({ state: 'online' });
+    void this.#sync();
+  }
+
+  #end(reason: string): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.#stopped = true;
+    const conn = this.#conn;
+    this.#conn = null;
+    conn?.client.end(true);
+    // the token is useless now; the cache and unsent messages go with it
+    forgetUser(this.#deps.kv, this.username);
+    this.changed(false);
+  }
+
+  /** Runs one request on the current link; fails at once when offline. */
+  request<A extends Action>(action: A, body: Omit<RequestOf<A>, 'id'>, options: { id?: string; timeoutMs?: number } = {}): Promise<ResultOf<A>> {
+    const conn = this.#conn;
+    if (!conn || !this.online) return Promise.reject(new Error('You are offline: this needs a connection.'));
+    return conn.request(action, body, options);
+  }
+
+  /** After every (re)connect: subscriptions, the conversation list, gap-fill of what is on screen, the outbox, the read marker. */
+  async #sync(): Promise<void> {
+    const gen = ++this.#syncGen;
+    const conn = this.#conn;
+    if (!conn) return;
+    this.outbox.requeueInFlight();
+    for (const c of this.chat.all()) c.fresh = false;
+    void this.#flush();
+    try {
+      await conn.client.subscribeAsync(
+        { [topics.inbox(this.username)]: { qos: 1 }, [topics.presenceFilter]: { qos: 0 } },
+      );
+      await this.refreshConversations();
+      if (gen !== this.#syncGen) return;
+      if (this.chat.active) await this.catchUp(this.chat.active);
+      this.#sendRead();
+    } catch (err) {
+      if (gen !== this.#syncGen || !this.online) return;
+      // the services may be restarting: try again shortly on the same link
+      setTimeout(() => {
+        if (gen === this.#syncGen && this.online) void this.#sync();
+      }, 3000);
+      console.warn('sync failed', err);
+    }
+  }
+
+  /** Fetches the conversation list and follows the rooms in it. */
+  async refreshConversations(): Promise<void> {
+    const { conversations } = await this.request('chat.conversations', {});
+    this.chat.applySummaries(conversations);
+    await this.#followRooms();
+    this.changed();
+  }
+
+  async #followRooms(): Promise<void> {
+    const conn = this.#conn;
+    if (!conn) return;
+    const wanted = new Set(this.chat.memberRooms());
+    const add = [...wanted].filter((r) => !this.#subscribedRooms.has(r));
+    const drop = [...this.#subscribedRooms].filter((r) => !wanted.has(r));
+    this.#subscribedRooms = wanted;
+    if (add.length > 0) await conn.client.subscribeAsync(Object.fromEntries(add.map((r) => [topics.room(r), { qos: 1 as const }])));
+    if (drop.length > 0) await conn.client.unsubscribeAsync(drop.map((r) => topics.room(r)));
+  }
+
+  #onMessage(topic: string, payload: Uint8Array): void {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind === 'reply') return;
+    const text = new TextDecoder().decode(payload);
+    if (parsed.kind === 'presence') {
+      if (text.length === 0) this.chat.setPresence(parsed.username, null);
+      else {
+        const p = PresenceEvent.safeParse(safeJson(text));
+        if (p.success) this.chat.setPresence(parsed.username, p.data);
+      }
+      this.changed(false);
+      return;
+    }
+    if (parsed.kind !== 'room' && parsed.kind !== 'inbox') return;
+    const event = ConversationEvent.safeParse(safeJson(text));
+    if (!event.success) return;
+    const ev = event.data;
+    const ref = parsed.kind === 'room' ? parsed.name : 'c' in ev ? ev.c : undefined;
+    if (ref === undefined) return;
+    const outcome = this.chat.applyEvent(ref, ev);
+    if (outcome === 'membership') {
+      void this.refreshConversations().catch(() => {});
+      return;
+    }
+    if (outcome === 'unchanged') return;
+    if (ev.t === 'ty') this.#scheduleTypingExpiry();
+    if (ev.t === 'm') this.#sendRead();
+    this.changed(ev.t !== 'ty');
+  }
+
+  #scheduleTypingExpiry(): void {
+    clearTimeout(this.#typingTimer);
+    const at = this.chat.typingExpiresAt();
+    if (at === null) return;
+    this.#typingTimer = setTimeout(() => {
+      this.changed(false);
+      this.#scheduleTypingExpiry();
+    }, Math.max(50, at - this.#now() + 20));
+  }
+
+  // --- conversations -----------------------------------------------------------------------
+
+  /** Shows a conversation: from the cache at once, brought up to date when online. */
+  open(ref: string | null): void {
+    this.chat.open(ref);
+    this.changed(false);
+    if (ref === null) return;
+    this.historyError.delete(ref);
+    if (this.online) void this.catchUp(ref).then(() => this.#sendRead());
+  }
+
+  setVisible(visible: boolean): void {
+    this.chat.setVisible(visible);
+    this.changed(false);
+    if (visible) this.#sendRead();
+  }
+
+  /** Brings a conversation's history up to date (gap-fill after `log.high`, or the newest page). Once per connection. */
+  catchUp(ref: string): Promise<void> {
+    const running = this.#catchingUp.get(ref);
+    if (running) return running;
+    const job = this.#catchUp(ref).finally(() => this.#catchingUp.delete(ref));
+    this.#catchingUp.set(ref, job);
+    return job;
+  }
+
+  async #catchUp(ref: string): Promise<void> {
+    const conv = this.chat.ensure(ref);
+    if (conv.fresh) return;
+    try {
+      const plan = planCatchUp(conv.log, conv.lastSeq);
+      if (plan.kind === 'newest') {
+        const page = await this.request('chat.history', { c: ref, limit: PAGE });
+        if (conv.log.size > 0) this.chat.resetLog(ref);
+        this.chat.addPage(ref, page.messages, page.lastSeq);
+      } else {
+        let after = plan.after;
+        for (let i = 0; i < HISTORY_PAGES_MAX; i++) {
+          const page = await this.request('chat.history', { c: ref, after, limit: HISTORY_LIMIT_MAX });
+          this.chat.addPage(ref, page.messages, page.lastSeq);
+          if (!page.more) break;
+          after = conv.log.high;
+        }
+      }
+      conv.fresh = true;
+      this.historyError.delete(ref);
+      this.changed();
+      if (conv.log.size < FILL && conv.log.low > 1) await this.loadOlder(ref);
+    } catch (err) {
+      this.historyError.set(ref, `Could not load the history: ${describe(err)}`);
+      this.changed(false);
+    }
+  }
+
+  /** Older messages exist before what is held (sequence numbers start at 1 and have no holes). */
+  hasOlder(ref: string): boolean {
+    const conv = this.chat.get(ref);
+    return !!conv && conv.log.low > 1;
+  }
+
+  async loadOlder(ref: string): Promise<void> {
+    const conv = this.chat.get(ref);
+    if (!conv || conv.log.low <= 1 || this.loadingOlder.has(ref) || !this.online) return;
+    this.loadingOlder.add(ref);
+    this.changed(false);
+    try {
+      const page = await this.request('chat.history', { c: ref, before: conv.log.low, limit: PAGE });
+      this.chat.addPage(ref, page.messages, page.lastSeq);
+      this.historyError.delete(ref);
+    } catch (err) {
+      this.historyError.set(ref, `Could not load older messages: ${describe(err)}`);
+    } finally {
+      this.loadingOlder.delete(ref);
+      this.changed();
+    }
+  }
+
+  #sendRead(): void {
+    const target = this.chat.readTarget();
+    if (!target || this.#readInFlight || !this.online) return;
+    this.#readInFlight = true;
+    this.request('chat.read', target)
+      .then((r) => {
+        this.chat.markRead(target.c, r.s);
+        this.changed();
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.#readInFlight = false;
+        // more may have arrived meanwhile
+        const next = this.chat.readTarget();
+        if (next && next.s > target.s) this.#sendRead();
+      });
+  }
+
+  // --- sending -----------------------------------------------------------------------------
+
+  /** Queues a message; returns a problem in words instead when the text breaks the rules. */
+  send(ref: string, text: string): string | null {
+    const problem = textProblem(text);
+    if (problem) return problem[0]!.toUpperCase() + problem.slice(1) + '.';
+    this.outbox.add(ref, text.trim());
+    this.#typing.reset(ref);
+    void this.#flush();
+    return null;
+  }
+
+  retry(id: string): void {
+    this.outbox.retry(id);
+    void this.#flush();
+  }
+
+  discard(id: string): void {
+    this.outbox.discard(id);
+  }
+
+  /** Sends queued messages one at a time, oldest first, each with its own fixed id. */
+  async #flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    clearTimeout(this.#flushTimer);
+    try {
+      while (this.online && !this.#stopped) {
+        const item = this.outbox.next();
+        if (!item) break;
+        this.outbox.begin(item.id);
+        try {
+          const ack = await this.request('chat.send', { c: item.c, x: item.x }, { id: item.id, timeoutMs: 15_000 });
+          this.outbox.succeeded(item.id);
+          this.chat.addOwn(item.c, ack.s, ack.at, item.x);
+          this.changed();
+        } catch (err) {
+          this.outbox.failed(item.id, classifySendError(err, this.outbox.get(item.id)?.attempts ?? 1));
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+    const wake = this.outbox.wakeAt();
+    if (wake !== null && this.online) this.#flushTimer = setTimeout(() => void this.#flush(), Math.max(0, wake - this.#now()) + 10);
+  }
+
+  /** Says "typing" at most every 2 s per conversation, and only on a live link (QoS 0 would queue stale ones). */
+  typing(ref: string): void {
+    const conn = this.#conn;
+    if (!conn || !this.online || !this.#typing.take(ref)) return;
+    try {
+      conn.requester.send('chat.typing', { c: ref });
+    } catch {
+      // typing is best effort
+    }
+  }
+
+  // --- the user's own messages, likes --------------------------------------------------------
+
+  async edit(ref: string, s: number, text: string): Promise<void> {
+    const problem = textProblem(text);
+    if (problem) throw new Error(problem[0]!.toUpperCase() + problem.slice(1) + '.');
+    const r = await this.request('chat.edit', { c: ref, s, x: text.trim() });
+    this.chat.applyEvent(ref, { t: 'e', s: r.s, x: text.trim(), ed: r.ed });
+    this.changed();
+  }
+
+  async remove(ref: string, s: number): Promise<void> {
+    await this.request('chat.delete', { c: ref, s });
+    this.chat.applyEvent(ref, { t: 'd', s });
+    this.changed();
+  }
+
+  async toggleLike(ref: string, s: number): Promise<void> {
+    const m = this.chat.get(ref)?.log.get(s);
+    if (!m) return;
+    const r = await this.request(m.me ? 'like.remove' : 'like.add', { c: ref, s });
+    this.chat.get(ref)?.log.setLiked(s, r.me, r.n);
+    this.changed();
+  }
+
+  // --- rooms and people ---------------------------------------------------------------------
+
+  listRooms(): Promise<ResultOf<'room.list'>> {
+    return this.request('room.list', {});
+  }
+
+  listUsers(): Promise<ResultOf<'user.list'>> {
+    return this.request('user.list', {});
+  }
+
+  /** Creates or joins a room, follows its live topic and opens it. */
+  async enterRoom(name: string, create: boolean): Promise<string> {
+    const parsed = RoomName.safeParse(name);
+    if (!parsed.success) throw new Error('A room name has 2–32 characters of a-z 0-9 _ - and starts with a letter or digit.');
+    const r = await this.request(create ? 'room.create' : 'room.join', { name: parsed.data });
+    const conv = this.chat.ensure(r.name);
+    conv.member = true;
+    conv.lastSeq = Math.max(conv.lastSeq, r.lastSeq);
+    // a new member has read nothing; start the marker at the end so the room does not open as "all unread"
+    if (conv.readSeq === 0) conv.readSeq = r.lastSeq;
+    await this.#followRooms();
+    this.open(r.name);
+    return r.name;
+  }
+
+  async leaveRoom(name: string): Promise<void> {
+    await this.request('room.leave', { name });
+    this.chat.remove(name);
+    await this.#followRooms().catch(() => {});
+    this.changed();
+  }
+
+  // --- the account ---------------------------------------------------------------------------
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<number> {
+    const r = await this.request('auth.passwd', { currentPassword, newPassword, sessionId: this.#deps.session.sessionId });
+    return r.revokedSessions;
+  }
+
+  /**
+   * Signs out: the server revokes the session (when it can be reached), and this browser forgets
+   * the token, the history cache and any unsent message.
+   */
+  async signOut(): Promise<{ revoked: boolean }> {
+    let revoked = false;
+    if (this.online) {
+      try {
+        revoked = (await this.request('auth.logout', { sessionId: this.#deps.session.sessionId }, { timeoutMs: 5000 })).revoked;
+      } catch {
+        revoked = false;
+      }
+    }
+    this.ended = 'signed out';
+    await this.stop();
+    forgetUser(this.#deps.kv, this.username);
+    return { revoked };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

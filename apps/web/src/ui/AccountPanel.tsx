@@ -1,0 +1,107 @@
+import { passwordProblem } from '@tidings/protocol';
+import { useState } from 'preact/hooks';
+import { FormError, formError } from '../app/auth.js';
+import type { ChatSession } from '../app/session.js';
+import { Field, FormMessage } from './Field.js';
+import { plural } from './format.js';
+
+/**
+ * The account: change the password, sign out.
+ *
+ * Issue 4 adds three sections here, each its own component next to ChangePassword:
+ *   - SecurityQuestion: set or change the question and its answer;
+ *   - RecoveryCodes: generate a set of one-time codes, shown once;
+ *   - Sessions: the list of signed-in devices, each with a "sign out" button.
+ * They need requests the protocol does not have yet; nothing is shown for them until then.
+ */
+export function AccountPanel({ session }: { session: ChatSession }) {
+  return (
+    <section class="panel" aria-labelledby="account-title">
+      <header class="panel-head">
+        <a class="back" href="#" aria-label="Back to conversations">
+          ‹
+        </a>
+        <h2 id="account-title">Account</h2>
+      </header>
+      <p class="pad">
+        Signed in as <strong>{session.username}</strong>.
+      </p>
+      <ChangePassword session={session} />
+      <SignOut session={session} />
+    </section>
+  );
+}
+
+function ChangePassword({ session }: { session: ChatSession }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<FormError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errorFor = (field: FormError['field']) => (error?.field === field ? error.message : null);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setDone(null);
+    if (current.length === 0) return setError(new FormError('current', 'Enter your current password.'));
+    const problem = passwordProblem(next, session.username);
+    if (problem) return setError(new FormError('password', problem));
+    if (next !== confirm) return setError(new FormError('confirm', 'The two new passwords are not the same.'));
+    setBusy(true);
+    setError(null);
+    try {
+      const revoked = await session.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+      setDone(`Password changed.${revoked > 0 ? ` ${plural(revoked, 'other session')} signed out.` : ''}`);
+    } catch (err) {
+      const f = formError(err);
+      // a wrong current password comes back as "invalid credentials": it belongs to that input
+      setError(f.field === 'form' && /match/.test(f.message) ? new FormError('current', 'That is not your current password.') : f);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="passwd-title">
+      <h3 id="passwd-title">Change password</h3>
+      <Field id="current-password" label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" error={errorFor('current')} />
+      <Field id="new-password" label="New password" type="password" value={next} onValue={setNext} autoComplete="new-password" error={errorFor('password')} hint="At least 8 characters. Your other sessions will be signed out." />
+      <Field id="confirm-password" label="New password again" type="password" value={confirm} onValue={setConfirm} autoComplete="new-password" error={errorFor('confirm')} />
+      <FormMessage error={errorFor('form')} ok={done} />
+      <button type="submit" class="primary" disabled={busy || !session.online}>
+        {busy ? 'Changing…' : 'Change password'}
+      </button>
+    </form>
+  );
+}
+
+function SignOut({ session }: { session: ChatSession }) {
+  const [asking, setAsking] = useState(false);
+  const unsent = session.outbox.size;
+  const out = () => void session.signOut().then(() => session.changed(false));
+  return (
+    <div class="card">
+      <h3>Sign out</h3>
+      <p class="muted">This browser forgets your session, its copy of your conversations and anything not sent yet.</p>
+      {asking ? (
+        <p class="warn" role="alert">
+          {plural(unsent, 'message')} not sent yet will be lost.{' '}
+          <button type="button" class="danger" onClick={out}>
+            Sign out anyway
+          </button>{' '}
+          <button type="button" class="quiet" onClick={() => setAsking(false)}>
+            Stay
+          </button>
+        </p>
+      ) : (
+        <button type="button" onClick={() => (unsent > 0 ? setAsking(true) : out())}>
+          Sign out
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { IClientOptions } from 'mqtt';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ChatSession } from '../app/session.js';
+import { deviceId, loadSession, saveSession, type SavedSession } from '../state/identity.js';
+import type { KeyValue } from '../state/storage.js';
+import { AuthScreen } from './AuthScreen.js';
+import { ChatScreen } from './ChatScreen.js';
+import { useEmitter } from './hooks.js';
+
+export interface AppProps {
+  kv: KeyValue;
+  url: string;
+  mqtt: IClientOptions;
+}
+
+/** Signed out: the sign-in and sign-up screens. Signed in: the chat, for as long as the session lasts. */
+export function App({ kv, url, mqtt }: AppProps) {
+  const device = useMemo(() => deviceId(kv), [kv]);
+  const make = (saved: SavedSession) => new ChatSession({ url, session: saved, device, kv, mqtt });
+  const [session, setSession] = useState<ChatSession | null>(() => {
+    const saved = loadSession(kv, Date.now());
+    return saved ? make(saved) : null;
+  });
+  const [notice, setNotice] = useState<string | null>(null);
+
+  if (!session)
+    return (
+      <AuthScreen
+        url={url}
+        device={device}
+        notice={notice}
+        onSignedIn={(saved) => {
+          saveSession(kv, saved);
+          setNotice(null);
+          setSession(make(saved));
+        }}
+      />
+    );
+  return (
+    <SignedIn
+      key={session.username}
+      session={session}
+      onEnded={(reason) => {
+        setNotice(reason);
+        setSession(null);
+      }}
+    />
+  );
+}
+
+function SignedIn({ session, onEnded }: { session: ChatSession; onEnded: (reason: string | null) => void }) {
+  useEmitter(session.changes);
+
+  useEffect(() => {
+    session.start();
+    const online = () => session.reconnectNow();
+    const offline = () => session.networkLost();
+    const visibility = () => session.setVisible(document.visibilityState === 'visible');
+    visibility();
+    addEventListener('online', online);
+    addEventListener('offline', offline);
+    document.addEventListener('visibilitychange', visibility);
+    return () => {
+      removeEventListener('online', online);
+      removeEventListener('offline', offline);
+      document.removeEventListener('visibilitychange', visibility);
+      void session.stop();
+    };
+  }, [session]);
+
+  useEffect(() => {
+    if (session.ended) onEnded(session.ended === 'signed out' ? null : session.ended);
+  });
+
+  if (session.ended) return null;
+  return <ChatScreen session={session} />;
+}

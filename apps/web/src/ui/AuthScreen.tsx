@@ -1,0 +1,109 @@
+import { useState } from 'preact/hooks';
+import { FormError, formError, register, signIn } from '../app/auth.js';
+import type { SavedSession } from '../state/identity.js';
+import { Field, FormMessage } from './Field.js';
+
+/**
+ * The signed-out screens. Issue 4 adds two more modes here — "Forgot your password?" leading to
+ * recovery with the security question or with a recovery code — each a form like these over a
+ * guest connection (see app/auth.ts), ending in `onSignedIn` or back at "sign-in".
+ */
+type Mode = 'sign-in' | 'register';
+
+export interface AuthScreenProps {
+  url: string;
+  device: string;
+  /** Why the user is here (e.g. the session ended elsewhere). */
+  notice: string | null;
+  onSignedIn: (session: SavedSession) => void;
+}
+
+export function AuthScreen({ url, device, notice, onSignedIn }: AuthScreenProps) {
+  const [mode, setMode] = useState<Mode>('sign-in');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<FormError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const registering = mode === 'register';
+  const errorFor = (field: FormError['field']) => (error?.field === field ? error.message : null);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    if (registering && password !== confirm) {
+      setError(new FormError('confirm', 'The two passwords are not the same.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await (registering ? register : signIn)(url, username, password, device));
+    } catch (err) {
+      setError(formError(err));
+      setBusy(false);
+    }
+  };
+
+  const switchTo = (next: Mode) => {
+    setMode(next);
+    setError(null);
+  };
+
+  return (
+    <main class="auth">
+      <h1 class="brand-big">Tidings</h1>
+      <p class="tagline">Chat that keeps going on a bad connection.</p>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <div class="tabs">
+        <button type="button" aria-pressed={!registering} onClick={() => switchTo('sign-in')}>
+          Sign in
+        </button>
+        <button type="button" aria-pressed={registering} onClick={() => switchTo('register')}>
+          Create account
+        </button>
+      </div>
+      <form class="card" onSubmit={submit} noValidate aria-label={registering ? 'Create an account' : 'Sign in'}>
+        <Field
+          id="username"
+          label="Username"
+          value={username}
+          onValue={setUsername}
+          autoComplete="username"
+          error={errorFor('username')}
+          {...(registering ? { hint: '3–32 characters: a-z, 0-9, _ . -' } : {})}
+          autoFocus
+        />
+        <Field
+          id="password"
+          label="Password"
+          type="password"
+          value={password}
+          onValue={setPassword}
+          autoComplete={registering ? 'new-password' : 'current-password'}
+          error={errorFor('password')}
+          {...(registering ? { hint: 'At least 8 characters.' } : {})}
+        />
+        {registering && (
+          <Field
+            id="confirm"
+            label="Password again"
+            type="password"
+            value={confirm}
+            onValue={setConfirm}
+            autoComplete="new-password"
+            error={errorFor('confirm')}
+          />
+        )}
+        <FormMessage error={errorFor('form')} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? (registering ? 'Creating your account…' : 'Signing in…') : registering ? 'Create account' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,94 @@
+import { ConversationRef } from '@tidings/protocol';
+import { useEffect, useState } from 'preact/hooks';
+import type { ChatSession } from '../app/session.js';
+import { ConversationView } from './ConversationView.js';
+import { LinkBanner } from './LinkBanner.js';
+import { Sidebar } from './Sidebar.js';
+import { useHash } from './hooks.js';
+
+export type Route = { view: 'home' } | { view: 'rooms' } | { view: 'people' } | { view: 'account' } | { view: 'conversation'; ref: string };
+
+/** `#/c/general`, `#/c/@bob`, `#/rooms`, `#/people`, `#/account`; anything else is the list. */
+export function parseRoute(hash: string): Route {
+  if (hash === '/rooms' || hash === '/people' || hash === '/account') return { view: hash.slice(1) as 'rooms' | 'people' | 'account' };
+  if (hash.startsWith('/c/')) {
+    const ref = decodeURIComponent(hash.slice(3));
+    if (ConversationRef.safeParse(ref).success) return { view: 'conversation', ref };
+  }
+  return { view: 'home' };
+}
+
+export function hrefOf(route: Route): string {
+  return route.view === 'conversation' ? `#/c/${route.ref}` : route.view === 'home' ? '#' : `#/${route.view}`;
+}
+
+const loadPanels = () => import('./panels.js');
+type Panels = Awaited<ReturnType<typeof loadPanels>>;
+let panelsLoaded: Panels | null = null;
+
+/** The rooms, people and account screens, fetched the first time one of them is opened. */
+function usePanels(wanted: boolean): Panels | string | null {
+  const [panels, setPanels] = useState<Panels | string | null>(panelsLoaded);
+  useEffect(() => {
+    if (!wanted || (panels && typeof panels !== 'string')) return;
+    loadPanels().then(
+      (m) => setPanels((panelsLoaded = m)),
+      () => setPanels('This page could not be loaded: check your connection and try again.'),
+    );
+  }, [wanted]);
+  return panels;
+}
+
+export function ChatScreen({ session }: { session: ChatSession }) {
+  const [hash, go] = useHash();
+  const route = parseRoute(hash);
+  const active = route.view === 'conversation' ? route.ref : null;
+
+  useEffect(() => session.open(active), [session, active]);
+
+  const unread = session.chat.totalUnread();
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Tidings` : 'Tidings';
+  }, [unread]);
+
+  const navigate = (r: Route) => go(hrefOf(r).slice(1));
+  const panel = route.view === 'rooms' || route.view === 'people' || route.view === 'account';
+  const panels = usePanels(panel);
+  const P = panels && typeof panels !== 'string' ? panels : null;
+
+  return (
+    <div class={`shell ${route.view === 'home' ? 'at-list' : 'at-main'}`}>
+      <header class="topbar">
+        <a class="brand" href="#">
+          Tidings
+        </a>
+        <span class="me">
+          <span class={`dot ${session.online ? 'on' : ''}`} aria-hidden="true" />
+          {session.username}
+          <span class="sr-only">{session.online ? ' (connected)' : ' (not connected)'}</span>
+        </span>
+      </header>
+      <LinkBanner session={session} />
+      <div class="columns">
+        <Sidebar session={session} route={route} />
+        <main class="main" id="main">
+          {route.view === 'conversation' && <ConversationView key={route.ref} session={session} cref={route.ref} navigate={navigate} />}
+          {panel && !P && (
+            <p class={typeof panels === 'string' ? 'error pad' : 'muted pad'} role="status">
+              {typeof panels === 'string' ? panels : 'Loading…'}
+            </p>
+          )}
+          {P && route.view === 'rooms' && <P.RoomsPanel session={session} navigate={navigate} />}
+          {P && route.view === 'people' && <P.PeoplePanel session={session} navigate={navigate} />}
+          {P && route.view === 'account' && <P.AccountPanel session={session} />}
+          {route.view === 'home' && (
+            <section class="empty">
+              <h2>Welcome, {session.username}</h2>
+              <p>Pick a conversation, join a room or start a direct conversation with someone.</p>
+            </section>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

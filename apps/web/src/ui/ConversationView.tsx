@@ -1,0 +1,67 @@
+import { useState } from 'preact/hooks';
+import type { ChatSession } from '../app/session.js';
+import { peerOf } from '../state/chat.js';
+import type { Route } from './ChatScreen.js';
+import { Composer } from './Composer.js';
+import { errorText } from './errors.js';
+import { ago, title } from './format.js';
+import { useNow } from './hooks.js';
+import { MessageList } from './MessageList.js';
+
+export function ConversationView({ session, cref, navigate }: { session: ChatSession; cref: string; navigate: (r: Route) => void }) {
+  const now = useNow();
+  const [leaveError, setLeaveError] = useState<string | null>(null);
+  const peer = peerOf(cref);
+  const presence = peer ? session.chat.presence.get(peer) : undefined;
+  const conv = session.chat.get(cref);
+  const typing = session.chat.typingIn(cref);
+
+  const leave = async () => {
+    setLeaveError(null);
+    try {
+      await session.leaveRoom(cref);
+      navigate({ view: 'home' });
+    } catch (err) {
+      setLeaveError(errorText(err));
+    }
+  };
+
+  return (
+    <section class="conversation" aria-labelledby="conv-title">
+      <header class="conv-head">
+        <a class="back" href="#" aria-label="Back to conversations">
+          ‹
+        </a>
+        <div class="conv-title">
+          <h2 id="conv-title">{title(cref)}</h2>
+          {peer && (
+            <p class="presence">
+              <span class={`dot ${presence?.on ? 'on' : ''}`} aria-hidden="true" />
+              {presence ? (presence.on ? 'online' : `last seen ${ago(presence.at, now)}`) : 'offline'}
+            </p>
+          )}
+        </div>
+        {!peer && conv?.member && (
+          <button type="button" class="quiet" onClick={leave} disabled={!session.online}>
+            Leave
+          </button>
+        )}
+      </header>
+      {leaveError && (
+        <p class="error pad" role="alert">
+          {leaveError}
+        </p>
+      )}
+      {!peer && conv && !conv.member && (
+        <p class="notice pad">
+          You are not in this room. <a href="#/rooms">Find it under Rooms</a> to join.
+        </p>
+      )}
+      <MessageList session={session} cref={cref} />
+      <p class="typing" aria-live="polite">
+        {typing.length === 0 ? '' : typing.length === 1 ? `${typing[0]} is typing…` : `${typing.join(', ')} are typing…`}
+      </p>
+      <Composer key={cref} session={session} cref={cref} />
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+export interface FieldProps {
+  id: string;
+  label: string;
+  value: string;
+  onValue: (value: string) => void;
+  type?: 'text' | 'password';
+  autoComplete?: string;
+  /** Shown under the input in red, and announced. */
+  error?: string | null | undefined;
+  hint?: string;
+  autoFocus?: boolean;
+}
+
+/** A labelled input with its hint and its error right under it, tied together for screen readers. */
+export function Field({ id, label, value, onValue, type = 'text', autoComplete, error, hint, autoFocus }: FieldProps) {
+  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        name={id}
+        type={type as "text"}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        autoComplete={autoComplete}
+        autoCapitalize="off"
+        spellcheck={false}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described || undefined}
+        autoFocus={autoFocus}
+      />
+      {hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** An error about the whole form (not one input). */
+export function FormMessage({ error, ok }: { error?: string | null | undefined; ok?: string | null | undefined }) {
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
+  if (ok)
+    return (
+      <p class="ok" role="status">
+        {ok}
+      </p>
+    );
+  return null;
+}

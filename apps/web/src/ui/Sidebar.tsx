@@ -1,0 +1,59 @@
+import type { ChatSession } from '../app/session.js';
+import { peerOf } from '../state/chat.js';
+import type { Route } from './ChatScreen.js';
+import { title } from './format.js';
+
+export function Sidebar({ session, route }: { session: ChatSession; route: Route }) {
+  const chat = session.chat;
+  const list = chat.list();
+  const current = (view: Route['view']) => (route.view === view ? 'page' : undefined);
+  return (
+    <aside class="sidebar">
+      <nav class="places" aria-label="Places">
+        <a href="#/rooms" aria-current={current('rooms')}>
+          Rooms
+        </a>
+        <a href="#/people" aria-current={current('people')}>
+          People
+        </a>
+        <a href="#/account" aria-current={current('account')}>
+          Account
+        </a>
+      </nav>
+      <nav class="conversations" aria-label="Conversations">
+        <h2 class="sr-only">Conversations</h2>
+        {list.length === 0 && <p class="muted pad">No conversations yet: join a room or message someone.</p>}
+        <ul>
+          {list.map((c) => {
+            const unread = chat.unread(c.ref);
+            const peer = peerOf(c.ref);
+            const online = peer ? chat.presence.get(peer)?.on === true : false;
+            const last = c.last;
+            const preview = last ? (last.del ? 'message deleted' : `${last.u === session.username ? 'you' : last.u}: ${last.x}`) : '';
+            return (
+              <li key={c.ref}>
+                <a
+                  href={`#/c/${c.ref}`}
+                  class={`conv ${unread > 0 ? 'unread' : ''}`}
+                  aria-current={route.view === 'conversation' && route.ref === c.ref ? 'page' : undefined}
+                  data-ref={c.ref}
+                >
+                  <span class="conv-name">
+                    {peer && <span class={`dot ${online ? 'on' : ''}`} aria-label={online ? 'online' : 'offline'} />}
+                    {title(c.ref)}
+                  </span>
+                  {unread > 0 && (
+                    <span class="badge" aria-label={`${unread} unread`}>
+                      {unread > 99 ? '99+' : unread}
+                    </span>
+                  )}
+                  {preview && <span class="preview">{preview}</span>}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+    </aside>
+  );
+}

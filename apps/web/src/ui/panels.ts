@@ -1,0 +1,5 @@
+// Screens opened later than the first one, loaded on demand to keep the first load light
+// (the service worker still caches them for offline use).
+export { AccountPanel } from './AccountPanel.js';
+export { PeoplePanel } from './PeoplePanel.js';
+export { RoomsPanel } from './RoomsPanel.js';
