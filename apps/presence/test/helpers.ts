@@ -45,6 +45,10 @@ export interface Received {
 /** A raw MQTT connection that records what arrives on its subscriptions. */
 export interface Recorder {
   client: MqttClient;
+  username: string;
+  clientId: string;
+  /** Publishes a chat.typing request (QoS 0) as this connection; a string is sent as is. */
+  type(body: { c: string } | Record<string, unknown> | string): Promise<void>;
   received: Received[];
   /** Resolves with the first recorded message (from `from` on) that matches, waiting up to `ms`. */
   next(match: (m: Received) => boolean, options?: { from?: number; ms?: number }): Promise<Received>;
@@ -81,7 +85,7 @@ export interface PresenceHarness {
   startService(): Promise<void>;
   /** The service's own MQTT client (to cut its link in a test). */
   serviceClient(): MqttClient;
-  /** Makes a room with these members, straight in the database (chat-store's job in production). */
+  /** Makes (or finds) a room and adds these members, straight in the database (chat-store's job in production). */
   room(name: string, members: string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -186,7 +190,8 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
     },
     async recorder(username, filters) {
       const { token } = await harness.user(username);
-      const client = await rawConnect(stack.url, { clientId: userClientId(username, `rec-${randomUUID().slice(0, 8)}`), username, password: token });
+      const clientId = userClientId(username, `rec-${randomUUID().slice(0, 8)}`);
+      const client = await rawConnect(stack.url, { clientId, username, password: token });
       opened.push(() => client.endAsync(true));
       const received: Received[] = [];
       const waiters = new Set<() => void>();
@@ -200,10 +205,21 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
         received.push({ topic, json, qos: packet.qos, retain: packet.retain });
         for (const w of waiters) w();
       });
-      const granted = await client.subscribeAsync(filters, { qos: 1 });
-      for (const g of granted) if (g.qos === 128) throw new Error(`the broker refused ${username} a subscription to ${g.topic}`);
+      if (filters.length > 0) {
+        // mqtt.js rejects when the broker answers a subscription with 0x80.
+        const granted = await client.subscribeAsync(filters, { qos: 1 }).catch((err: Error) => {
+          throw new Error(`the broker refused ${username} a subscription to ${filters.join(', ')}: ${err.message}`);
+        });
+        for (const g of granted) if (g.qos === 128) throw new Error(`the broker refused ${username} a subscription to ${g.topic}`);
+      }
       return {
         client,
+        username,
+        clientId,
+        async type(body) {
+          const payload = typeof body === 'string' ? body : JSON.stringify(body);
+          await client.publishAsync(topics.userRequest(username, clientId, 'chat.typing'), payload, { qos: 0 });
+        },
         received,
         on: (topic) => received.filter((m) => m.topic === topic),
         next(match, { from = 0, ms = 5000 } = {}) {
@@ -234,8 +250,12 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
     },
     async room(name, members) {
       const prisma = stack.db.prisma;
-      const id = randomUUID();
-      await prisma.conversation.create({ data: { id, kind: 'room', name } });
+      // `general` exists from the first migration; other rooms are made here.
+      const { id } = await prisma.conversation.upsert({
+        where: { name },
+        update: {},
+        create: { id: randomUUID(), kind: 'room', name },
+      });
       for (const username of members) {
         await harness.user(username);
         const user = await prisma.user.findUniqueOrThrow({ where: { username } });

@@ -28,7 +28,7 @@ describeBackends('presence across restarts', (backend) => {
     await h.startService();
 
     // bob has no connected device: set offline once the retained states have settled.
-    const bobOff = await watch.next(isPresenceOf('bob'), { from });
+    const bobOff = await watch.next((m) => isPresenceOf('bob')(m) && (m.json as { on: boolean }).on === false, { from });
     expect(bobOff.json).toEqual({ on: false, at: h.clock.now() });
     await expectRow(h, 'bob', { online: false, lastSeenAt: new Date(h.clock.now()) });
     await expect(watch.next(isPresenceOf('carol'), { from })).resolves.toMatchObject({ json: { on: true } });
@@ -63,6 +63,7 @@ describeBackends('presence across restarts', (backend) => {
     const bob = await h.device('bob', 'phone');
     await watch.next(isPresenceOf('alice'));
     await watch.next(isPresenceOf('bob'));
+    await h.logged('presence rebuilt from the device topics'); // the first start has settled
     const from = watch.received.length;
 
     h.serviceClient().stream.destroy(); // the service's link drops; mqtt.js reconnects with backoff
