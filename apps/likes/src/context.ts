@@ -1,0 +1,71 @@
+import type { Database } from '@tidings/db';
+import { TidingsError, parseRef, topics } from '@tidings/protocol';
+import type { HandlerContext, Logger } from '@tidings/service-kit';
+import type { MqttClient } from 'mqtt';
+import type { KeyedSerializer } from './serializer.js';
+
+/** What every handler of the likes service works with; built once by createLikes. */
+export interface LikesContext {
+  db: Database;
+  client: MqttClient;
+  logger: Logger;
+  now: () => number;
+  /** Per message id: transaction and publish, one at a time. */
+  serial: KeyedSerializer;
+}
+
+/** The signed-in caller's username, as the broker verified it (from the topic). */
+export function callerUsername(ctx: HandlerContext): string {
+  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
+  return ctx.caller.username;
+}
+
+/** The key of the direct conversation between two users: both usernames, sorted, joined by `:`. */
+export function dmKeyOf(a: string, b: string): string {
+  return [a, b].sort().join(':');
+}
+
+/** Where a conversation's live events go, and the `c` each copy carries (inbox events only). */
+export interface Delivery {
+  topic: string;
+  c?: string;
+}
+
+export interface Target {
+  conversationId: string;
+  /** The highest sequence number given in the conversation. */
+  lastSeq: number;
+  callerId: string;
+  deliveries: Delivery[];
+}
+
+/**
+ * The conversation a like names, checked for the caller:
+ * - a room: it must exist (NOT_FOUND) and the caller must be a member (FORBIDDEN). Rooms are
+ *   public to read, but liking is taking part, like sending;
+ * - `@bob`: the caller's own direct conversation with bob (so a participant by construction);
+ *   no such conversation (or no such user) → NOT_FOUND.
+ */
+export async function resolveTarget(db: Database, caller: string, ref: string): Promise<Target> {
+  const prisma = db.prisma;
+  const parsed = parseRef(ref);
+  if (parsed.kind === 'room') {
+    const room = await prisma.conversation.findUnique({ where: { name: parsed.name }, select: { id: true, kind: true, lastSeq: true } });
+    if (!room || room.kind !== 'room') throw new TidingsError('NOT_FOUND', `there is no room ${parsed.name}`);
+    const member = await prisma.membership.findFirst({
+      where: { conversationId: room.id, user: { username: caller } },
+      select: { userId: true },
+    });
+    if (!member) throw new TidingsError('FORBIDDEN', `join ${parsed.name} to like its messages`);
+    return { conversationId: room.id, lastSeq: room.lastSeq, callerId: member.userId, deliveries: [{ topic: topics.room(parsed.name) }] };
+  }
+  const [dm, me] = await Promise.all([
+    prisma.conversation.findUnique({ where: { dmKey: dmKeyOf(caller, parsed.username) }, select: { id: true, kind: true, lastSeq: true } }),
+    prisma.user.findUnique({ where: { username: caller }, select: { id: true } }),
+  ]);
+  if (!me) throw new TidingsError('UNAUTHORIZED', 'this account no longer exists');
+  if (!dm || dm.kind !== 'dm') throw new TidingsError('NOT_FOUND', `there is no conversation with ${parsed.username}`);
+  const deliveries: Delivery[] = [{ topic: topics.inbox(caller), c: `@${parsed.username}` }];
+  if (parsed.username !== caller) deliveries.push({ topic: topics.inbox(parsed.username), c: `@${caller}` });
+  return { conversationId: dm.id, lastSeq: dm.lastSeq, callerId: me.id, deliveries };
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { openDatabase, type Database } from '@tidings/db';
+import { afterEach, expect, it } from 'vitest';
+import { applyLike } from '../src/apply.js';
+import { describeBackends } from './helpers.js';
+import { Seed } from './seed.js';
+import { startTestStack, type TestStack } from '@tidings/testkit';
+
+describeBackends('applyLike', (backend) => {
+  let stack: TestStack | undefined;
+  afterEach(async () => stack?.close());
+
+  it('keeps the stored count equal to the likes when 25 people like and unlike one message at once, without the in-process queue', async () => {
+    stack = await startTestStack({ postgres: backend === 'postgres' });
+    // On PostgreSQL a second connection pool, so the transactions really overlap. Not on SQLite:
+    // better-sqlite3 waits for a lock synchronously, so two connections in one process would
+    // block the event loop that the lock holder needs (across processes it is fine).
+    const other: Database = backend === 'postgres' ? await openDatabase(stack.dbUrl) : stack.db;
+    try {
+      const seed = new Seed(stack.db);
+      const general = await seed.room('general', []);
+      await seed.send(general, 'star', 'popular');
+      const message = await stack.db.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId: general, seq: 1 } } });
+      const fans = await Promise.all(Array.from({ length: 25 }, (_, i) => seed.userId(`fan${i}`)));
+      await Promise.all(fans.slice(0, 5).map((id) => applyLike(stack!.db, message.id, id, true)));
+
+      const results = await Promise.all(
+        fans.map((id, i) => applyLike(i % 2 === 0 ? stack!.db : other, message.id, id, i >= 5 || i % 2 === 0)),
+      );
+      const likes = await stack.db.prisma.like.count({ where: { messageId: message.id } });
+      const stored = await stack.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
+      // fans 0–4 liked first; then 1 and 3 took theirs back and 5–24 liked: 3 + 20.
+      expect(likes).toBe(23);
+      expect(stored.likeCount).toBe(23);
+      expect(Math.max(...results.map((r) => r.n))).toBe(23);
+      expect(results.filter((r) => r.changed)).toHaveLength(22);
+    } finally {
+      if (other !== stack.db) await other.close();
+    }
+  });
+
+  it('repairs a drifted count on the next like or unlike', async () => {
+    stack = await startTestStack({ postgres: backend === 'postgres' });
+    const seed = new Seed(stack.db);
+    const general = await seed.room('general', []);
+    await seed.send(general, 'star', 'popular');
+    await seed.like(general, 1, 'fan');
+    const message = await stack.db.prisma.message.update({
+      where: { conversationId_seq: { conversationId: general, seq: 1 } },
+      data: { likeCount: 40 },
+    });
+    const fan = await seed.userId('fan');
+    expect(await applyLike(stack.db, message.id, fan, true)).toEqual({ n: 1, changed: true });
+    expect((await stack.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } })).likeCount).toBe(1);
+    expect(await applyLike(stack.db, message.id, fan, true)).toEqual({ n: 1, changed: false });
+  });
+
+  it('refuses a message deleted meanwhile with NOT_FOUND and writes nothing', async () => {
+    stack = await startTestStack({ postgres: backend === 'postgres' });
+    const seed = new Seed(stack.db);
+    const general = await seed.room('general', []);
+    await seed.send(general, 'star', 'gone');
+    await seed.remove(general, 1);
+    const message = await stack.db.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId: general, seq: 1 } } });
+    await expect(applyLike(stack.db, message.id, await seed.userId('fan'), true)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await stack.db.prisma.like.count()).toBe(0);
+  });
+
+  it('answers with the row missing as a Prisma error, never a like of nothing', async () => {
+    stack = await startTestStack({ postgres: backend === 'postgres' });
+    const seed = new Seed(stack.db);
+    await expect(applyLike(stack.db, randomUUID(), await seed.userId('fan'), true)).rejects.toMatchObject({ code: 'P2025' });
+    expect(await stack.db.prisma.like.count()).toBe(0);
+  });
+});
+

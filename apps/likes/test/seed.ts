@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@tidings/db';
+
+/**
+ * Writes conversations, messages and likes straight through Prisma, the way chat-store stores
+ * them, so these tests do not depend on chat-store. Message times start at `start` and go up
+ * one second per message, so "newest" is well defined.
+ */
+export class Seed {
+  #clock: number;
+
+  constructor(
+    readonly db: Database,
+    start = Date.UTC(2026, 0, 1),
+  ) {
+    this.#clock = start;
+  }
+
+  get prisma() {
+    return this.db.prisma;
+  }
+
+  /** The next message time (ms), one second after the previous one. */
+  tick(): number {
+    this.#clock += 1000;
+    return this.#clock;
+  }
+
+  async userId(username: string): Promise<string> {
+    const user = await this.prisma.user.upsert({
+      where: { username },
+      update: {},
+      create: { id: randomUUID(), username, passwordHash: '!seeded-user-without-password' },
+      select: { id: true },
+    });
+    return user.id;
+  }
+
+  /** A room (the default `general` exists already) with these members. */
+  async room(name: string, members: string[] = []): Promise<string> {
+    const room = await this.prisma.conversation.upsert({
+      where: { name },
+      update: {},
+      create: { id: `room_${name}`, kind: 'room', name },
+      select: { id: true },
+    });
+    for (const m of members) await this.join(room.id, m);
+    return room.id;
+  }
+
+  async join(conversationId: string, username: string): Promise<void> {
+    const userId = await this.userId(username);
+    await this.prisma.membership.upsert({
+      where: { conversationId_userId: { conversationId, userId } },
+      update: {},
+      create: { conversationId, userId, joinedAt: new Date(this.tick()) },
+    });
+  }
+
+  /** The direct conversation between two users, both members. */
+  async dm(a: string, b: string): Promise<string> {
+    const dmKey = [a, b].sort().join(':');
+    const conv = await this.prisma.conversation.upsert({
+      where: { dmKey },
+      update: {},
+      create: { id: `dm_${dmKey}`, kind: 'dm', dmKey },
+      select: { id: true },
+    });
+    await this.join(conv.id, a);
+    await this.join(conv.id, b);
+    return conv.id;
+  }
+
+  /** Stores messages from `sender` with the next sequence numbers; returns the first one. */
+  async send(conversationId: string, sender: string, ...texts: string[]): Promise<number> {
+    const senderId = await this.userId(sender);
+    const conv = await this.prisma.conversation.findUniqueOrThrow({ where: { id: conversationId }, select: { lastSeq: true } });
+    const first = conv.lastSeq + 1;
+    const data = texts.map((text, i) => ({
+      id: randomUUID(),
+      conversationId,
+      seq: first + i,
+      senderId,
+      clientKey: randomUUID(),
+      text,
+      createdAt: new Date(this.tick()),
+    }));
+    const lastAt = data[data.length - 1]?.createdAt;
+    await this.prisma.$transaction([
+      this.prisma.message.createMany({ data }),
+      this.prisma.conversation.update({ where: { id: conversationId }, data: { lastSeq: first + texts.length - 1 } }),
+      this.prisma.user.update({ where: { id: senderId }, data: { lastMessageAt: lastAt ?? null } }),
+    ]);
+    return first;
+  }
+
+  /** `n` messages `<prefix> 1` … `<prefix> n`. */
+  sendMany(conversationId: string, sender: string, n: number, prefix = 'message'): Promise<number> {
+    return this.send(conversationId, sender, ...Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`));
+  }
+
+  async like(conversationId: string, seq: number, username: string): Promise<void> {
+    const userId = await this.userId(username);
+    const message = await this.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId, seq } } });
+    await this.prisma.$transaction([
+      this.prisma.like.create({ data: { messageId: message.id, userId } }),
+      this.prisma.message.update({ where: { id: message.id }, data: { likeCount: { increment: 1 } } }),
+    ]);
+  }
+
+  async edit(conversationId: string, seq: number, text: string): Promise<number> {
+    const at = this.tick();
+    await this.prisma.message.update({ where: { conversationId_seq: { conversationId, seq } }, data: { text, editedAt: new Date(at) } });
+    return at;
+  }
+
+  /** Deletes like chat-store does: the row stays as a tombstone. */
+  async remove(conversationId: string, seq: number): Promise<void> {
+    await this.prisma.message.update({ where: { conversationId_seq: { conversationId, seq } }, data: { deletedAt: new Date(this.tick()) } });
+  }
+
+  async read(conversationId: string, username: string, seq: number): Promise<void> {
+    const userId = await this.userId(username);
+    await this.prisma.membership.update({ where: { conversationId_userId: { conversationId, userId } }, data: { lastReadSeq: seq } });
+  }
+
+  /** Row counts of every table a service could write, to prove bad input changed nothing. */
+  async counts(): Promise<Record<string, number>> {
+    const p = this.prisma;
+    const [users, conversations, memberships, messages, likes, likeSum, seqSum] = await Promise.all([
+      p.user.count(),
+      p.conversation.count(),
+      p.membership.count(),
+      p.message.count(),
+      p.like.count(),
+      p.message.aggregate({ _sum: { likeCount: true } }),
+      p.conversation.aggregate({ _sum: { lastSeq: true } }),
+    ]);
+    return {
+      users,
+      conversations,
+      memberships,
+      messages,
+      likes,
+      likeCount: likeSum._sum.likeCount ?? 0,
+      lastSeq: seqSum._sum.lastSeq ?? 0,
+    };
+  }
+}
