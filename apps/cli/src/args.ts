@@ -112,12 +112,16 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
 
   const specs = command.args ?? [];
   const args: Record<string, string | undefined> = {};
+  let taken = 0;
   specs.forEach((spec, i) => {
-    const value = parsed.positionals[i];
-    if (value === undefined && !spec.optional) throw new UsageError(`${command.name} needs <${spec.name}> (see tidings ${command.name} --help)`);
+    const value = spec.rest && parsed.positionals.length > i ? parsed.positionals.slice(i).join(' ') : parsed.positionals[i];
+    if (value === undefined && !spec.optional) {
+      throw new UsageError(`${command.name} needs <${spec.label ?? spec.name}${spec.rest ? '…' : ''}> (see tidings ${command.name} --help)`);
+    }
     args[spec.name] = value;
+    taken = spec.rest ? parsed.positionals.length : i + 1;
   });
-  const extra = parsed.positionals[specs.length];
+  const extra = parsed.positionals[Math.max(taken, specs.length)];
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (see tidings ${command.name} --help)`);
 
   const global: GlobalValues = {};
@@ -139,7 +143,10 @@ function table(rows: [string, string][]): string {
 }
 
 function synopsis(command: Command): string {
-  const args = (command.args ?? []).map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`));
+  const args = (command.args ?? []).map((a) => {
+    const name = `${a.label ?? a.name}${a.rest ? '…' : ''}`;
+    return a.optional ? `[${name}]` : `<${name}>`;
+  });
   return [command.name, ...args].join(' ');
 }
 

@@ -89,13 +89,27 @@ export async function asGuest<T>(url: string, fn: (conn: Connection) => Promise<
   return using(conn, fn);
 }
 
+export interface UserConnectionOptions {
+  /**
+   * Connect as this device instead of the session's (the client id is `<username>:<device>`).
+   * A long-running command uses its own, so the one-shot commands run beside it do not take
+   * its connection over (the broker keeps one connection per client id).
+   */
+  device?: string;
+}
+
 /**
  * Connects as the signed-in user of `session`, runs `fn`, closes. Throws UNAUTHORIZED
  * from connecting when the broker refuses the token.
  */
-export async function asUser<T>(url: string, session: Session, fn: (conn: Connection) => Promise<T>): Promise<T> {
+export async function asUser<T>(
+  url: string,
+  session: Session,
+  fn: (conn: Connection) => Promise<T>,
+  options: UserConnectionOptions = {},
+): Promise<T> {
   const { connectUser } = await loadClient();
-  const credentials = { username: session.username, token: session.token, device: session.device };
+  const credentials = { username: session.username, token: session.token, device: options.device ?? session.device };
   const conn = await reach(url, () => connectUser({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }, credentials));
   return using(conn, fn);
 }
@@ -130,10 +144,11 @@ export async function withSession<T>(
   ctx: SessionContext,
   session: Session,
   fn: (conn: Connection) => Promise<T>,
+  options: UserConnectionOptions = {},
 ): Promise<T> {
   const url = sessionUrl(ctx, session);
   try {
-    return await asUser(url, session, fn);
+    return await asUser(url, session, fn, options);
   } catch (err) {
     if (err instanceof TidingsError && err.code === 'UNAUTHORIZED') {
       await ctx.home.removeSession();

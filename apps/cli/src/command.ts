@@ -8,6 +8,17 @@ export interface Io {
   stdout: Writable;
   stderr: Writable & { isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /**
+   * Where long-running commands (watch) hear SIGINT and SIGTERM; default `process`. Tests pass
+   * their own emitter to stop a watch the way Ctrl-C does.
+   */
+  signals?: SignalSource;
+}
+
+/** The part of `process` a command needs to hear Ctrl-C and SIGTERM. */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
 }
 
 /** One option of a command, as node:util parseArgs takes it, plus its help line. */
@@ -28,12 +39,17 @@ export type OptionValues<O extends OptionSpecs> = {
 /** A positional argument: `<user>` when required, `[user]` when optional. */
 export interface ArgSpec {
   name: string;
+  /** How the help text and usage errors name it (default: `name`), e.g. `room|@user`. */
+  label?: string;
   optional?: boolean;
+  /** The last argument only: takes every remaining positional, joined by single spaces (`<text…>`). */
+  rest?: boolean;
 }
 
 /** What a command hands back: a line (or lines) for people and an object for `--json`. */
 export interface Outcome {
-  text: string;
+  /** null: the command has written its text output itself as it went (send --stdin, watch). */
+  text: string | null;
   data: Record<string, unknown>;
 }
 

@@ -90,7 +90,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       },
     };
     const outcome = await parsed.command.run(ctx);
-    io.stdout.write(json ? `${JSON.stringify({ ok: true, data: outcome.data })}\n` : `${outcome.text}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ ok: true, data: outcome.data })}\n`);
+    else if (outcome.text !== null) io.stdout.write(`${outcome.text}\n`);
     return EXIT_OK;
   } catch (err) {
     const failure = describe(err);
