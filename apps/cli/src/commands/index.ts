@@ -1,9 +1,43 @@
 import type { Command } from '../command.js';
+import create from './create.js';
+import del from './delete.js';
+import dm from './dm.js';
+import edit from './edit.js';
+import history from './history.js';
+import join from './join.js';
+import leave from './leave.js';
+import like from './like.js';
 import login from './login.js';
 import logout from './logout.js';
 import passwd from './passwd.js';
+import read from './read.js';
 import register from './register.js';
+import rooms from './rooms.js';
+import send from './send.js';
+import unlike from './unlike.js';
+import users from './users.js';
+import watch from './watch.js';
 import whoami from './whoami.js';
 
 /** Every command, in the order `tidings --help` lists them. A new command is one file plus one line here. */
-export const commands: readonly Command[] = [register, login, whoami, logout, passwd];
+export const commands: readonly Command[] = [
+  register,
+  login,
+  whoami,
+  logout,
+  passwd,
+  rooms,
+  create,
+  join,
+  leave,
+  send,
+  dm,
+  history,
+  watch,
+  read,
+  like,
+  unlike,
+  edit,
+  del,
+  users,
+];

@@ -1,0 +1,209 @@
+import { ConversationLog } from '@tidings/client';
+import { HISTORY_LIMIT_MAX, type ConversationEvent, type Message, type PresenceEvent, type ResultOf } from '@tidings/protocol';
+
+/** What `tidings watch` reports, in the order it happens. */
+export type WatchEvent =
+  | { type: 'ready'; c: string; high: number; lastSeq: number }
+  /** A message, printed once, in sequence order (the last page first, then new ones). */
+  | { type: 'message'; c: string; m: Message }
+  /** A message already printed changed; `m` is how it is now. */
+  | { type: 'edit' | 'delete' | 'like'; c: string; m: Message }
+  | { type: 'typing' | 'join' | 'leave'; c: string; u: string }
+  | { type: 'presence'; u: string; on: boolean; at: number }
+  | { type: 'connection'; state: 'lost' | 'restored' };
+
+export type HistoryPage = ResultOf<'chat.history'>;
+
+export interface WatchCoreOptions {
+  /** The conversation ref, as the watcher names it (`general`, `@bob`). */
+  c: string;
+  /** The watcher's own username: their own typing, joins and presence are not reported. */
+  me: string;
+  /** Asks chat-query for the messages after `after` (gap-fill). */
+  fetchAfter(after: number, limit: number): Promise<HistoryPage>;
+  emit(event: WatchEvent): void;
+  /** Someone new appeared in the conversation: the caller follows their presence. */
+  onParticipant?(username: string): void;
+  /** A gap-fill failed (offline, timeout); it is tried again at the next reconnect or message. */
+  onFillError?(err: unknown): void;
+}
+
+/**
+ * The logic of `tidings watch`, apart from MQTT so it can be tested with fixed data. It holds the
+ * conversation in a ConversationLog (history pages and live events merged, each message once)
+ * and prints a message only when every message before it has been printed: live events that
+ * arrive ahead of a gap wait until a `chat.history after: high` page fills it. After a reconnect
+ * the caller calls `fill()`, which fetches everything after the high-water mark, so messages sent
+ * while the link was down are printed exactly once, in order, whether they come back queued by
+ * the broker, from history, or both.
+ */
+export class WatchCore {
+  readonly #o: WatchCoreOptions;
+  readonly #log = new ConversationLog();
+  readonly #participants = new Set<string>();
+  readonly #presence = new Map<string, PresenceEvent>();
+  #started = false;
+  #stopped = false;
+  #buffer: ConversationEvent[] = [];
+  /** The highest sequence number printed; everything up to it has been printed once. */
+  #printed = 0;
+  #filling: Promise<void> | undefined;
+  #fillAgain = false;
+
+  constructor(options: WatchCoreOptions) {
+    this.#o = options;
+  }
+
+  get printed(): number {
+    return this.#printed;
+  }
+
+  get lastSeq(): number {
+    return this.#log.lastSeq;
+  }
+
+  get participants(): ReadonlySet<string> {
+    return this.#participants;
+  }
+
+  /** A user whose presence matters from the start (the other side of a direct conversation). */
+  addParticipant(username: string): void {
+    if (username === this.#o.me || this.#participants.has(username)) return;
+    this.#participants.add(username);
+    this.#o.onParticipant?.(username);
+  }
+
+  /** The newest page: printed as it is; then the live events that came in meanwhile are applied. */
+  start(page: HistoryPage): void {
+    if (this.#started) throw new Error('the watch has started already');
+    this.#started = true;
+    this.#log.addHistory(page.messages, page.lastSeq);
+    for (const m of page.messages) this.addParticipant(m.u);
+    // The page is printed whole, even if it does not start at #1. An empty page: the next
+    // message is lastSeq + 1 (0 + 1 in a new conversation), and anything after it is a gap.
+    const first = page.messages[0];
+    this.#printed = first ? first.s - 1 : page.lastSeq;
+    this.#flush();
+    this.#o.emit({ type: 'ready', c: this.#o.c, high: this.#printed, lastSeq: this.#log.lastSeq });
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    for (const event of buffered) this.live(event);
+    if (this.#hasGap) void this.fill();
+  }
+
+  /** A live event of this conversation (the caller has checked its topic and `c`). */
+  live(event: ConversationEvent): void {
+    if (this.#stopped) return;
+    if (!this.#started) {
+      this.#buffer.push(event);
+      return;
+    }
+    const c = this.#o.c;
+    switch (event.t) {
+      case 'm': {
+        // Older than what was printed and not held: history the watcher did not ask for.
+        if (event.s <= this.#printed) return;
+        this.addParticipant(event.u);
+        this.#log.apply(event);
+        this.#flush();
+        if (this.#hasGap) void this.fill();
+        return;
+      }
+      case 'e':
+      case 'd':
+      case 'l': {
+        if (!this.#log.apply(event)) return;
+        // A change to a message still waiting behind a gap shows when that message is printed.
+        if (event.s > this.#printed) return;
+        const m = this.#log.get(event.s)!;
+        this.#o.emit({ type: event.t === 'e' ? 'edit' : event.t === 'd' ? 'delete' : 'like', c, m });
+        return;
+      }
+      case 'ty':
+        if (event.u === this.#o.me) return;
+        this.addParticipant(event.u);
+        this.#o.emit({ type: 'typing', c, u: event.u });
+        return;
+      case 'j':
+        if (event.u === this.#o.me) return;
+        this.addParticipant(event.u);
+        this.#o.emit({ type: 'join', c, u: event.u });
+        return;
+      case 'lv':
+        if (event.u === this.#o.me) return;
+        this.#participants.delete(event.u);
+        this.#o.emit({ type: 'leave', c, u: event.u });
+        return;
+      default:
+        return; // read markers and membership sync of the watcher's other devices
+    }
+  }
+
+  /**
+   * A user's presence. Reported when it changes: a retained state (what the broker holds when
+   * we subscribe, or again after a reconnect) is reported only if it differs from one we knew.
+   */
+  presence(username: string, event: PresenceEvent, retained: boolean): void {
+    if (this.#stopped || username === this.#o.me) return;
+    const before = this.#presence.get(username);
+    this.#presence.set(username, event);
+    if (!this.#participants.has(username)) return;
+    if (before ? before.on === event.on : retained) return;
+    this.#o.emit({ type: 'presence', u: username, on: event.on, at: event.at });
+  }
+
+  /**
+   * Fetches every message after the last one printed, page by page, and prints them. One fill
+   * runs at a time; a call during a fill runs another after it.
+   */
+  fill(): Promise<void> {
+    if (!this.#started || this.#stopped) return Promise.resolve();
+    if (this.#filling) {
+      this.#fillAgain = true;
+      return this.#filling;
+    }
+    const run = async () => {
+      try {
+        do {
+          this.#fillAgain = false;
+          for (;;) {
+            const before = this.#printed;
+            const page = await this.#o.fetchAfter(before, HISTORY_LIMIT_MAX);
+            if (this.#stopped) return;
+            for (const m of page.messages) this.addParticipant(m.u);
+            this.#log.addHistory(page.messages, page.lastSeq);
+            this.#flush();
+            // `more`, and the page moved us on (a server that skipped a number must not loop us).
+            if (!page.more || this.#printed === before) break;
+          }
+        } while (this.#fillAgain);
+      } catch (err) {
+        if (!this.#stopped) this.#o.onFillError?.(err);
+      } finally {
+        this.#filling = undefined;
+      }
+    };
+    this.#filling = run();
+    return this.#filling;
+  }
+
+  /** Nothing is reported after this. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Messages are known to exist past the last one printed. */
+  get #hasGap(): boolean {
+    return this.#log.lastSeq > this.#printed;
+  }
+
+  /** Prints the messages that are now contiguous after the last one printed. */
+  #flush(): void {
+    for (let s = this.#printed + 1; ; s++) {
+      const m = this.#log.get(s);
+      if (!m) break;
+      this.#printed = s;
+      this.#o.emit({ type: 'message', c: this.#o.c, m });
+    }
+  }
+}

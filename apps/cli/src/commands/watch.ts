@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { TidingsError, parseRef } from '@tidings/protocol';
+import { UsageError, defineCommand } from '../command.js';
+import { conversationArg, conversationOf, limitOf, limitOption } from '../chat/args.js';
+import { watchPrinter } from '../chat/watch-output.js';
+import { requireSession, withSession } from '../broker.js';
+import { clockOf } from './chat-common.js';
+
+/** The page printed first, unless --limit says otherwise. */
+export const WATCH_PAGE = 20;
+
+/**
+ * The device a watch connects as: its own client id per conversation, derived from this
+ * machine's device, so `tidings send` in another terminal (the machine's own client id) never
+ * takes the watch's connection over, and the watch's persistent session (events queued while
+ * its link is down) is the same every time this conversation is watched from here.
+ */
+export function watchDevice(device: string, c: string): string {
+  const tag = createHash('sha256').update(c).digest('base64url').slice(0, 6);
+  return `${device.slice(0, 31)}-w${tag}`;
+}
+
+/** `--for <seconds>`: a positive number (decimals allowed). */
+export function secondsOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n > 0) || n > 31_536_000) throw new UsageError(`--for takes a number of seconds above 0: ${value}`);
+  return n;
+}
+
+export default defineCommand({
+  name: 'watch',
+  summary: 'Follow a conversation live (messages, edits, likes, typing, presence)',
+  description:
+    'Prints the newest messages, then everything that happens, until Ctrl-C (or SIGTERM, or\n' +
+    '--for); then exits 0. Messages are printed as history prints them, each once and in order;\n' +
+    'an edited, deleted or liked message is printed again as it now is. Typing, people coming\n' +
+    'online or going offline (those who wrote, joined or typed here), joins and the state of the\n' +
+    'link go to stderr. When the link drops the watch reconnects by itself and fetches what it\n' +
+    'missed. With --json, stdout gets one JSON object per line per event ({"type":"message",…},\n' +
+    '"edit", "delete", "like", "typing", "join", "leave", "presence", "connection", "ready"),\n' +
+    'then the usual {"ok":true,…} line when it ends.',
+  args: [conversationArg],
+  options: {
+    limit: limitOption(`Print at most n messages first (default ${WATCH_PAGE})`),
+    for: { type: 'string', value: 'seconds', help: 'Stop after this many seconds of watching' },
+  },
+  async run(ctx) {
+    const c = conversationOf(ctx.args.conversation!);
+    const limit = limitOf(ctx.options.limit) ?? WATCH_PAGE;
+    const seconds = secondsOf(ctx.options.for);
+    const { watchConversation } = await import('../chat/watch.js');
+    const emit = watchPrinter(ctx.io, ctx.json, () => clockOf(ctx.io));
+    const session = await requireSession(ctx);
+    const summary = await withSession(
+      ctx,
+      session,
+      async (conn) => {
+        const ref = parseRef(c);
+        if (ref.kind === 'room') {
+          const { rooms } = await conn.request('room.list', {});
+          if (!rooms.some((r) => r.name === ref.name)) throw new TidingsError('NOT_FOUND', `no room named ${ref.name}`);
+        }
+        return watchConversation(conn, {
+          c,
+          me: session.username,
+          limit,
+          emit,
+          notice: (text) => void ctx.io.stderr.write(`${text}\n`),
+          signals: ctx.io.signals ?? process,
+          ...(seconds !== undefined ? { forMs: seconds * 1000 } : {}),
+        });
+      },
+      { device: watchDevice(session.device, c) },
+    );
+    return { text: null, data: { ...summary } };
+  },
+});
