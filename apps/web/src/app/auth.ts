@@ -1,4 +1,4 @@
-import { connectGuest, type Connection } from '@tidings/client';
+import { connectGuest, type ConnectOptions, type Connection } from '@tidings/client';
 import { isTidingsError, passwordProblem, usernameProblem } from '@tidings/protocol';
 import type { SavedSession } from '../state/identity.js';
 
@@ -62,8 +62,16 @@ export function checkCredentials(username: string, password: string): FormError 
   return null;
 }
 
-async function asGuest<T>(url: string, run: (conn: Connection) => Promise<T>): Promise<T> {
-  const conn = await connectGuest({ url, connectTimeoutMs: 10_000 });
+/** Where the broker is, and extra mqtt.js options (the keepalive timer). */
+export interface BrokerTarget {
+  url: string;
+  mqtt?: ConnectOptions['mqtt'];
+}
+
+async function asGuest<T>(target: BrokerTarget, run: (conn: Connection) => Promise<T>): Promise<T> {
+  const options: ConnectOptions = { url: target.url, connectTimeoutMs: 10_000 };
+  if (target.mqtt) options.mqtt = target.mqtt;
+  const conn = await connectGuest(options);
   try {
     return await run(conn);
   } finally {
@@ -71,11 +79,11 @@ async function asGuest<T>(url: string, run: (conn: Connection) => Promise<T>): P
   }
 }
 
-export async function signIn(url: string, username: string, password: string, device: string): Promise<SavedSession> {
+export async function signIn(target: BrokerTarget, username: string, password: string, device: string): Promise<SavedSession> {
   if (username.trim().length === 0) throw new FormError('username', 'Enter your username.');
   if (password.length === 0) throw new FormError('password', 'Enter your password.');
   try {
-    return await asGuest(url, async (conn) => {
+    return await asGuest(target, async (conn) => {
       const r = await conn.request('auth.login', { username, password, device });
       return { username: r.username, token: r.token, sessionId: r.sessionId, expiresAt: r.expiresAt };
     });
@@ -84,11 +92,11 @@ export async function signIn(url: string, username: string, password: string, de
   }
 }
 
-export async function register(url: string, username: string, password: string, device: string): Promise<SavedSession> {
+export async function register(target: BrokerTarget, username: string, password: string, device: string): Promise<SavedSession> {
   const problem = checkCredentials(username, password);
   if (problem) throw problem;
   try {
-    return await asGuest(url, async (conn) => {
+    return await asGuest(target, async (conn) => {
       await conn.request('auth.register', { username, password });
       const r = await conn.request('auth.login', { username, password, device });
       return { username: r.username, token: r.token, sessionId: r.sessionId, expiresAt: r.expiresAt };

@@ -471,7 +471,7 @@ export class ChatSession {
     const conn = this.#conn;
     if (!conn || !this.online || !this.#typing.take(ref)) return;
     try {
-      conn.requester.send('chat.typing', { c: ref });
+      conn.send('chat.typing', { c: ref });
     } catch {
       // typing is best effort
     }

@@ -26,7 +26,7 @@ export function App({ kv, url, mqtt }: AppProps) {
   if (!session)
     return (
       <AuthScreen
-        url={url}
+        target={{ url, mqtt }}
         device={device}
         notice={notice}
         onSignedIn={(saved) => {

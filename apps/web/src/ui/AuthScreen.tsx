@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { FormError, formError, register, signIn } from '../app/auth.js';
+import { FormError, formError, register, signIn, type BrokerTarget } from '../app/auth.js';
 import type { SavedSession } from '../state/identity.js';
 import { Field, FormMessage } from './Field.js';
 
@@ -11,14 +11,14 @@ import { Field, FormMessage } from './Field.js';
 type Mode = 'sign-in' | 'register';
 
 export interface AuthScreenProps {
-  url: string;
+  target: BrokerTarget;
   device: string;
   /** Why the user is here (e.g. the session ended elsewhere). */
   notice: string | null;
   onSignedIn: (session: SavedSession) => void;
 }
 
-export function AuthScreen({ url, device, notice, onSignedIn }: AuthScreenProps) {
+export function AuthScreen({ target, device, notice, onSignedIn }: AuthScreenProps) {
   const [mode, setMode] = useState<Mode>('sign-in');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -38,7 +38,7 @@ export function AuthScreen({ url, device, notice, onSignedIn }: AuthScreenProps)
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await (registering ? register : signIn)(url, username, password, device));
+      onSignedIn(await (registering ? register : signIn)(target, username, password, device));
     } catch (err) {
       setError(formError(err));
       setBusy(false);

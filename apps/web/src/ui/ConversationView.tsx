@@ -26,6 +26,11 @@ export function ConversationView({ session, cref, navigate }: { session: ChatSes
     }
   };
 
+  const join = () => {
+    setLeaveError(null);
+    session.enterRoom(cref, false).catch((err) => setLeaveError(errorText(err, { notFound: `There is no room #${cref}.` })));
+  };
+
   return (
     <section class="conversation" aria-labelledby="conv-title">
       <header class="conv-head">
@@ -52,16 +57,20 @@ export function ConversationView({ session, cref, navigate }: { session: ChatSes
           {leaveError}
         </p>
       )}
-      {!peer && conv && !conv.member && (
-        <p class="notice pad">
-          You are not in this room. <a href="#/rooms">Find it under Rooms</a> to join.
-        </p>
-      )}
       <MessageList session={session} cref={cref} />
       <p class="typing" aria-live="polite">
         {typing.length === 0 ? '' : typing.length === 1 ? `${typing[0]} is typing…` : `${typing.join(', ')} are typing…`}
       </p>
-      <Composer key={cref} session={session} cref={cref} />
+      {peer || conv?.member ? (
+        <Composer key={cref} session={session} cref={cref} />
+      ) : (
+        <div class="composer join">
+          <span>You are not in #{cref}.</span>
+          <button type="button" class="primary" disabled={!session.online} onClick={join}>
+            Join #{cref}
+          </button>
+        </div>
+      )}
     </section>
   );
 }

@@ -12,7 +12,10 @@ export interface FieldProps {
 }
 
 /** A labelled input with its hint and its error right under it, tied together for screen readers. */
-export function Field({ id, label, value, onValue, type = 'text', autoComplete, error, hint, autoFocus }: FieldProps) {
+export function Field({ id, label, value, onValue, type = 'text', autoComplete, error, hint: givenHint, autoFocus }: FieldProps) {
+  let hint = givenHint;
+  // the error replaces the hint: one line under the input, saying what to fix
+  if (error) hint = undefined;
   const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
   return (
     <div class="field">

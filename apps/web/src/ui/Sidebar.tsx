@@ -1,3 +1,4 @@
+import { DEFAULT_ROOM } from '@tidings/protocol';
 import type { ChatSession } from '../app/session.js';
 import { peerOf } from '../state/chat.js';
 import type { Route } from './ChatScreen.js';
@@ -22,7 +23,16 @@ export function Sidebar({ session, route }: { session: ChatSession; route: Route
       </nav>
       <nav class="conversations" aria-label="Conversations">
         <h2 class="sr-only">Conversations</h2>
-        {list.length === 0 && <p class="muted pad">No conversations yet: join a room or message someone.</p>}
+        {list.length === 0 && (
+          <div class="pad">
+            <p class="muted">No conversations yet. Start in the room everyone can join, find more under Rooms, or message someone under People.</p>
+            <p>
+              <a class="button" href={`#/c/${DEFAULT_ROOM}`}>
+                Go to #{DEFAULT_ROOM}
+              </a>
+            </p>
+          </div>
+        )}
         <ul>
           {list.map((c) => {
             const unread = chat.unread(c.ref);
