@@ -133,7 +133,7 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                       disabled={!session.online}
                       onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
                     >
-                      ♥ <span class="count">{m.lk ?? 0}</span>
+                      ♥{(m.lk ?? 0) > 0 && <span class="count"> {m.lk}</span>}
                     </button>
                   )}
                   {own && !m.del && editing !== m.s && (
