@@ -41,7 +41,8 @@ describeBackends('auth.logout', (backend) => {
     const login = await h.login('carol', 'the right password');
     const conn = await h.user(login);
     // The broker itself is subscribed in-process; listen the same way to read the event.
-    const event = new Promise<unknown>((resolve) =>
+    const event = new Promise<unknown>((resolve, reject) => {
+      setTimeout(() => reject(new Error('no session-revoked event within 5 s')), 5000).unref();
       h.stack.broker.aedes.subscribe(
         topics.sessionRevoked,
         (packet, done) => {
@@ -49,8 +50,8 @@ describeBackends('auth.logout', (backend) => {
           done();
         },
         () => {},
-      ),
-    );
+      );
+    });
     await conn.request('auth.logout', { sessionId: login.sessionId });
     await expect(event).resolves.toEqual({ sessionIds: [login.sessionId], username: 'carol', reason: 'logout' });
   });
