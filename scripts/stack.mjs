@@ -15,7 +15,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 const root = path.resolve(import.meta.dirname, '..');
-const SERVICES = ['auth', 'chat-store', 'chat-query', 'likes', 'security-questions'];
+const SERVICES = ['auth', 'chat-store', 'chat-query', 'likes', 'presence', 'security-questions'];
 
 const env = { ...process.env };
 env.TIDINGS_DATA_DIR = path.resolve(env.TIDINGS_DATA_DIR || 'data');

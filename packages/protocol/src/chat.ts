@@ -172,11 +172,11 @@ export const ConversationEvent = z.discriminatedUnion('t', [
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 
-/** Retained on `t/pres/<username>`: is the user online (any device), and since when / last seen. */
+/** Retained on `t/p/<username>`: is the user online (any device), and since when / last seen. */
 export const PresenceEvent = z.object({ on: z.boolean(), at: Timestamp });
 export type PresenceEvent = z.infer<typeof PresenceEvent>;
 
-/** A device's own presence on `t/presence/<username>/<clientId>`: `1` when connected (retained), `0` as its last will. */
+/** A device's own presence on `t/d/<username>/<clientId>`: `1` when connected (retained), `0` as its last will. */
 export const DevicePresence = z.enum(['1', '0']);
 
 /** How people type a message reference: `general#12`, `@bob#3`. */
