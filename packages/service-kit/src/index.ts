@@ -8,7 +8,7 @@ export {
   type ServiceCredentials,
   type ServiceName,
 } from './credentials.js';
-export { connectService, disconnectService, type ServiceConnectionOptions } from './mqtt.js';
+export { connectService, disconnectService, markServiceReady, type ServiceConnectionOptions } from './mqtt.js';
 export { createRpcServer, type Caller, type Handler, type Handlers, type HandlerContext, type RpcServer, type RpcServerOptions } from './rpc.js';
 export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';

@@ -35,9 +35,12 @@ export async function connectService(options: ServiceConnectionOptions): Promise
   useBackoff(client);
   const startedAt = Date.now();
   const up: ServiceHealth = { status: 'up', service, startedAt };
+  const announce = () => client.publish(healthTopic, JSON.stringify(up), { qos: 1, retain: true });
+  readiness.set(client, { ready: false, announce });
   client.on('connect', () => {
     logger.info({ url: options.url }, 'connected to the broker');
-    client.publish(healthTopic, JSON.stringify(up), { qos: 1, retain: true });
+    // After a reconnect the last will has said `down`: say `up` again, once serving.
+    if (readiness.get(client)?.ready) announce();
   });
   client.on('reconnect', () => logger.debug('reconnecting to the broker'));
   client.on('offline', () => logger.warn('lost the broker connection'));
@@ -59,6 +62,20 @@ export async function connectService(options: ServiceConnectionOptions): Promise
     client.on('error', onError);
   });
   return client;
+}
+
+const readiness = new WeakMap<MqttClient, { ready: boolean; announce: () => void }>();
+
+/**
+ * Publishes the retained `up` once the service really serves (its request subscriptions are
+ * in place), and again after every reconnect. `createRpcServer().start()` calls it; a client
+ * that is not a service connection is left alone.
+ */
+export function markServiceReady(client: MqttClient): void {
+  const state = readiness.get(client);
+  if (!state || state.ready) return;
+  state.ready = true;
+  if (client.connected) state.announce();
 }
 
 /** Marks the service down (retained) and closes the connection cleanly. */

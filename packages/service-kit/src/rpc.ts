@@ -13,6 +13,7 @@ import {
 } from '@tidings/protocol';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { markServiceReady } from './mqtt.js';
 
 /** Who sent a request, as the broker verified it (read from the topic, never the payload). */
 export type Caller = { kind: 'guest'; clientId: string } | { kind: 'user'; username: string; clientId: string };
@@ -154,6 +155,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       accepting = true;
       client.on('message', onMessage);
       if (filters.length > 0) await client.subscribeAsync(filters, { qos: 1 });
+      markServiceReady(client);
       logger.info({ actions }, 'serving');
     },
     async close() {
