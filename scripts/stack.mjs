@@ -108,27 +108,49 @@ function start(name, script) {
 }
 
 async function waitForHealth(timeoutMs) {
-  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${httpPort}/healthz`;
+  const url = healthUrl;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited(children.get('broker').proc)) throw new Error('the broker exited while starting (see its log above)');
-    if (await healthy(url)) return;
+    if (await health(url)) return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`the broker did not become healthy at ${url} within ${timeoutMs / 1000} s`);
 }
 
-/** GET /healthz; the certificate is not checked: this is our own broker on loopback. */
-function healthy(url) {
+/** GET /healthz → its JSON, or null; the certificate is not checked: this is our own broker on loopback. */
+function health(url) {
   const get = tls ? https.get : http.get;
   return new Promise((resolve) => {
     const req = get(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 ? JSON.parse(body) : null);
+        } catch {
+          resolve(null);
+        }
+      });
     });
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(null));
     req.on('timeout', () => req.destroy());
   });
+}
+
+const healthUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${httpPort}/healthz`;
+
+/** Waits until every started service reports `up` on the broker's health endpoint. */
+async function waitForServices(names, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let missing = names;
+  while (Date.now() < deadline) {
+    const h = await health(healthUrl);
+    missing = names.filter((n) => h?.services?.[n] !== 'up');
+    if (missing.length === 0) return [];
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return missing;
 }
 
 function exited(proc) {
@@ -196,6 +218,9 @@ for (const name of SERVICES) {
   start(name, script);
   started.push(name);
 }
+
+const late = await waitForServices(started, 60_000);
+if (late.length > 0) say(`still waiting for ${late.join(', ')} (see the log above); starting anyway`);
 
 const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 const web = existsSync(path.join(root, 'apps/web/dist/index.html'));
