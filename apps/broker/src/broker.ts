@@ -117,10 +117,18 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const authError = (returnCode: number, reason: string): AuthenticateError =>
     Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
 
+  function isLoopback(address: string): boolean {
+    return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+  }
+
   function allowAttempt(address: string): boolean {
     const cap = limits.connectionAttemptsPerMinute;
-    if (cap === 0) return true;
+    if (cap === 0 || (limits.exemptLoopback && isLoopback(address))) return true;
     const t = now();
+    if (attempts.size > 10_000) {
+      // many addresses: forget those with no attempt in the last minute (bounded memory)
+      for (const [a, times] of attempts) if ((times.at(-1) ?? 0) <= t - 60_000) attempts.delete(a);
+    }
     const recent = (attempts.get(address) ?? []).filter((at) => at > t - 60_000);
     recent.push(t);
     attempts.set(address, recent.length > cap + 1 ? recent.slice(-(cap + 1)) : recent);

@@ -19,6 +19,12 @@ export interface Limits {
   queueLimit: number;
   /** Connection attempts per remote address per minute; 0 = no cap. */
   connectionAttemptsPerMinute: number;
+  /**
+   * Loopback addresses (127.0.0.0/8, ::1) are not capped: they are this machine's own
+   * services and tools. Behind a reverse proxy on the same machine, set trustProxy so each
+   * client is counted by its forwarded address.
+   */
+  exemptLoopback: boolean;
   /** How often expired sessions are swept from live connections, in ms. */
   sessionSweepMs: number;
 }
@@ -31,12 +37,14 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   connectTimeout: 10_000,
   queueLimit: 42,
   connectionAttemptsPerMinute: 30,
+  exemptLoopback: true,
   sessionSweepMs: 60_000,
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
   const limits = { ...DEFAULT_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
+    if (typeof value === 'boolean') continue;
     if (!Number.isInteger(value) || value < 0) throw new Error(`limit ${name} must be a non-negative integer, got ${String(value)}`);
   }
   if (limits.maxPacketSize < 1024) throw new Error('limit maxPacketSize must be at least 1024 bytes');

@@ -9,7 +9,7 @@ const SERVER_UNAVAILABLE = 3;
 describe('connection attempts per address', () => {
   it('refuses a client over the cap with CONNACK 3 until the minute has passed', async () => {
     let clock = Date.now();
-    const h = await harness({ now: () => clock, limits: { connectionAttemptsPerMinute: 3 } });
+    const h = await harness({ now: () => clock, limits: { connectionAttemptsPerMinute: 3, exemptLoopback: false } });
     for (let i = 0; i < 3; i++) await asGuest(h.broker.url);
     expect(await refusalOf(h.broker.url, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
     // Refused attempts count too, so a client hammering the broker stays out.
@@ -19,14 +19,21 @@ describe('connection attempts per address', () => {
     await asGuest(h.broker.url);
   });
 
-  it('counts WebSocket connections by the socket address too', async () => {
+  it('does not cap this machine’s own loopback clients unless told to', async () => {
     const h = await harness({ limits: { connectionAttemptsPerMinute: 1 } });
+    await asGuest(h.broker.url);
+    await asGuest(h.broker.url);
+    await asGuest(h.broker.wsUrl);
+  });
+
+  it('counts WebSocket connections by the socket address too', async () => {
+    const h = await harness({ limits: { connectionAttemptsPerMinute: 1, exemptLoopback: false } });
     await asGuest(h.broker.wsUrl);
     expect(await refusalOf(h.broker.wsUrl, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
   });
 
   it('keeps the cap on an open broker (auth off)', async () => {
-    const h = await harness({ auth: false, limits: { connectionAttemptsPerMinute: 1 } });
+    const h = await harness({ auth: false, limits: { connectionAttemptsPerMinute: 1, exemptLoopback: false } });
     await open(h.broker.url, { clientId: 'bench-1' });
     expect(await refusalOf(h.broker.url, { clientId: 'bench-2' })).toBe(SERVER_UNAVAILABLE);
   });
@@ -110,7 +117,7 @@ describe('PacketScanner', () => {
 
 describe('resolveLimits', () => {
   it('fills in the defaults and refuses nonsense', () => {
-    expect(resolveLimits({ maxPacketSize: 4096 })).toMatchObject({ maxPacketSize: 4096, maxTopicLevels: 16, connectionAttemptsPerMinute: 30 });
+    expect(resolveLimits({ maxPacketSize: 4096 })).toMatchObject({ maxPacketSize: 4096, maxTopicLevels: 16, connectionAttemptsPerMinute: 30, exemptLoopback: true });
     expect(() => resolveLimits({ maxPacketSize: -1 })).toThrow(/maxPacketSize/);
     expect(() => resolveLimits({ drainTimeout: 1.5 })).toThrow(/drainTimeout/);
     expect(() => resolveLimits({ maxTopicLevels: 500 })).toThrow(/maxTopicLevels/);
