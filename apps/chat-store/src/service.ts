@@ -43,6 +43,7 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
   const events = new LiveEvents(deps.client, logger);
   const writer = new MessageWriter({
     prisma: deps.db.prisma,
+    provider: deps.db.provider,
     logger,
     now,
     maxBatch: settings.maxBatch,

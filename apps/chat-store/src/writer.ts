@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Prisma } from '@tidings/db';
+import type { Db, Prisma, Provider } from '@tidings/db';
 import type { Logger } from '@tidings/service-kit';
 import { BoundedMap } from './bounded-map.js';
 import type { ConversationInfo, UserRef } from './directory.js';
+import { advanceLastSeq, advanceReadMarkers, insertMessages, selectStored, touchSenders, type NewMessage, type Statement } from './batch-sql.js';
 import { idReused, isUniqueViolation } from './errors.js';
 
 /**
@@ -57,6 +58,8 @@ export interface StoredMessage {
 
 export interface WriterOptions {
   prisma: Db;
+  /** Raw statements (the batched updates) are spelled per provider. */
+  provider: Provider;
   logger: Logger;
   now: () => number;
   maxBatch: number;
@@ -88,8 +91,8 @@ const MAX_ATTEMPTS = 4;
 
 /** Thrown inside a batch when `Conversation.lastSeq` is not what this writer last committed. */
 class SequenceMoved extends Error {
-  constructor(readonly conversationId: string) {
-    super(`Conversation ${conversationId}: lastSeq moved under chat-store (is a second instance running?)`);
+  constructor(readonly conversationIds: string[]) {
+    super(`lastSeq moved under chat-store in ${conversationIds.join(', ')} (is a second instance running?)`);
   }
 }
 
@@ -237,19 +240,22 @@ export class MessageWriter {
   }
 
   async #write(tx: Tx, batch: Entry[], at: number) {
+    const provider = this.#o.provider;
+    const run = (st: Statement) => tx.$executeRawUnsafe(st.sql, ...st.values);
+
     // 1. Keys stored before (a retry after a restart, or a batch whose commit looked failed).
-    const bySender = new Map<string, string[]>();
-    for (const e of batch) {
-      const keys = bySender.get(e.sender.id);
-      if (keys) keys.push(e.clientKey);
-      else bySender.set(e.sender.id, [e.clientKey]);
-    }
-    const rows = await tx.message.findMany({
-      where: { OR: [...bySender].map(([senderId, keys]) => ({ senderId, clientKey: { in: keys } })) },
-      select: { senderId: true, clientKey: true, conversationId: true, seq: true, createdAt: true },
-    });
+    const check = selectStored(provider, batch.map((e) => ({ senderId: e.sender.id, clientKey: e.clientKey })));
+    const found = await tx.$queryRawUnsafe<{ id: string; senderId: string; clientKey: string; conversationId: string; seq: number | bigint }[]>(
+      check.sql,
+      ...check.values,
+    );
     const stored = new Map<string, KnownAck>();
-    for (const r of rows) stored.set(keyOf(r.senderId, r.clientKey), { conversationId: r.conversationId, s: r.seq, at: r.createdAt.getTime() });
+    if (found.length > 0) {
+      // Rare: read their times through Prisma, which decodes dates the same way on both providers.
+      const times = await tx.message.findMany({ where: { id: { in: found.map((r) => r.id) } }, select: { id: true, createdAt: true } });
+      const timeOf = new Map(times.map((t) => [t.id, t.createdAt.getTime()]));
+      for (const r of found) stored.set(keyOf(r.senderId, r.clientKey), { conversationId: r.conversationId, s: Number(r.seq), at: timeOf.get(r.id) ?? 0 });
+    }
     const fresh = batch.filter((e) => !stored.has(e.key));
     const seqs = new Map<Entry, number>();
     const last = new Map<string, number>();
@@ -268,40 +274,24 @@ export class MessageWriter {
       const convs = await tx.conversation.findMany({ where: { id: { in: unknown } }, select: { id: true, lastSeq: true } });
       for (const c of convs) base.set(c.id, c.lastSeq);
     }
+    const createdAt = new Date(at);
     const readUpTo = new Map<string, { conversationId: string; userId: string; s: number }>();
-    const data = fresh.map((e) => {
+    const rows: NewMessage[] = fresh.map((e) => {
       const s = (last.get(e.conv.id) ?? base.get(e.conv.id)!) + 1;
       last.set(e.conv.id, s);
       seqs.set(e, s);
       readUpTo.set(`${e.conv.id} ${e.sender.id}`, { conversationId: e.conv.id, userId: e.sender.id, s });
-      return {
-        id: randomUUID(),
-        conversationId: e.conv.id,
-        seq: s,
-        senderId: e.sender.id,
-        clientKey: e.clientKey,
-        text: e.text,
-        createdAt: new Date(at),
-      };
+      return { id: randomUUID(), conversationId: e.conv.id, seq: s, senderId: e.sender.id, clientKey: e.clientKey, text: e.text, createdAt };
     });
 
-    // 3. The writes.
-    await tx.message.createMany({ data });
-    for (const [conversationId, s] of last) {
-      const { count } = await tx.conversation.updateMany({
-        where: { id: conversationId, lastSeq: base.get(conversationId)! },
-        data: { lastSeq: s },
-      });
-      if (count !== 1) throw new SequenceMoved(conversationId);
-    }
+    // 3. The writes: the same few statements whatever the size of the batch.
+    await run(insertMessages(provider, rows));
+    const moves = [...last].map(([id, to]) => ({ id, from: base.get(id)!, to }));
+    // Only from the values this writer committed: anything else means a second writer.
+    if ((await run(advanceLastSeq(provider, moves))) !== moves.length) throw new SequenceMoved(moves.map((m) => m.id));
     // The sender has read up to their own message (never backwards).
-    for (const m of readUpTo.values()) {
-      await tx.membership.updateMany({
-        where: { conversationId: m.conversationId, userId: m.userId, lastReadSeq: { lt: m.s } },
-        data: { lastReadSeq: m.s },
-      });
-    }
-    await tx.user.updateMany({ where: { id: { in: [...bySender.keys()] } }, data: { lastMessageAt: new Date(at) } });
+    await run(advanceReadMarkers(provider, [...readUpTo.values()]));
+    await run(touchSenders(provider, [...new Set(fresh.map((e) => e.sender.id))], createdAt));
     return { stored, fresh, seqs, last };
   }
 
@@ -321,7 +311,7 @@ export class MessageWriter {
   async #recover(batch: Entry[], err: unknown, attempt: number): Promise<void> {
     for (const e of batch) this.#lastSeq.delete(e.conv.id);
     if (err instanceof SequenceMoved) {
-      this.#logger.error({ conversationId: err.conversationId }, 'a conversation’s lastSeq moved under chat-store: run exactly one chat-store instance');
+      this.#logger.error({ conversationIds: err.conversationIds }, 'a conversation’s lastSeq moved under chat-store: run exactly one chat-store instance');
     }
     const race = err instanceof SequenceMoved || isUniqueViolation(err);
     if (attempt === 0 || (race && attempt < MAX_ATTEMPTS)) {

@@ -29,6 +29,7 @@ describeBackends('the message writer', (backend) => {
   function writer(db: TestStack['db'], stored: StoredMessage[] = [], maxBatch = 256) {
     return new MessageWriter({
       prisma: db.prisma,
+      provider: db.provider,
       logger: testLogger(),
       now: Date.now,
       maxBatch,
@@ -91,6 +92,17 @@ describeBackends('the message writer', (backend) => {
     expect({ s: x.s, at: x.at }).toEqual({ s: y.s, at: y.at });
     expect([x.duplicate, y.duplicate].sort()).toEqual([false, true]);
     expect(await seqs(db)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('notices when lastSeq was moved behind its back and numbers on from the stored value instead of reusing numbers', async () => {
+    const { db, users } = await setup();
+    const w = writer(db);
+    expect((await w.submit({ conv: general, sender: users[0]!, clientKey: 'k1', text: 'one' })).s).toBe(1);
+    // something else (a second instance) claimed numbers 2..6 without this writer knowing
+    await db.prisma.conversation.update({ where: { id: general.id }, data: { lastSeq: 6 } });
+    expect((await w.submit({ conv: general, sender: users[0]!, clientKey: 'k2', text: 'two' })).s).toBe(7);
+    expect(await seqs(db)).toEqual([1, 7]);
+    expect((await db.prisma.conversation.findUniqueOrThrow({ where: { id: general.id } })).lastSeq).toBe(7);
   });
 
   it('answers a key stored earlier from the database, and refuses it for another conversation', async () => {
