@@ -118,7 +118,7 @@ export function buildAsyncApi(): Record<string, Json> {
   channels.sessionRevoked = {
     address: topics.sessionRevoked,
     title: 'Session revocations',
-    description: 'The auth service announces revoked sessions; the broker closes their live connections. Services only.',
+    description: 'The auth and security-questions services announce revoked sessions; the broker closes their live connections. Services only.',
     messages: { revoked: { $ref: '#/components/messages/sessionRevoked' } },
   };
   messages.sessionRevoked = { name: 'session revoked', payload: schema(SessionRevokedEvent, 'output') };

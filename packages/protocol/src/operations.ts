@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as auth from './auth.js';
 import * as chat from './chat.js';
+import * as recovery from './recovery.js';
 
 /** Who may send a request: a guest (not signed in) or a signed-in user. */
 export type Audience = 'guest' | 'user';
@@ -174,6 +175,78 @@ export const operations = {
     request: chat.TypingRequest,
     result: z.never(),
     reply: false,
+  }),
+  'recovery.question': op({
+    action: 'recovery.question',
+    service: 'security-questions',
+    audience: 'guest',
+    summary: 'The security question of an account (an unknown account gets a plausible one, the same every time)',
+    request: recovery.RecoveryQuestionRequest,
+    result: recovery.RecoveryQuestionResult,
+  }),
+  'recovery.reset': op({
+    action: 'recovery.reset',
+    service: 'security-questions',
+    audience: 'guest',
+    summary: 'Reset a forgotten password with the answer to the security question; every session is signed out',
+    request: recovery.RecoveryResetRequest,
+    result: recovery.RecoveryResetResult,
+  }),
+  'recovery.code': op({
+    action: 'recovery.code',
+    service: 'security-questions',
+    audience: 'guest',
+    summary: 'Reset a forgotten password with a one-time recovery code; every session is signed out',
+    request: recovery.RecoveryCodeRequest,
+    result: recovery.RecoveryResetResult,
+  }),
+  'security.set': op({
+    action: 'security.set',
+    service: 'security-questions',
+    audience: 'user',
+    summary: 'Set or replace your security question and answer (needs your current password)',
+    request: recovery.SecuritySetRequest,
+    result: recovery.SecuritySetResult,
+  }),
+  'security.get': op({
+    action: 'security.get',
+    service: 'security-questions',
+    audience: 'user',
+    summary: 'Your security question (never the answer) and how many recovery codes are left',
+    request: recovery.SecurityGetRequest,
+    result: recovery.SecurityGetResult,
+  }),
+  'recovery.codes': op({
+    action: 'recovery.codes',
+    service: 'security-questions',
+    audience: 'user',
+    summary: 'A new set of one-time recovery codes, shown once (needs your current password); earlier codes stop working',
+    request: recovery.RecoveryCodesRequest,
+    result: recovery.RecoveryCodesResult,
+  }),
+  'auth.sessions': op({
+    action: 'auth.sessions',
+    service: 'auth',
+    audience: 'user',
+    summary: 'Your active sessions: device, created, last seen, expiry, and which one you asked from',
+    request: recovery.SessionsRequest,
+    result: recovery.SessionsResult,
+  }),
+  'auth.revoke': op({
+    action: 'auth.revoke',
+    service: 'auth',
+    audience: 'user',
+    summary: 'End one of your sessions; its live connections are closed',
+    request: recovery.RevokeRequest,
+    result: recovery.RevokeResult,
+  }),
+  'auth.events': op({
+    action: 'auth.events',
+    service: 'auth',
+    audience: 'user',
+    summary: 'Recent events of your account (sign-ins, password changes and resets, recovery settings), newest first',
+    request: recovery.EventsRequest,
+    result: recovery.EventsResult,
   }),
 } as const;
 

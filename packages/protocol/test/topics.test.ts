@@ -82,10 +82,12 @@ describe('client ids', () => {
 
 describe('operations', () => {
   it('splits actions into guest and user audiences without overlap', () => {
-    expect([...GUEST_ACTIONS].sort()).toEqual(['auth.login', 'auth.register']);
+    expect([...GUEST_ACTIONS].sort()).toEqual(['auth.login', 'auth.register', 'recovery.code', 'recovery.question', 'recovery.reset']);
     for (const a of GUEST_ACTIONS) expect(USER_ACTIONS.has(a)).toBe(false);
     expect(USER_ACTIONS.has('auth.logout')).toBe(true);
     expect(USER_ACTIONS.has('chat.send')).toBe(true);
+    expect(USER_ACTIONS.has('recovery.codes')).toBe(true);
+    expect(USER_ACTIONS.has('security.set')).toBe(true);
   });
 });
 
