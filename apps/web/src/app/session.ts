@@ -40,6 +40,8 @@ export interface ChatSessionDeps {
   connect?: (options: ConnectOptions, credentials: UserCredentials) => Promise<Connection>;
   /** Extra mqtt.js options (the keepalive timer). */
   mqtt?: ConnectOptions['mqtt'];
+  /** Does the browser have a network at all (navigator.onLine)? False is reliable: no attempt can work then. */
+  network?: () => boolean;
 }
 
 /** Older pages and first pages. */
@@ -63,6 +65,7 @@ export class ChatSession {
 
   readonly #deps: ChatSessionDeps;
   readonly #now: () => number;
+  readonly #network: () => boolean;
   readonly #cacheKey: string;
   readonly #typing: TypingThrottle;
   #conn: Connection | null = null;
@@ -81,6 +84,7 @@ export class ChatSession {
   constructor(deps: ChatSessionDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#network = deps.network ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false);
     this.username = deps.session.username;
     this.chat = new ChatState(this.username, this.#now);
     this.#cacheKey = userKey(this.username, 'chat');
@@ -129,6 +133,11 @@ export class ChatSession {
     });
   }
 
+  /** Writes the history cache now (the page is going away or hidden). */
+  persist(): void {
+    this.#saveNow();
+  }
+
   #saveNow(): void {
     clearTimeout(this.#saveTimer);
     if (!this.ended) saveChatCache(this.#deps.kv, this.#cacheKey, this.chat);
@@ -146,6 +155,12 @@ export class ChatSession {
     const connect = this.#deps.connect ?? connectUser;
     let attempt = 0;
     while (!this.#stopped && !this.#conn) {
+      if (!this.#network()) {
+        // no network at all: wait for the browser's `online` event (or look again in a while)
+        this.#setLink({ state: 'offline', retryAt: null, reason: 'no network' });
+        await this.#pause(30_000);
+        continue;
+      }
       this.#setLink({ state: 'connecting' });
       try {
         const options: ConnectOptions = { url, connectTimeoutMs: 10_000 };
@@ -164,16 +179,21 @@ export class ChatSession {
         }
         const delay = backoffDelay(attempt++, { baseMs: 1000, maxMs: 30_000 });
         this.#setLink({ state: 'offline', retryAt: this.#now() + delay, reason: describe(err) });
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = null;
+        await this.#pause(delay);
       }
     }
+  }
+
+  /** Waits `ms`, or less when reconnectNow() is called. */
+  async #pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = null;
   }
 
   /** Try to connect now instead of waiting for the next attempt (the "retry now" button, the browser coming online). */
@@ -203,15 +223,16 @@ export class ChatSession {
       this.#setLink({ state: 'online' });
       void this.#sync();
     });
-    client.on('reconnect', () => this.#setLink({ state: 'connecting' }));
+    client.on('reconnect', () => {
+      if (this.#network()) this.#setLink({ state: 'connecting' });
+    });
     client.on('close', () => {
       if (this.#conn !== conn) return;
       // requests waiting for a reply on the old link will not get one: fail them now, so the
       // outbox can send them again (same id) as soon as the link is back
       conn.requester.cancelAll('the connection dropped');
       const period = client.options.reconnectPeriod ?? 1000;
-      if (this.link.state !== 'offline' || this.link.reason !== 'connection lost')
-        this.#setLink({ state: 'offline', retryAt: this.#now() + period, reason: 'connection lost' });
+      this.#setLink({ state: 'offline', retryAt: this.#network() ? this.#now() + period : null, reason: this.#network() ? 'connection lost' : 'no network' });
     });
     client.on('error', (err: Error & { code?: number | string }) => {
       if (err.code === 4 || err.code === 5) this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');

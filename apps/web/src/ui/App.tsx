@@ -55,12 +55,18 @@ function SignedIn({ session, onEnded }: { session: ChatSession; onEnded: (reason
     session.start();
     const online = () => session.reconnectNow();
     const offline = () => session.networkLost();
-    const visibility = () => session.setVisible(document.visibilityState === 'visible');
+    const visibility = () => {
+      session.setVisible(document.visibilityState === 'visible');
+      if (document.visibilityState === 'hidden') session.persist();
+    };
+    const leaving = () => session.persist();
     visibility();
+    addEventListener('pagehide', leaving);
     addEventListener('online', online);
     addEventListener('offline', offline);
     document.addEventListener('visibilitychange', visibility);
     return () => {
+      removeEventListener('pagehide', leaving);
       removeEventListener('online', online);
       removeEventListener('offline', offline);
       document.removeEventListener('visibilitychange', visibility);

@@ -16,10 +16,11 @@ export function LinkBanner({ session }: { session: ChatSession }) {
       </div>
     );
   const secs = link.retryAt === null ? null : Math.max(0, Math.ceil((link.retryAt - now) / 1000));
+  const when = link.retryAt === null ? 'Waiting for a network.' : secs !== null && secs > 0 ? `Trying again in ${secs} s.` : 'Trying again…';
   return (
     <div class="banner offline" role="status">
       <span>
-        <strong>You are offline.</strong> {kept} {secs !== null && secs > 0 ? `Trying again in ${secs} s.` : 'Trying again…'}
+        <strong>You are offline.</strong> {kept} {when}
       </span>
       <button type="button" class="link" onClick={() => session.reconnectNow()}>
         Retry now
