@@ -27,11 +27,14 @@ const PUBLISH: Rules = {
   service: [
     () => [topics.reply('+')],
     (id) => [topics.serviceHealth(id.service)],
-    (id) => (id.service === 'auth' ? [topics.sessionRevoked] : []),
+    (id) => (REVOKERS.has(id.service) ? [topics.sessionRevoked] : []),
     (id) => (LIVE_WRITERS.has(id.service) ? [topics.room('+'), topics.inbox('+')] : []),
     (id) => (id.service === 'presence' ? [topics.presence('+')] : []),
   ],
 };
+
+/** Services that revoke sessions: auth (logout, password change) and security-questions (password reset). */
+const REVOKERS: ReadonlySet<string> = new Set(['auth', 'security-questions']);
 
 /** Services that publish live conversation events (messages, likes, typing). */
 const LIVE_WRITERS: ReadonlySet<string> = new Set(['chat-store', 'likes', 'presence']);

@@ -5,6 +5,7 @@ const guest: Identity = { kind: 'guest', clientId: 'g:guest0001' };
 const alice: Identity = { kind: 'user', username: 'alice', clientId: 'alice:laptop', sessionId: 's'.repeat(16), expiresAt: Date.now() + 60_000 };
 const auth: Identity = { kind: 'service', service: 'auth', clientId: 'svc:auth:1' };
 const likes: Identity = { kind: 'service', service: 'likes', clientId: 'svc:likes:1' };
+const recovery: Identity = { kind: 'service', service: 'security-questions', clientId: 'svc:security-questions:1' };
 
 type Row = [who: string, identity: Identity, topic: string, allowed: boolean];
 const cases = (rows: Row[]) => rows.map(([who, identity, topic, allowed]) => ({ who, identity, topic, allowed, verdict: allowed ? 'may' : 'may not' }));
@@ -31,12 +32,14 @@ describe('canPublish', () => {
     ['user', alice, 't/r/alice:laptop', false],
     ['user', alice, 't/r/bob:laptop', false],
     ['user', alice, 't/svc/session-revoked', false],
-    // services: replies to anyone, their own health, revocations for auth only
+    // services: replies to anyone, their own health, revocations for auth and security-questions only
     ['service', auth, 't/r/g:guest0001', true],
     ['service', auth, 't/r/alice:laptop', true],
     ['service', auth, 't/svc/health/auth', true],
     ['service', auth, 't/svc/session-revoked', true],
     ['service', likes, 't/svc/session-revoked', false],
+    ['service', recovery, 't/svc/session-revoked', true],
+    ['service', recovery, 't/svc/health/auth', false],
     ['service', likes, 't/svc/health/auth', false],
     ['service', likes, 't/svc/health/likes', true],
     ['service', auth, 't/r/a/b', false],
@@ -80,6 +83,10 @@ describe('canSubscribe', () => {
     ['service', auth, 't/g/+/auth.whoami', false],
     ['service', likes, 't/g/+/auth.login', false],
     ['service', likes, 't/u/+/+/auth.whoami', false],
+    ['service', recovery, 't/g/+/recovery.reset', true],
+    ['service', recovery, 't/u/+/+/recovery.codes', true],
+    ['service', recovery, 't/g/+/recovery.codes', false],
+    ['service', recovery, 't/g/+/auth.login', false],
     ['service', auth, 't/g/#', false],
     ['service', auth, 't/g/+/+', false],
     ['service', auth, 't/u/#', false],
