@@ -1,3 +1,5 @@
+import { useEffect, useRef } from 'preact/hooks';
+
 export interface FieldProps {
   id: string;
   label: string;
@@ -14,6 +16,11 @@ export interface FieldProps {
 /** A labelled input with its hint and its error right under it, tied together for screen readers. */
 export function Field({ id, label, value, onValue, type = 'text', autoComplete, error, hint: givenHint, autoFocus }: FieldProps) {
   let hint = givenHint;
+  const input = useRef<HTMLInputElement>(null);
+  // the autofocus attribute only works on the first page load; screens swapped in later focus here
+  useEffect(() => {
+    if (autoFocus) input.current?.focus();
+  }, []);
   // the error replaces the hint: one line under the input, saying what to fix
   if (error) hint = undefined;
   const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
@@ -21,6 +28,7 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
     <div class="field">
       <label for={id}>{label}</label>
       <input
+        ref={input}
         id={id}
         name={id}
         type={type as "text"}
@@ -31,7 +39,6 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
         spellcheck={false}
         aria-invalid={error ? true : undefined}
         aria-describedby={described || undefined}
-        autoFocus={autoFocus}
       />
       {hint && (
         <p class="hint" id={`${id}-hint`}>

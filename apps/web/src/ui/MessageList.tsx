@@ -1,5 +1,5 @@
 import type { Message } from '@tidings/protocol';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
 import type { OutboxItem } from '../state/outbox.js';
@@ -217,6 +217,10 @@ function PendingItem({ item, session }: { item: OutboxItem; session: ChatSession
 function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (text: string) => Promise<void>; onCancel: () => void }) {
   const [text, setText] = useState(initial);
   const [busy, setBusy] = useState(false);
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    area.current?.focus();
+  }, []);
   return (
     <form
       class="edit"
@@ -232,9 +236,9 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (tex
       </label>
       <textarea
         id="edit-text"
+        ref={area}
         value={text}
         rows={Math.min(6, text.split('\n').length)}
-        autoFocus
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === 'Escape') onCancel();
