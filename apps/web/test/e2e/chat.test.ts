@@ -85,8 +85,7 @@ describeBrowser('chatting in two browsers', () => {
     noProblems(b.problems);
   });
 
-  it('likes and unlikes, and the count changes live in the other browser', async (ctx) => {
-    if (!web().likes) ctx.skip('the likes service (@tidings/likes) is not built yet');
+  it('likes and unlikes, and the count changes live in the other browser', async () => {
     const { a, b, nameA } = await pair();
     const room = uniqueName('likes');
     await createRoom(a.page, room);

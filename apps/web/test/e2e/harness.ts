@@ -6,6 +6,7 @@ import { createArgon2Hasher, createAuthService } from '@tidings/auth';
 import { createChatQuery } from '@tidings/chat-query';
 import { createChatStore } from '@tidings/chat-store';
 import { connectUser, type Connection } from '@tidings/client';
+import { createLikes } from '@tidings/likes';
 import { createPresence } from '@tidings/presence';
 import { disconnectService } from '@tidings/service-kit';
 import { connectServiceClient, createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
@@ -15,8 +16,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 
 /**
  * End-to-end harness: the built app (apps/web/dist) served by the real broker (testkit, port 0)
- * with the real services in-process — auth, chat-store, chat-query, presence, and likes once
- * that package exists — and Debian's Chromium driven by playwright-core.
+ * with the real services in-process — auth, chat-store, chat-query, presence and likes — and
+ * Debian's Chromium driven by playwright-core.
  */
 
 export const CHROMIUM = process.env.TIDINGS_CHROMIUM ?? '/usr/bin/chromium';
@@ -65,8 +66,6 @@ export interface WebStack {
   /** http://127.0.0.1:<port>/ — the app. */
   url: string;
   browser: Browser;
-  /** Whether the likes service runs (its package exists). */
-  likes: boolean;
   /** A fresh browser profile (its own storage) at the app, with errors and CSP violations recorded. */
   context(options?: { width?: number; height?: number }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
   /** A signed-in user's connection from Node (to seed messages), with the user created if needed. */
@@ -81,7 +80,6 @@ export async function startWebStack(options: { chatStore?: Record<string, number
   const connections: Connection[] = [];
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
-  let likes = false;
 
   const close = async () => {
     for (const c of contexts) await c.close().catch(() => {});
@@ -107,12 +105,7 @@ export async function startWebStack(options: { chatStore?: Record<string, number
     await start(createChatStore({ client: await client('chat-store'), ...common, ...(options.chatStore ? { settings: options.chatStore } : {}) }));
     await start(createChatQuery({ client: await client('chat-query'), ...common }));
     await start(createPresence({ client: await client('presence'), ...common }));
-    const likesModule = await importOptional('@tidings/likes');
-    const createLikes = likesModule?.createLikes ?? likesModule?.createLikesService;
-    if (typeof createLikes === 'function') {
-      await start(createLikes({ client: await client('likes'), ...common }) as Running & { start(): Promise<void> });
-      likes = true;
-    }
+    await start(createLikes({ client: await client('likes'), ...common }));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -128,7 +121,6 @@ export async function startWebStack(options: { chatStore?: Record<string, number
     stack,
     url,
     browser: running,
-    likes,
     async context({ width = 1280, height = 800 } = {}) {
       const context = await running.newContext({ viewport: { width, height } });
       contexts.push(context);
@@ -153,14 +145,6 @@ export async function startWebStack(options: { chatStore?: Record<string, number
     },
     close,
   };
-}
-
-async function importOptional(name: string): Promise<Record<string, unknown> | null> {
-  try {
-    return (await import(name)) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
 }
 
 /** One web stack per test file. */
