@@ -1,4 +1,4 @@
-import { HISTORY_LIMIT_DEFAULT, TidingsError, parseRef } from '@tidings/protocol';
+import { HISTORY_LIMIT_DEFAULT } from '@tidings/protocol';
 import { defineCommand } from '../command.js';
 import { conversationArg, conversationOf, cursorOf, limitOption } from '../chat/args.js';
 import { formatMessages } from '../chat/format.js';
@@ -21,16 +21,7 @@ export default defineCommand({
   async run(ctx) {
     const c = conversationOf(ctx.args.conversation!);
     const cursor = cursorOf(ctx.options);
-    const page = await signedIn(ctx, async (conn) => {
-      const result = await conn.request('chat.history', { c, ...cursor });
-      const ref = parseRef(c);
-      // chat-query answers an empty page for a room that does not exist: say which it is.
-      if (result.lastSeq === 0 && ref.kind === 'room') {
-        const { rooms } = await conn.request('room.list', {});
-        if (!rooms.some((r) => r.name === ref.name)) throw new TidingsError('NOT_FOUND', `no room named ${ref.name}`);
-      }
-      return result;
-    });
+    const page = await signedIn(ctx, (conn) => conn.request('chat.history', { c, ...cursor }));
     const lines: string[] = [];
     if (page.messages.length === 0) {
       lines.push(

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { TidingsError, parseRef } from '@tidings/protocol';
 import { UsageError, defineCommand } from '../command.js';
 import { conversationArg, conversationOf, limitOf, limitOption } from '../chat/args.js';
 import { watchPrinter } from '../chat/watch-output.js';
@@ -55,13 +54,8 @@ export default defineCommand({
     const summary = await withSession(
       ctx,
       session,
-      async (conn) => {
-        const ref = parseRef(c);
-        if (ref.kind === 'room') {
-          const { rooms } = await conn.request('room.list', {});
-          if (!rooms.some((r) => r.name === ref.name)) throw new TidingsError('NOT_FOUND', `no room named ${ref.name}`);
-        }
-        return watchConversation(conn, {
+      (conn) =>
+        watchConversation(conn, {
           c,
           me: session.username,
           limit,
@@ -69,8 +63,7 @@ export default defineCommand({
           notice: (text) => void ctx.io.stderr.write(`${text}\n`),
           signals: ctx.io.signals ?? process,
           ...(seconds !== undefined ? { forMs: seconds * 1000 } : {}),
-        });
-      },
+        }),
       { device: watchDevice(session.device, c) },
     );
     return { text: null, data: { ...summary } };
