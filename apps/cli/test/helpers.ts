@@ -50,7 +50,10 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   /** Text for standard input (a closed pipe when omitted), or a stream such as a FakeTerminal. */
   stdin?: string | Io['stdin'];
+  stdout?: Capture;
   stderr?: Capture;
+  /** Where the command hears SIGINT/SIGTERM (default: process). */
+  signals?: Io['signals'];
 }
 
 /** Runs the CLI in-process with injected streams and environment, as main.ts does with the real ones. */
@@ -63,9 +66,11 @@ export async function runCli(argv: string[], options: RunOptions): Promise<CliRe
   } else {
     stdin = options.stdin;
   }
-  const stdout = new Capture();
+  const stdout = options.stdout ?? new Capture();
   const stderr = options.stderr ?? new Capture();
-  const status = await run(argv, { stdin, stdout, stderr, env: options.env });
+  const io: Io = { stdin, stdout, stderr, env: options.env };
+  if (options.signals) io.signals = options.signals;
+  const status = await run(argv, io);
   return { status, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatWhen } from '../src/chat/format.js';
+import { eventually, startChatStack, type ChatStack, type Machine } from './chat-stack.js';
+import { errorLine } from './helpers.js';
+import { uniqueUser } from './stack.js';
+
+let chat: ChatStack;
+
+beforeAll(async () => {
+  chat = await startChatStack();
+});
+afterAll(async () => {
+  await chat?.close();
+});
+
+let rooms = 0;
+/** A room name no other test of the file uses. */
+const uniqueRoom = (prefix: string) => `${prefix}-${process.pid % 1000}-${++rooms}`;
+
+const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data?: Record<string, any>; error?: { code: string; message: string } };
+
+/** Lines of a history printed in text, without the time column (asserted separately). */
+const withoutTimes = (stdout: string) => stdout.trimEnd().split('\n').map((l) => l.replace(/^(#\d+)  \d\d:\d\d  /, '$1  '));
+
+async function people(...names: string[]): Promise<Machine[]> {
+  return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
+}
+
+async function ok(m: Machine, argv: string[], stdin?: string): Promise<string> {
+  const result = await m.cli(argv, stdin);
+  if (result.status !== 0) throw new Error(`${m.username}: tidings ${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
+  expect(result.stderr).toBe('');
+  return result.stdout;
+}
+
+describe('rooms from the terminal', () => {
+  it('creates, joins and leaves rooms, and lists them with members, your rooms marked and your unread counts', async () => {
+    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const room = uniqueRoom('club');
+
+    expect(await ok(alice!, ['create', room.toUpperCase()])).toBe(`created ${room} (you are in it)\n`);
+    expect(await ok(bob!, ['join', room])).toBe(`joined ${room}\n`);
+    expect(await ok(alice!, ['send', room, 'first', 'post'])).toBe(`sent ${room}#1\n`);
+    expect(await ok(carol!, ['join', room])).toBe(`joined ${room} (1 message so far: tidings history ${room})\n`);
+    expect(await ok(alice!, ['send', room, 'second'])).toBe(`sent ${room}#2\n`);
+
+    const bobRooms = json(await ok(bob!, ['rooms', '--json']));
+    expect(bobRooms.data!.rooms).toContainEqual({ name: room, members: 3, lastSeq: 2, joined: true, unread: 2 });
+    expect(bobRooms.data!.rooms).toContainEqual(expect.objectContaining({ name: 'general', joined: false }));
+    expect(await ok(bob!, ['rooms'])).toMatch(new RegExp(`^\\*  ${room} +3 members +2 unread$`, 'm'));
+    // carol joined after the first message: only the second is unread for her.
+    expect(await ok(carol!, ['rooms'])).toMatch(new RegExp(`^\\*  ${room} +3 members +1 unread$`, 'm'));
+
+    expect(await ok(bob!, ['leave', room])).toBe(`left ${room}\n`);
+    expect(await ok(bob!, ['rooms'])).toMatch(new RegExp(`^   ${room} +2 members +not joined$`, 'm'));
+    expect(await ok(bob!, ['leave', room])).toBe(`left ${room}\n`); // again: nothing changes
+  });
+
+  it('answers a taken room name, an unknown room and a room you are not in with the reason (exit 1)', async () => {
+    const [alice, bob] = await people('alice', 'bob');
+    const room = uniqueRoom('taken');
+    await ok(alice!, ['create', room]);
+
+    const taken = await bob!.cli(['create', room, '--json']);
+    expect(taken.status).toBe(1);
+    expect(json(taken.stdout).error).toEqual({ code: 'CONFLICT', message: `a room named ${room} already exists` });
+
+    const unknown = await bob!.cli(['join', 'no-such-room-here']);
+    expect(unknown.status).toBe(1);
+    expect(errorLine(unknown)).toBe('tidings: there is no room named no-such-room-here');
+
+    const notIn = await bob!.cli(['send', room, 'let me in', '--json']);
+    expect(notIn.status).toBe(1);
+    expect(json(notIn.stdout).error!.code).toBe('FORBIDDEN');
+    expect(json(await ok(bob!, ['history', room, '--json'])).data!.messages).toEqual([]);
+
+    const noRoom = await bob!.cli(['history', 'no-such-room-here']);
+    expect(noRoom.status).toBe(1);
+    expect(errorLine(noRoom)).toBe('tidings: there is no room no-such-room-here');
+  });
+});
+
+describe('messages from the terminal', () => {
+  it('keeps direct conversations private: a third user sees only their own conversation with alice', async () => {
+    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+
+    expect(await ok(alice!, ['dm', bob!.username, 'hi', 'bob,', 'secret', 'plan'])).toBe(`sent @${bob!.username}#1\n`);
+    expect(await ok(bob!, ['send', `@${alice!.username}`, 'hi alice'])).toBe(`sent @${alice!.username}#2\n`);
+    expect(await ok(carol!, ['dm', `@${alice!.username}`, 'hello from carol'])).toBe(`sent @${alice!.username}#1\n`);
+
+    expect(withoutTimes(await ok(alice!, ['history', `@${bob!.username}`]))).toEqual([
+      `#1  ${alice!.username}: hi bob, secret plan`,
+      `#2  ${bob!.username}: hi alice`,
+    ]);
+    expect(withoutTimes(await ok(bob!, ['history', `@${alice!.username}`]))).toEqual([
+      `#1  ${alice!.username}: hi bob, secret plan`,
+      `#2  ${bob!.username}: hi alice`,
+    ]);
+
+    // carol's `@alice` is carol's own conversation with alice, never alice–bob.
+    const carolView = await ok(carol!, ['history', `@${alice!.username}`]);
+    expect(withoutTimes(carolView)).toEqual([`#1  ${carol!.username}: hello from carol`]);
+    expect(carolView).not.toContain('secret');
+    expect(await ok(carol!, ['history', `@${bob!.username}`])).toBe('no messages yet\n');
+    const asJson = json(await ok(carol!, ['history', `@${alice!.username}`, '--json']));
+    expect(asJson.data).toEqual({
+      c: `@${alice!.username}`,
+      messages: [{ s: 1, u: carol!.username, x: 'hello from carol', at: expect.any(Number) }],
+      more: false,
+      lastSeq: 1,
+    });
+    // Nor can carol act on their messages: @bob#1 names her own (empty) conversation with bob.
+    const like = await carol!.cli(['like', `@${bob!.username}#1`, '--json']);
+    expect(like.status).toBe(1);
+    expect(json(like.stdout).error!.code).toBe('NOT_FOUND');
+  });
+
+  it('prints the time of each message, and the date when it is not today', async () => {
+    const [alice] = await people('alice');
+    const room = uniqueRoom('times');
+    await ok(alice!, ['create', room]);
+    await ok(alice!, ['send', room, 'tick']);
+    const page = json(await ok(alice!, ['history', room, '--json'])).data!;
+    const at = page.messages[0].at as number;
+    expect(await ok(alice!, ['history', room])).toBe(`#1  ${formatWhen(at, { now: Date.now() })}  ${alice!.username}: tick\n`);
+  });
+
+  it('sends one message per line of standard input, skipping blank lines, in order', async () => {
+    const [alice] = await people('alice');
+    const room = uniqueRoom('lines');
+    await ok(alice!, ['create', room]);
+    const out = await ok(alice!, ['send', room, '--stdin'], 'one\n\n  \ntwo\r\nthree');
+    expect(out).toBe(`sent ${room}#1\nsent ${room}#2\nsent ${room}#3\n`);
+    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([`#1  ${alice!.username}: one`, `#2  ${alice!.username}: two`, `#3  ${alice!.username}: three`]);
+
+    const asJson = json(await ok(alice!, ['send', room, '--stdin', '--json'], 'four\nfive\n'));
+    expect(asJson.data).toEqual({
+      c: room,
+      messages: [
+        { id: expect.any(String), s: 4, at: expect.any(Number) },
+        { id: expect.any(String), s: 5, at: expect.any(Number) },
+      ],
+    });
+    const empty = await alice!.cli(['send', room, '--stdin'], '\n \n');
+    expect(empty.status).toBe(1);
+    expect(errorLine(empty)).toBe('tidings: standard input held no message to send');
+  });
+
+  it('pages history with --before, --after and --limit, and says how to get the next page', async () => {
+    const [alice] = await people('alice');
+    const room = uniqueRoom('pages');
+    const u = alice!.username;
+    await ok(alice!, ['create', room]);
+    await ok(alice!, ['send', room, '--stdin'], Array.from({ length: 12 }, (_, i) => `m${i + 1}`).join('\n'));
+    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `#${from + i}  ${u}: m${from + i}`);
+
+    expect(withoutTimes(await ok(alice!, ['history', room, '--limit', '5']))).toEqual([...lines(8, 12), `… older: tidings history ${room} --before 8 --limit 5`]);
+    expect(withoutTimes(await ok(alice!, ['history', room, '--before', '8', '--limit', '5']))).toEqual([
+      ...lines(3, 7),
+      `… older: tidings history ${room} --before 3 --limit 5`,
+    ]);
+    expect(withoutTimes(await ok(alice!, ['history', room, '--before', '3', '--limit', '5']))).toEqual(lines(1, 2));
+    expect(withoutTimes(await ok(alice!, ['history', room, '--after', '2', '--limit', '3']))).toEqual([
+      ...lines(3, 5),
+      `… newer: tidings history ${room} --after 5 --limit 3`,
+    ]);
+    expect(withoutTimes(await ok(alice!, ['history', room, '--after', '10']))).toEqual(lines(11, 12));
+    expect(await ok(alice!, ['history', room, '--after', '12'])).toBe('no messages after #12\n');
+    expect(await ok(alice!, ['history', room, '--before', '1'])).toBe('no messages before #1\n');
+
+    const page = json(await ok(alice!, ['history', room, '--after', '0', '--limit', '4', '--json'])).data!;
+    expect(page.messages.map((m: { s: number }) => m.s)).toEqual([1, 2, 3, 4]);
+    expect(page).toMatchObject({ c: room, more: true, lastSeq: 12 });
+  });
+
+  it('shows likes in history, with (you) for your own, and takes them back', async () => {
+    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const room = uniqueRoom('likes');
+    await ok(alice!, ['create', room]);
+    await ok(bob!, ['join', room]);
+    await ok(carol!, ['join', room]);
+    await ok(alice!, ['send', room, 'like me']);
+
+    expect(await ok(bob!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (♥ 1)\n`);
+    expect(await ok(carol!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (♥ 2)\n`);
+    expect(await ok(carol!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (♥ 2)\n`); // once per user
+    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 2 (you)`]);
+    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 2`]);
+
+    expect(json(await ok(bob!, ['unlike', `${room}#1`, '--json'])).data).toEqual({ c: room, s: 1, n: 1, me: false });
+    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 1`]);
+    expect(withoutTimes(await ok(carol!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 1 (you)`]);
+
+    // Direct messages can be liked by the two people in them.
+    await ok(alice!, ['dm', bob!.username, 'a private joke']);
+    expect(await ok(bob!, ['like', `@${alice!.username}#1`])).toBe(`liked @${alice!.username}#1 (♥ 1)\n`);
+    expect(withoutTimes(await ok(alice!, ['history', `@${bob!.username}`]))).toEqual([`#1  ${alice!.username}: a private joke  ♥ 1`]);
+
+    const missing = await bob!.cli(['like', `${room}#99`]);
+    expect(missing.status).toBe(1);
+    expect(errorLine(missing)).toBe(`tidings: there is no message ${room}#99`);
+  });
+
+  it("edits and deletes one's own messages, shown as (edited) and (deleted), and refuses someone else's", async () => {
+    const [alice, bob] = await people('alice', 'bob');
+    const room = uniqueRoom('edits');
+    await ok(alice!, ['create', room]);
+    await ok(bob!, ['join', room]);
+    await ok(alice!, ['send', room, 'teh typo']);
+    await ok(alice!, ['send', room, 'regret']);
+
+    expect(await ok(alice!, ['edit', `${room}#1`, 'the', 'typo'])).toBe(`edited ${room}#1\n`);
+    expect(await ok(alice!, ['delete', `${room}#2`])).toBe(`deleted ${room}#2\n`);
+    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: the typo (edited)`, `#2  ${alice!.username}: (deleted)`]);
+
+    const edit = await bob!.cli(['edit', `${room}#1`, 'mine now', '--json']);
+    expect(edit.status).toBe(1);
+    expect(json(edit.stdout).error).toEqual({ code: 'FORBIDDEN', message: 'you can only change your own messages' });
+    const del = await bob!.cli(['delete', `${room}#1`]);
+    expect(del.status).toBe(1);
+    expect(errorLine(del)).toBe('tidings: you can only change your own messages');
+    expect(withoutTimes(await ok(bob!, ['history', room]))[0]).toBe(`#1  ${alice!.username}: the typo (edited)`);
+  });
+
+  it('moves the read marker, so rooms counts fewer unread', async () => {
+    const [alice, bob] = await people('alice', 'bob');
+    const room = uniqueRoom('marks');
+    await ok(alice!, ['create', room]);
+    await ok(bob!, ['join', room]);
+    await ok(alice!, ['send', room, '--stdin'], 'a\nb\nc\nd\n');
+    expect(await ok(bob!, ['rooms'])).toMatch(new RegExp(`^\\*  ${room} +2 members +4 unread$`, 'm'));
+    expect(await ok(bob!, ['read', room, '1'])).toBe(`${room} read up to #1\n`);
+    expect(await ok(bob!, ['rooms'])).toMatch(new RegExp(`^\\*  ${room} +2 members +3 unread$`, 'm'));
+    expect(await ok(bob!, ['read', room])).toBe(`${room} read up to #4\n`);
+    expect(await ok(bob!, ['read', room, '2'])).toBe(`${room} read up to #4\n`); // never back
+    expect(await ok(bob!, ['rooms'])).toMatch(new RegExp(`^\\*  ${room} +2 members$`, 'm'));
+  });
+});
+
+describe('the user directory from the terminal', () => {
+  it('lists users with online state, last seen and the time of their last message', async () => {
+    const [alice, bob] = await people('alice', 'bob');
+    await ok(alice!, ['dm', bob!.username, 'are you there?']);
+    const dave = uniqueUser('dave');
+    const laptop = await chat.device(dave, 'laptop');
+
+    await eventually(async () => {
+      const users = json(await ok(bob!, ['users', '--json'])).data!.users as { u: string; online: boolean; seen?: number; lastMsg?: number }[];
+      expect(users.find((u) => u.u === dave)).toEqual({ u: dave, online: true });
+      const a = users.find((u) => u.u === alice!.username)!;
+      expect(a.lastMsg).toEqual(expect.any(Number));
+      expect(a.online).toBe(false);
+      expect(users.find((u) => u.u === bob!.username)).toEqual(expect.objectContaining({ u: bob!.username }));
+    });
+    const text = await ok(bob!, ['users']);
+    expect(text).toMatch(new RegExp(`^●  ${dave} +online +no messages$`, 'm'));
+    expect(text).toMatch(new RegExp(`^○  ${alice!.username} +offline +seen [0-9: -]+ +last message [0-9: -]+$`, 'm'));
+
+    await laptop.close();
+    await eventually(async () => {
+      expect(await ok(bob!, ['users'])).toMatch(new RegExp(`^○  ${dave} +offline +seen [0-9: -]+ +no messages$`, 'm'));
+    });
+  });
+});

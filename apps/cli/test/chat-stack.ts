@@ -1,0 +1,231 @@
+import { Socket, createServer, type Server } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { createChatQuery } from '@tidings/chat-query';
+import { createChatStore } from '@tidings/chat-store';
+import { connectUser, type Connection } from '@tidings/client';
+import { topics } from '@tidings/protocol';
+import { createLikes } from '@tidings/likes';
+import { createPresence } from '@tidings/presence';
+import { connectServiceClient, createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
+import type { MqttClient } from 'mqtt';
+import { CliHome } from '../src/session-store.js';
+import { Capture, runCli, tempHome, type CliResult } from './helpers.js';
+
+/**
+ * A real broker on port 0 with a temporary database (testkit) and the real chat services
+ * in-process — chat-store, chat-query, likes and presence — each connected with its own
+ * service credentials, as their mains do.
+ */
+export interface ChatStack {
+  stack: TestStack;
+  url: string;
+  /** A CLI "machine" signed in as `username` (the user is made if needed; no auth service). */
+  machine(username: string, options?: { url?: string }): Promise<Machine>;
+  /** A signed-in device of `username` through @tidings/client (not the CLI). */
+  device(username: string, device: string): Promise<Connection>;
+  close(): Promise<void>;
+}
+
+export interface Machine {
+  username: string;
+  home: CliHome;
+  env: Record<string, string>;
+  cli(argv: string[], stdin?: string): Promise<CliResult>;
+  /** Runs the CLI with streams the test can read while it runs, and signals it can send. */
+  start(argv: string[]): RunningCli;
+}
+
+export interface RunningCli {
+  stdout: Capture;
+  stderr: Capture;
+  signals: EventEmitter;
+  done: Promise<CliResult>;
+}
+
+export async function startChatStack(): Promise<ChatStack> {
+  const stack = await startTestStack();
+  const clients: { client: MqttClient }[] = [];
+  const services: { stop(): Promise<void> }[] = [];
+  const homes: Awaited<ReturnType<typeof tempHome>>[] = [];
+  const devices: Connection[] = [];
+  try {
+    const connect = async (service: string) => {
+      const client = await connectServiceClient(stack, service);
+      clients.push({ client });
+      return client;
+    };
+    const deps = async (service: string) => ({ client: await connect(service), db: stack.db, logger: stack.logger });
+    // Generous send limits: the tests send quickly from one user, and the limit has its own tests.
+    const store = createChatStore({ ...(await deps('chat-store')), settings: { sendRatePerSecond: 1000, sendBurst: 1000 } });
+    const query = createChatQuery(await deps('chat-query'));
+    const likes = createLikes(await deps('likes'));
+    const presence = createPresence({ ...(await deps('presence')), settings: { settleMs: 100, flushDelayMs: 10, typingIntervalMs: 0 } });
+    for (const s of [store, query, likes, presence]) {
+      await s.start();
+      services.push(s);
+    }
+  } catch (err) {
+    for (const { client } of clients) await client.endAsync(true).catch(() => {});
+    await stack.close();
+    throw err;
+  }
+
+  return {
+    stack,
+    url: stack.url,
+    async machine(username, options = {}) {
+      const h = await tempHome();
+      homes.push(h);
+      const home = new CliHome(h.home);
+      const device = await home.deviceId();
+      const session = await createUserSession(stack, username, { device });
+      await home.writeSession({
+        url: options.url ?? stack.url,
+        username,
+        token: session.token,
+        sessionId: session.sessionId,
+        expiresAt: Date.now() + 24 * 3600_000,
+        device,
+      });
+      const env = { ...h.env };
+      return {
+        username,
+        home,
+        env,
+        cli: (argv, stdin) => runCli(argv, stdin === undefined ? { env } : { env, stdin }),
+        start(argv) {
+          const stdout = new Capture();
+          const stderr = new Capture();
+          const signals = new EventEmitter();
+          const done = runCli(argv, { env, stdout, stderr, signals });
+          return { stdout, stderr, signals, done };
+        },
+      };
+    },
+    async device(username, device) {
+      const session = await createUserSession(stack, username, { device });
+      const conn = await connectUser({ url: stack.url }, { username, token: session.token, device });
+      devices.push(conn);
+      return conn;
+    },
+    async close() {
+      for (const conn of devices.splice(0)) await conn.close().catch(() => {});
+      for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
+      for (const { client } of clients.splice(0)) await client.endAsync().catch(() => client.endAsync(true));
+      await stack.close();
+      for (const h of homes.splice(0)) await h.remove();
+    },
+  };
+}
+
+/**
+ * A TCP relay in front of the broker that the test can cut: `cut()` drops every open link and
+ * refuses new ones (as a dead network would) until `restore()`. The client under test sees a
+ * real lost connection and reconnects by itself.
+ */
+export interface CuttableLink {
+  url: string;
+  cut(): void;
+  restore(): void;
+  /** Links opened through the relay so far. */
+  readonly opened: number;
+  close(): Promise<void>;
+}
+
+export async function cuttableLink(target: { host: string; port: number }): Promise<CuttableLink> {
+  const sockets = new Set<Socket>();
+  let down = false;
+  let opened = 0;
+  const server: Server = createServer((inbound) => {
+    if (down) {
+      inbound.destroy();
+      return;
+    }
+    opened++;
+    const outbound = new Socket();
+    outbound.connect(target.port, target.host);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        sockets.delete(s);
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `mqtt://127.0.0.1:${address.port}`,
+    get opened() {
+      return opened;
+    },
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        down = true;
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The JSON lines a watch printed, parsed. */
+export function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Polls until `check` passes (throwing its last error after `ms`). */
+export async function eventually(check: () => void | Promise<void>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/**
+ * Waits until these services have said `up` on their retained health topics at `url` — after a
+ * broker restart, once they have reconnected and subscribed again. Looks with the credentials of
+ * a service this stack does not run.
+ */
+export async function servicesUp(stack: TestStack, url: string, names: readonly string[], ms = 15_000): Promise<void> {
+  const probe = await connectServiceClient({ url, credentials: stack.credentials, logger: stack.logger }, 'security-questions');
+  const up = new Set<string>();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not up after ${ms} ms: ${names.filter((n) => !up.has(n)).join(', ')}`)), ms);
+      probe.on('message', (topic, payload) => {
+        const service = topic.split('/').pop()!;
+        const health = JSON.parse(payload.toString('utf8')) as { status?: string };
+        if (health.status === 'up') up.add(service);
+        else up.delete(service);
+        if (names.every((n) => up.has(n))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      probe.subscribe(topics.serviceHealthFilter, { qos: 1 });
+    });
+  } finally {
+    await probe.endAsync(true);
+  }
+}
