@@ -2,7 +2,18 @@ import { MAX_REQUEST_BYTES, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startAuth, type AuthHarness, type RawClient } from './helpers.js';
 
-type AuthAction = 'auth.register' | 'auth.login' | 'auth.logout' | 'auth.passwd' | 'auth.whoami';
+type AuthAction =
+  | 'auth.register'
+  | 'auth.login'
+  | 'auth.logout'
+  | 'auth.passwd'
+  | 'auth.whoami'
+  | 'auth.sessions'
+  | 'auth.revoke'
+  | 'auth.events';
+
+/** Actions whose fields are all optional: an object with only an id (or unknown keys) is a good request there. */
+const ALL_OPTIONAL: ReadonlySet<AuthAction> = new Set(['auth.whoami', 'auth.sessions', 'auth.events']);
 
 /** Payloads no client of ours would send, and the error code each must get. */
 function badPayloads(action: AuthAction): { name: string; payload: string | Buffer; code: string }[] {
@@ -12,11 +23,14 @@ function badPayloads(action: AuthAction): { name: string; payload: string | Buff
     'auth.logout': { sessionId: 'some-session-id' },
     'auth.passwd': { currentPassword: 'a good password', newPassword: 'a better password' },
     'auth.whoami': {},
+    'auth.sessions': { sessionId: 'some-session-id' },
+    'auth.revoke': { sessionId: 'some-session-id' },
+    'auth.events': { limit: 10 },
   };
   const valid = fields[action];
   const wrongTypes: Record<string, unknown> =
     Object.keys(valid).length > 0 ? { id: 'w1', ...Object.fromEntries(Object.keys(valid).map((k) => [k, 12345])) } : { id: ['w1'] };
-  const missing = Object.keys(valid).length > 0 ? { id: 'm1' } : { notId: 'x' };
+  const missing = ALL_OPTIONAL.has(action) ? { notId: 'x' } : { id: 'm1' };
   return [
     { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
     { name: 'empty', payload: '', code: 'BAD_REQUEST' },
@@ -34,8 +48,15 @@ function badPayloads(action: AuthAction): { name: string; payload: string | Buff
       payload: JSON.stringify({ id: 'big', ...valid, padding: 'x'.repeat(MAX_REQUEST_BYTES) }),
       code: 'PAYLOAD_TOO_LARGE',
     },
-    // whoami has no fields besides the id, so unknown keys alone make no bad request there.
-  ].filter((c) => !(action === 'auth.whoami' && c.name === '__proto__ keys instead of fields'));
+    { name: 'a limit out of range', payload: JSON.stringify({ id: 'r1', limit: 100_000 }), code: 'BAD_REQUEST' },
+    { name: 'a session id too long', payload: JSON.stringify({ id: 'r2', sessionId: 'x'.repeat(65) }), code: 'BAD_REQUEST' },
+    // With only optional fields, unknown keys alone make no bad request.
+  ].filter(
+    (c) =>
+      !(ALL_OPTIONAL.has(action) && c.name === '__proto__ keys instead of fields') &&
+      !(c.name === 'a limit out of range' && action !== 'auth.events') &&
+      !(c.name === 'a session id too long' && !['auth.sessions', 'auth.revoke', 'auth.logout'].includes(action)),
+  );
 }
 
 describeBackends('bad input', (backend) => {
@@ -69,17 +90,17 @@ describeBackends('bad input', (backend) => {
     });
   }
 
-  for (const action of ['auth.logout', 'auth.passwd', 'auth.whoami'] as const) {
+  for (const action of ['auth.logout', 'auth.passwd', 'auth.whoami', 'auth.sessions', 'auth.revoke', 'auth.events'] as const) {
     it(`answers every malformed ${action} with a typed error, changes nothing, and keeps serving`, async () => {
       h = await startAuth(backend);
       await h.register('carol', 'correct horse battery');
       const login = await h.login('carol', 'correct horse battery');
-      const before = await h.counts();
+      const before = { ...(await h.counts()), events: await h.stack.db.prisma.accountEvent.count() };
       const hashBefore = (await h.stack.db.prisma.user.findUniqueOrThrow({ where: { username: 'carol' } })).passwordHash;
       const raw = await h.rawUser(login);
       const topic = topics.userRequest('carol', raw.clientId, action);
       await expectAllRefused(raw, topic, action);
-      expect(await h.counts()).toEqual(before);
+      expect({ ...(await h.counts()), events: await h.stack.db.prisma.accountEvent.count() }).toEqual(before);
       const hashAfter = (await h.stack.db.prisma.user.findUniqueOrThrow({ where: { username: 'carol' } })).passwordHash;
       expect(hashAfter).toBe(hashBefore);
 

@@ -1,9 +1,12 @@
 import type { Handlers } from '@tidings/service-kit';
 import type { AuthContext } from '../context.js';
+import { eventsHandler } from './events.js';
 import { loginHandler } from './login.js';
 import { logoutHandler } from './logout.js';
 import { passwdHandler } from './passwd.js';
 import { registerHandler } from './register.js';
+import { revokeHandler } from './revoke.js';
+import { sessionsHandler } from './sessions.js';
 import { whoamiHandler } from './whoami.js';
 
 /** One handler per action of the auth service. */
@@ -14,5 +17,8 @@ export function authHandlers(auth: AuthContext): Handlers {
     'auth.logout': logoutHandler(auth),
     'auth.passwd': passwdHandler(auth),
     'auth.whoami': whoamiHandler(auth),
+    'auth.sessions': sessionsHandler(auth),
+    'auth.revoke': revokeHandler(auth),
+    'auth.events': eventsHandler(auth),
   };
 }

@@ -1,13 +1,15 @@
 import { TidingsError } from '@tidings/protocol';
 import { issueToken, type Handler } from '@tidings/service-kit';
 import { takeClientAttempt, verifyThrottled, type AuthContext } from '../context.js';
+import { EVENT_RETENTION_MS, accountEvent } from '../events.js';
 
 /** One answer for an unknown username and a wrong password, so neither tells which it was. */
 export const INVALID_CREDENTIALS_MESSAGE = 'The username or password is wrong.';
 
 /**
  * auth.login (guest): checks the password and opens a session. The reply's token is the MQTT
- * password of the next connection (as `<username>:<device>`); only its sha256 is stored.
+ * password of the next connection (as `<username>:<device>`); only its sha256 is stored. The sign-in
+ * is recorded as an account event (events older than a year are dropped then).
  */
 export function loginHandler(auth: AuthContext): Handler<'auth.login'> {
   return async (request, ctx) => {
@@ -41,17 +43,21 @@ export function loginHandler(auth: AuthContext): Handler<'auth.login'> {
     const issued = issueToken();
     const now = auth.now();
     const expiresAt = now + auth.settings.sessionTtlMs;
-    await prisma.session.create({
-      data: {
-        id: issued.sessionId,
-        userId: found.id,
-        tokenHash: issued.tokenHash,
-        device: request.device ?? null,
-        createdAt: new Date(now),
-        lastSeenAt: new Date(now),
-        expiresAt: new Date(expiresAt),
-      },
-    });
+    await prisma.$transaction([
+      prisma.session.create({
+        data: {
+          id: issued.sessionId,
+          userId: found.id,
+          tokenHash: issued.tokenHash,
+          device: request.device ?? null,
+          createdAt: new Date(now),
+          lastSeenAt: new Date(now),
+          expiresAt: new Date(expiresAt),
+        },
+      }),
+      prisma.accountEvent.create({ data: accountEvent(found.id, 'signed-in', now, request.device ?? null) }),
+      prisma.accountEvent.deleteMany({ where: { userId: found.id, at: { lt: new Date(now - EVENT_RETENTION_MS) } } }),
+    ]);
     ctx.logger.info({ username: found.username, sessionId: issued.sessionId }, 'signed in');
     return { username: found.username, token: issued.token, sessionId: issued.sessionId, expiresAt };
   };

@@ -1,6 +1,7 @@
 import { TidingsError, passwordProblem } from '@tidings/protocol';
 import type { Handler } from '@tidings/service-kit';
 import { callerUsername, verifyThrottled, type AuthContext } from '../context.js';
+import { accountEvent } from '../events.js';
 
 /**
  * auth.passwd (user): changes the caller's password after checking the current one (throttled
@@ -41,6 +42,7 @@ export function passwdHandler(auth: AuthContext): Handler<'auth.passwd'> {
       });
       const ids = others.map((s) => s.id);
       if (ids.length > 0) await tx.session.updateMany({ where: { id: { in: ids } }, data: { revokedAt: now } });
+      await tx.accountEvent.create({ data: accountEvent(user.id, 'password-changed', now) });
       return ids;
     });
     if (revokedIds.length > 0) auth.revocations.announce({ sessionIds: revokedIds, username, reason: 'password-changed' });
