@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, tempHome } from './helpers.js';
+import { eventually, startChatStack, type ChatStack } from './chat-stack.js';
 import { startAuthStack, uniqueUser, type AuthStack } from './stack.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -96,5 +97,65 @@ describe('the built binary (node dist/main.js)', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(new RegExp(`^tidings: cannot reach the broker at ${url} \\(.+\\)\\n$`));
+  });
+});
+
+describe('tidings watch as its own process', () => {
+  let chat: ChatStack;
+
+  beforeAll(async () => {
+    chat = await startChatStack();
+  });
+  afterAll(async () => {
+    await chat?.close();
+  });
+
+  /** Starts the binary, resolving with its exit once it ends; `stderr()` is what it wrote so far. */
+  function start(argv: string[], env: Record<string, string>) {
+    const child = spawn(process.execPath, [mainJs, ...argv], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? '', HOME: env.TIDINGS_CLI_HOME ?? '/nonexistent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exit = new Promise<Exit>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    return { child, exit, stdout: () => stdout, stderr: () => stderr };
+  }
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('prints what arrives and exits 0 on %s, closing its connection', async (signal) => {
+    const alice = await chat.machine(uniqueUser('alice'));
+    const bob = await chat.machine(uniqueUser('bob'));
+    const room = `bin-${signal.toLowerCase()}-${process.pid % 1000}`;
+    expect((await alice.cli(['create', room])).status).toBe(0);
+    expect((await bob.cli(['join', room])).status).toBe(0);
+
+    const watch = start(['watch', room], bob.env);
+    await eventually(() => expect(watch.stderr()).toContain(`watching ${room}`), 10_000);
+    expect((await alice.cli(['send', room, 'are you there?'])).status).toBe(0);
+    await eventually(() => expect(watch.stdout()).toContain(`${alice.username}: are you there?`));
+    const connected = chat.stack.broker.connectedClients();
+
+    watch.child.kill(signal);
+    const exit = await watch.exit;
+    expect(exit.status).toBe(0);
+    expect(exit.stdout).toMatch(new RegExp(`^#1  \\d\\d:\\d\\d  ${alice.username}: are you there\\?\\n$`));
+    // Notices only (alice's own presence may show: her send came and went): no failure line.
+    expect(exit.stderr).toMatch(new RegExp(`^watching ${room} \\(Ctrl-C to stop\\)\\n`));
+    expect(exit.stderr).not.toContain('tidings:');
+    await eventually(() => expect(chat.stack.broker.connectedClients()).toBe(connected - 1));
+  });
+
+  it('exits 0 by itself after --for seconds', async () => {
+    const alice = await chat.machine(uniqueUser('alice'));
+    const exit = await start(['watch', 'general', '--for', '0.5', '--json'], alice.env).exit;
+    expect(exit.status).toBe(0);
+    const lines = exit.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[lines.length - 1]).toEqual({ ok: true, data: { c: 'general', high: expect.any(Number), lastSeq: expect.any(Number) } });
   });
 });
