@@ -153,6 +153,7 @@ function synopsis(command: Command): string {
 const FOOTER = `Environment:
   TIDINGS_URL       Broker URL when --url is not given
   TIDINGS_CLI_HOME  Where the session is kept (default ~/.config/tidings)
+  TZ                Time zone of the times printed (default: the system's)
 
 Exit status: 0 done, 1 failed (reason on stderr), 2 usage error, 130 interrupted.`;
 

@@ -77,8 +77,8 @@ export function integerOption(value: string | undefined, flag: string, min: numb
   return n;
 }
 
-export const limitOption = (help: string) =>
-  ({ type: 'string', value: 'n', help: `${help} (1–${HISTORY_LIMIT_MAX})` }) as const satisfies OptionSpec;
+export const limitOption = (help: string, byDefault: number) =>
+  ({ type: 'string', value: 'n', help: `${help} (1–${HISTORY_LIMIT_MAX}, default ${byDefault})` }) as const satisfies OptionSpec;
 
 /** `--limit`: 1–100. */
 export function limitOf(value: string | undefined): number | undefined {

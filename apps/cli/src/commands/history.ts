@@ -16,7 +16,7 @@ export default defineCommand({
   options: {
     before: { type: 'string', value: 'n', help: 'The messages just before #n (older)' },
     after: { type: 'string', value: 'n', help: 'The messages after #n (newer)' },
-    limit: limitOption(`At most n messages (default ${HISTORY_LIMIT_DEFAULT})`),
+    limit: limitOption('At most n messages', HISTORY_LIMIT_DEFAULT),
   },
   async run(ctx) {
     const c = conversationOf(ctx.args.conversation!);

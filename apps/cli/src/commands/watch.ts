@@ -41,7 +41,7 @@ export default defineCommand({
     'then the usual {"ok":true,…} line when it ends.',
   args: [conversationArg],
   options: {
-    limit: limitOption(`Print at most n messages first (default ${WATCH_PAGE})`),
+    limit: limitOption('Print at most n messages first', WATCH_PAGE),
     for: { type: 'string', value: 'seconds', help: 'Stop after this many seconds of watching' },
   },
   async run(ctx) {
