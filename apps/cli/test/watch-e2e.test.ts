@@ -1,4 +1,6 @@
 import { startBroker, type RunningBroker } from '@tidings/broker';
+import { topics } from '@tidings/protocol';
+import { connectServiceClient } from '@tidings/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cuttableLink, eventually, jsonLines, servicesUp, startChatStack, type ChatStack, type CuttableLink, type Machine } from './chat-stack.js';
 import { errorLine } from './helpers.js';
@@ -139,6 +141,29 @@ describe('tidings watch', () => {
     expect(result.status).toBe(0);
     expect(jsonLines(result.stdout).filter((l) => l.type === 'connection')).toEqual([]);
     expect(seqsOf(jsonLines(result.stdout))).toEqual([1, 2]);
+  });
+
+  it('stops with the reason, exit 1, and forgets the session when it is revoked while watching', async () => {
+    const alice = await chat.machine(uniqueUser('alice'));
+    const room = await roomWith('revoked', alice);
+    const watch = alice.start(['watch', room]);
+    await watch.stderr.waitFor(`watching ${room}`);
+
+    // What auth does on logout elsewhere: mark the session revoked, and tell the broker.
+    const session = (await alice.home.readSession())!;
+    await chat.stack.db.prisma.session.update({ where: { id: session.sessionId }, data: { revokedAt: new Date() } });
+    const auth = await connectServiceClient(chat.stack, 'auth');
+    try {
+      await auth.publishAsync(topics.sessionRevoked, JSON.stringify({ sessionIds: [session.sessionId], username: alice.username, reason: 'logout' }), { qos: 1 });
+      const result = await watch.done;
+      expect(result.status).toBe(1);
+      expect(result.stderr.trimEnd().split('\n').pop()).toBe(
+        `tidings: the session of ${alice.username} has expired or was revoked: sign in again with tidings login ${alice.username}`,
+      );
+      expect(await alice.home.readSession()).toBeNull();
+    } finally {
+      await auth.endAsync();
+    }
   });
 
   it('fails with the reason when the room does not exist', async () => {
