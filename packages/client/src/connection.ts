@@ -12,6 +12,12 @@ export interface ConnectOptions {
   backoff?: BackoffOptions;
   /** Fail the first connection after this long (default 10 s). Later drops reconnect forever. */
   connectTimeoutMs?: number;
+  /**
+   * Called with the mqtt.js client before it connects, to attach listeners that must not miss
+   * anything: a persistent session's queued events arrive right after CONNACK, before the
+   * returned promise settles.
+   */
+  onClient?: (client: MqttClient) => void;
 }
 
 export interface UserCredentials {
@@ -71,6 +77,7 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
     clientId: identity.clientId,
   });
   useBackoff(client, options.backoff);
+  options.onClient?.(client);
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
       cleanup();
