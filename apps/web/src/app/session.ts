@@ -163,7 +163,12 @@ export class ChatSession {
       }
       this.#setLink({ state: 'connecting' });
       try {
-        const options: ConnectOptions = { url, connectTimeoutMs: 10_000 };
+        const options: ConnectOptions = {
+          url,
+          connectTimeoutMs: 10_000,
+          // listen before CONNACK: the broker delivers the events it queued for this device at once
+          onClient: (client) => client.on('message', (topic, payload) => this.#onMessage(topic, payload)),
+        };
         if (this.#deps.mqtt) options.mqtt = this.#deps.mqtt;
         const conn = await connect(options, { username: session.username, token: session.token, device });
         if (this.#stopped) {
@@ -218,7 +223,6 @@ export class ChatSession {
   #attach(conn: Connection): void {
     this.#conn = conn;
     const client = conn.client;
-    client.on('message', (topic, payload) => this.#onMessage(topic, payload));
     client.on('connect', () => {
       this.#setLink({ state: 'online' });
       void this.#sync();

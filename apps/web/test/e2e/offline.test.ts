@@ -88,4 +88,43 @@ describeBrowser('a bad connection', () => {
     await expect.poll(() => sentTexts(a.page), { timeout: 30_000 }).toEqual(['first words', 'second words', 'written while you were away']);
     noProblems(a.problems);
   });
+
+  it('receives the edits, deletions and likes made while it was away (closed, reopened offline), queued by the broker for this device', async () => {
+    const a = await web().context();
+    const b = await web().context();
+    await registerInUi(a.page, uniqueName('sal'));
+    await registerInUi(b.page, uniqueName('tom'));
+    await online(a.page);
+    await online(b.page);
+    const room = uniqueName('away');
+    await createRoom(a.page, room);
+    await joinRoom(b.page, room);
+    for (const text of ['to be edited', 'to be deleted', 'to be liked']) await send(a.page, text);
+    await expect.poll(() => sentTexts(b.page)).toEqual(['to be edited', 'to be deleted', 'to be liked']);
+    await shellCached(b.page);
+
+    // B's page is reloaded without a network: when it connects again, its first connection
+    // receives the events the broker queued for its persistent session right after CONNACK
+    await b.context.setOffline(true);
+    await b.page.reload();
+    await b.page.locator('.banner.offline').waitFor();
+    const mine = (text: string) => a.page.locator('.msg.own', { hasText: text });
+    await mine('to be edited').getByRole('button', { name: 'Edit' }).click();
+    await a.page.getByLabel('Edit your message').fill('edited while you were away');
+    await a.page.getByLabel('Edit your message').press('Enter');
+    await mine('edited while you were away').locator('.edited').waitFor();
+    await mine('to be deleted').getByRole('button', { name: 'Delete' }).click();
+    await a.page.getByRole('button', { name: 'Delete it' }).click();
+    await a.page.locator('.msg.deleted').waitFor();
+    await mine('to be liked').getByRole('button', { name: /^Like/ }).click();
+    await mine('to be liked').getByRole('button', { name: 'Unlike (1 like)' }).waitFor();
+
+    await b.context.setOffline(false);
+    await b.page.locator('.banner').waitFor({ state: 'detached' });
+    await expect.poll(() => sentTexts(b.page)).toEqual(['edited while you were away', 'This message was deleted.', 'to be liked']);
+    await b.page.locator('.msg', { hasText: 'to be liked' }).getByRole('button', { name: 'Like (1 like)' }).waitFor();
+    await screenshot(b.page, 'offline-queued-events');
+    noProblems(a.problems);
+    noProblems(b.problems);
+  });
 });
