@@ -99,7 +99,12 @@ export class ConversationLog {
     const held = this.#messages.get(m.s);
     // history is authoritative for likes and edits; never resurrect a deleted message
     if (held?.del && !m.del) return;
-    this.#messages.set(m.s, held ? { ...held, ...m } : m);
+    if (held && (held.ed ?? 0) > (m.ed ?? 0)) {
+      // a page fetched before an edit we already hold: keep the newer text, take the rest
+      this.#messages.set(m.s, { ...held, ...m, x: held.x, ed: held.ed! });
+    } else {
+      this.#messages.set(m.s, held ? { ...held, ...m } : m);
+    }
     if (this.#low === 0 || m.s < this.#low) {
       this.#low = m.s;
       if (this.#high < this.#low - 1 || this.#high === 0) this.#high = this.#low - 1;

@@ -42,4 +42,14 @@ describe('a conversation log', () => {
     expect(log.get(1)?.del).toBe(true); // a stale page does not resurrect it
     expect(log.apply({ t: 'e', s: 9, x: 'x', ed: 1 })).toBe(false);
   });
+
+  it('keeps a newer edit when an older history page arrives afterwards', () => {
+    const log = new ConversationLog();
+    log.addHistory([msg(1)], 1);
+    log.apply({ t: 'e', s: 1, x: 'edited', ed: 2000 });
+    log.addHistory([{ ...msg(1), lk: 3 }]); // fetched before the edit
+    expect(log.get(1)).toMatchObject({ x: 'edited', ed: 2000, lk: 3 });
+    log.addHistory([{ ...msg(1), x: 'edited again', ed: 3000 }]);
+    expect(log.get(1)).toMatchObject({ x: 'edited again', ed: 3000 });
+  });
 });
