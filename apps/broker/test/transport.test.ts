@@ -6,7 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { topics } from '@tidings/protocol';
-import { connectService, disconnectService } from '@tidings/service-kit';
+import { connectService, disconnectService, markServiceReady } from '@tidings/service-kit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY, startBroker } from '../src/index.js';
@@ -80,6 +80,11 @@ describe('/healthz', () => {
 
     const { logger } = captureLogger();
     const likes = await connectService({ url: h.broker.url, service: 'likes', secret: h.credentials.likes!, logger });
+    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body)).toMatchObject({
+      connections: 1,
+      services: {},
+    });
+    markServiceReady(likes); // a service is up once it serves, not merely connected
     await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body)).toMatchObject({
       connections: 1,
       services: { likes: 'up' },
