@@ -565,6 +565,17 @@ export class ChatSession {
     return r.revokedSessions;
   }
 
+  /** The account's active sessions (devices signed in), this one marked `current`. */
+  listSessions(): Promise<ResultOf<'auth.sessions'>> {
+    return this.request('auth.sessions', { sessionId: this.#deps.session.sessionId });
+  }
+
+  /** Ends another session of the account; its live connections are closed by the broker. */
+  async revokeSession(sessionId: string): Promise<void> {
+    if (sessionId === this.#deps.session.sessionId) throw new Error('Use "Sign out" to end this browser’s session.');
+    await this.request('auth.revoke', { sessionId });
+  }
+
   /**
    * Signs out: the server revokes the session (when it can be reached), and this browser forgets
    * the token, the history cache and any unsent message.

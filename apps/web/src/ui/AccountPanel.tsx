@@ -1,18 +1,21 @@
 import { passwordProblem } from '@tidings/protocol';
-import { useState } from 'preact/hooks';
+import type { ResultOf } from '@tidings/protocol';
+import { useEffect, useState } from 'preact/hooks';
 import { FormError, formError } from '../app/auth.js';
 import type { ChatSession } from '../app/session.js';
 import { Field, FormMessage } from './Field.js';
-import { plural } from './format.js';
+import { errorText } from './errors.js';
+import { ago, fullDate, plural } from './format.js';
+import { useNow } from './hooks.js';
 
 /**
- * The account: change the password, sign out.
+ * The account: change the password, the signed-in devices, sign out.
  *
- * Issue 4 adds three sections here, each its own component next to ChangePassword:
- *   - SecurityQuestion: set or change the question and its answer;
- *   - RecoveryCodes: generate a set of one-time codes, shown once;
- *   - Sessions: the list of signed-in devices, each with a "sign out" button.
- * They need requests the protocol does not have yet; nothing is shown for them until then.
+ * Issue 4 adds two sections here, each its own component next to ChangePassword:
+ *   - SecurityQuestion: set or change the question and its answer (`security.get` / `security.set`);
+ *   - RecoveryCodes: generate a set of one-time codes, shown once (`recovery.codes`).
+ * Their requests are in the protocol, but the security-questions service does not answer them
+ * yet; nothing is shown for them until it does.
  */
 export function AccountPanel({ session }: { session: ChatSession }) {
   return (
@@ -27,6 +30,7 @@ export function AccountPanel({ session }: { session: ChatSession }) {
         Signed in as <strong>{session.username}</strong>.
       </p>
       <ChangePassword session={session} />
+      <Sessions session={session} />
       <SignOut session={session} />
     </section>
   );
@@ -103,5 +107,88 @@ function SignOut({ session }: { session: ChatSession }) {
         </button>
       )}
     </div>
+  );
+}
+
+type SessionInfo = ResultOf<'auth.sessions'>['sessions'][number];
+
+/** A device label as people read it: this app's own labels are `web-<random>`. */
+function deviceName(device: string | null): string {
+  if (!device) return 'Unnamed device';
+  return device.startsWith('web-') ? `Web browser (${device})` : device;
+}
+
+/** The devices signed in to the account; any other one can be signed out from here. */
+function Sessions({ session }: { session: ChatSession }) {
+  const now = useNow();
+  const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [rowError, setRowError] = useState<{ id: string; text: string } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const online = session.online;
+
+  const load = () =>
+    session
+      .listSessions()
+      .then((r) => {
+        setSessions(r.sessions);
+        setError(null);
+      })
+      .catch((err) => setError(errorText(err)));
+
+  useEffect(() => {
+    if (online) void load();
+  }, [session, online]);
+
+  const revoke = async (id: string) => {
+    setBusy(id);
+    setRowError(null);
+    try {
+      await session.revokeSession(id);
+      await load();
+    } catch (err) {
+      setRowError({ id, text: errorText(err, { notFound: 'That session had already ended.' }) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="sessions-title">
+      <h3 id="sessions-title">Signed-in devices</h3>
+      {!online && <p class="muted">The list needs a connection.</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {sessions && (
+        <ul class="rows flat">
+          {sessions.map((s) => (
+            <li key={s.id} class="row" data-session={s.current ? 'current' : 'other'}>
+              <span class="row-main">
+                <strong>
+                  {deviceName(s.device)}
+                  {s.current && <span class="tag">this browser</span>}
+                </strong>
+                <span class="muted" title={`Signed in ${fullDate(s.createdAt)}, expires ${fullDate(s.expiresAt)}`}>
+                  active {ago(s.lastSeenAt, now)} · signed in {ago(s.createdAt, now)}
+                </span>
+              </span>
+              {!s.current && (
+                <button type="button" onClick={() => void revoke(s.id)} disabled={busy !== null || !online} aria-label={`Sign out ${deviceName(s.device)}`}>
+                  {busy === s.id ? 'Signing out…' : 'Sign out'}
+                </button>
+              )}
+              {rowError?.id === s.id && (
+                <p class="error" role="alert">
+                  {rowError.text}
+                </p>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

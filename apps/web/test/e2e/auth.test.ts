@@ -14,7 +14,7 @@ describeBrowser('signing up, in and out in the browser', () => {
     await page.locator('.me', { hasText: name }).waitFor();
 
     await page.getByRole('link', { name: 'Account' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('button', { name: 'Sign in' }).last().waitFor();
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== 'tidings:device'))).toEqual([]);
 
@@ -28,7 +28,7 @@ describeBrowser('signing up, in and out in the browser', () => {
     const name = uniqueName('bea');
     await registerInUi(page, name);
     await page.getByRole('link', { name: 'Account' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 
     // a wrong password: said about the form
     await page.getByLabel('Username').fill(name);
@@ -78,6 +78,29 @@ describeBrowser('signing up, in and out in the browser', () => {
     await second.page.locator('.notice', { hasText: 'session has ended' }).waitFor();
     await signInInUi(second.page, name, 'a brand new secret');
     await screenshot(first.page, 'auth-password-changed');
+    noProblems(first.problems);
+    noProblems(second.problems);
+  });
+
+  it('lists the signed-in devices, marks this browser, and signs another device out', async () => {
+    const name = uniqueName('eve');
+    const first = await web().context();
+    await registerInUi(first.page, name);
+    const second = await web().context();
+    await signInInUi(second.page, name);
+
+    await first.page.getByRole('link', { name: 'Account' }).click();
+    const rows = first.page.locator('[data-session]');
+    await expect.poll(() => rows.count()).toBe(2);
+    await first.page.locator('[data-session="current"] .tag', { hasText: 'this browser' }).waitFor();
+    const other = first.page.locator('[data-session="other"]');
+    await other.getByRole('button', { name: /^Sign out Web browser/ }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await first.page.locator('[data-session="current"]').count()).toBe(1);
+
+    await second.page.locator('.notice', { hasText: 'session has ended' }).waitFor();
+    expect(await second.page.evaluate(() => localStorage.getItem('tidings:session'))).toBeNull();
+    await screenshot(first.page, 'auth-sessions');
     noProblems(first.problems);
     noProblems(second.problems);
   });

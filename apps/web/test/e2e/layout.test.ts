@@ -64,7 +64,7 @@ describeBrowser('looks and manners', () => {
     const name = uniqueName('uma');
     await registerInUi(page, name);
     await page.getByRole('link', { name: 'Account' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByLabel('Username').waitFor();
     // the username field has the focus; Tab moves to the password; Enter submits
     await page.keyboard.type(name);
