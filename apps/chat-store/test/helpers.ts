@@ -78,6 +78,12 @@ export interface ChatHarness {
   restart(options?: { settings?: Partial<ChatStoreSettings>; now?: () => number }): Promise<ChatStore>;
   /** Stops the running chat-store without starting another. */
   stopService(): Promise<void>;
+  /**
+   * Like a crash: the running chat-store loses its broker connection at once (replies not yet
+   * sent are lost; a batch being written may still commit) and a fresh one starts on the same
+   * database. The old one is stopped at close().
+   */
+  crash(): Promise<ChatStore>;
   counts(): Promise<{ messages: number; conversations: number; memberships: number; users: number }>;
   /** Messages of a conversation (by id), ascending. */
   messages(conversationId: string): Promise<{ seq: number; text: string; clientKey: string; senderId: string; deletedAt: Date | null; editedAt: Date | null }[]>;
@@ -91,6 +97,7 @@ export interface ChatHarness {
 export async function startChat(backend: Backend, options: ChatHarnessOptions = {}): Promise<ChatHarness> {
   const stack = await startTestStack({ postgres: backend === 'postgres', ...(options.logger ? { logger: options.logger } : {}) });
   const opened: (() => Promise<void>)[] = [];
+  const crashed: ChatStore[] = [];
   const sessions = new Map<string, TestSession>();
   let serviceClient: MqttClient | undefined;
   let service: ChatStore | undefined;
@@ -162,6 +169,20 @@ export async function startChat(backend: Backend, options: ChatHarnessOptions = 
       return startService(o.settings ?? options.settings, o.now ?? options.now);
     },
     stopService,
+    async crash() {
+      const s = service;
+      const c = serviceClient;
+      service = undefined;
+      serviceClient = undefined;
+      if (c) {
+        // No reconnecting, so mqtt.js fails the publishes still waiting for a PUBACK (as a dead
+        // process would never see them answered) instead of keeping them for a reconnect.
+        c.options.reconnectPeriod = 0;
+        await c.endAsync(true);
+      }
+      if (s) crashed.push(s);
+      return startService();
+    },
     async counts() {
       const prisma = stack.db.prisma;
       const [messages, conversations, memberships, users] = await Promise.all([
@@ -182,6 +203,7 @@ export async function startChat(backend: Backend, options: ChatHarnessOptions = 
     async close() {
       await Promise.allSettled(opened.splice(0).map((c) => c()));
       await stopService().catch(() => {});
+      await Promise.allSettled(crashed.splice(0).map((s) => s.stop()));
       await stack.close();
     },
   };
