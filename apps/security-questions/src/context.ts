@@ -1,0 +1,96 @@
+import type { Database } from '@tidings/db';
+import { TidingsError } from '@tidings/protocol';
+import type { HandlerContext, Logger } from '@tidings/service-kit';
+import type { LaterEvents } from './events.js';
+import type { SecretHasher } from './hasher.js';
+import type { RecoveryKeys } from './keys.js';
+import type { AttemptLimiter, FailureLimiter } from './limits.js';
+import type { RevocationPublisher } from './revocations.js';
+import type { RecoverySettings } from './settings.js';
+
+/** What every handler of the service works with; built once by createSecurityQuestionsService. */
+export interface RecoveryContext {
+  db: Database;
+  hasher: SecretHasher;
+  keys: RecoveryKeys;
+  settings: RecoverySettings;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Key `recover:<username>`: wrong answers and wrong codes together. */
+  recoveryFailures: FailureLimiter;
+  /** Key `password:<username>`: wrong current passwords (security.set, recovery.codes). */
+  passwordFailures: FailureLimiter;
+  /** Key: the guest's client id; answer and code attempts. */
+  clientAttempts: AttemptLimiter;
+  /** Key: the guest's client id; question look-ups. */
+  questionLookups: AttemptLimiter;
+  /** A hash of a random secret made at start with the same parameters as real answers: a username
+   * without an answer is checked against it, so every answer attempt costs one verification. */
+  dummyHash: () => string;
+  revocations: RevocationPublisher;
+  events: LaterEvents;
+  logger: Logger;
+}
+
+/** The signed-in caller's username, as the broker verified it (from the topic). */
+export function callerUsername(ctx: HandlerContext): string {
+  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
+  return ctx.caller.username;
+}
+
+export function rateLimited(message: string, retryAfterMs: number): TidingsError {
+  return new TidingsError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+}
+
+/** Counts one attempt of the client in `limiter`; refuses (after the refusal delay) beyond its cap. */
+export async function takeAttempt(rc: RecoveryContext, limiter: AttemptLimiter, clientId: string, message: string): Promise<void> {
+  const verdict = limiter.take(clientId);
+  if (verdict.allowed) return;
+  await rc.sleep(rc.settings.refusalDelayMs);
+  throw rateLimited(message, verdict.retryAfterMs);
+}
+
+/**
+ * Runs one check of a secret under the failure limit of `key`: refused while the key is at its
+ * limit; a false result counts as a failure, a true one clears the key.
+ */
+export async function underFailureLimit(
+  rc: RecoveryContext,
+  limiter: FailureLimiter,
+  key: string,
+  message: string,
+  check: () => Promise<boolean>,
+): Promise<boolean> {
+  const verdict = limiter.begin(key);
+  if (!verdict.allowed) {
+    await rc.sleep(rc.settings.refusalDelayMs);
+    throw rateLimited(message, verdict.retryAfterMs);
+  }
+  let ok: boolean;
+  try {
+    ok = await check();
+  } catch (err) {
+    limiter.end(key, 'abandoned');
+    throw err;
+  }
+  limiter.end(key, ok ? 'success' : 'failure');
+  return ok;
+}
+
+/**
+ * Checks the signed-in caller's current password (security.set, recovery.codes), limited per
+ * user, so a stolen session cannot be used to guess the password through this service.
+ */
+export async function checkCurrentPassword(rc: RecoveryContext, username: string, password: string): Promise<{ id: string }> {
+  const user = await rc.db.prisma.user.findUnique({ where: { username }, select: { id: true, passwordHash: true } });
+  if (!user) throw new TidingsError('UNAUTHORIZED', 'This account no longer exists.');
+  const ok = await underFailureLimit(
+    rc,
+    rc.passwordFailures,
+    `password:${username}`,
+    'Too many wrong passwords: wait and try again.',
+    () => rc.hasher.verify(user.passwordHash, password),
+  );
+  if (!ok) throw new TidingsError('INVALID_CREDENTIALS', 'The current password is wrong.');
+  return { id: user.id };
+}

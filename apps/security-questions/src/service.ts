@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '@tidings/db';
+import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import type { MqttClient } from 'mqtt';
+import type { RecoveryContext } from './context.js';
+import { createLaterEvents } from './events.js';
+import { recoveryHandlers } from './handlers/index.js';
+import { createArgon2Hasher, type SecretHasher } from './hasher.js';
+import { deriveKeys } from './keys.js';
+import { AttemptLimiter, FailureLimiter } from './limits.js';
+import { createRevocationPublisher } from './revocations.js';
+import { resolveSettings, type RecoverySettings } from './settings.js';
+
+export interface SecurityQuestionsServiceDeps {
+  /** A connected service client (connectService as `security-questions`). */
+  client: MqttClient;
+  db: Database;
+  logger: Logger;
+  /** The recovery key (≥ 32 characters): decoy questions and code hashes derive from it. */
+  recoveryKey: string | Buffer;
+  /** The clock (ms since the epoch) for limits and timestamps; tests move it. */
+  now?: () => number;
+  /** How a refused attempt waits before its answer; tests pass a no-op. */
+  sleep?: (ms: number) => Promise<void>;
+  hasher?: SecretHasher;
+  settings?: Partial<RecoverySettings>;
+}
+
+export interface SecurityQuestionsService {
+  /** Prepares the dummy hash and starts answering recovery.* and security.* requests. */
+  start(): Promise<void>;
+  /** Stops taking requests, finishes those in flight, sends pending revocations and events.
+   * Leaves the MQTT client and the database open: whoever made them closes them. */
+  stop(): Promise<void>;
+  /** Waits for the account events recorded after an answer (failed attempts) to be written. */
+  flushEvents(): Promise<void>;
+  readonly settings: RecoverySettings;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The security-questions service: security question, recovery codes and password reset over MQTT. */
+export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDeps): SecurityQuestionsService {
+  const settings = resolveSettings(deps.settings);
+  if (deps.recoveryKey.length < 32) throw new RangeError('the recovery key must have at least 32 characters (bytes)');
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger.child({ component: 'security-questions' });
+  const maxKeys = settings.maxTrackedKeys;
+  let dummyHash: string | undefined;
+  const rc: RecoveryContext = {
+    db: deps.db,
+    hasher: deps.hasher ?? createArgon2Hasher(),
+    keys: deriveKeys(deps.recoveryKey),
+    settings,
+    now,
+    sleep: deps.sleep ?? realSleep,
+    recoveryFailures: new FailureLimiter({ limit: settings.recoveryFailures, windowMs: settings.recoveryWindowMs, maxKeys }, now),
+    passwordFailures: new FailureLimiter({ limit: settings.passwordFailures, windowMs: settings.passwordWindowMs, maxKeys }, now),
+    clientAttempts: new AttemptLimiter({ limit: settings.clientRecoveryAttempts, windowMs: settings.recoveryWindowMs, maxKeys }, now),
+    questionLookups: new AttemptLimiter({ limit: settings.questionsPerClientPerMinute, windowMs: 60_000, maxKeys }, now),
+    dummyHash: () => {
+      if (dummyHash === undefined) throw new Error('the security-questions service was not started');
+      return dummyHash;
+    },
+    revocations: createRevocationPublisher(deps.client, logger),
+    events: createLaterEvents(deps.db, logger),
+    logger,
+  };
+  let rpc: RpcServer | undefined;
+
+  return {
+    settings,
+    async start() {
+      if (rpc) throw new Error('the security-questions service is already started');
+      dummyHash = await rc.hasher.hash(randomBytes(24).toString('base64url'));
+      rpc = createRpcServer({ client: deps.client, logger, handlers: recoveryHandlers(rc) });
+      await rpc.start();
+    },
+    async stop() {
+      const server = rpc;
+      rpc = undefined;
+      if (server) await server.close();
+      await Promise.all([rc.revocations.flush(), rc.events.flush()]);
+    },
+    flushEvents: () => rc.events.flush(),
+  };
+}

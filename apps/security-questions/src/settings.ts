@@ -1,0 +1,42 @@
+/** Tunables of the security-questions service. Defaults are production values; tests shorten them. */
+export interface RecoverySettings {
+  /** Wrong answers or codes per username within `recoveryWindowMs` before recovery of that name pauses. */
+  recoveryFailures: number;
+  recoveryWindowMs: number;
+  /** Answer and code attempts (any outcome) one client id may make within `recoveryWindowMs`. */
+  clientRecoveryAttempts: number;
+  /** Question look-ups one client id may make per minute. */
+  questionsPerClientPerMinute: number;
+  /** Wrong current passwords (security.set, recovery.codes) per user within `passwordWindowMs`. */
+  passwordFailures: number;
+  passwordWindowMs: number;
+  /** A refused (rate-limited) attempt is answered after this delay, to slow scripted guessing. */
+  refusalDelayMs: number;
+  /** Upper bound on the entries each in-memory limiter keeps (oldest dropped beyond it). */
+  maxTrackedKeys: number;
+}
+
+export const DEFAULT_SETTINGS: RecoverySettings = {
+  recoveryFailures: 5,
+  recoveryWindowMs: 60 * 60 * 1000,
+  clientRecoveryAttempts: 5,
+  questionsPerClientPerMinute: 30,
+  passwordFailures: 5,
+  passwordWindowMs: 15 * 60 * 1000,
+  refusalDelayMs: 500,
+  maxTrackedKeys: 100_000,
+};
+
+export function resolveSettings(partial: Partial<RecoverySettings> = {}): RecoverySettings {
+  const settings = { ...DEFAULT_SETTINGS };
+  for (const [key, value] of Object.entries(partial) as [keyof RecoverySettings, number | undefined][]) {
+    if (value === undefined) continue;
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`security-questions setting ${key} must be a non-negative number, got ${value}`);
+    settings[key] = value;
+  }
+  for (const key of ['recoveryFailures', 'clientRecoveryAttempts', 'questionsPerClientPerMinute', 'passwordFailures'] as const) {
+    if (settings[key] < 1) throw new RangeError(`security-questions setting ${key} must be at least 1`);
+  }
+  if (settings.recoveryWindowMs <= 0 || settings.passwordWindowMs <= 0) throw new RangeError('security-questions windows must be positive');
+  return settings;
+}
