@@ -3,6 +3,7 @@ import create from './create.js';
 import del from './delete.js';
 import dm from './dm.js';
 import edit from './edit.js';
+import events from './events.js';
 import history from './history.js';
 import join from './join.js';
 import leave from './leave.js';
@@ -11,9 +12,13 @@ import login from './login.js';
 import logout from './logout.js';
 import passwd from './passwd.js';
 import read from './read.js';
+import recover from './recover.js';
+import recoveryCodes from './recovery-codes.js';
 import register from './register.js';
 import rooms from './rooms.js';
+import securityQuestion from './security-question.js';
 import send from './send.js';
+import sessions from './sessions.js';
 import unlike from './unlike.js';
 import users from './users.js';
 import watch from './watch.js';
@@ -26,6 +31,11 @@ export const commands: readonly Command[] = [
   whoami,
   logout,
   passwd,
+  sessions,
+  events,
+  securityQuestion,
+  recoveryCodes,
+  recover,
   rooms,
   create,
   join,
