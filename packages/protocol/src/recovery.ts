@@ -189,7 +189,9 @@ export const AccountEvent = z.object({
   detail: z
     .string()
     .nullable()
-    .describe('signed-in: the device; session-revoked: the device; password-reset and recovery-failed: `question` or `code`; security-question-set: `set` or `replaced`'),
+    .describe(
+      'signed-in, session-revoked: the device; password-reset, recovery-failed: `question` or `code`; security-question-set: `set` or `replaced`; recovery-codes-generated: how many',
+    ),
 });
 export type AccountEvent = z.infer<typeof AccountEvent>;
 export const EventsResult = z.object({ events: z.array(AccountEvent).describe('Newest first') });
