@@ -12,6 +12,9 @@ export interface ChatStoreSettings {
   cacheSize: number;
 }
 
+/** The largest batch the writer's statements allow (see batch-sql.ts). */
+export const MAX_BATCH = 2000;
+
 export const DEFAULT_SETTINGS: ChatStoreSettings = {
   maxBatch: 256,
   sendRatePerSecond: 10,
@@ -27,7 +30,10 @@ export function resolveSettings(partial: Partial<ChatStoreSettings> = {}): ChatS
     if (!Number.isFinite(value) || value <= 0) throw new RangeError(`chat-store setting ${key} must be a positive number, got ${value}`);
     settings[key] = value;
   }
-  if (!Number.isInteger(settings.maxBatch)) throw new RangeError('chat-store setting maxBatch must be an integer');
+  // A batch's statements carry ~8 parameters per message; SQLite allows 32766 per statement.
+  if (!Number.isInteger(settings.maxBatch) || settings.maxBatch > MAX_BATCH) {
+    throw new RangeError(`chat-store setting maxBatch must be an integer of at most ${MAX_BATCH}`);
+  }
   if (settings.sendBurst < 1) throw new RangeError('chat-store setting sendBurst must be at least 1');
   return settings;
 }

@@ -129,12 +129,13 @@ export class MessageWriter {
    * The outcome of a send with this key that is remembered or under way, without touching the
    * database; undefined when nothing is known here (it may still be stored: see {@link findStored}).
    */
-  known(senderId: string, clientKey: string): { conversationId: string; outcome: Promise<SendOutcome> } | undefined {
+  known(senderId: string, clientKey: string): { conversationId: string; outcome: () => Promise<SendOutcome> } | undefined {
     const key = keyOf(senderId, clientKey);
     const ack = this.#recent.get(key);
-    if (ack) return { conversationId: ack.conversationId, outcome: Promise.resolve({ s: ack.s, at: ack.at, duplicate: true }) };
+    if (ack) return { conversationId: ack.conversationId, outcome: async () => ({ s: ack.s, at: ack.at, duplicate: true }) };
     const entry = this.#pending.get(key);
-    if (entry) return { conversationId: entry.conv.id, outcome: entry.promise.then((o) => ({ ...o, duplicate: true })) };
+    // A function, so no promise is made (and left to reject unobserved) unless the caller waits on it.
+    if (entry) return { conversationId: entry.conv.id, outcome: async () => ({ ...(await entry.promise), duplicate: true }) };
     return undefined;
   }
 
@@ -157,7 +158,7 @@ export class MessageWriter {
    */
   submit(input: SendInput): Promise<SendOutcome> {
     const known = this.known(input.sender.id, input.clientKey);
-    if (known) return known.conversationId === input.conv.id ? known.outcome : Promise.reject(idReused());
+    if (known) return known.conversationId === input.conv.id ? known.outcome() : Promise.reject(idReused());
     let resolve!: (outcome: SendOutcome) => void;
     let reject!: (err: unknown) => void;
     const promise = new Promise<SendOutcome>((res, rej) => {

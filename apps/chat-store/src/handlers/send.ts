@@ -34,7 +34,7 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
     const known = chat.writer.known(sender.id, request.id);
     if (known) {
       if (known.conversationId !== conv?.id) throw idReused();
-      const { s, at } = await known.outcome;
+      const { s, at } = await known.outcome();
       return { s, at };
     }
 
