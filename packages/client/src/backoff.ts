@@ -37,3 +37,14 @@ export function useBackoff(client: ReconnectingClient, options: BackoffOptions =
     client.options.reconnectPeriod = backoffDelay(attempt++, options);
   });
 }
+
+/**
+ * mqtt.js leaves Nagle's algorithm on for TCP and TLS, which holds each small request up to
+ * ~40 ms waiting for the peer's delayed ACK. Turn it off on every (re)connect. WebSocket
+ * streams (browsers, ws) have no such switch and need none: ws disables Nagle itself.
+ */
+export function useNoDelay(client: { stream?: unknown; on(event: 'connect', listener: () => void): unknown }): void {
+  const apply = () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+  apply();
+  client.on('connect', apply);
+}

@@ -1,6 +1,6 @@
 import { guestClientId, topics, userClientId, TidingsError, type Action, type RequestOf, type ResultOf } from '@tidings/protocol';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { useBackoff, type BackoffOptions } from './backoff.js';
+import { useBackoff, useNoDelay, type BackoffOptions } from './backoff.js';
 import { randomId } from './ids.js';
 import { Requester, type Identity, type RequestOptions } from './requester.js';
 
@@ -77,6 +77,7 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
     clientId: identity.clientId,
   });
   useBackoff(client, options.backoff);
+  useNoDelay(client);
   options.onClient?.(client);
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {

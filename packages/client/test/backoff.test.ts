@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, randomId, useBackoff } from '../src/index.js';
+import { backoffDelay, randomId, useBackoff, useNoDelay } from '../src/index.js';
 
 describe('reconnect backoff', () => {
   it('grows exponentially up to the cap, with full jitter', () => {
@@ -32,5 +32,20 @@ describe('random ids', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => randomId(16)));
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+});
+
+describe('Nagle off', () => {
+  it('turns off Nagle on the current stream and on every reconnect’s new stream', () => {
+    const calls: boolean[] = [];
+    const stream = () => ({ setNoDelay: (on: boolean) => calls.push(on) });
+    const client = Object.assign(new EventEmitter(), { stream: stream() as unknown });
+    useNoDelay(client);
+    client.stream = stream();
+    client.emit('connect');
+    expect(calls).toEqual([true, true]);
+    client.stream = {}; // a WebSocket stream has no switch: nothing breaks
+    client.emit('connect');
+    expect(calls).toEqual([true, true]);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { useBackoff } from '@tidings/client';
+import { useBackoff, useNoDelay } from '@tidings/client';
 import { serviceClientId, topics, type ServiceHealth } from '@tidings/protocol';
 import { connect, type MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
@@ -33,6 +33,7 @@ export async function connectService(options: ServiceConnectionOptions): Promise
     ...options.mqtt,
   });
   useBackoff(client);
+  useNoDelay(client);
   const startedAt = Date.now();
   const up: ServiceHealth = { status: 'up', service, startedAt };
   const announce = () => client.publish(healthTopic, JSON.stringify(up), { qos: 1, retain: true });
