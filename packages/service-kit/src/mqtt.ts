@@ -79,9 +79,20 @@ export function markServiceReady(client: MqttClient): void {
   if (client.connected) state.announce();
 }
 
-/** Marks the service down (retained) and closes the connection cleanly. */
-export async function disconnectService(client: MqttClient, service: string): Promise<void> {
+/**
+ * Marks the service down (retained) and closes the connection. QoS 1 publishes still waiting
+ * for a broker that is gone would keep mqtt.js waiting forever: after `graceMs` the close is forced.
+ */
+export async function disconnectService(client: MqttClient, service: string, graceMs = 3000): Promise<void> {
   const down: ServiceHealth = { status: 'down', service };
-  if (client.connected) await client.publishAsync(topics.serviceHealth(service), JSON.stringify(down), { qos: 1, retain: true }).catch(() => {});
-  await client.endAsync();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const forced = new Promise<void>((resolve) => {
+    timer = setTimeout(() => client.end(true, {}, () => resolve()), graceMs);
+  });
+  const graceful = (async () => {
+    if (client.connected) await client.publishAsync(topics.serviceHealth(service), JSON.stringify(down), { qos: 1, retain: true }).catch(() => {});
+    await client.endAsync();
+  })();
+  await Promise.race([graceful, forced]);
+  clearTimeout(timer);
 }
