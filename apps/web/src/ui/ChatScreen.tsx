@@ -44,7 +44,9 @@ export function ChatScreen({ session }: { session: ChatSession }) {
   const route = parseRoute(hash);
   const active = route.view === 'conversation' ? route.ref : null;
 
-  useEffect(() => session.open(active), [session, active]);
+  // Open the conversation before it is drawn, so its first drawing already has the
+  // "new messages" line to scroll to (an effect would run after that drawing).
+  if (session.chat.active !== active) session.open(active);
 
   const unread = session.chat.totalUnread();
   useEffect(() => {

@@ -1,20 +1,35 @@
-import type { ChatSession } from '../app/session.js';
+import { useEffect, useState } from 'preact/hooks';
+import type { ChatSession, Link } from '../app/session.js';
 import { plural } from './format.js';
 import { useNow } from './hooks.js';
 
 /** Says, in words, when the link is down and what happens to what you write meanwhile. */
 export function LinkBanner({ session }: { session: ChatSession }) {
   const link = session.link;
-  const now = useNow(1000);
   if (link.state === 'online') return null;
   const waiting = session.outbox.list().filter((i) => i.status !== 'failed').length;
   const kept = waiting > 0 ? `${plural(waiting, 'message')} will be sent when the connection returns.` : 'What you write will be sent when the connection returns.';
-  if (link.state === 'connecting')
-    return (
-      <div class="banner connecting" role="status">
-        Connecting… {waiting > 0 && kept}
-      </div>
-    );
+  if (link.state === 'connecting') return <Connecting kept={waiting > 0 ? kept : ''} />;
+  return <Offline link={link} kept={kept} retry={() => session.reconnectNow()} />;
+}
+
+/** A connection attempt that takes a moment is normal: say so only when it takes a while. */
+function Connecting({ kept }: { kept: string }) {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setShown(true), 1500);
+    return () => clearTimeout(timer);
+  }, []);
+  if (!shown && !kept) return null;
+  return (
+    <div class="banner connecting" role="status">
+      Connecting… {kept}
+    </div>
+  );
+}
+
+function Offline({ link, kept, retry }: { link: Extract<Link, { state: 'offline' }>; kept: string; retry: () => void }) {
+  const now = useNow(1000);
   const secs = link.retryAt === null ? null : Math.max(0, Math.ceil((link.retryAt - now) / 1000));
   const when = link.retryAt === null ? 'Waiting for a network.' : secs !== null && secs > 0 ? `Trying again in ${secs} s.` : 'Trying again…';
   return (
@@ -22,7 +37,7 @@ export function LinkBanner({ session }: { session: ChatSession }) {
       <span>
         <strong>You are offline.</strong> {kept} {when}
       </span>
-      <button type="button" class="link" onClick={() => session.reconnectNow()}>
+      <button type="button" class="link" onClick={retry}>
         Retry now
       </button>
     </div>

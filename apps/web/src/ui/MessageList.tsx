@@ -42,7 +42,7 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
     if (!p.placed && messages.length > 0) {
       const mark = el.querySelector('.new-line');
       if (mark) {
-        el.scrollTop = Math.max(0, (mark as HTMLElement).offsetTop - el.offsetTop - 40);
+        el.scrollTop = Math.max(0, (mark as HTMLElement).offsetTop - 40);
         p.stick = false;
       } else el.scrollTop = el.scrollHeight;
       p.placed = true;

@@ -35,4 +35,33 @@ describeBrowser('history in the browser', () => {
     await screenshot(page, 'history-paged');
     noProblems(problems);
   });
+
+  it('opens a conversation at the new-message line when many messages came since the last read', async () => {
+    const room = uniqueName('busy');
+    const seeder = await web().nodeUser(uniqueName('seed'));
+    await seeder.request('room.create', { name: room });
+    for (let i = 1; i <= 30; i++) await seeder.request('chat.send', { c: room, x: `old ${i}` });
+
+    const { page, problems } = await web().context();
+    await registerInUi(page, uniqueName('back'));
+    await online(page);
+    await joinRoom(page, room);
+    await page.locator('.msg .text', { hasText: 'old 30' }).waitFor();
+    await page.getByRole('link', { name: 'Back to conversations' }).or(page.locator('a.brand')).first().click();
+    await page.locator('.conversation').waitFor({ state: 'detached' });
+
+    for (let i = 1; i <= 60; i++) await seeder.request('chat.send', { c: room, x: `new ${i}` });
+    await page.locator(`.conv[data-ref="${room}"] .badge`, { hasText: '60' }).waitFor();
+    await page.locator(`.conv[data-ref="${room}"]`).click();
+    const line = page.locator('.new-line');
+    await line.waitFor();
+    // the line is on screen (not scrolled past to the bottom), and "new 1" comes right after it
+    const box = await line.boundingBox();
+    const view = await page.locator('.messages').boundingBox();
+    expect(box && view && box.y >= view.y && box.y + box.height <= view.y + view.height).toBe(true);
+    expect(await page.locator('.new-line + li .text').textContent()).toBe('new 1');
+    await page.locator(`.conv[data-ref="${room}"] .badge`).waitFor({ state: 'detached' });
+    await screenshot(page, 'history-new-line');
+    noProblems(problems);
+  });
 });
