@@ -187,6 +187,8 @@ describe('sessions and events from the CLI', () => {
     expect(errorLine(unknown)).toBe('tidings: You have no active session with that id.');
     expect((await m.cli(['sessions', 'revoke'])).status).toBe(2);
     expect((await m.cli(['sessions', 'nope'])).status).toBe(2);
+    // A session id may start with '-': after `--` it is an argument, not an option.
+    expect(errorLine(await m.cli(['sessions', 'revoke', '--', '-abcdefghijklmno']))).toBe('tidings: You have no active session with that id.');
 
     expect((await m.cli(['sessions', 'revoke', mine.sessionId])).stdout).toBe(`session ${mine.sessionId} revoked (this machine is signed out)\n`);
     expect(await m.store.readSession()).toBeNull();

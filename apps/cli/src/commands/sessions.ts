@@ -9,7 +9,7 @@ export default defineCommand({
     'Lists the active sessions of your account, most recently seen first: id, device, when it\n' +
     'signed in, was last seen connecting and expires; * marks this machine. With revoke <id> the\n' +
     'session is ended and its live connections are closed; revoking this machine’s session signs\n' +
-    'this machine out.',
+    'this machine out. An id that starts with - goes after --: tidings sessions revoke -- -Ab3…',
   args: [
     { name: 'action', label: 'revoke', optional: true },
     { name: 'id', optional: true },
