@@ -22,11 +22,16 @@ export interface RequestOptions {
   id?: string;
 }
 
-interface Pending {
-  action: Action;
+interface Waiter {
   resolve: (data: unknown) => void;
   reject: (err: Error) => void;
   timer: ReturnType<typeof setTimeout>;
+}
+
+/** Everyone waiting on one correlation id: a retry with the same id while the first is pending joins it. */
+interface Pending {
+  action: Action;
+  waiters: Waiter[];
 }
 
 /**
@@ -72,11 +77,18 @@ export class Requester {
         ? topics.guestRequest(identity.clientId, action)
         : topics.userRequest(identity.username, identity.clientId, action);
     const result = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new TidingsError('UNAVAILABLE', `no reply to ${action} within ${Math.round((options.timeoutMs ?? 10_000) / 1000)} s`));
-      }, options.timeoutMs ?? 10_000);
-      this.#pending.set(id, { action, resolve, reject, timer });
+      const pending = this.#pending.get(id) ?? { action, waiters: [] };
+      this.#pending.set(id, pending);
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          pending.waiters = pending.waiters.filter((w) => w !== waiter);
+          if (pending.waiters.length === 0 && this.#pending.get(id) === pending) this.#pending.delete(id);
+          reject(new TidingsError('UNAVAILABLE', `no reply to ${action} within ${Math.round((options.timeoutMs ?? 10_000) / 1000)} s`));
+        }, options.timeoutMs ?? 10_000),
+      };
+      pending.waiters.push(waiter);
     });
     this.#client.publish(topic, JSON.stringify({ ...body, id }), { qos: 1 }, (err) => {
       if (err) this.#settle(id, new TidingsError('UNAVAILABLE', `could not send ${action}: ${err.message}`, { cause: err }));
@@ -100,9 +112,11 @@ export class Requester {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
-    clearTimeout(p.timer);
-    if (outcome instanceof Error) p.reject(outcome);
-    else p.resolve(outcome.data);
+    for (const w of p.waiters) {
+      clearTimeout(w.timer);
+      if (outcome instanceof Error) w.reject(outcome);
+      else w.resolve(outcome.data);
+    }
   }
 
   #onReply(payload: Uint8Array): void {
