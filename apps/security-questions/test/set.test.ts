@@ -107,5 +107,12 @@ describeBackends('security.set and security.get', (backend) => {
     await expect(conn.request('security.set', { question: Q1, answer: 'rex', currentPassword: 'erins password' })).resolves.toMatchObject({
       replaced: false,
     });
+    // Whole words only: "our" is inside "your", but it is not a word of the question.
+    await expect(conn.request('security.set', { question: Q1, answer: 'our', currentPassword: 'erins password' })).resolves.toMatchObject({
+      replaced: true,
+    });
+    await expect(conn.request('security.set', { question: Q1, answer: 'First  PET', currentPassword: 'erins password' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 });

@@ -18,7 +18,7 @@ export function setHandler(rc: RecoveryContext): Handler<'security.set'> {
     if (aProblem) throw new TidingsError('BAD_REQUEST', aProblem);
     const question = normalizeQuestion(request.question);
     const answer = normalizeAnswer(request.answer);
-    if (normalizeAnswer(question).includes(answer)) throw new TidingsError('BAD_REQUEST', 'The answer may not appear in the question.');
+    if (wordsOf(question).includes(wordsOf(answer))) throw new TidingsError('BAD_REQUEST', 'The answer may not appear in the question.');
 
     const user = await checkCurrentPassword(rc, username, request.currentPassword);
     const answerHash = await rc.hasher.hash(answer);
@@ -36,4 +36,9 @@ export function setHandler(rc: RecoveryContext): Handler<'security.set'> {
     ctx.logger.info({ username, replaced }, 'security question set');
     return { question, replaced };
   };
+}
+
+/** Text as ` word word `: normalised like an answer, punctuation as spaces, so whole words can be matched. */
+function wordsOf(text: string): string {
+  return ` ${normalizeAnswer(text.replace(/[^\p{L}\p{N}\s]/gu, ' '))} `;
 }
