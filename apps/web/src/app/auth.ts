@@ -6,13 +6,11 @@ import type { SavedSession } from '../state/identity.js';
  * The flows a signed-out visitor can run: each opens a short guest connection (client id
  * `g:<random>`, which may only reach the guest actions and its own reply topic), asks, and
  * closes it. Signing in returns a session token; the app then connects as `<username>:<device>`.
- *
- * Issue 4 adds the recovery flows here, on the same guest connection: answering the security
- * question and redeeming a recovery code (both guest actions in @tidings/protocol once they exist).
+ * Account recovery (app/recovery.ts) runs the same way.
  */
 
 /** Which input an error belongs next to. */
-export type Field = 'username' | 'password' | 'confirm' | 'current' | 'form';
+export type Field = 'username' | 'password' | 'confirm' | 'current' | 'question' | 'answer' | 'code' | 'form';
 
 export class FormError extends Error {
   readonly field: Field;
@@ -68,7 +66,7 @@ export interface BrokerTarget {
   mqtt?: ConnectOptions['mqtt'];
 }
 
-async function asGuest<T>(target: BrokerTarget, run: (conn: Connection) => Promise<T>): Promise<T> {
+export async function asGuest<T>(target: BrokerTarget, run: (conn: Connection) => Promise<T>): Promise<T> {
   const options: ConnectOptions = { url: target.url, connectTimeoutMs: 10_000 };
   if (target.mqtt) options.mqtt = target.mqtt;
   const conn = await connectGuest(options);

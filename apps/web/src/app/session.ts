@@ -565,6 +565,21 @@ export class ChatSession {
     return r.revokedSessions;
   }
 
+  /** The security question (never the answer) and how many recovery codes are left. */
+  securityStatus(): Promise<ResultOf<'security.get'>> {
+    return this.request('security.get', {});
+  }
+
+  /** Sets or replaces the security question and its answer (the service checks the current password). */
+  setSecurityQuestion(question: string, answer: string, currentPassword: string): Promise<ResultOf<'security.set'>> {
+    return this.request('security.set', { question, answer, currentPassword });
+  }
+
+  /** A new set of one-time recovery codes, shown once; earlier codes stop working. */
+  async newRecoveryCodes(currentPassword: string): Promise<string[]> {
+    return (await this.request('recovery.codes', { currentPassword })).codes;
+  }
+
   /** The account's active sessions (devices signed in), this one marked `current`. */
   listSessions(): Promise<ResultOf<'auth.sessions'>> {
     return this.request('auth.sessions', { sessionId: this.#deps.session.sessionId });

@@ -1,5 +1,5 @@
 import { passwordProblem } from '@tidings/protocol';
-import type { ResultOf } from '@tidings/protocol';
+import { SECURITY_QUESTIONS, answerProblem, questionProblem, type ResultOf } from '@tidings/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { FormError, formError } from '../app/auth.js';
 import type { ChatSession } from '../app/session.js';
@@ -9,13 +9,8 @@ import { ago, fullDate, plural } from './format.js';
 import { useNow } from './hooks.js';
 
 /**
- * The account: change the password, the signed-in devices, sign out.
- *
- * Issue 4 adds two sections here, each its own component next to ChangePassword:
- *   - SecurityQuestion: set or change the question and its answer (`security.get` / `security.set`);
- *   - RecoveryCodes: generate a set of one-time codes, shown once (`recovery.codes`).
- * Their requests are in the protocol, but the security-questions service does not answer them
- * yet; nothing is shown for them until it does.
+ * The account: change the password, the security question and recovery codes (the two ways
+ * back in after a forgotten password), the signed-in devices, sign out.
  */
 export function AccountPanel({ session }: { session: ChatSession }) {
   return (
@@ -30,6 +25,7 @@ export function AccountPanel({ session }: { session: ChatSession }) {
         Signed in as <strong>{session.username}</strong>.
       </p>
       <ChangePassword session={session} />
+      <Recovery session={session} />
       <Sessions session={session} />
       <SignOut session={session} />
     </section>
@@ -61,9 +57,7 @@ function ChangePassword({ session }: { session: ChatSession }) {
       setConfirm('');
       setDone(`Password changed.${revoked > 0 ? ` ${plural(revoked, 'other session')} signed out.` : ''}`);
     } catch (err) {
-      const f = formError(err);
-      // a wrong current password comes back as "invalid credentials": it belongs to that input
-      setError(f.field === 'form' && /match/.test(f.message) ? new FormError('current', 'That is not your current password.') : f);
+      setError(currentPasswordError(err));
     } finally {
       setBusy(false);
     }
@@ -190,5 +184,168 @@ function Sessions({ session }: { session: ChatSession }) {
         </ul>
       )}
     </section>
+  );
+}
+
+/** A wrong current password comes back as "invalid credentials": it belongs next to that input. */
+function currentPasswordError(err: unknown): FormError {
+  const f = formError(err);
+  return f.field === 'form' && /match/.test(f.message) ? new FormError('current', 'That is not your current password.') : f;
+}
+
+const OWN_QUESTION = '';
+
+/** The security question and the recovery codes: what "Forgot your password?" will ask for. */
+function Recovery({ session }: { session: ChatSession }) {
+  const [status, setStatus] = useState<ResultOf<'security.get'> | null>(null);
+  const [statusError, setStatusError] = useState<string | null>(null);
+  const online = session.online;
+  const refresh = () =>
+    session
+      .securityStatus()
+      .then((s) => {
+        setStatus(s);
+        setStatusError(null);
+      })
+      .catch((err) => setStatusError(errorText(err)));
+  useEffect(() => {
+    if (online) void refresh();
+  }, [session, online]);
+
+  return (
+    <>
+      <SecurityQuestion session={session} status={status} statusError={statusError} onSaved={refresh} />
+      <RecoveryCodes session={session} codesLeft={status?.codesLeft ?? null} onMade={refresh} />
+    </>
+  );
+}
+
+function SecurityQuestion({
+  session,
+  status,
+  statusError,
+  onSaved,
+}: {
+  session: ChatSession;
+  status: ResultOf<'security.get'> | null;
+  statusError: string | null;
+  onSaved: () => void;
+}) {
+  const [choice, setChoice] = useState<string>(SECURITY_QUESTIONS[0]);
+  const [own, setOwn] = useState('');
+  const [answer, setAnswer] = useState('');
+  const [current, setCurrent] = useState('');
+  const [error, setError] = useState<FormError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errorFor = (field: FormError['field']) => (error?.field === field ? error.message : null);
+  const question = choice === OWN_QUESTION ? own : choice;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setDone(null);
+    const qp = questionProblem(question);
+    if (qp) return setError(new FormError('question', qp));
+    const ap = answerProblem(answer);
+    if (ap) return setError(new FormError('answer', ap));
+    if (current.length === 0) return setError(new FormError('current', 'Enter your current password.'));
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await session.setSecurityQuestion(question, answer, current);
+      setAnswer('');
+      setCurrent('');
+      setDone(r.replaced ? 'Security question replaced.' : 'Security question set.');
+      onSaved();
+    } catch (err) {
+      const f = currentPasswordError(err);
+      // the service's other refusals are about the question or the answer
+      setError(f.field === 'form' && /answer/i.test(f.message) ? new FormError('answer', f.message) : f);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="question-title">
+      <h3 id="question-title">Security question</h3>
+      <p class="muted" id="question-now">
+        {statusError ?? (status === null ? 'Loading…' : status.question ? `Now: “${status.question}”` : 'None set yet: set one so you can get back in if you forget your password.')}
+      </p>
+      <div class="field">
+        <label for="question-choice">Question</label>
+        <select id="question-choice" value={choice} onChange={(e) => setChoice(e.currentTarget.value)}>
+          {SECURITY_QUESTIONS.map((q) => (
+            <option key={q} value={q}>
+              {q}
+            </option>
+          ))}
+          <option value={OWN_QUESTION}>Write my own question…</option>
+        </select>
+      </div>
+      {choice === OWN_QUESTION && <Field id="own-question" label="Your question" value={own} onValue={setOwn} error={errorFor('question')} />}
+      {choice !== OWN_QUESTION && errorFor('question') && (
+        <p class="error" role="alert">
+          {errorFor('question')}
+        </p>
+      )}
+      <Field id="security-answer" label="Answer" value={answer} onValue={setAnswer} error={errorFor('answer')} hint="Capitals and extra spaces do not matter. Pick something others cannot look up." />
+      <Field id="security-current" label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" error={errorFor('current')} />
+      <FormMessage error={errorFor('form')} ok={done} />
+      <button type="submit" class="primary" disabled={busy || !session.online}>
+        {busy ? 'Saving…' : status?.question ? 'Replace security question' : 'Set security question'}
+      </button>
+    </form>
+  );
+}
+
+function RecoveryCodes({ session, codesLeft, onMade }: { session: ChatSession; codesLeft: number | null; onMade: () => void }) {
+  const [current, setCurrent] = useState('');
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [error, setError] = useState<FormError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errorFor = (field: FormError['field']) => (error?.field === field ? error.message : null);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (current.length === 0) return setError(new FormError('current', 'Enter your current password.'));
+    setBusy(true);
+    setError(null);
+    try {
+      setCodes(await session.newRecoveryCodes(current));
+      setCurrent('');
+      onMade();
+    } catch (err) {
+      setError(currentPasswordError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="codes-title">
+      <h3 id="codes-title">Recovery codes</h3>
+      <p class="muted">
+        One-time codes that reset your password if you forget it.{' '}
+        {codesLeft === null ? '' : codesLeft > 0 ? `${plural(codesLeft, 'unused code')} left.` : 'You have none.'} Making new ones voids the old ones.
+      </p>
+      {codes && (
+        <div class="notice" role="status">
+          <p>
+            <strong>Your new codes — shown only now.</strong> Write them down or store them somewhere safe.
+          </p>
+          <ol class="codes" aria-label="Recovery codes">
+            {codes.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ol>
+        </div>
+      )}
+      <Field id="codes-current" label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" error={errorFor('current')} />
+      <FormMessage error={errorFor('form')} />
+      <button type="submit" disabled={busy || !session.online}>
+        {busy ? 'Making codes…' : 'Make new recovery codes'}
+      </button>
+    </form>
   );
 }

@@ -1,14 +1,16 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { FormError, formError, register, signIn, type BrokerTarget } from '../app/auth.js';
 import type { SavedSession } from '../state/identity.js';
 import { Field, FormMessage } from './Field.js';
 
 /**
- * The signed-out screens. Issue 4 adds two more modes here — "Forgot your password?" leading to
- * recovery with the security question or with a recovery code — each a form like these over a
- * guest connection (see app/auth.ts), ending in `onSignedIn` or back at "sign-in".
+ * The signed-out screens: sign in, create an account, and "Forgot your password?" (recovery
+ * with the security question or a recovery code, in Recover.tsx, loaded when first opened).
  */
-type Mode = 'sign-in' | 'register';
+type Mode = 'sign-in' | 'register' | 'recover';
+
+const loadRecover = () => import('./Recover.js');
+type RecoverModule = Awaited<ReturnType<typeof loadRecover>>;
 
 export interface AuthScreenProps {
   target: BrokerTarget;
@@ -26,6 +28,11 @@ export function AuthScreen({ target, device, notice, onSignedIn }: AuthScreenPro
   const [error, setError] = useState<FormError | null>(null);
   const [busy, setBusy] = useState(false);
   const registering = mode === 'register';
+  const [recoverModule, setRecoverModule] = useState<RecoverModule | string | null>(null);
+  useEffect(() => {
+    if (mode !== 'recover' || (recoverModule && typeof recoverModule !== 'string')) return;
+    loadRecover().then(setRecoverModule, () => setRecoverModule('This page could not be loaded: check your connection and try again.'));
+  }, [mode]);
   const errorFor = (field: FormError['field']) => (error?.field === field ? error.message : null);
 
   const submit = async (e: Event) => {
@@ -60,50 +67,74 @@ export function AuthScreen({ target, device, notice, onSignedIn }: AuthScreenPro
         </p>
       )}
       <div class="tabs">
-        <button type="button" aria-pressed={!registering} onClick={() => switchTo('sign-in')}>
+        <button type="button" aria-pressed={mode === 'sign-in'} onClick={() => switchTo('sign-in')}>
           Sign in
         </button>
         <button type="button" aria-pressed={registering} onClick={() => switchTo('register')}>
           Create account
         </button>
       </div>
-      <form class="card" onSubmit={submit} noValidate aria-label={registering ? 'Create an account' : 'Sign in'}>
-        <Field
-          id="username"
-          label="Username"
-          value={username}
-          onValue={setUsername}
-          autoComplete="username"
-          error={errorFor('username')}
-          {...(registering ? { hint: '3–32 characters: a-z, 0-9, _ . -' } : {})}
-          autoFocus
-        />
-        <Field
-          id="password"
-          label="Password"
-          type="password"
-          value={password}
-          onValue={setPassword}
-          autoComplete={registering ? 'new-password' : 'current-password'}
-          error={errorFor('password')}
-          {...(registering ? { hint: 'At least 8 characters.' } : {})}
-        />
-        {registering && (
+      {mode === 'recover' ? (
+        recoverModule && typeof recoverModule !== 'string' ? (
+          <recoverModule.RecoverForm target={target} device={device} initialUsername={username} onSignedIn={onSignedIn} />
+        ) : (
+          <p class={typeof recoverModule === 'string' ? 'error' : 'muted'} role="status">
+            {typeof recoverModule === 'string' ? recoverModule : 'Loading…'}
+          </p>
+        )
+      ) : (
+        <form class="card" onSubmit={submit} noValidate aria-label={registering ? 'Create an account' : 'Sign in'}>
           <Field
-            id="confirm"
-            label="Password again"
-            type="password"
-            value={confirm}
-            onValue={setConfirm}
-            autoComplete="new-password"
-            error={errorFor('confirm')}
+            id="username"
+            label="Username"
+            value={username}
+            onValue={setUsername}
+            autoComplete="username"
+            error={errorFor('username')}
+            {...(registering ? { hint: '3–32 characters: a-z, 0-9, _ . -' } : {})}
+            autoFocus
           />
-        )}
-        <FormMessage error={errorFor('form')} />
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? (registering ? 'Creating your account…' : 'Signing in…') : registering ? 'Create account' : 'Sign in'}
-        </button>
-      </form>
+          <Field
+            id="password"
+            label="Password"
+            type="password"
+            value={password}
+            onValue={setPassword}
+            autoComplete={registering ? 'new-password' : 'current-password'}
+            error={errorFor('password')}
+            {...(registering ? { hint: 'At least 8 characters.' } : {})}
+          />
+          {registering && (
+            <Field
+              id="confirm"
+              label="Password again"
+              type="password"
+              value={confirm}
+              onValue={setConfirm}
+              autoComplete="new-password"
+              error={errorFor('confirm')}
+            />
+          )}
+          <FormMessage error={errorFor('form')} />
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? (registering ? 'Creating your account…' : 'Signing in…') : registering ? 'Create account' : 'Sign in'}
+          </button>
+        </form>
+      )}
+      {mode === 'sign-in' && (
+        <p class="below">
+          <button type="button" class="link" onClick={() => switchTo('recover')}>
+            Forgot your password?
+          </button>
+        </p>
+      )}
+      {mode === 'recover' && (
+        <p class="below">
+          <button type="button" class="link" onClick={() => switchTo('sign-in')}>
+            Back to sign in
+          </button>
+        </p>
+      )}
     </main>
   );
 }

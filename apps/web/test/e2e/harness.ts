@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { createChatStore } from '@tidings/chat-store';
 import { connectUser, type Connection } from '@tidings/client';
 import { createLikes } from '@tidings/likes';
 import { createPresence } from '@tidings/presence';
+import { createArgon2Hasher as createAnswerHasher, createSecurityQuestionsService } from '@tidings/security-questions';
 import { disconnectService } from '@tidings/service-kit';
 import { connectServiceClient, createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
 import type { MqttClient } from 'mqtt';
@@ -16,8 +18,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 
 /**
  * End-to-end harness: the built app (apps/web/dist) served by the real broker (testkit, port 0)
- * with the real services in-process — auth, chat-store, chat-query, presence and likes — and
- * Debian's Chromium driven by playwright-core.
+ * with the real services in-process — auth, chat-store, chat-query, presence, likes and
+ * security-questions — and Debian's Chromium driven by playwright-core.
  */
 
 export const CHROMIUM = process.env.TIDINGS_CHROMIUM ?? '/usr/bin/chromium';
@@ -106,6 +108,15 @@ export async function startWebStack(options: { chatStore?: Record<string, number
     await start(createChatQuery({ client: await client('chat-query'), ...common }));
     await start(createPresence({ client: await client('presence'), ...common }));
     await start(createLikes({ client: await client('likes'), ...common }));
+    await start(
+      createSecurityQuestionsService({
+        client: await client('security-questions'),
+        ...common,
+        recoveryKey: randomBytes(32).toString('base64url'),
+        hasher: createAnswerHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }),
+        sleep: async () => {},
+      }),
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
