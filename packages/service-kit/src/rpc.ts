@@ -111,7 +111,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       return reply(clientId, { id: requestId, ok: true, data });
     } catch (err) {
       if (err instanceof TidingsError) {
-        log.info({ code: err.code, ms: Math.round(performance.now() - started) }, 'refused');
+        log.info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
         return reply(clientId, errorReply(requestId, err));
       }
       log.error({ err }, 'handler failed');
@@ -138,7 +138,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     try {
       await (handlers[action] as unknown as (r: unknown, c: HandlerContext) => Promise<unknown>)(request.data, { caller, logger: log });
     } catch (err) {
-      if (err instanceof TidingsError) log.debug({ code: err.code }, 'one-way request refused');
+      if (err instanceof TidingsError) log.debug({ errorCode: err.code }, 'one-way request refused');
       else log.error({ err }, 'one-way handler failed');
     }
   }

@@ -16,7 +16,9 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
 export function issueToken(): IssuedToken {
-  const sessionId = randomBytes(12).toString('base64url');
+  let sessionId = randomBytes(12).toString('base64url');
+  // never starts with - or _, so a session id typed on a command line is not read as an option
+  while (!/^[A-Za-z0-9]/.test(sessionId)) sessionId = randomBytes(12).toString('base64url');
   const secret = randomBytes(32).toString('base64url');
   return { sessionId, token: `${sessionId}.${secret}`, tokenHash: hashSecret(secret) };
 }

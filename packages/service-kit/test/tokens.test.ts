@@ -12,6 +12,10 @@ describe('session tokens', () => {
     expect(a.tokenHash).not.toContain(parsed!.secret);
   });
 
+  it('makes session ids that never start with - or _', () => {
+    for (let i = 0; i < 2000; i++) expect(issueToken().sessionId).toMatch(/^[A-Za-z0-9]/);
+  });
+
   it.each(['', 'nodot', 'a.b', `${'x'.repeat(16)}.short`, `bad id!!!!!!!!!!!!.${'y'.repeat(43)}`])('refuses the malformed token %j', (t) => {
     expect(parseToken(t)).toBeNull();
   });
