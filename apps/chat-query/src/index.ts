@@ -1,2 +1,3 @@
 export { createChatQuery, type ChatQuery, type ChatQueryDeps } from './service.js';
-export { dmKeyOf, otherOf, toWire } from './context.js';
+export { dmKeyOf, findConversation, otherOf, toWire } from './context.js';
+export { newerThan, olderThan, type PageQuery, type PageRow } from './page.js';
