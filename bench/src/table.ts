@@ -1,0 +1,255 @@
+import type { ConnectionsResult } from './scenarios/connections.js';
+import type { Latency } from './scenarios/context.js';
+import type { E2eResult, E2eRun } from './scenarios/end-to-end.js';
+import type { HistoryResult } from './scenarios/history.js';
+import type { RawBrokerResult, RawRun } from './scenarios/raw-broker.js';
+import type { SignInScenarioResult } from './scenarios/sign-in.js';
+import type { WireBytesResult } from './scenarios/wire.js';
+
+/**
+ * The results file and its rendering. Every number in the printed tables is read from the
+ * `Results` object that is written as JSON, so the table and the JSON cannot disagree.
+ */
+
+export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin';
+
+export interface Results {
+  schema: 1;
+  mode: 'quick' | 'full';
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    openFiles: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+  };
+  notes: string[];
+  scenarios: {
+    raw?: RawBrokerResult;
+    e2e?: E2eResult;
+    wire?: WireBytesResult;
+    connections?: ConnectionsResult;
+    history?: HistoryResult;
+    signin?: SignInScenarioResult;
+  };
+  errors: { scenario: string; message: string }[];
+  targets: TargetCheck[];
+}
+
+export interface TargetCheck {
+  target: string;
+  /** What was measured, as shown in the table. */
+  measured: string;
+  /** true/false, or null when this run did not measure it at the target's scale. */
+  met: boolean | null;
+}
+
+const fmt = (n: number | null | undefined, digits = 0): string => {
+  if (n === null || n === undefined || Number.isNaN(n)) return '–';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+};
+const ms = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(n < 10 ? 2 : 1));
+const lat3 = (l: Latency) => `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`;
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function rawRows(r: RawBrokerResult): string[][] {
+  const rows: string[][] = [];
+  const add = (system: string, kind: string, load: string, run: RawRun) =>
+    rows.push([system, kind, load, fmt(run.messagesPerSecond), fmt(run.deliveriesPerSecond), lat3(run.latency), `${fmt(run.cpu.broker, 2)} / ${fmt(run.cpu.generator, 2)}`]);
+  for (const s of r.systems) {
+    const name = `${s.system === 'tidings' ? 'Tidings broker' : 'Mosquitto'} (${s.version})`;
+    add(name, '1:1', `saturation (${r.params.pairs} pairs × ${r.params.pairWindow} in flight)`, s.oneToOne.saturation);
+    add(name, '1:1', `${fmt(r.params.oneToOneRate)} msg/s`, s.oneToOne.fixed);
+    add(name, `1:${r.params.subscribers}`, `saturation (${r.params.fanWindow} in flight)`, s.fanOut.saturation);
+    add(name, `1:${r.params.subscribers}`, `${fmt(r.params.fanOutRate)} msg/s`, s.fanOut.fixed);
+  }
+  return rows;
+}
+
+function e2eRow(label: string, run: E2eRun): string[] {
+  const problems = [
+    ...Object.entries(run.errors).map(([k, v]) => `${v} ${k}`),
+    ...(run.missingAcks ? [`${run.missingAcks} unacked`] : []),
+    ...(run.missingDeliveries ? [`${run.missingDeliveries} undelivered`] : []),
+  ];
+  const cpu = Object.entries(run.cpu)
+    .filter(([k]) => !k.startsWith('generator'))
+    .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+    .join(', ');
+  return [label, fmt(run.persistedPerSecond), fmt(run.deliveriesPerSecond), lat3(run.ack), lat3(run.delivery), cpu, problems.join(', ') || 'none'];
+}
+
+export function renderResults(r: Results): string {
+  const out: string[] = [];
+  out.push(`## Tidings benchmarks — ${r.mode} run, ${r.startedAt}`);
+  out.push('');
+  const m = r.machine;
+  out.push(
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}; load average ${m.loadAverageStart.join(' ')} at the start, ${m.loadAverageEnd.join(' ')} at the end; run took ${fmt(r.seconds, 1)} s.`,
+  );
+  out.push('Latencies are p50 / p95 / p99 in ms. CPU is the share of one core each process used during the run.');
+
+  if (r.targets.length > 0) {
+    out.push('', '### Targets', '');
+    out.push(table(['Target', 'Measured', 'Met'], r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not at this scale' : t.met ? 'yes' : '**no**'])));
+  }
+
+  const raw = r.scenarios.raw;
+  if (raw) {
+    out.push('', `### 1. Raw broker, QoS 1 (${raw.params.seconds} s per run)`, '');
+    out.push(table(['Broker', 'Pattern', 'Load', 'Messages/s', 'Deliveries/s', 'Latency p50 / p95 / p99', 'CPU broker / generator'], rawRows(raw)));
+    if (raw.mosquitto) out.push('', `Mosquitto: ${raw.mosquitto}`);
+  }
+
+  const e2e = r.scenarios.e2e;
+  if (e2e) {
+    const p = e2e.params;
+    out.push('', `### 2. End to end: ${p.senders} senders, ${p.members} listening members of one room, ${p.database} (${p.seconds} s per run)`, '');
+    out.push(
+      table(
+        ['Load', 'Stored msg/s', 'Deliveries/s', 'send → ack p50 / p95 / p99', 'send → member p50 / p95 / p99', 'CPU', 'Errors'],
+        [e2eRow(`saturation (${p.window} in flight per sender)`, e2e.saturation), ...e2e.fixed.map((f) => e2eRow(`${fmt(f.offered)} msg/s offered`, f))],
+      ),
+    );
+    out.push(
+      '',
+      `Saturation as a share of the raw one-to-one throughput measured above: ${e2e.ratio.toTidingsRaw === null ? '–' : `${fmt(e2e.ratio.toTidingsRaw * 100, 1)} % of the Tidings broker's`}` +
+        `${e2e.ratio.toMosquitto === null ? '' : `, ${fmt(e2e.ratio.toMosquitto * 100, 1)} % of Mosquitto's`}` +
+        `${e2e.ratio.p50At1000VsTidingsRaw === null ? '' : `; ack p50 at 1,000 msg/s is ${fmt(e2e.ratio.p50At1000VsTidingsRaw, 1)} × the raw broker's one-to-one p50 at that rate`}.` +
+        ` Load generation: ${p.sendRateSetting}.`,
+    );
+  }
+
+  const wire = r.scenarios.wire;
+  if (wire) {
+    out.push('', `### 3. Bytes on the wire (${wire.params.text.length}-character text; usernames of ${wire.params.usernameLength}, device ids of ${wire.params.deviceLength}, request ids of ${wire.params.idLength} characters)`, '');
+    const row = (label: string, pick: (t: WireBytesResult['transports'][number]) => { up: number; down: number; total: number }) => [
+      label,
+      ...wire.transports.map((t) => {
+        const b = pick(t);
+        return `${fmt(b.total, 1)} (${fmt(b.up, 1)} up, ${fmt(b.down, 1)} down)`;
+      }),
+    ];
+    out.push(
+      table(
+        ['Per', ...wire.transports.map((t) => (t.transport === 'tcp' ? 'MQTT/TCP bytes' : 'MQTT/WebSocket bytes'))],
+        [
+          row('sent message (publish + PUBACK, ack + PUBACK)', (t) => t.sendAndAck),
+          row('delivered message (event + PUBACK)', (t) => t.delivered),
+          row('sign-in (guest connect, auth.login, disconnect)', (t) => t.signIn),
+          row('signed-in reconnect (CONNECT … SUBACK, presence)', (t) => t.userConnect),
+          row('history page of 50 (request + reply)', (t) => t.historyPage),
+        ],
+      ),
+    );
+    const t0 = wire.transports[0];
+    if (t0) out.push('', `Payloads: send \`${t0.shapes.sendPayload}\`, ack \`${t0.shapes.ackPayload}\`, event \`${t0.shapes.eventPayload}\`.`);
+  }
+
+  const conns = r.scenarios.connections;
+  if (conns) {
+    out.push('', `### 4. Signed-in connections on one broker (${conns.params.transport}; ${conns.params.generators} generator processes)`, '');
+    out.push(
+      table(
+        ['Clients', 'Connects/s', 'Broker RSS', 'Per client', 'Broker CPU while connecting', 'Failed'],
+        conns.steps.map((s) => [fmt(s.clients), fmt(s.connectsPerSecond), `${fmt(s.brokerRssMiB)} MiB`, `${fmt(s.kibPerClient, 1)} KiB`, fmt(s.brokerCpu, 2), s.failed ? `${s.failed} (${s.firstError ?? ''})` : '0']),
+      ),
+    );
+    out.push('', `Idle broker: ${fmt(conns.idleRssMiB)} MiB RSS.`);
+  }
+
+  const hist = r.scenarios.history;
+  if (hist) {
+    out.push('', `### 5. History: pages of ${hist.params.pageSize} from a room of ${fmt(hist.params.messages)} messages (${fmt(hist.params.requests)} requests each, one at a time)`, '');
+    const rows: string[][] = [];
+    for (const d of hist.databases) {
+      for (const p of d.pages) rows.push([d.database, p.page, lat3(p.mqtt), lat3(p.query)]);
+    }
+    out.push(table(['Database', 'Page', 'chat.history over MQTT p50 / p95 / p99', 'Queries alone p50 / p95 / p99'], rows));
+    out.push('', `Seeding: ${hist.databases.map((d) => `${d.database} ${fmt(d.seedSeconds, 1)} s`).join(', ')}.${hist.postgres ? ` ${hist.postgres}.` : ''}`);
+  }
+
+  const si = r.scenarios.signin;
+  if (si) {
+    out.push('', `### 6. Sign-in: ${si.params.clients} clients at once, ${si.params.argon2}`, '');
+    out.push(
+      table(
+        ['Logins/s', 'auth.login p50 / p95 / p99', 'connect + login p50 / p95 / p99', 'auth CPU', 'Errors'],
+        [
+          [
+            fmt(si.loginsPerSecond, 1),
+            lat3(si.login),
+            lat3(si.full),
+            fmt(si.cpu.auth, 2),
+            Object.entries(si.errors)
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ') || 'none',
+          ],
+        ],
+      ),
+    );
+  }
+
+  if (r.notes.length > 0) out.push('', '### Notes', '', ...r.notes.map((n) => `- ${n}`));
+  if (r.errors.length > 0) out.push('', '### Failed scenarios', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.message.split('\n')[0]}`));
+  return out.join('\n');
+}
+
+/** The targets of issue 6, checked against this run. */
+export function checkTargets(r: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const e2e = r.scenarios.e2e;
+  if (e2e) {
+    checks.push({
+      target: 'End to end on SQLite: ≥ 5,000 stored messages/s at saturation',
+      measured: `${fmt(e2e.saturation.persistedPerSecond)} msg/s`,
+      met: e2e.saturation.persistedPerSecond >= 5000,
+    });
+    const at1000 = e2e.fixed.find((f) => f.offered === 1000);
+    if (at1000) {
+      const worst = Math.max(at1000.ack.p99, at1000.delivery.p99);
+      checks.push({
+        target: 'End to end: p99 ≤ 50 ms at 1,000 messages/s offered (ack and delivery)',
+        measured: `ack p99 ${ms(at1000.ack.p99)} ms, delivery p99 ${ms(at1000.delivery.p99)} ms`,
+        met: worst <= 50,
+      });
+    }
+  }
+  const tcp = r.scenarios.wire?.transports.find((t) => t.transport === 'tcp');
+  if (tcp) {
+    checks.push({ target: 'A delivered 20-character message ≤ 120 bytes on the wire', measured: `${fmt(tcp.delivered.total, 1)} B (MQTT/TCP)`, met: tcp.delivered.total <= 120 });
+    checks.push({ target: 'A send + ack ≤ 200 bytes', measured: `${fmt(tcp.sendAndAck.total, 1)} B (MQTT/TCP)`, met: tcp.sendAndAck.total <= 200 });
+  }
+  const conns = r.scenarios.connections;
+  if (conns) {
+    const last = conns.steps.at(-1);
+    if (last) {
+      const atScale = last.clients >= 10_000;
+      checks.push({
+        target: '10,000 WebSocket clients on one broker < 1 GiB RSS',
+        measured: `${fmt(last.brokerRssMiB)} MiB with ${fmt(last.clients)} clients`,
+        met: atScale ? last.brokerRssMiB < 1024 : null,
+      });
+    }
+  }
+  const sqlite = r.scenarios.history?.databases.find((d) => d.database === 'SQLite');
+  const newest = sqlite?.pages.find((p) => p.page === 'newest');
+  if (sqlite && newest) {
+    checks.push({
+      target: 'History newest page p99 ≤ 5 ms from a 1,000,000-message room on SQLite',
+      measured: `${ms(newest.mqtt.p99)} ms over MQTT (queries alone ${ms(newest.query.p99)} ms), ${fmt(sqlite.messages)} messages`,
+      met: sqlite.messages >= 1_000_000 ? newest.mqtt.p99 <= 5 : null,
+    });
+  }
+  return checks;
+}
