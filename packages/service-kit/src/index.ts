@@ -12,3 +12,4 @@ export { connectService, disconnectService, markServiceReady, type ServiceConnec
 export { createRpcServer, type Caller, type Handler, type Handlers, type HandlerContext, type RpcServer, type RpcServerOptions } from './rpc.js';
 export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
+export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';

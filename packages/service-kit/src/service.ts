@@ -1,0 +1,76 @@
+import { defaultDatabaseUrl, openDatabase, redactUrl, type Database } from '@tidings/db';
+import type { MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { ServiceEnv, loadConfig, mqttUrlOf } from './config.js';
+import { loadOrCreateServiceCredentials, type ServiceName } from './credentials.js';
+import { createLogger } from './logger.js';
+import { connectService, disconnectService } from './mqtt.js';
+import { runMain } from './run.js';
+
+/** What every service factory receives from its process. */
+export interface ServiceDeps<E> {
+  client: MqttClient;
+  db: Database;
+  logger: Logger;
+  env: E;
+}
+
+/** A service as its factory returns it. */
+export interface RunnableService {
+  start(): Promise<void>;
+  /** Stop taking work and finish what is in flight (the runner closes MQTT and the database after). */
+  stop(): Promise<void>;
+}
+
+export interface ServiceMain<S extends typeof ServiceEnv> {
+  name: ServiceName;
+  /** The environment schema: ServiceEnv, or ServiceEnv.extend({...}) for the service's own settings. */
+  env?: S;
+  create(deps: ServiceDeps<z.output<S>>): RunnableService | Promise<RunnableService>;
+}
+
+/**
+ * The `main` of every service process: reads and validates the environment once (a bad value
+ * stops the process with a message naming the variable), makes the root logger, finds the
+ * service secret, opens the database, connects to the broker, builds the service with its
+ * factory and starts it. On SIGINT/SIGTERM it stops in a fixed order: the service (stop taking
+ * work, finish in-flight work), then MQTT (retained `down`), then the database.
+ */
+export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): void {
+  const { name } = main;
+  let env: z.output<S>;
+  try {
+    env = loadConfig(main.env ?? (ServiceEnv as S));
+  } catch (err) {
+    process.stderr.write(`${name}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ name, level: env.TIDINGS_LOG_LEVEL });
+
+  runMain(logger, async () => {
+    const secret = env.TIDINGS_SERVICE_SECRET ?? loadOrCreateServiceCredentials(env.TIDINGS_DATA_DIR)[name];
+    if (!secret) throw new Error(`no service secret for ${name} (set TIDINGS_SERVICE_SECRET)`);
+    const dbUrl = env.DATABASE_URL ?? defaultDatabaseUrl(env.TIDINGS_DATA_DIR);
+    const db = await openDatabase(dbUrl);
+    logger.info({ db: redactUrl(dbUrl), provider: db.provider }, 'database open');
+    let client: MqttClient | undefined;
+    try {
+      client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger });
+      const service = await main.create({ client, db, logger, env });
+      await service.start();
+      const mqtt = client;
+      return {
+        async stop() {
+          await service.stop();
+          await disconnectService(mqtt, name);
+          await db.close();
+        },
+      };
+    } catch (err) {
+      if (client) await disconnectService(client, name).catch(() => {});
+      await db.close();
+      throw err;
+    }
+  });
+}
