@@ -61,19 +61,28 @@ export class PacketScanner {
 /**
  * Wraps a connection (TCP/TLS socket or WebSocket stream) so that every byte read passes the
  * packet scanner; a packet over the limit destroys the connection with a PacketTooLargeError.
- * Writes go straight through.
+ * Writes go straight through; writes made while corked go through as one.
  */
 export function guardPackets(inner: Duplex, max: number, onViolation: (err: Error) => void): Duplex {
   const scanner = new PacketScanner(max);
   let failed = false;
+  // Hand back-pressure through: accept the next write once the inner stream has room.
+  const pass = (data: Buffer, callback: (err?: Error | null) => void) => {
+    if (inner.write(data)) callback();
+    else inner.once('drain', () => callback());
+  };
   const outer = new Duplex({
     read() {
       inner.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      // Hand back-pressure through: accept the next write once the inner stream has room.
-      if (inner.write(chunk)) callback();
-      else inner.once('drain', () => callback());
+      pass(chunk, callback);
+    },
+    // mqtt-packet writes a packet as several small chunks between cork() and uncork(): they
+    // arrive here together and go out as one write (one syscall, one WebSocket frame) instead
+    // of one each. Measured: half of the broker's CPU went to those separate writes.
+    writev(chunks: { chunk: Buffer }[], callback) {
+      pass(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
     },
     final(callback) {
       inner.end(callback);

@@ -1,7 +1,8 @@
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import { topics } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
-import { PacketScanner, PacketTooLargeError, resolveLimits } from '../src/index.js';
+import { PacketScanner, PacketTooLargeError, guardPackets, resolveLimits } from '../src/index.js';
 import { asGuest, asService, closed, grantsOf, harness, inbox, open, randomGuestId, refusalOf } from './helpers.js';
 
 const SERVER_UNAVAILABLE = 3;
@@ -112,6 +113,26 @@ describe('PacketScanner', () => {
 
   it('reports a remaining length longer than four bytes as malformed', () => {
     expect(new PacketScanner(1 << 30).scan(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]))?.message).toMatch(/malformed/);
+  });
+});
+
+describe('guardPackets', () => {
+  it('passes the chunks written while corked to the connection as one write, in order', async () => {
+    const inner = new PassThrough();
+    const writes: Buffer[] = [];
+    const write = inner.write.bind(inner) as (chunk: Buffer) => boolean;
+    inner.write = ((chunk: Buffer) => {
+      writes.push(Buffer.from(chunk));
+      return write(chunk);
+    }) as typeof inner.write;
+    const outer = guardPackets(inner, 1024, () => {});
+    // as mqtt-packet writes a PUBLISH: header, topic length, topic, packet id, payload
+    outer.cork();
+    for (const part of [[0x32, 0x0a], [0x00, 0x03], [0x61, 0x2f, 0x62], [0x00, 0x01], [0x68, 0x69, 0x21]]) outer.write(Buffer.from(part));
+    outer.uncork();
+    outer.write(Buffer.from([0xc0, 0x00]));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes.map((w) => w.toString('hex'))).toEqual(['320a0003612f620001686921', 'c000']);
   });
 });
 
