@@ -12,6 +12,7 @@ import { canPublish, canReceive, canRetain, canSubscribe, type Identity } from '
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
+import { indexedMemoryPersistence } from './retained.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 
 export interface TlsOptions {
@@ -312,6 +313,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   // The servers exist before aedes (a bad TLS key throws here, with nothing to clean up yet);
   // they reach aedes only through handleConnection, after they listen.
   const aedes = await Aedes.createBroker({
+    persistence: indexedMemoryPersistence(),
     maxTopicLevels: limits.maxTopicLevels,
     maxInflightInbound: limits.maxInflightInbound,
     drainTimeout: limits.drainTimeout,

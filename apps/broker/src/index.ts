@@ -4,3 +4,4 @@ export { createAuthenticator, ReturnCode, type AuthenticatorOptions, type Connec
 export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
 export { PacketScanner, PacketTooLargeError, guardPackets } from './packet-guard.js';
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, createStaticHandler, contentTypeOf } from './static.js';
+export { RetainedIndex, indexedMemoryPersistence, type Packet } from './retained.js';
