@@ -64,6 +64,9 @@ export interface RunningBroker {
 
 type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
 
+/** Sessions whose lastSeenAt one statement moves (SQLite allows 32766 parameters). */
+const SEEN_BATCH = 1000;
+
 /** Sessions revoked this recently are refused even if their DB row was read before the revocation. */
 const REVOKED_MEMORY_MS = 5 * 60_000;
 
@@ -92,14 +95,32 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const serviceStates = new Map<string, 'up' | 'down'>();
   const openStreams = new Set<Duplex>();
 
+  // Session.lastSeenAt, written like a group commit: the sessions seen while a write runs go
+  // together in the next one. One UPDATE per connection (each its own synchronous=FULL commit,
+  // run on the event loop by the SQLite driver) capped connects at a few hundred per second.
+  const seenSessions = new Set<string>();
+  let recordingSeen: Promise<void> | undefined;
+  const recordSeen = async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // let this turn's connections join
+    while (seenSessions.size > 0) {
+      const ids = [...seenSessions].slice(0, SEEN_BATCH);
+      for (const id of ids) seenSessions.delete(id);
+      try {
+        await options.db?.prisma.session.updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date(now()) } });
+      } catch (err) {
+        log.warn({ err, sessions: ids.length }, 'could not record lastSeenAt');
+      }
+    }
+    recordingSeen = undefined;
+  };
+
   const authenticator = createAuthenticator({
     db: options.db,
     serviceCredentials: options.serviceCredentials,
     now,
     onUserSeen: (sessionId) => {
-      options.db?.prisma.session
-        .update({ where: { id: sessionId }, data: { lastSeenAt: new Date(now()) } })
-        .catch((err: unknown) => log.warn({ err, sessionId }, 'could not record lastSeenAt'));
+      seenSessions.add(sessionId);
+      recordingSeen ??= recordSeen();
     },
   });
 
@@ -392,6 +413,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     (closing ??= (async () => {
       if (sweepTimer) clearInterval(sweepTimer);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await recordingSeen; // the database is closed after the broker
       for (const stream of openStreams) stream.destroy();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

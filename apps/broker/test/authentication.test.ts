@@ -42,6 +42,17 @@ describe('users', () => {
     await expect.poll(async () => (await h.db.prisma.session.findUniqueOrThrow({ where: { id: s.sessionId } })).lastSeenAt > before).toBe(true);
   });
 
+  it('records lastSeenAt of every session when many users connect at once', async () => {
+    const h = await harness();
+    const sessions = await Promise.all(Array.from({ length: 30 }, (_, i) => createSession(h.db, `user${i}`)));
+    const before = new Date(Date.now() - 1);
+    await h.db.prisma.session.updateMany({ data: { lastSeenAt: new Date(0) } });
+    await Promise.all(sessions.map((s) => asUser(h.broker.url, s)));
+    await expect
+      .poll(async () => h.db.prisma.session.count({ where: { id: { in: sessions.map((s) => s.sessionId) }, lastSeenAt: { gte: before } } }))
+      .toBe(30);
+  });
+
   it('refuses a wrong token, a malformed token and no token', async () => {
     const h = await harness();
     const s = await createSession(h.db, 'alice');
