@@ -98,8 +98,9 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     });
     await receiver.client.subscribeAsync(topics.room(args.room), { qos: 1 });
     let ackPayload = '';
+    let sending = false;
     sender.client.on('message', (topic, payload) => {
-      if (topic === topics.reply(sender.identity.clientId)) ackPayload = payload.toString('utf8');
+      if (sending && topic === topics.reply(sender.identity.clientId)) ackPayload = payload.toString('utf8');
     });
     for (let i = 0; i < 5; i++) await sender.request('chat.send', { c: args.room, x: args.text }, { id: randomId(21) }); // warm-up
     while (received < 5) await pause(10);
@@ -107,11 +108,13 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     const s0 = snap(ps);
     const r0 = snap(pr);
     let sendPayload = '';
+    sending = true;
     for (let i = 0; i < args.messages; i++) {
       const id = randomId(21);
       sendPayload = JSON.stringify({ c: args.room, x: args.text, id });
       await sender.request('chat.send', { c: args.room, x: args.text }, { id });
     }
+    sending = false;
     const deadline = Date.now() + 10_000;
     while (received < args.messages + 5 && Date.now() < deadline) await pause(10);
     await pause(300); // trailing PUBACKs

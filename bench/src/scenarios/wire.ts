@@ -27,7 +27,9 @@ export async function wireBytes(ctx: ScenarioContext): Promise<WireBytesResult> 
   const [sender, receiver] = await seedSignedInUsers(db, ['sender01', 'reader01']);
   await seedRoom(db, room, [sender!, receiver!]);
   await db.close();
-  const sut = await startSut({ prepared, services: ['auth', 'chat-store', 'chat-query'] });
+  // One sender sends a few hundred messages in a row: above the per-user limit of 10/s (bytes are the same either way).
+  const sut = await startSut({ prepared, services: ['auth', 'chat-store', 'chat-query'], serviceEnv: { TIDINGS_SEND_RATE: '10000', TIDINGS_SEND_BURST: '100000' } });
+  ctx.note('chat-store send limit raised (TIDINGS_SEND_RATE=10000, TIDINGS_SEND_BURST=100000) so one sender can send its messages back to back');
   const gen = await startGenerator('wire');
   try {
     const login = { username: 'signin01', password: 'correct horse battery staple' };
