@@ -5,7 +5,7 @@ import { connectUser } from '@tidings/client';
 import { createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends } from './helpers.js';
-import { Seed } from './seed.js';
+import { Seed } from '@tidings/testkit';
 
 const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
 

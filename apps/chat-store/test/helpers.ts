@@ -1,38 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { connectUser, type Connection } from '@tidings/client';
 import { ConversationEvent, topics, type Action, type ErrorBody } from '@tidings/protocol';
-import { disconnectService, type Logger } from '@tidings/service-kit';
-import { connectServiceClient, createUserSession, postgresUrlOrSkip, startTestStack, type TestSession, type TestStack } from '@tidings/testkit';
-import { connect, type MqttClient } from 'mqtt';
-import { describe, it } from 'vitest';
+import type { Logger } from '@tidings/service-kit';
+import { connectRaw, createUserSession, startTestService, startTestStack, type Backend, type TestService, type TestSession, type TestStack } from '@tidings/testkit';
+import type { MqttClient } from 'mqtt';
 import { createChatStore, type ChatStore } from '../src/service.js';
 import type { ChatStoreSettings } from '../src/settings.js';
 
-/** The same end-to-end tests run on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL. */
-export type Backend = 'sqlite' | 'postgres';
-
-/** describe.each over the backends; the PostgreSQL block is skipped (with a printed reason) when TEST_POSTGRES_URL is unset. */
-export function describeBackends(name: string, body: (backend: Backend) => void): void {
-  const hasPostgres = postgresUrlOrSkip() !== undefined;
-  describe.each(['sqlite', 'postgres'] as const)(`${name} on %s`, (backend) => {
-    if (backend === 'postgres' && !hasPostgres) {
-      it.skip('runs only when TEST_POSTGRES_URL is set', () => {});
-      return;
-    }
-    body(backend);
-  });
-}
-
-/** A clock the test moves by hand. */
-export interface ManualClock {
-  now: () => number;
-  advance(ms: number): void;
-}
-
-export function manualClock(start = Date.now()): ManualClock {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
-}
+export { describeBackends, manualClock, type Backend, type ManualClock } from '@tidings/testkit';
 
 export interface ChatHarnessOptions {
   settings?: Partial<ChatStoreSettings>;
@@ -99,30 +74,22 @@ export async function startChat(backend: Backend, options: ChatHarnessOptions = 
   const opened: (() => Promise<void>)[] = [];
   const crashed: ChatStore[] = [];
   const sessions = new Map<string, TestSession>();
-  let serviceClient: MqttClient | undefined;
-  let service: ChatStore | undefined;
+  let running: TestService<ChatStore> | undefined;
 
   async function startService(settings = options.settings, now = options.now): Promise<ChatStore> {
-    serviceClient = await connectServiceClient(stack, 'chat-store');
-    const s = createChatStore({
-      client: serviceClient,
-      db: stack.db,
-      logger: options.logger ?? stack.logger,
-      ...(now ? { now } : {}),
-      ...(settings ? { settings } : {}),
-    });
-    await s.start();
-    service = s;
-    return s;
+    running = await startTestService(
+      stack,
+      'chat-store',
+      (deps) => createChatStore({ ...deps, ...(now ? { now } : {}), ...(settings ? { settings } : {}) }),
+      options.logger ? { logger: options.logger } : {},
+    );
+    return running.service;
   }
 
   async function stopService(): Promise<void> {
-    const s = service;
-    const c = serviceClient;
-    service = undefined;
-    serviceClient = undefined;
-    if (s) await s.stop();
-    if (c) await disconnectService(c, 'chat-store').catch(() => c.endAsync(true));
+    const r = running;
+    running = undefined;
+    await r?.stop();
   }
 
   try {
@@ -145,8 +112,8 @@ export async function startChat(backend: Backend, options: ChatHarnessOptions = 
   const harness: ChatHarness = {
     stack,
     get service() {
-      if (!service) throw new Error('chat-store is not running');
-      return service;
+      if (!running) throw new Error('chat-store is not running');
+      return running.service;
     },
     async user(username, device = `d${randomBytes(4).toString('hex')}`) {
       const s = await session(username);
@@ -170,17 +137,15 @@ export async function startChat(backend: Backend, options: ChatHarnessOptions = 
     },
     stopService,
     async crash() {
-      const s = service;
-      const c = serviceClient;
-      service = undefined;
-      serviceClient = undefined;
-      if (c) {
+      const r = running;
+      running = undefined;
+      if (r) {
         // No reconnecting, so mqtt.js fails the publishes still waiting for a PUBACK (as a dead
         // process would never see them answered) instead of keeping them for a reconnect.
-        c.options.reconnectPeriod = 0;
-        await c.endAsync(true);
+        r.client.options.reconnectPeriod = 0;
+        await r.client.endAsync(true);
+        crashed.push(r.service);
       }
-      if (s) crashed.push(s);
       return startService();
     },
     async counts() {
@@ -245,11 +210,7 @@ export async function watch(conn: { client: MqttClient }, topic: string): Promis
 
 async function rawUser(url: string, username: string, device: string, token: string): Promise<RawUser> {
   const clientId = `${username}:${device}`;
-  const client = connect(url, { protocolVersion: 4, clientId, clean: true, reconnectPeriod: 0, username, password: token });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
+  const client = await connectRaw(url, { clientId, username, password: token });
   const replyTopic = topics.reply(clientId);
   await client.subscribeAsync(replyTopic, { qos: 1 });
   const byId = new Map<string, ((r: Reply) => void)[]>();

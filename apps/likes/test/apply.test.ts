@@ -3,7 +3,7 @@ import { openDatabase, type Database } from '@tidings/db';
 import { afterEach, expect, it } from 'vitest';
 import { applyLike } from '../src/apply.js';
 import { describeBackends } from './helpers.js';
-import { Seed } from './seed.js';
+import { Seed } from '@tidings/testkit';
 import { startTestStack, type TestStack } from '@tidings/testkit';
 
 describeBackends('applyLike', (backend) => {

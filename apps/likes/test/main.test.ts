@@ -6,7 +6,7 @@ import { createUserSession, startTestStack, type TestStack } from '@tidings/test
 import { afterEach, expect, it } from 'vitest';
 import { topics } from '@tidings/protocol';
 import { describeBackends, watch } from './helpers.js';
-import { Seed } from './seed.js';
+import { Seed } from '@tidings/testkit';
 
 const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
 

@@ -1,38 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { topics, userClientId } from '@tidings/protocol';
-import { disconnectService } from '@tidings/service-kit';
-import { captureLogger, connectServiceClient, createUserSession, postgresUrlOrSkip, startTestStack, type TestStack } from '@tidings/testkit';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { describe, expect, it, vi } from 'vitest';
+import {
+  captureLogger,
+  connectRaw,
+  createUserSession,
+  manualClock,
+  startTestService,
+  startTestStack,
+  type Backend,
+  type ManualClock,
+  type TestService,
+  type TestStack,
+} from '@tidings/testkit';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { expect, vi } from 'vitest';
 import { createPresence, type PresenceService } from '../src/service.js';
 import type { PresenceSettings } from '../src/settings.js';
 
-/** The same end-to-end tests run on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL. */
-export type Backend = 'sqlite' | 'postgres';
-
-/** describe.each over the backends; the PostgreSQL block is skipped (with a printed reason) when TEST_POSTGRES_URL is unset. */
-export function describeBackends(name: string, body: (backend: Backend) => void): void {
-  const hasPostgres = postgresUrlOrSkip() !== undefined;
-  describe.each(['sqlite', 'postgres'] as const)(`${name} on %s`, (backend) => {
-    if (backend === 'postgres' && !hasPostgres) {
-      it.skip('runs only when TEST_POSTGRES_URL is set', () => {});
-      return;
-    }
-    body(backend);
-  });
-}
-
-/** A clock the test moves by hand. */
-export interface ManualClock {
-  now: () => number;
-  advance(ms: number): void;
-}
-
-export function manualClock(start = Date.now()): ManualClock {
-  let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
-}
+export { describeBackends, manualClock, type Backend, type ManualClock } from '@tidings/testkit';
 
 /** One message as a subscriber received it. */
 export interface Received {
@@ -107,22 +93,16 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
   const stack = await startTestStack({ postgres: backend === 'postgres' });
   const opened: (() => Promise<void>)[] = [];
   const settings = { ...TEST_SETTINGS, ...options.settings };
-  let client: MqttClient | undefined;
-  let service: PresenceService | undefined;
+  let running: TestService<PresenceService> | undefined;
 
   async function startService(): Promise<void> {
-    client = await connectServiceClient({ ...stack, logger: capture.logger }, 'presence');
-    service = createPresence({ client, db: stack.db, logger: capture.logger, now: clock.now, settings });
-    await service.start();
+    running = await startTestService(stack, 'presence', (deps) => createPresence({ ...deps, now: clock.now, settings }), { logger: capture.logger });
   }
 
   async function stopService(): Promise<void> {
-    const s = service;
-    const c = client;
-    service = undefined;
-    client = undefined;
-    await s?.stop();
-    if (c) await disconnectService(c, 'presence').catch(() => c.endAsync(true));
+    const r = running;
+    running = undefined;
+    await r?.stop();
   }
 
   try {
@@ -138,8 +118,8 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
     stack,
     clock,
     get service() {
-      if (!service) throw new Error('the presence service is stopped');
-      return service;
+      if (!running) throw new Error('the presence service is stopped');
+      return running.service;
     },
     lines: capture.lines,
     async logged(msg, count = 1) {
@@ -245,8 +225,8 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
     stopService,
     startService,
     serviceClient() {
-      if (!client) throw new Error('the presence service is stopped');
-      return client;
+      if (!running) throw new Error('the presence service is stopped');
+      return running.client;
     },
     async room(name, members) {
       const prisma = stack.db.prisma;
@@ -271,13 +251,9 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
   return harness;
 }
 
-export async function rawConnect(url: string, options: IClientOptions): Promise<MqttClient> {
-  const client = connect(url, { protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 5000, ...options });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
-  return client;
+/** testkit's raw client, giving up on a connection after 5 s. */
+export function rawConnect(url: string, options: IClientOptions): Promise<MqttClient> {
+  return connectRaw(url, { connectTimeout: 5000, ...options });
 }
 
 /** The presence events (`t/p/<username>`) a recorder has received (from index `from` on), oldest first. */

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '@tidings/db';
 
 /**
- * Writes conversations, messages and likes straight through Prisma, the way chat-store stores
- * them, so these tests do not depend on chat-store. Message times start at `start` and go up
- * one second per message, so "newest" is well defined.
+ * Writes users, conversations, messages, likes and read markers straight through Prisma, the way
+ * chat-store and likes store them, so the tests of a reading service do not depend on the
+ * writing ones. Times start at `start` and go up one second per write, so "newest" is well
+ * defined. Rooms get chat-store's ids (`room_<name>`), direct conversations `dm_<a>:<b>`.
  */
 export class Seed {
   #clock: number;
@@ -16,6 +17,7 @@ export class Seed {
     this.#clock = start;
   }
 
+  /** The Prisma client of the seeded database. */
   get prisma() {
     return this.db.prisma;
   }
@@ -26,6 +28,7 @@ export class Seed {
     return this.#clock;
   }
 
+  /** The id of `username`, inserting the user (with an unusable password hash) if missing. */
   async userId(username: string): Promise<string> {
     const user = await this.prisma.user.upsert({
       where: { username },
@@ -48,6 +51,7 @@ export class Seed {
     return room.id;
   }
 
+  /** Makes `username` a member of the conversation (joined now, by the seed's clock); idempotent. */
   async join(conversationId: string, username: string): Promise<void> {
     const userId = await this.userId(username);
     await this.prisma.membership.upsert({
@@ -99,6 +103,7 @@ export class Seed {
     return this.send(conversationId, sender, ...Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`));
   }
 
+  /** `username` likes message `seq` (the Like row and the message's likeCount, in one transaction). */
   async like(conversationId: string, seq: number, username: string): Promise<void> {
     const userId = await this.userId(username);
     const message = await this.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId, seq } } });
@@ -108,6 +113,7 @@ export class Seed {
     ]);
   }
 
+  /** Replaces a message's text; returns the edit time (ms). */
   async edit(conversationId: string, seq: number, text: string): Promise<number> {
     const at = this.tick();
     await this.prisma.message.update({ where: { conversationId_seq: { conversationId, seq } }, data: { text, editedAt: new Date(at) } });
@@ -119,6 +125,7 @@ export class Seed {
     await this.prisma.message.update({ where: { conversationId_seq: { conversationId, seq } }, data: { deletedAt: new Date(this.tick()) } });
   }
 
+  /** Moves `username`'s read marker in the conversation to `seq`. */
   async read(conversationId: string, username: string, seq: number): Promise<void> {
     const userId = await this.userId(username);
     await this.prisma.membership.update({ where: { conversationId_userId: { conversationId, userId } }, data: { lastReadSeq: seq } });
