@@ -45,9 +45,9 @@ export async function endToEnd(ctx: ScenarioContext, raw: RawBrokerResult | unde
   const members = 20;
   const window = 50;
   const generators = 2;
-  const seconds = ctx.quick ? 3 : 8;
-  const warmupMs = ctx.quick ? 500 : 1000;
-  const rates = ctx.quick ? [250, 1000] : [250, 1000, 2000];
+  const seconds = ctx.quick ? 2 : 8;
+  const warmupMs = ctx.quick ? 300 : 1000;
+  const rates = ctx.quick ? [1000] : [250, 1000, 2000];
   const room = 'bench';
   ctx.note(`chat-store's per-user send limit raised to ${SEND_RATE}/s, burst ${SEND_BURST} (TIDINGS_SEND_RATE, TIDINGS_SEND_BURST) so ${senders} senders can offer the load`);
 

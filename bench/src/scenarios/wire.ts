@@ -21,7 +21,7 @@ export interface WireBytesResult {
 export async function wireBytes(ctx: ScenarioContext): Promise<WireBytesResult> {
   const room = 'general';
   const text = 'hello from the bench';
-  const params = { text, usernameLength: 8, deviceLength: 16, idLength: 21, messages: ctx.quick ? 50 : 200, pages: ctx.quick ? 10 : 40 };
+  const params = { text, usernameLength: 8, deviceLength: 16, idLength: 21, messages: ctx.quick ? 50 : 200, pages: ctx.quick ? 5 : 40 };
   const prepared = await prepareData();
   const db = await openDatabase(prepared.databaseUrl);
   const [sender, receiver] = await seedSignedInUsers(db, ['sender01', 'reader01']);
