@@ -1,61 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { connectUser } from '@tidings/client';
-import { createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
+import { createUserSession, runServiceProcess, serviceHealth, stackEnv, startTestStack, waitForHealthy, type ServiceProcess, type TestStack } from '@tidings/testkit';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends } from './helpers.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
 
-async function health(stack: TestStack): Promise<string | undefined> {
-  const res = await fetch(`http://127.0.0.1:${stack.broker.httpPort}/healthz`);
-  const body = (await res.json()) as { services: Record<string, string> };
-  return body.services['chat-store'];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describeBackends('the chat-store process (dist/main.js)', (backend) => {
   let stack: TestStack | undefined;
-  let child: ChildProcess | undefined;
+  let proc: ServiceProcess | undefined;
   afterEach(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    proc?.kill();
     await stack?.close();
   });
 
   it('reads its config from the environment, stores messages, reports health and stops cleanly on SIGTERM', async () => {
-    expect(existsSync(MAIN), 'build the package first (pnpm run build)').toBe(true);
     stack = await startTestStack({ postgres: backend === 'postgres' });
-    let output = '';
-    child = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        TIDINGS_DATA_DIR: stack.dataDir,
-        TIDINGS_MQTT_URL: stack.url,
-        DATABASE_URL: stack.dbUrl,
-        TIDINGS_LOG_LEVEL: 'debug',
-        TIDINGS_SEND_BURST: '2',
-        TIDINGS_SEND_RATE: '0.01',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    proc = runServiceProcess({
+      script: MAIN,
+      env: { ...stackEnv(stack), TIDINGS_LOG_LEVEL: 'debug', TIDINGS_SEND_BURST: '2', TIDINGS_SEND_RATE: '0.01' },
     });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-
-    await until('chat-store up', async () => ((await health(stack!)) === 'up' ? true : undefined));
-    await until('chat-store started', async () => (output.includes('"msg":"started"') ? true : undefined)).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${output}`);
-    });
+    await waitForHealthy(stack, 'chat-store');
+    await proc.waitFor('"msg":"started"');
     const session = await createUserSession(stack, 'alice');
     const alice = await connectUser({ url: stack.url }, { username: 'alice', token: session.token, device: 'main-test' });
     await alice.request('room.join', { name: 'general' });
@@ -66,24 +32,15 @@ describeBackends('the chat-store process (dist/main.js)', (backend) => {
     await alice.close();
     expect(await stack.db.prisma.message.count()).toBe(2);
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(await health(stack)).toBe('down');
-    expect(output).toContain('"msg":"stopped"');
-    expect(output).not.toContain(session.token);
+    expect(await proc.stop('SIGTERM')).toBe(0);
+    expect(await serviceHealth(stack, 'chat-store')).toBe('down');
+    expect(proc.output()).toContain('"msg":"stopped"');
+    expect(proc.output()).not.toContain(session.token);
   });
 
   it('refuses to start with a bad setting and names it', async () => {
-    expect(existsSync(MAIN), 'build the package first (pnpm run build)').toBe(true);
-    const run = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, TIDINGS_SEND_BURST: 'lots', TIDINGS_DATA_DIR: '/nonexistent/never-used' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = run;
-    let err = '';
-    run.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => run.once('exit', (c) => resolve(c)));
-    expect(code).toBe(1);
-    expect(err).toContain('TIDINGS_SEND_BURST');
+    proc = runServiceProcess({ script: MAIN, env: { TIDINGS_SEND_BURST: 'lots', TIDINGS_DATA_DIR: '/nonexistent/never-used' } });
+    expect(await proc.exited).toBe(1);
+    expect(proc.stderr()).toContain('TIDINGS_SEND_BURST');
   });
 });

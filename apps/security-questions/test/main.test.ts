@@ -1,54 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { connectGuest } from '@tidings/client';
-import { startTestStack, type TestStack } from '@tidings/testkit';
+import { runServiceProcess, serviceHealth, stackEnv, startTestStack, waitForHealthy, type ServiceProcess, type TestStack } from '@tidings/testkit';
 import { afterEach, expect, it } from 'vitest';
 import { RECOVERY_KEY_FILE, decoyQuestion, deriveKeys } from '../src/keys.js';
 import { describeBackends } from './helpers.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
 
-async function health(stack: TestStack): Promise<string | undefined> {
-  const res = await fetch(`http://127.0.0.1:${stack.broker.httpPort}/healthz`);
-  const body = (await res.json()) as { services: Record<string, string> };
-  return body.services['security-questions'];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describeBackends('the security-questions process (dist/main.js)', (backend) => {
   let stack: TestStack | undefined;
-  let child: ChildProcess | undefined;
+  let proc: ServiceProcess | undefined;
   afterEach(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    proc?.kill();
     await stack?.close();
   });
 
   it('reads its config from the environment, makes its recovery key, serves, reports health and stops cleanly on SIGTERM', async () => {
-    expect(existsSync(MAIN), 'build the package first (pnpm run build)').toBe(true);
     stack = await startTestStack({ postgres: backend === 'postgres' });
-    let output = '';
-    child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, TIDINGS_DATA_DIR: stack.dataDir, TIDINGS_MQTT_URL: stack.url, DATABASE_URL: stack.dbUrl, TIDINGS_LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
-
-    await until('security-questions up', async () => ((await health(stack!)) === 'up' ? true : undefined));
-    await until('started', async () => (output.includes('"msg":"started"') ? true : undefined)).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${output}`);
-    });
+    proc = runServiceProcess({ script: MAIN, env: { ...stackEnv(stack), TIDINGS_LOG_LEVEL: 'debug' } });
+    await waitForHealthy(stack, 'security-questions');
+    await proc.waitFor('"msg":"started"');
     const keyFile = path.join(stack.dataDir, RECOVERY_KEY_FILE);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const key = readFileSync(keyFile, 'utf8').trim();
@@ -61,22 +33,18 @@ describeBackends('the security-questions process (dist/main.js)', (backend) => {
     });
     await guest.close();
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(await health(stack)).toBe('down');
-    expect(output).toContain('"msg":"stopped"');
-    expect(output).not.toContain('a secret answer');
-    expect(output).not.toContain(key);
+    expect(await proc.stop('SIGTERM')).toBe(0);
+    expect(await serviceHealth(stack, 'security-questions')).toBe('down');
+    expect(proc.output()).toContain('"msg":"stopped"');
+    expect(proc.output()).not.toContain('a secret answer');
+    expect(proc.output()).not.toContain(key);
   });
 
   it('takes its recovery key from TIDINGS_RECOVERY_KEY when set', async () => {
     stack = await startTestStack({ postgres: backend === 'postgres' });
     const key = 'an-operator-chosen-recovery-key-0123456789';
-    child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, TIDINGS_DATA_DIR: stack.dataDir, TIDINGS_MQTT_URL: stack.url, DATABASE_URL: stack.dbUrl, TIDINGS_RECOVERY_KEY: key },
-      stdio: 'ignore',
-    });
-    await until('security-questions up', async () => ((await health(stack!)) === 'up' ? true : undefined));
+    proc = runServiceProcess({ script: MAIN, env: { ...stackEnv(stack), TIDINGS_RECOVERY_KEY: key } });
+    await waitForHealthy(stack, 'security-questions');
     const guest = await connectGuest({ url: stack.url });
     const names = ['someone1', 'someone2', 'someone3'];
     for (const username of names) {
@@ -88,13 +56,7 @@ describeBackends('the security-questions process (dist/main.js)', (backend) => {
 });
 
 it('refuses to start with a recovery key that is too short, and names the variable', async () => {
-  const run = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, TIDINGS_RECOVERY_KEY: 'too-short', TIDINGS_DATA_DIR: '/nonexistent/never-used' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  run.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => run.once('exit', (c) => resolve(c)));
-  expect(code).toBe(1);
-  expect(err).toContain('TIDINGS_RECOVERY_KEY');
+  const run = runServiceProcess({ script: MAIN, env: { TIDINGS_RECOVERY_KEY: 'too-short', TIDINGS_DATA_DIR: '/nonexistent/never-used' } });
+  expect(await run.exited).toBe(1);
+  expect(run.stderr()).toContain('TIDINGS_RECOVERY_KEY');
 });

@@ -2,7 +2,8 @@
  * Test helpers for Tidings services: a real broker on port 0 with a migrated temporary database
  * (stack), services running in-process on it (services, harness), signed-in users without the
  * auth service, data written straight into the database (seed), raw MQTT clients for what the
- * typed client would never send (raw), and the SQLite/PostgreSQL test matrix (backends).
+ * typed client would never send (raw), a service's main as its own process (process), and the
+ * SQLite/PostgreSQL test matrix (backends).
  */
 export {
   captureLogger,
@@ -38,3 +39,12 @@ export {
   type SignedIn,
   type SingleServiceHarness,
 } from './harness.js';
+export {
+  runServiceProcess,
+  serviceHealth,
+  stackEnv,
+  waitForHealthy,
+  waitUntil,
+  type ServiceProcess,
+  type ServiceProcessOptions,
+} from './process.js';
