@@ -1,8 +1,7 @@
 import type { Database } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import type { HandlerContext, Logger } from '@tidings/service-kit';
+import type { HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
 import type { PasswordHasher } from './hasher.js';
-import type { RevocationPublisher } from './revocations.js';
 import type { AuthSettings } from './settings.js';
 import type { AttemptLimiter, FailureThrottle } from './throttle.js';
 

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { AuthContext } from './context.js';
 import { authHandlers } from './handlers/index.js';
 import { createArgon2Hasher, type PasswordHasher } from './hasher.js';
-import { createRevocationPublisher } from './revocations.js';
 import { resolveSettings, type AuthSettings } from './settings.js';
 import { AttemptLimiter, FailureThrottle } from './throttle.js';
 

@@ -13,3 +13,4 @@ export { createRpcServer, type Caller, type Handler, type Handlers, type Handler
 export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
 export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';
+export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
