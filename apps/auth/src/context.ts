@@ -1,9 +1,9 @@
 import type { Database } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import type { HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
+import type { AttemptLimiter, HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
 import type { PasswordHasher } from './hasher.js';
 import type { AuthSettings } from './settings.js';
-import type { AttemptLimiter, FailureThrottle } from './throttle.js';
+import type { FailureThrottle } from './throttle.js';
 
 /** What every handler of the auth service works with; built once by createAuthService. */
 export interface AuthContext {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { AttemptLimiter, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { AuthContext } from './context.js';
 import { authHandlers } from './handlers/index.js';
 import { createArgon2Hasher, type PasswordHasher } from './hasher.js';
 import { resolveSettings, type AuthSettings } from './settings.js';
-import { AttemptLimiter, FailureThrottle } from './throttle.js';
+import { FailureThrottle } from './throttle.js';
 
 export interface AuthServiceDeps {
   /** A connected service client (connectService): its identity lets it read every request topic. */

@@ -9,14 +9,14 @@
  *    for twice as long, capped at `maxLockMs`. A success clears the record, and a quiet window
  *    without failures resets the escalation. Guests get a fresh random client id per connection,
  *    so only a limit keyed by the username stops a guesser who reconnects for every try.
- *  - per client id ({@link AttemptLimiter}): a cap on attempts per minute from one connection.
+ *  - per client id (service-kit's AttemptLimiter): a cap on attempts per minute from one connection.
  *
  * A lock refuses sign-ins for the username whatever the password, so a stranger can delay the
  * account's owner; the cap on the lock period keeps that bounded (never a lock-out for good),
  * and sessions already signed in are not affected.
  */
 
-export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+import type { Verdict } from '@tidings/service-kit';
 
 export interface FailureThrottleSettings {
   maxFailures: number;
@@ -148,55 +148,6 @@ export class FailureThrottle {
     for (const key of this.#records.keys()) {
       if (this.#records.size <= target) break;
       this.#records.delete(key);
-    }
-  }
-}
-
-/** A sliding-window cap: at most `limit` attempts per key within `windowMs`. */
-export class AttemptLimiter {
-  readonly #limit: number;
-  readonly #windowMs: number;
-  readonly #maxKeys: number;
-  readonly #now: () => number;
-  readonly #attempts = new Map<string, number[]>();
-  #lastSweepAt = 0;
-
-  constructor(options: { limit: number; windowMs: number; maxKeys: number }, now: () => number) {
-    this.#limit = options.limit;
-    this.#windowMs = options.windowMs;
-    this.#maxKeys = options.maxKeys;
-    this.#now = now;
-  }
-
-  /** Counts one attempt for the key, or refuses it (not counted) when the cap is reached. */
-  take(key: string): Verdict {
-    const now = this.#now();
-    this.#maybeSweep(now);
-    const times = (this.#attempts.get(key) ?? []).filter((t) => now - t < this.#windowMs);
-    if (times.length >= this.#limit) {
-      this.#attempts.set(key, times);
-      const oldest = times[0] ?? now;
-      return { allowed: false, retryAfterMs: Math.max(1, oldest + this.#windowMs - now) };
-    }
-    times.push(now);
-    this.#attempts.set(key, times);
-    return { allowed: true };
-  }
-
-  get size(): number {
-    return this.#attempts.size;
-  }
-
-  #maybeSweep(now: number): void {
-    if (now - this.#lastSweepAt < this.#windowMs && this.#attempts.size < this.#maxKeys) return;
-    this.#lastSweepAt = now;
-    for (const [key, times] of this.#attempts) {
-      if (times.every((t) => now - t >= this.#windowMs)) this.#attempts.delete(key);
-    }
-    const target = Math.floor(this.#maxKeys * 0.9);
-    for (const key of this.#attempts.keys()) {
-      if (this.#attempts.size <= target) break;
-      this.#attempts.delete(key);
     }
   }
 }

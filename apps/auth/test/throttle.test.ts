@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttemptLimiter, FailureThrottle } from '../src/throttle.js';
+import { FailureThrottle } from '../src/throttle.js';
 
 const settings = { maxFailures: 5, failureWindowMs: 15 * 60_000, baseLockMs: 30_000, maxLockMs: 15 * 60_000, maxTrackedKeys: 1000 };
 
@@ -112,40 +112,5 @@ describe('FailureThrottle', () => {
     const t = new FailureThrottle({ ...settings, maxTrackedKeys: 100 }, c.now);
     for (let i = 0; i < 1000; i++) fail(t, `k${i}`);
     expect(t.size).toBeLessThanOrEqual(100);
-  });
-});
-
-describe('AttemptLimiter', () => {
-  it('allows the limit within the window and tells when the next attempt is allowed', () => {
-    const c = clock();
-    const l = new AttemptLimiter({ limit: 3, windowMs: 60_000, maxKeys: 100 }, c.now);
-    for (let i = 0; i < 3; i++) {
-      expect(l.take('g:abc').allowed).toBe(true);
-      c.advance(1000);
-    }
-    expect(l.take('g:abc')).toEqual({ allowed: false, retryAfterMs: 57_000 });
-    expect(l.take('g:other').allowed).toBe(true);
-    c.advance(57_000);
-    expect(l.take('g:abc').allowed).toBe(true);
-    expect(l.take('g:abc').allowed).toBe(false);
-  });
-
-  it('does not count refused attempts', () => {
-    const c = clock();
-    const l = new AttemptLimiter({ limit: 1, windowMs: 60_000, maxKeys: 100 }, c.now);
-    l.take('x');
-    for (let i = 0; i < 10; i++) {
-      c.advance(5000);
-      l.take('x');
-    }
-    c.advance(10_000);
-    expect(l.take('x').allowed).toBe(true);
-  });
-
-  it('keeps at most maxKeys keys', () => {
-    const c = clock();
-    const l = new AttemptLimiter({ limit: 5, windowMs: 60_000, maxKeys: 50 }, c.now);
-    for (let i = 0; i < 500; i++) l.take(`g:${i}`);
-    expect(l.size).toBeLessThanOrEqual(50);
   });
 });

@@ -1,10 +1,10 @@
 import type { Database } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import type { HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
+import type { AttemptLimiter, HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
 import type { LaterEvents } from './events.js';
 import type { SecretHasher } from './hasher.js';
 import type { RecoveryKeys } from './keys.js';
-import type { AttemptLimiter, FailureLimiter } from './limits.js';
+import type { FailureLimiter } from './limits.js';
 import type { RecoverySettings } from './settings.js';
 
 /** What every handler of the service works with; built once by createSecurityQuestionsService. */

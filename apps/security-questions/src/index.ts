@@ -5,6 +5,6 @@ export {
 } from './service.js';
 export { createArgon2Hasher, ARGON2_OPTIONS, type Argon2Params, type SecretHasher } from './hasher.js';
 export { DEFAULT_SETTINGS, resolveSettings, type RecoverySettings } from './settings.js';
-export { AttemptLimiter, FailureLimiter, type Verdict } from './limits.js';
+export { FailureLimiter } from './limits.js';
 export { RECOVERY_KEY_FILE, codeHash, decoyQuestion, deriveKeys, loadOrCreateRecoveryKey, newRecoveryCode, type RecoveryKeys } from './keys.js';
 export { RECOVERY_FAILED_MESSAGE } from './handlers/reset.js';

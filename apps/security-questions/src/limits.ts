@@ -4,7 +4,7 @@
  * ever blocks signing in with the password, which auth throttles separately.
  */
 
-export type Verdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+import type { Verdict } from '@tidings/service-kit';
 
 /** While attempts are in flight their outcome is unknown: ask the caller to retry shortly. */
 const IN_FLIGHT_RETRY_MS = 1000;
@@ -93,52 +93,6 @@ export class FailureLimiter {
     for (const key of this.#records.keys()) {
       if (this.#records.size <= target) break;
       this.#records.delete(key);
-    }
-  }
-}
-
-/** A sliding-window cap on attempts of any outcome: at most `limit` per key within `windowMs`. */
-export class AttemptLimiter {
-  readonly #limit: number;
-  readonly #windowMs: number;
-  readonly #maxKeys: number;
-  readonly #now: () => number;
-  readonly #attempts = new Map<string, number[]>();
-  #lastSweepAt = 0;
-
-  constructor(options: { limit: number; windowMs: number; maxKeys: number }, now: () => number) {
-    this.#limit = options.limit;
-    this.#windowMs = options.windowMs;
-    this.#maxKeys = options.maxKeys;
-    this.#now = now;
-  }
-
-  /** Counts one attempt, or refuses it (not counted) when the cap is reached. */
-  take(key: string): Verdict {
-    const now = this.#now();
-    this.#maybeSweep(now);
-    const times = (this.#attempts.get(key) ?? []).filter((t) => now - t < this.#windowMs);
-    if (times.length >= this.#limit) {
-      this.#attempts.set(key, times);
-      return { allowed: false, retryAfterMs: Math.max(1, times[0]! + this.#windowMs - now) };
-    }
-    times.push(now);
-    this.#attempts.set(key, times);
-    return { allowed: true };
-  }
-
-  get size(): number {
-    return this.#attempts.size;
-  }
-
-  #maybeSweep(now: number): void {
-    if (now - this.#lastSweepAt < this.#windowMs && this.#attempts.size < this.#maxKeys) return;
-    this.#lastSweepAt = now;
-    for (const [key, times] of this.#attempts) if (times.every((t) => now - t >= this.#windowMs)) this.#attempts.delete(key);
-    const target = Math.floor(this.#maxKeys * 0.9);
-    for (const key of this.#attempts.keys()) {
-      if (this.#attempts.size <= target) break;
-      this.#attempts.delete(key);
     }
   }
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { AttemptLimiter, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { RecoveryContext } from './context.js';
 import { createLaterEvents } from './events.js';
 import { recoveryHandlers } from './handlers/index.js';
 import { createArgon2Hasher, type SecretHasher } from './hasher.js';
 import { deriveKeys } from './keys.js';
-import { AttemptLimiter, FailureLimiter } from './limits.js';
+import { FailureLimiter } from './limits.js';
 import { resolveSettings, type RecoverySettings } from './settings.js';
 
 export interface SecurityQuestionsServiceDeps {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttemptLimiter, FailureLimiter } from '../src/limits.js';
+import { FailureLimiter } from '../src/limits.js';
 import { resolveSettings } from '../src/settings.js';
 import { manualClock } from './helpers.js';
 
@@ -48,20 +48,6 @@ describe('FailureLimiter', () => {
     }
     expect(limiter.size).toBeLessThanOrEqual(10);
     expect(limiter.begin('fresh').allowed).toBe(true);
-  });
-});
-
-describe('AttemptLimiter', () => {
-  it('caps attempts of any outcome per key within the window', () => {
-    const clock = manualClock(0);
-    const limiter = new AttemptLimiter({ limit: 2, windowMs: 1000, maxKeys: 100 }, clock.now);
-    expect(limiter.take('c').allowed).toBe(true);
-    clock.advance(400);
-    expect(limiter.take('c').allowed).toBe(true);
-    expect(limiter.take('c')).toEqual({ allowed: false, retryAfterMs: 600 });
-    expect(limiter.take('other').allowed).toBe(true);
-    clock.advance(600);
-    expect(limiter.take('c').allowed).toBe(true);
   });
 });
 

@@ -14,3 +14,4 @@ export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
 export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';
 export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
+export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
