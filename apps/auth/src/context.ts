@@ -1,6 +1,5 @@
 import type { Database } from '@tidings/db';
-import { TidingsError } from '@tidings/protocol';
-import type { AttemptLimiter, HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
+import { rateLimited, type AttemptLimiter, type Logger, type RevocationPublisher } from '@tidings/service-kit';
 import type { PasswordHasher } from './hasher.js';
 import type { AuthSettings } from './settings.js';
 import type { FailureThrottle } from './throttle.js';
@@ -22,16 +21,6 @@ export interface AuthContext {
   dummyHash: () => string;
   revocations: RevocationPublisher;
   logger: Logger;
-}
-
-/** The signed-in caller's username, as the broker verified it (from the topic). */
-export function callerUsername(ctx: HandlerContext): string {
-  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
-  return ctx.caller.username;
-}
-
-export function rateLimited(message: string, retryAfterMs: number): TidingsError {
-  return new TidingsError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 }
 
 /** Counts one sign-in/sign-up attempt for the client id; refuses beyond the per-minute cap. */

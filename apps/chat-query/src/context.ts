@@ -1,17 +1,11 @@
 import type { Database } from '@tidings/db';
 import { TidingsError, parseRef, type Message } from '@tidings/protocol';
-import type { HandlerContext, Logger } from '@tidings/service-kit';
+import type { Logger } from '@tidings/service-kit';
 
 /** What every handler of the chat-query service works with; built once by createChatQuery. */
 export interface QueryContext {
   db: Database;
   logger: Logger;
-}
-
-/** The signed-in caller's username, as the broker verified it (from the topic). */
-export function callerUsername(ctx: HandlerContext): string {
-  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
-  return ctx.caller.username;
 }
 
 /** The key of the direct conversation between two users: both usernames, sorted, joined by `:`. */

@@ -1,6 +1,6 @@
 import type { Database } from '@tidings/db';
 import { TidingsError, parseRef } from '@tidings/protocol';
-import type { HandlerContext, Logger } from '@tidings/service-kit';
+import { callerUsername, type HandlerContext, type Logger } from '@tidings/service-kit';
 import type { ConversationInfo, Directory, UserRef } from './directory.js';
 import type { LiveEvents } from './events.js';
 import type { TokenBucketLimiter } from './rate-limit.js';
@@ -22,8 +22,7 @@ export interface ChatContext {
 
 /** The signed-in caller, as the broker verified them (from the topic). */
 export async function callerOf(chat: ChatContext, ctx: HandlerContext): Promise<UserRef> {
-  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
-  const user = await chat.directory.user(ctx.caller.username);
+  const user = await chat.directory.user(callerUsername(ctx));
   if (!user) throw new TidingsError('UNAUTHORIZED', 'This account no longer exists.');
   return user;
 }

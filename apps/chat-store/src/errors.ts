@@ -5,10 +5,6 @@ export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
 }
 
-export function rateLimited(message: string, retryAfterMs: number): TidingsError {
-  return new TidingsError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
-}
-
 export function idReused(): TidingsError {
   return new TidingsError('CONFLICT', 'this request id was already used for a message in another conversation');
 }

@@ -1,6 +1,6 @@
 import type { Database } from '@tidings/db';
 import { TidingsError, parseRef, topics } from '@tidings/protocol';
-import type { HandlerContext, Logger } from '@tidings/service-kit';
+import type { Logger } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { KeyedSerializer } from './serializer.js';
 
@@ -12,12 +12,6 @@ export interface LikesContext {
   now: () => number;
   /** Per message id: transaction and publish, one at a time. */
   serial: KeyedSerializer;
-}
-
-/** The signed-in caller's username, as the broker verified it (from the topic). */
-export function callerUsername(ctx: HandlerContext): string {
-  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
-  return ctx.caller.username;
 }
 
 /** The key of the direct conversation between two users: both usernames, sorted, joined by `:`. */

@@ -1,6 +1,6 @@
 import type { Database } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import type { AttemptLimiter, HandlerContext, Logger, RevocationPublisher } from '@tidings/service-kit';
+import { rateLimited, type AttemptLimiter, type Logger, type RevocationPublisher } from '@tidings/service-kit';
 import type { LaterEvents } from './events.js';
 import type { SecretHasher } from './hasher.js';
 import type { RecoveryKeys } from './keys.js';
@@ -29,16 +29,6 @@ export interface RecoveryContext {
   revocations: RevocationPublisher;
   events: LaterEvents;
   logger: Logger;
-}
-
-/** The signed-in caller's username, as the broker verified it (from the topic). */
-export function callerUsername(ctx: HandlerContext): string {
-  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
-  return ctx.caller.username;
-}
-
-export function rateLimited(message: string, retryAfterMs: number): TidingsError {
-  return new TidingsError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 }
 
 /** Counts one attempt of the client in `limiter`; refuses (after the refusal delay) beyond its cap. */

@@ -9,7 +9,17 @@ export {
   type ServiceName,
 } from './credentials.js';
 export { connectService, disconnectService, markServiceReady, type ServiceConnectionOptions } from './mqtt.js';
-export { createRpcServer, type Caller, type Handler, type Handlers, type HandlerContext, type RpcServer, type RpcServerOptions } from './rpc.js';
+export {
+  callerUsername,
+  createRpcServer,
+  rateLimited,
+  type Caller,
+  type Handler,
+  type Handlers,
+  type HandlerContext,
+  type RpcServer,
+  type RpcServerOptions,
+} from './rpc.js';
 export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
 export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';

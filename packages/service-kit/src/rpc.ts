@@ -26,6 +26,20 @@ export interface HandlerContext {
 export type Handler<A extends Action> = (request: ParsedRequestOf<A>, ctx: HandlerContext) => Promise<ResultOf<A>>;
 export type Handlers = { [A in Action]?: Handler<A> };
 
+/**
+ * The signed-in caller's username, as the broker verified it (from the topic). A guest gets
+ * FORBIDDEN; the dispatcher already refuses user actions from guests, so this is a second lock.
+ */
+export function callerUsername(ctx: HandlerContext): string {
+  if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
+  return ctx.caller.username;
+}
+
+/** A RATE_LIMITED error that tells the client when to try again (whole seconds, at least 1). */
+export function rateLimited(message: string, retryAfterMs: number): TidingsError {
+  return new TidingsError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+}
+
 export interface RpcServerOptions {
   client: MqttClient;
   logger: Logger;

@@ -1,6 +1,6 @@
 import { ACCOUNT_EVENT_KINDS, EVENTS_LIMIT_DEFAULT, type AccountEventKind } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, type AuthContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { type AuthContext } from '../context.js';
 
 const KINDS: ReadonlySet<string> = new Set(ACCOUNT_EVENT_KINDS);
 

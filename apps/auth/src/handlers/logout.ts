@@ -1,5 +1,5 @@
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, type AuthContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { type AuthContext } from '../context.js';
 
 /**
  * auth.logout (user): ends one of the caller's own sessions and has the broker close its live

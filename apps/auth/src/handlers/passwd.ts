@@ -1,6 +1,6 @@
 import { TidingsError, passwordProblem } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, verifyThrottled, type AuthContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { verifyThrottled, type AuthContext } from '../context.js';
 import { accountEvent } from '../events.js';
 
 /**

@@ -1,6 +1,6 @@
 import { TidingsError } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, type AuthContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { type AuthContext } from '../context.js';
 import { accountEvent } from '../events.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, type AuthContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { type AuthContext } from '../context.js';
 
 /** The most sessions one answer lists (most recently seen first). */
 export const SESSIONS_LIST_MAX = 100;

@@ -1,5 +1,5 @@
-import type { Handler } from '@tidings/service-kit';
-import { MESSAGE_SELECT, byCodeUnits, callerUsername, otherOf, toWire, type MessageRow, type QueryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { MESSAGE_SELECT, byCodeUnits, otherOf, toWire, type MessageRow, type QueryContext } from '../context.js';
 
 /** How many (conversation, seq) pairs go into one query for the last messages. */
 const LAST_MESSAGE_BATCH = 500;

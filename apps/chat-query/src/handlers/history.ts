@@ -1,6 +1,6 @@
 import { HISTORY_LIMIT_DEFAULT } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, findConversation, toWire, type QueryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { findConversation, toWire, type QueryContext } from '../context.js';
 import { newerThan, olderThan, type PageRow } from '../page.js';
 
 /**

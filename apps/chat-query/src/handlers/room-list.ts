@@ -1,5 +1,5 @@
-import type { Handler } from '@tidings/service-kit';
-import { byCodeUnits, callerUsername, type QueryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { byCodeUnits, type QueryContext } from '../context.js';
 
 /** room.list (user): every room, sorted by name, with its member count, last sequence number and whether the caller is in it. */
 export function roomListHandler(q: QueryContext): Handler<'room.list'> {

@@ -1,5 +1,5 @@
-import type { Handler } from '@tidings/service-kit';
-import { byCodeUnits, callerUsername, type QueryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { byCodeUnits, type QueryContext } from '../context.js';
 
 /**
  * user.list (user): the directory (the original's display_all_users), sorted by username:

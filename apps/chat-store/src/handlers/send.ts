@@ -1,8 +1,8 @@
 import { TidingsError, parseRef, textProblem } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
+import { rateLimited, type Handler } from '@tidings/service-kit';
 import { callerOf, notAMember, peerOrThrow, roomOrThrow, type ChatContext } from '../context.js';
 import type { ConversationInfo, UserRef } from '../directory.js';
-import { idReused, rateLimited } from '../errors.js';
+import { idReused } from '../errors.js';
 
 /**
  * chat.send (user): stores a message in a room or a direct conversation and publishes it live.

@@ -1,7 +1,7 @@
 import { TidingsError, type ConversationEvent, type ParsedRequestOf, type ResultOf } from '@tidings/protocol';
-import type { HandlerContext, Logger } from '@tidings/service-kit';
+import { callerUsername, type HandlerContext, type Logger } from '@tidings/service-kit';
 import { applyLike } from '../apply.js';
-import { callerUsername, resolveTarget, type Delivery, type LikesContext } from '../context.js';
+import { resolveTarget, type Delivery, type LikesContext } from '../context.js';
 
 type LikeHandler = (request: ParsedRequestOf<'like.add'>, ctx: HandlerContext) => Promise<ResultOf<'like.add'>>;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RECOVERY_CODE_COUNT } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, checkCurrentPassword, type RecoveryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { checkCurrentPassword, type RecoveryContext } from '../context.js';
 import { accountEvent } from '../events.js';
 import { codeHash, newRecoveryCode } from '../keys.js';
 

@@ -1,6 +1,6 @@
 import { TidingsError } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, type RecoveryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { type RecoveryContext } from '../context.js';
 
 /** security.get (user): the caller's question (never the answer) and how many recovery codes are unused. */
 export function getHandler(rc: RecoveryContext): Handler<'security.get'> {

@@ -1,6 +1,6 @@
 import { TidingsError, answerProblem, normalizeAnswer, normalizeQuestion, questionProblem } from '@tidings/protocol';
-import type { Handler } from '@tidings/service-kit';
-import { callerUsername, checkCurrentPassword, type RecoveryContext } from '../context.js';
+import { callerUsername, type Handler } from '@tidings/service-kit';
+import { checkCurrentPassword, type RecoveryContext } from '../context.js';
 import { accountEvent } from '../events.js';
 
 /**
