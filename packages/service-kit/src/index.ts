@@ -25,3 +25,4 @@ export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type Issu
 export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';
 export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
 export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
+export { accountEvent, eventId } from './account-events.js';

@@ -1,7 +1,7 @@
 import { TidingsError } from '@tidings/protocol';
-import { issueToken, type Handler } from '@tidings/service-kit';
+import { accountEvent, issueToken, type Handler } from '@tidings/service-kit';
 import { takeClientAttempt, verifyThrottled, type AuthContext } from '../context.js';
-import { EVENT_RETENTION_MS, accountEvent } from '../events.js';
+import { EVENT_RETENTION_MS } from '../events.js';
 
 /** One answer for an unknown username and a wrong password, so neither tells which it was. */
 export const INVALID_CREDENTIALS_MESSAGE = 'The username or password is wrong.';

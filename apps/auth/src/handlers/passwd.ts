@@ -1,7 +1,6 @@
 import { TidingsError, passwordProblem } from '@tidings/protocol';
-import { callerUsername, type Handler } from '@tidings/service-kit';
+import { accountEvent, callerUsername, type Handler } from '@tidings/service-kit';
 import { verifyThrottled, type AuthContext } from '../context.js';
-import { accountEvent } from '../events.js';
 
 /**
  * auth.passwd (user): changes the caller's password after checking the current one (throttled

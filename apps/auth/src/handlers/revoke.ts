@@ -1,7 +1,6 @@
 import { TidingsError } from '@tidings/protocol';
-import { callerUsername, type Handler } from '@tidings/service-kit';
+import { accountEvent, callerUsername, type Handler } from '@tidings/service-kit';
 import { type AuthContext } from '../context.js';
-import { accountEvent } from '../events.js';
 
 /**
  * auth.revoke (user): ends one of the caller's active sessions (from any device, this one too)

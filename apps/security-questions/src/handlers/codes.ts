@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RECOVERY_CODE_COUNT } from '@tidings/protocol';
-import { callerUsername, type Handler } from '@tidings/service-kit';
+import { accountEvent, callerUsername, type Handler } from '@tidings/service-kit';
 import { checkCurrentPassword, type RecoveryContext } from '../context.js';
-import { accountEvent } from '../events.js';
 import { codeHash, newRecoveryCode } from '../keys.js';
 
 /**

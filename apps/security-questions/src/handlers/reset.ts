@@ -5,9 +5,8 @@ import {
   passwordProblem,
   usernameProblem,
 } from '@tidings/protocol';
-import type { Handler, HandlerContext } from '@tidings/service-kit';
+import { accountEvent, type Handler, type HandlerContext } from '@tidings/service-kit';
 import { takeAttempt, underFailureLimit, type RecoveryContext } from '../context.js';
-import { accountEvent } from '../events.js';
 import { codeHash } from '../keys.js';
 
 /** One answer for every failed recovery, whatever the reason (unknown name, no question, wrong answer or code). */

@@ -1,7 +1,6 @@
 import { TidingsError, answerProblem, normalizeAnswer, normalizeQuestion, questionProblem } from '@tidings/protocol';
-import { callerUsername, type Handler } from '@tidings/service-kit';
+import { accountEvent, callerUsername, type Handler } from '@tidings/service-kit';
 import { checkCurrentPassword, type RecoveryContext } from '../context.js';
-import { accountEvent } from '../events.js';
 
 /**
  * security.set (user): sets or replaces the caller's security question and answer. Always needs
