@@ -6,8 +6,7 @@ import { connectUser, type Connection } from '@tidings/client';
 import { topics } from '@tidings/protocol';
 import { createLikes } from '@tidings/likes';
 import { createPresence } from '@tidings/presence';
-import { connectServiceClient, createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
-import type { MqttClient } from 'mqtt';
+import { connectServiceClient, createUserSession, startServices, startTestStack, type TestStack } from '@tidings/testkit';
 import { CliHome } from '../src/session-store.js';
 import { Capture, runCli, tempHome, type CliResult } from './helpers.js';
 
@@ -44,31 +43,18 @@ export interface RunningCli {
 
 export async function startChatStack(): Promise<ChatStack> {
   const stack = await startTestStack();
-  const clients: { client: MqttClient }[] = [];
-  const services: { stop(): Promise<void> }[] = [];
   const homes: Awaited<ReturnType<typeof tempHome>>[] = [];
   const devices: Connection[] = [];
-  try {
-    const connect = async (service: string) => {
-      const client = await connectServiceClient(stack, service);
-      clients.push({ client });
-      return client;
-    };
-    const deps = async (service: string) => ({ client: await connect(service), db: stack.db, logger: stack.logger });
+  const running = await startServices(stack, {
     // Generous send limits: the tests send quickly from one user, and the limit has its own tests.
-    const store = createChatStore({ ...(await deps('chat-store')), settings: { sendRatePerSecond: 1000, sendBurst: 1000 } });
-    const query = createChatQuery(await deps('chat-query'));
-    const likes = createLikes(await deps('likes'));
-    const presence = createPresence({ ...(await deps('presence')), settings: { settleMs: 100, flushDelayMs: 10, typingIntervalMs: 0 } });
-    for (const s of [store, query, likes, presence]) {
-      await s.start();
-      services.push(s);
-    }
-  } catch (err) {
-    for (const { client } of clients) await client.endAsync(true).catch(() => {});
+    'chat-store': (deps) => createChatStore({ ...deps, settings: { sendRatePerSecond: 1000, sendBurst: 1000 } }),
+    'chat-query': (deps) => createChatQuery(deps),
+    likes: (deps) => createLikes(deps),
+    presence: (deps) => createPresence({ ...deps, settings: { settleMs: 100, flushDelayMs: 10, typingIntervalMs: 0 } }),
+  }).catch(async (err: unknown) => {
     await stack.close();
     throw err;
-  }
+  });
 
   return {
     stack,
@@ -110,8 +96,7 @@ export async function startChatStack(): Promise<ChatStack> {
     },
     async close() {
       for (const conn of devices.splice(0)) await conn.close().catch(() => {});
-      for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
-      for (const { client } of clients.splice(0)) await client.endAsync().catch(() => client.endAsync(true));
+      await running.stop().catch(() => {});
       await stack.close();
       for (const h of homes.splice(0)) await h.remove();
     },

@@ -1,7 +1,6 @@
 import { createArgon2Hasher as authHasher, createAuthService, type AuthService } from '@tidings/auth';
 import { createArgon2Hasher, createSecurityQuestionsService, type SecurityQuestionsService } from '@tidings/security-questions';
-import { connectServiceClient, startTestStack, type TestStack } from '@tidings/testkit';
-import type { MqttClient } from 'mqtt';
+import { startServices, startTestStack, type TestStack } from '@tidings/testkit';
 
 export interface RecoveryStack {
   stack: TestStack;
@@ -20,41 +19,29 @@ const CHEAP = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
  */
 export async function startRecoveryStack(): Promise<RecoveryStack> {
   const stack = await startTestStack();
-  const clients: MqttClient[] = [];
-  let auth: AuthService | undefined;
-  let recovery: SecurityQuestionsService | undefined;
   try {
-    const authClient = await connectServiceClient(stack, 'auth');
-    clients.push(authClient);
-    auth = createAuthService({ client: authClient, db: stack.db, logger: stack.logger, sleep: async () => {}, hasher: authHasher(CHEAP) });
-    await auth.start();
-    const client = await connectServiceClient(stack, 'security-questions');
-    clients.push(client);
-    recovery = createSecurityQuestionsService({
-      client,
-      db: stack.db,
-      logger: stack.logger,
-      recoveryKey: 'cli-test-recovery-key-0123456789abcdefghij',
-      sleep: async () => {},
-      hasher: createArgon2Hasher(CHEAP),
+    const { services, stop } = await startServices(stack, {
+      auth: (deps) => createAuthService({ ...deps, sleep: async () => {}, hasher: authHasher(CHEAP) }),
+      'security-questions': (deps) =>
+        createSecurityQuestionsService({
+          ...deps,
+          recoveryKey: 'cli-test-recovery-key-0123456789abcdefghij',
+          sleep: async () => {},
+          hasher: createArgon2Hasher(CHEAP),
+        }),
     });
-    await recovery.start();
+    return {
+      stack,
+      url: stack.url,
+      auth: services.auth,
+      recovery: services['security-questions'],
+      async close() {
+        await stop();
+        await stack.close();
+      },
+    };
   } catch (err) {
-    await auth?.stop();
-    for (const c of clients) await c.endAsync(true);
     await stack.close();
     throw err;
   }
-  const running = { auth, recovery };
-  return {
-    stack,
-    url: stack.url,
-    ...running,
-    async close() {
-      await running.recovery.stop();
-      await running.auth.stop();
-      for (const c of clients) await c.endAsync();
-      await stack.close();
-    },
-  };
 }
