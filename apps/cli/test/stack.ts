@@ -1,5 +1,5 @@
 import { createAuthService } from '@tidings/auth';
-import { connectServiceClient, startTestStack, type TestStack } from '@tidings/testkit';
+import { startTestService, startTestStack, type TestStack } from '@tidings/testkit';
 
 export interface AuthStack {
   stack: TestStack;
@@ -15,24 +15,15 @@ export interface AuthStack {
  */
 export async function startAuthStack(): Promise<AuthStack> {
   const stack = await startTestStack();
-  const client = await connectServiceClient(stack, 'auth').catch(async (err: unknown) => {
+  const auth = await startTestService(stack, 'auth', (deps) => createAuthService({ ...deps, sleep: async () => {} })).catch(async (err: unknown) => {
     await stack.close();
     throw err;
   });
-  const service = createAuthService({ client, db: stack.db, logger: stack.logger, sleep: async () => {} });
-  try {
-    await service.start();
-  } catch (err) {
-    await client.endAsync(true);
-    await stack.close();
-    throw err;
-  }
   return {
     stack,
     url: stack.url,
     async close() {
-      await service.stop();
-      await client.endAsync();
+      await auth.stop();
       await stack.close();
     },
   };

@@ -2,8 +2,7 @@ import { createChatQuery } from '@tidings/chat-query';
 import { createChatStore } from '@tidings/chat-store';
 import { ConversationLog, connectUser, randomId, type Connection } from '@tidings/client';
 import { ConversationEvent, topics } from '@tidings/protocol';
-import { connectServiceClient, createUserSession, startTestStack, type TestStack } from '@tidings/testkit';
-import type { MqttClient } from 'mqtt';
+import { createUserSession, startServices, startTestStack, type TestStack } from '@tidings/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /**
@@ -13,23 +12,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
  */
 
 let stack: TestStack;
-let services: { stop(): Promise<void> }[];
-let serviceClients: MqttClient[];
+let services: { stop(): Promise<void> };
 const open: Connection[] = [];
 
 beforeEach(async () => {
   stack = await startTestStack();
-  serviceClients = [await connectServiceClient(stack, 'chat-store'), await connectServiceClient(stack, 'chat-query')];
-  const deps = { db: stack.db, logger: stack.logger };
-  // these tests are about delivery, not the per-user send rate limit (chat-store's own tests cover it)
-  services = [createChatStore({ ...deps, client: serviceClients[0]!, settings: { sendRatePerSecond: 100_000, sendBurst: 100_000 } }), createChatQuery({ ...deps, client: serviceClients[1]! })];
-  for (const s of services) await (s as unknown as { start(): Promise<void> }).start();
+  services = await startServices(stack, {
+    // these tests are about delivery, not the per-user send rate limit (chat-store's own tests cover it)
+    'chat-store': (deps) => createChatStore({ ...deps, settings: { sendRatePerSecond: 100_000, sendBurst: 100_000 } }),
+    'chat-query': (deps) => createChatQuery(deps),
+  });
 });
 
 afterEach(async () => {
   for (const c of open.splice(0)) await c.close().catch(() => {});
-  for (const s of services) await s.stop();
-  for (const c of serviceClients) await c.endAsync();
+  await services.stop();
   await stack.close();
 });
 
