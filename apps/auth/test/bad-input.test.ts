@@ -1,3 +1,4 @@
+import { malformedEnvelopes } from '@tidings/testkit';
 import { MAX_REQUEST_BYTES, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startAuth, type AuthHarness, type RawClient } from './helpers.js';
@@ -32,14 +33,7 @@ function badPayloads(action: AuthAction): { name: string; payload: string | Buff
     Object.keys(valid).length > 0 ? { id: 'w1', ...Object.fromEntries(Object.keys(valid).map((k) => [k, 12345])) } : { id: ['w1'] };
   const missing = ALL_OPTIONAL.has(action) ? { notId: 'x' } : { id: 'm1' };
   return [
-    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
-    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
-    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
-    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
-    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
-    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', ...valid }]), code: 'BAD_REQUEST' },
-    { name: 'no correlation id', payload: JSON.stringify(valid), code: 'BAD_REQUEST' },
-    { name: 'a numeric correlation id', payload: JSON.stringify({ ...valid, id: 7 }), code: 'BAD_REQUEST' },
+    ...malformedEnvelopes(valid),
     { name: 'wrong field types', payload: JSON.stringify(wrongTypes), code: 'BAD_REQUEST' },
     { name: 'missing fields', payload: JSON.stringify(missing), code: 'BAD_REQUEST' },
     { name: '__proto__ keys instead of fields', payload: `{"id":"p1","__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}`, code: 'BAD_REQUEST' },

@@ -1,3 +1,4 @@
+import { malformedEnvelopes } from '@tidings/testkit';
 import { MAX_REQUEST_BYTES } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startChatQuery, type QueryHarness, type RawClient } from './helpers.js';
@@ -8,14 +9,7 @@ type QueryAction = (typeof ACTIONS)[number];
 /** Payloads no client of ours would send, and the error code each must get. */
 function badPayloads(action: QueryAction): { name: string; payload: string | Buffer; code: string }[] {
   const common = [
-    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
-    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
-    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
-    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
-    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
-    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', c: 'general' }]), code: 'BAD_REQUEST' },
-    { name: 'no correlation id', payload: JSON.stringify({ c: 'general' }), code: 'BAD_REQUEST' },
-    { name: 'a numeric correlation id', payload: JSON.stringify({ id: 7, c: 'general' }), code: 'BAD_REQUEST' },
+    ...malformedEnvelopes({ c: 'general' }),
     { name: 'a correlation id of 65 characters', payload: JSON.stringify({ id: 'x'.repeat(65) }), code: 'BAD_REQUEST' },
     {
       name: 'more than 16 KiB',

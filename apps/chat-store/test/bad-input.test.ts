@@ -1,3 +1,4 @@
+import { malformedEnvelopes } from '@tidings/testkit';
 import { MAX_REQUEST_BYTES, type Action } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startChat, type ChatHarness, type RawUser } from './helpers.js';
@@ -27,14 +28,7 @@ function malformed(action: StoreAction): Bad[] {
   const valid = VALID[action];
   const wrongTypes = Object.fromEntries(Object.keys(valid).map((k) => [k, k === 'x' || k === 'c' || k === 'name' ? 12345 : 'one']));
   return [
-    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
-    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
-    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
-    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
-    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
-    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', ...valid }]), code: 'BAD_REQUEST' },
-    { name: 'no request id', payload: JSON.stringify(valid), code: 'BAD_REQUEST' },
-    { name: 'a numeric request id', payload: JSON.stringify({ ...valid, id: 7 }), code: 'BAD_REQUEST' },
+    ...malformedEnvelopes(valid, 'request id'),
     { name: 'an over-long request id', payload: JSON.stringify({ ...valid, id: 'i'.repeat(65) }), code: 'BAD_REQUEST' },
     { name: 'wrong field types', payload: JSON.stringify({ id: 'w1', ...wrongTypes }), code: 'BAD_REQUEST' },
     { name: 'missing fields', payload: JSON.stringify({ id: 'm1' }), code: 'BAD_REQUEST' },

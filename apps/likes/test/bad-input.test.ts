@@ -1,3 +1,4 @@
+import { malformedEnvelopes } from '@tidings/testkit';
 import { MAX_REQUEST_BYTES, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startLikes, watch, type LikesHarness, type RawClient } from './helpers.js';
@@ -8,14 +9,7 @@ const ACTIONS = ['like.add', 'like.remove'] as const;
 function badPayloads(): { name: string; payload: string | Buffer; code: string }[] {
   const like = (fields: Record<string, unknown>) => JSON.stringify({ id: 'l1', ...fields });
   return [
-    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
-    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
-    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
-    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
-    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
-    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', c: 'general', s: 1 }]), code: 'BAD_REQUEST' },
-    { name: 'no correlation id', payload: JSON.stringify({ c: 'general', s: 1 }), code: 'BAD_REQUEST' },
-    { name: 'a numeric correlation id', payload: JSON.stringify({ id: 7, c: 'general', s: 1 }), code: 'BAD_REQUEST' },
+    ...malformedEnvelopes({ c: 'general', s: 1 }),
     { name: 'no conversation', payload: like({ s: 1 }), code: 'BAD_REQUEST' },
     { name: 'no sequence number', payload: like({ c: 'general' }), code: 'BAD_REQUEST' },
     { name: 'a string sequence number', payload: like({ c: 'general', s: '1' }), code: 'BAD_REQUEST' },

@@ -1,3 +1,4 @@
+import { malformedEnvelopes } from '@tidings/testkit';
 import { MAX_REQUEST_BYTES, SECURITY_QUESTIONS, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startRecovery, type Harness, type RawClient } from './helpers.js';
@@ -20,14 +21,7 @@ function badPayloads(action: GuestAction | UserAction): { name: string; payload:
   const valid = VALID[action];
   const fields = Object.keys(valid);
   const cases = [
-    { name: 'not JSON', payload: '{"id": "x", this is not json', code: 'BAD_REQUEST' },
-    { name: 'empty', payload: '', code: 'BAD_REQUEST' },
-    { name: 'invalid UTF-8', payload: Buffer.from([0xff, 0xfe, 0x7b, 0x00]), code: 'BAD_REQUEST' },
-    { name: 'a JSON number', payload: '42', code: 'BAD_REQUEST' },
-    { name: 'JSON null', payload: 'null', code: 'BAD_REQUEST' },
-    { name: 'a JSON array', payload: JSON.stringify([{ id: 'a1', ...valid }]), code: 'BAD_REQUEST' },
-    { name: 'no correlation id', payload: JSON.stringify(valid), code: 'BAD_REQUEST' },
-    { name: 'a numeric correlation id', payload: JSON.stringify({ ...valid, id: 7 }), code: 'BAD_REQUEST' },
+    ...malformedEnvelopes(valid),
     {
       name: 'more than 16 KiB',
       payload: JSON.stringify({ id: 'big', ...valid, padding: 'x'.repeat(MAX_REQUEST_BYTES) }),

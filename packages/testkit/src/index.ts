@@ -48,3 +48,4 @@ export {
   type ServiceProcess,
   type ServiceProcessOptions,
 } from './process.js';
+export { malformedEnvelopes, type BadPayload } from './bad-input.js';
