@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type BetterSqlite3 from 'better-sqlite3';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.js';
 import { postgresSchemaOf, providerOf, sqlitePath, type Provider } from './url.js';
@@ -14,10 +15,47 @@ export { postgresSchemaOf, providerOf, defaultDatabaseUrl, sqlitePath, redactUrl
 /** The Prisma client. Both providers generate the same model API from one schema; this is its type. */
 export type Db = SqliteClient;
 
+/** A better-sqlite3 connection. */
+export type SqliteConnection = BetterSqlite3.Database;
+
 export interface Database {
   readonly prisma: Db;
   readonly provider: Provider;
+  /**
+   * On SQLite, the very connection Prisma runs its queries on (null on PostgreSQL), for a hot path
+   * that needs prepared statements. Its statements run synchronously, so they never interleave
+   * with a Prisma query; but a Prisma transaction can be open (`inTransaction`) while JavaScript
+   * waits between its queries: whoever writes here must wait for `inTransaction` to be false, or
+   * its writes would join (and roll back with) that transaction. Integers come back as BigInt
+   * (`defaultSafeIntegers`, Prisma's setting) unless a statement says `safeIntegers(false)`.
+   */
+  sqlite(): SqliteConnection | null;
   close(): Promise<void>;
+}
+
+type AdapterFactory = ConstructorParameters<typeof SqliteClient>[0] extends { adapter?: infer A } ? NonNullable<A> : never;
+
+/**
+ * Prisma's better-sqlite3 adapter factory, remembering the connection each `connect()` opens.
+ * The adapter keeps it as its public `client` field (pinned @prisma/adapter-better-sqlite3
+ * 6.19.3; a test in this package fails if that changes).
+ */
+function rememberingSqliteAdapter(file: string): { factory: AdapterFactory; connection: () => SqliteConnection | null } {
+  const inner = new PrismaBetterSQLite3({ url: file, timeout: 10_000 });
+  let connection: SqliteConnection | null = null;
+  const factory = {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    async connect() {
+      const adapter = await inner.connect();
+      const client = (adapter as unknown as { client?: SqliteConnection }).client;
+      if (!client || typeof client.prepare !== 'function') throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`');
+      connection = client;
+      return adapter;
+    },
+    connectToShadowDb: () => inner.connectToShadowDb(),
+  } as unknown as AdapterFactory;
+  return { factory, connection: () => connection };
 }
 
 /**
@@ -27,10 +65,13 @@ export interface Database {
 export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Db;
+  let sqlite: () => SqliteConnection | null = () => null;
   if (provider === 'sqlite') {
     const file = sqlitePath(url);
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    prisma = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: 10_000 }) });
+    const adapter = rememberingSqliteAdapter(file);
+    sqlite = adapter.connection;
+    prisma = new SqliteClient({ adapter: adapter.factory });
     // WAL lets readers run beside the writer; FULL makes every acknowledged commit durable.
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
@@ -42,6 +83,7 @@ export async function openDatabase(url: string): Promise<Database> {
   return {
     prisma,
     provider,
+    sqlite,
     close: () => prisma.$disconnect(),
   };
 }
