@@ -1,8 +1,9 @@
 import { TidingsError } from '@tidings/protocol';
 
-/** Prisma's unique-constraint violation (two writers racing for one key). */
+/** A unique-constraint violation (two writers racing for one key), from Prisma or from SQLite itself. */
 export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === 'P2002' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 export function idReused(): TidingsError {

@@ -44,6 +44,7 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
   const writer = new MessageWriter({
     prisma: deps.db.prisma,
     provider: deps.db.provider,
+    sqlite: deps.db.sqlite,
     logger,
     now,
     maxBatch: settings.maxBatch,

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Prisma, Provider } from '@tidings/db';
+import type { Db, Prisma, Provider, SqliteConnection } from '@tidings/db';
 import type { Logger } from '@tidings/service-kit';
 import { BoundedMap } from './bounded-map.js';
 import type { ConversationInfo, UserRef } from './directory.js';
 import { advanceLastSeq, advanceReadMarkers, insertMessages, selectStored, touchSenders, type NewMessage, type Statement } from './batch-sql.js';
 import { idReused, isUniqueViolation } from './errors.js';
+import { SqliteBatchStatements } from './sqlite-batch.js';
 
 /**
  * The message writer: sequence numbers and group commit.
@@ -60,6 +61,11 @@ export interface WriterOptions {
   prisma: Db;
   /** Raw statements (the batched updates) are spelled per provider. */
   provider: Provider;
+  /**
+   * On SQLite, Prisma's own connection (`db.sqlite`): batches then run as prepared statements on
+   * it. Absent or null: every batch goes through Prisma.
+   */
+  sqlite?: () => SqliteConnection | null;
   logger: Logger;
   now: () => number;
   maxBatch: number;
@@ -112,6 +118,7 @@ export class MessageWriter {
   #draining: Promise<void> | null = null;
   #scheduled = false;
   #batches = 0;
+  #statements: SqliteBatchStatements | undefined;
 
   constructor(options: WriterOptions) {
     this.#o = options;
@@ -213,9 +220,17 @@ export class MessageWriter {
   /** Writes one batch in one transaction and settles every entry of it; never throws. */
   async #writeBatch(batch: Entry[], attempt = 0): Promise<void> {
     const at = this.#o.now();
-    let result: { stored: Map<string, KnownAck>; fresh: Entry[]; seqs: Map<Entry, number>; last: Map<string, number> };
+    let result: BatchResult;
     try {
-      result = await this.#o.prisma.$transaction((tx) => this.#write(tx, batch, at), { maxWait: 10_000, timeout: 30_000 });
+      const sqlite = this.#sqliteStatements();
+      if (sqlite) {
+        // Not inside another handler's Prisma transaction (e.g. room.join's) on this connection:
+        // the check and the whole batch, start to commit, run in one synchronous stretch.
+        while (sqlite.connection.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+        result = sqlite.connection.transaction(() => this.#writeSqlite(sqlite, batch, at)).immediate();
+      } else {
+        result = await this.#o.prisma.$transaction((tx) => this.#writePrisma(tx, batch, at), { maxWait: 10_000, timeout: 30_000 });
+      }
     } catch (err) {
       await this.#recover(batch, err, attempt);
       return;
@@ -240,7 +255,16 @@ export class MessageWriter {
     }
   }
 
-  async #write(tx: Tx, batch: Entry[], at: number) {
+  /** On SQLite, the batch statements prepared on Prisma's own connection; null on PostgreSQL. */
+  #sqliteStatements(): SqliteBatchStatements | null {
+    const connection = this.#o.sqlite?.() ?? null;
+    if (!connection) return null;
+    if (this.#statements?.connection !== connection) this.#statements = new SqliteBatchStatements(connection);
+    return this.#statements;
+  }
+
+  /** The batch through Prisma, in an interactive transaction (PostgreSQL). */
+  async #writePrisma(tx: Tx, batch: Entry[], at: number): Promise<BatchResult> {
     const provider = this.#o.provider;
     const run = (st: Statement) => tx.$executeRawUnsafe(st.sql, ...st.values);
 
@@ -258,42 +282,53 @@ export class MessageWriter {
       for (const r of found) stored.set(keyOf(r.senderId, r.clientKey), { conversationId: r.conversationId, s: Number(r.seq), at: timeOf.get(r.id) ?? 0 });
     }
     const fresh = batch.filter((e) => !stored.has(e.key));
-    const seqs = new Map<Entry, number>();
-    const last = new Map<string, number>();
-    if (fresh.length === 0) return { stored, fresh, seqs, last };
+    if (fresh.length === 0) return { stored, fresh, seqs: new Map(), last: new Map() };
 
     // 2. Sequence numbers, from the committed values (read here when not cached).
-    const base = new Map<string, number>();
-    const unknown: string[] = [];
-    for (const e of fresh) {
-      if (base.has(e.conv.id)) continue;
-      const cached = this.#lastSeq.get(e.conv.id);
-      if (cached === undefined) unknown.push(e.conv.id);
-      base.set(e.conv.id, cached ?? 0);
-    }
+    const base = this.#cachedSeqs(fresh);
+    const unknown = [...base].filter(([, s]) => s === undefined).map(([id]) => id);
     if (unknown.length > 0) {
       const convs = await tx.conversation.findMany({ where: { id: { in: unknown } }, select: { id: true, lastSeq: true } });
+      for (const id of unknown) base.set(id, 0);
       for (const c of convs) base.set(c.id, c.lastSeq);
     }
-    const createdAt = new Date(at);
-    const readUpTo = new Map<string, { conversationId: string; userId: string; s: number }>();
-    const rows: NewMessage[] = fresh.map((e) => {
-      const s = (last.get(e.conv.id) ?? base.get(e.conv.id)!) + 1;
-      last.set(e.conv.id, s);
-      seqs.set(e, s);
-      readUpTo.set(`${e.conv.id} ${e.sender.id}`, { conversationId: e.conv.id, userId: e.sender.id, s });
-      return { id: randomUUID(), conversationId: e.conv.id, seq: s, senderId: e.sender.id, clientKey: e.clientKey, text: e.text, createdAt };
-    });
+    const plan = planBatch(fresh, base as Map<string, number>, at);
 
     // 3. The writes: the same few statements whatever the size of the batch.
-    await run(insertMessages(provider, rows));
-    const moves = [...last].map(([id, to]) => ({ id, from: base.get(id)!, to }));
+    await run(insertMessages(provider, plan.rows));
     // Only from the values this writer committed: anything else means a second writer.
-    if ((await run(advanceLastSeq(provider, moves))) !== moves.length) throw new SequenceMoved(moves.map((m) => m.id));
+    if ((await run(advanceLastSeq(provider, plan.moves))) !== plan.moves.length) throw new SequenceMoved(plan.moves.map((m) => m.id));
     // The sender has read up to their own message (never backwards).
-    await run(advanceReadMarkers(provider, [...readUpTo.values()]));
-    await run(touchSenders(provider, [...new Set(fresh.map((e) => e.sender.id))], createdAt));
-    return { stored, fresh, seqs, last };
+    await run(advanceReadMarkers(provider, plan.readUpTo));
+    await run(touchSenders(provider, plan.senders, plan.createdAt));
+    return { stored, fresh, seqs: plan.seqs, last: plan.last };
+  }
+
+  /** The same batch on SQLite: prepared statements, run synchronously inside one transaction. */
+  #writeSqlite(st: SqliteBatchStatements, batch: Entry[], at: number): BatchResult {
+    const stored = new Map<string, KnownAck>();
+    for (const e of batch) {
+      const earlier = st.stored(e.sender.id, e.clientKey);
+      if (earlier) stored.set(e.key, earlier);
+    }
+    const fresh = batch.filter((e) => !stored.has(e.key));
+    if (fresh.length === 0) return { stored, fresh, seqs: new Map(), last: new Map() };
+    const base = this.#cachedSeqs(fresh);
+    for (const [id, s] of base) if (s === undefined) base.set(id, st.lastSeq(id));
+    const plan = planBatch(fresh, base as Map<string, number>, at);
+    for (const row of plan.rows) st.insert(row);
+    const moved = plan.moves.filter((m) => !st.advance(m));
+    if (moved.length > 0) throw new SequenceMoved(moved.map((m) => m.id));
+    for (const mark of plan.readUpTo) st.readUpTo(mark);
+    for (const userId of plan.senders) st.touch(userId, plan.createdAt);
+    return { stored, fresh, seqs: plan.seqs, last: plan.last };
+  }
+
+  /** Each conversation of the batch with its cached last sequence number (undefined: not cached). */
+  #cachedSeqs(fresh: Entry[]): Map<string, number | undefined> {
+    const base = new Map<string, number | undefined>();
+    for (const e of fresh) if (!base.has(e.conv.id)) base.set(e.conv.id, this.#lastSeq.get(e.conv.id));
+    return base;
   }
 
   #settleKnown(entry: Entry, ack: KnownAck): void {
@@ -326,4 +361,35 @@ export class MessageWriter {
       entry.reject(err);
     }
   }
+}
+
+interface BatchResult {
+  stored: Map<string, KnownAck>;
+  fresh: Entry[];
+  seqs: Map<Entry, number>;
+  last: Map<string, number>;
+}
+
+/** What a batch writes, given each conversation's committed last sequence number. */
+function planBatch(fresh: Entry[], base: Map<string, number>, at: number) {
+  const createdAt = new Date(at);
+  const seqs = new Map<Entry, number>();
+  const last = new Map<string, number>();
+  const readUpTo = new Map<string, { conversationId: string; userId: string; s: number }>();
+  const rows: NewMessage[] = fresh.map((e) => {
+    const s = (last.get(e.conv.id) ?? base.get(e.conv.id)!) + 1;
+    last.set(e.conv.id, s);
+    seqs.set(e, s);
+    readUpTo.set(`${e.conv.id} ${e.sender.id}`, { conversationId: e.conv.id, userId: e.sender.id, s });
+    return { id: randomUUID(), conversationId: e.conv.id, seq: s, senderId: e.sender.id, clientKey: e.clientKey, text: e.text, createdAt };
+  });
+  return {
+    createdAt,
+    rows,
+    seqs,
+    last,
+    moves: [...last].map(([id, to]) => ({ id, from: base.get(id)!, to })),
+    readUpTo: [...readUpTo.values()],
+    senders: [...new Set(fresh.map((e) => e.sender.id))],
+  };
 }

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { startTestStack, testLogger, type TestStack } from '@tidings/testkit';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ConversationInfo, UserRef } from '../src/directory.js';
 import { MessageWriter, type StoredMessage } from '../src/writer.js';
 import { describeBackends, isContiguous } from './helpers.js';
 
 /** The message writer on its own, against a real database (no broker traffic). */
 describeBackends('the message writer', (backend) => {
+  // On SQLite the writer runs its batches as prepared statements on Prisma's connection; the
+  // Prisma path (PostgreSQL's) must keep working on SQLite too, so both are tested there.
+  describe.each(backend === 'sqlite' ? ['prepared statements', 'Prisma'] : ['Prisma'])('through %s', (path) => {
+  const prepared = path === 'prepared statements';
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.close();
@@ -30,6 +34,7 @@ describeBackends('the message writer', (backend) => {
     return new MessageWriter({
       prisma: db.prisma,
       provider: db.provider,
+      ...(prepared ? { sqlite: db.sqlite } : {}),
       logger: testLogger(),
       now: Date.now,
       maxBatch,
@@ -115,5 +120,22 @@ describeBackends('the message writer', (backend) => {
     const other: ConversationInfo = { id: 'room_other', kind: 'room', name: 'other', participants: null };
     await expect(writer(db).submit({ conv: other, sender: users[0]!, clientKey: 'old', text: 'old' })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await db.prisma.message.count()).toBe(1);
+  });
+  if (prepared) it('waits for a Prisma transaction open on the same connection instead of joining it (and rolling back with it)', async () => {
+    const { db, users } = await setup();
+    const w = writer(db);
+    let ack: Promise<{ s: number }> | undefined;
+    await expect(
+      db.prisma.$transaction(async (tx) => {
+        await tx.user.create({ data: { id: randomUUID(), username: 'doomed', passwordHash: '!' } });
+        ack = w.submit({ conv: general, sender: users[0]!, clientKey: 'k1', text: 'kept' });
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the writer's turn comes while the transaction is open
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await ack!).s).toBe(1);
+    expect(await seqs(db)).toEqual([1]);
+    expect(await db.prisma.user.count({ where: { username: 'doomed' } })).toBe(0);
+  });
   });
 });
