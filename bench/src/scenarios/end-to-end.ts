@@ -33,6 +33,11 @@ export interface E2eResult {
   params: { senders: number; members: number; window: number; seconds: number; generators: number; database: string; sendRateSetting: string };
   saturation: E2eRun;
   fixed: E2eRun[];
+  /**
+   * Saturation of the same senders in a room with ONE listening member (a fresh system): the
+   * write path's own capacity, where 20 listeners make delivery fan-out the bound.
+   */
+  oneListener?: E2eRun;
   /** Saturation throughput as a share of the raw brokers' one-to-one throughput (same run). */
   ratio: { toTidingsRaw: number | null; toMosquitto: number | null; p50At1000VsTidingsRaw: number | null };
 }
@@ -46,15 +51,60 @@ export async function endToEnd(ctx: ScenarioContext, raw: RawBrokerResult | unde
   const window = 50;
   const generators = 2;
   const seconds = ctx.quick ? 2 : 8;
-  const warmupMs = ctx.quick ? 300 : 1000;
   const rates = ctx.quick ? [1000] : [250, 1000, 2000];
-  const room = 'bench';
   ctx.note(`chat-store's per-user send limit raised to ${SEND_RATE}/s, burst ${SEND_BURST} (TIDINGS_SEND_RATE, TIDINGS_SEND_BURST) so ${senders} senders can offer the load`);
+  const shape = { senders, window, generators, seconds, warmupMs: ctx.quick ? 300 : 1000 };
 
+  // The room of 20: saturation, then the fixed offered loads.
+  const big = await measureRoom(ctx, { ...shape, members, rates });
+  // A room with one listener, on a fresh system: what the write path (broker → chat-store →
+  // SQLite → ack) sustains when delivery fan-out is not what saturates first.
+  ctx.progress('one listening member:');
+  const small = await measureRoom(ctx, { ...shape, members: 1, rates: [] });
+
+  const tidingsRaw = raw?.systems.find((s) => s.system === 'tidings');
+  const mosquitto = raw?.systems.find((s) => s.system === 'mosquitto');
+  const at1000 = big.fixed.find((f) => f.offered === 1000);
+  const ratio = (a: number, b: number | undefined) => (b ? Math.round((a / b) * 1000) / 1000 : null);
+  return {
+    params: {
+      senders,
+      members,
+      window,
+      seconds,
+      generators,
+      database: 'SQLite (WAL, synchronous=FULL)',
+      sendRateSetting: `TIDINGS_SEND_RATE=${SEND_RATE} TIDINGS_SEND_BURST=${SEND_BURST}`,
+    },
+    saturation: big.saturation,
+    fixed: big.fixed,
+    oneListener: small.saturation,
+    ratio: {
+      toTidingsRaw: ratio(big.saturation.persistedPerSecond, tidingsRaw?.oneToOne.saturation.messagesPerSecond),
+      toMosquitto: ratio(big.saturation.persistedPerSecond, mosquitto?.oneToOne.saturation.messagesPerSecond),
+      p50At1000VsTidingsRaw: at1000 && tidingsRaw ? ratio(at1000.ack.p50, tidingsRaw.oneToOne.fixed.latency.p50) : null,
+    },
+  };
+}
+
+interface RoomPlan {
+  senders: number;
+  members: number;
+  window: number;
+  generators: number;
+  seconds: number;
+  warmupMs: number;
+  rates: number[];
+}
+
+/** One system under test with one room: saturation, then each fixed offered load. */
+async function measureRoom(ctx: ScenarioContext, plan: RoomPlan): Promise<{ saturation: E2eRun; fixed: E2eRun[] }> {
+  const { generators, seconds, warmupMs } = plan;
+  const room = 'bench';
   const prepared = await prepareData();
   const db = await openDatabase(prepared.databaseUrl);
-  const sendUsers = await seedSignedInUsers(db, senders, 's');
-  const memberUsers = await seedSignedInUsers(db, members, 'm');
+  const sendUsers = await seedSignedInUsers(db, plan.senders, 's');
+  const memberUsers = await seedSignedInUsers(db, plan.members, 'm');
   await seedRoom(db, room, [...sendUsers, ...memberUsers]);
   await db.close();
 
@@ -99,37 +149,16 @@ export async function endToEnd(ctx: ScenarioContext, raw: RawBrokerResult | unde
     };
     // warm the caches (users, room, memberships, sequence numbers) and the JIT
     await measure({ rate: 200 }, 1);
-    const saturation = await measure({ window });
-    ctx.progress(`saturation: ${saturation.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${saturation.ack.p50} ms, p99 ${saturation.ack.p99} ms`);
+    const saturation = await measure({ window: plan.window });
+    ctx.progress(`saturation, ${plan.members} listening: ${saturation.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${saturation.ack.p50} ms, p99 ${saturation.ack.p99} ms`);
     const fixed: E2eRun[] = [];
-    for (const rate of rates) {
+    for (const rate of plan.rates) {
       await sleep(500);
       const r = await measure({ rate });
       fixed.push(r);
       ctx.progress(`${rate}/s offered: ${r.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50/p95/p99 ${r.ack.p50}/${r.ack.p95}/${r.ack.p99} ms, delivery p99 ${r.delivery.p99} ms`);
     }
-    const tidingsRaw = raw?.systems.find((s) => s.system === 'tidings');
-    const mosquitto = raw?.systems.find((s) => s.system === 'mosquitto');
-    const at1000 = fixed.find((f) => f.offered === 1000);
-    const ratio = (a: number, b: number | undefined) => (b ? Math.round((a / b) * 1000) / 1000 : null);
-    return {
-      params: {
-        senders,
-        members,
-        window,
-        seconds,
-        generators,
-        database: 'SQLite (WAL, synchronous=FULL)',
-        sendRateSetting: `TIDINGS_SEND_RATE=${SEND_RATE} TIDINGS_SEND_BURST=${SEND_BURST}`,
-      },
-      saturation,
-      fixed,
-      ratio: {
-        toTidingsRaw: ratio(saturation.persistedPerSecond, tidingsRaw?.oneToOne.saturation.messagesPerSecond),
-        toMosquitto: ratio(saturation.persistedPerSecond, mosquitto?.oneToOne.saturation.messagesPerSecond),
-        p50At1000VsTidingsRaw: at1000 && tidingsRaw ? ratio(at1000.ack.p50, tidingsRaw.oneToOne.fixed.latency.p50) : null,
-      },
-    };
+    return { saturation, fixed };
   } finally {
     await Promise.all(gens.map((g) => g.kill()));
     await sut.stop();
