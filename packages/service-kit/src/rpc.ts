@@ -13,6 +13,7 @@ import {
 } from '@tidings/protocol';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { lazyChild } from './logger.js';
 import { markServiceReady } from './mqtt.js';
 
 /** Who sent a request, as the broker verified it (read from the topic, never the payload). */
@@ -93,7 +94,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const op = operations[action];
     const caller: Caller =
       parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
-    const log = logger.child({ action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });
+    const log = lazyChild(logger, { action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });
     if (op.reply === false) return handleOneWay(action, caller, payload, log);
     if (op.audience !== caller.kind) {
       log.warn('request on a topic of the wrong audience');
@@ -121,7 +122,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     try {
       const handler = handlers[action] as Handler<typeof action>;
       const data = await handler(request.data as ParsedRequestOf<typeof action>, { caller, logger: log });
-      log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
+      if (logger.isLevelEnabled('debug')) log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
       return reply(clientId, { id: requestId, ok: true, data });
     } catch (err) {
       if (err instanceof TidingsError) {
