@@ -66,9 +66,13 @@ export class PacketScanner {
 export function guardPackets(inner: Duplex, max: number, onViolation: (err: Error) => void): Duplex {
   const scanner = new PacketScanner(max);
   let failed = false;
-  // Hand back-pressure through: accept the next write once the inner stream has room.
+  // Hand back-pressure through: accept the next write once the inner stream has room. And
+  // coalesce: a write is finished only on the next turn of the event loop, so the packets queued
+  // for this connection meanwhile (a room's fan-out delivers a whole batch of messages to every
+  // member in one turn) reach `writev` together and go out as one syscall / WebSocket frame. The
+  // first packet still leaves at once: nothing waits when the connection is idle.
   const pass = (data: Buffer, callback: (err?: Error | null) => void) => {
-    if (inner.write(data)) callback();
+    if (inner.write(data)) setImmediate(callback);
     else inner.once('drain', () => callback());
   };
   const outer = new Duplex({
