@@ -222,7 +222,7 @@ async function rawUser(url: string, username: string, device: string, token: str
     if (waiting && waiting.length > 0) waiting.shift()!(reply);
     else anonymous.shift()?.(reply);
   });
-  const topicOf = (action: Action) => topics.userRequest(username, clientId, action);
+  const topicOf = (action: Action) => topics.userRequest(clientId, action);
   function wait(list: ((r: Reply) => void)[], what: string, ms: number): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

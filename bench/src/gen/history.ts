@@ -1,5 +1,6 @@
 import { findConversation, olderThan } from '@tidings/chat-query';
 import { openDatabase } from '@tidings/db';
+import { topics } from '@tidings/protocol';
 import { LeanClient } from '../lean-client.js';
 import { Samples } from '../stats.js';
 import { serve } from './serve.js';
@@ -42,8 +43,8 @@ async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
   const clientId = `${args.user.username}:bench-h`;
   const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId, username: args.user.username, password: args.user.token, clean: true });
   try {
-    await client.subscribe([`t/r/${clientId}`], 1);
-    const topic = `t/u/${args.user.username}/${clientId}/chat.history`;
+    await client.subscribe([topics.reply(clientId)], 1);
+    const topic = topics.userRequest(clientId, 'chat.history');
     let waiter: ((payload: Buffer) => void) | undefined;
     client.onMessage = (_t, payload) => waiter?.(payload);
     const latencies = new Samples();

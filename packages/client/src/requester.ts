@@ -75,7 +75,7 @@ export class Requester {
     const topic =
       identity.kind === 'guest'
         ? topics.guestRequest(identity.clientId, action)
-        : topics.userRequest(identity.username, identity.clientId, action);
+        : topics.userRequest(identity.clientId, action);
     const result = new Promise<unknown>((resolve, reject) => {
       const pending = this.#pending.get(id) ?? { action, waiters: [] };
       this.#pending.set(id, pending);
@@ -100,7 +100,7 @@ export class Requester {
   send<A extends Action>(action: A, body: RequestOf<A>): void {
     const identity = this.#identity;
     if (identity.kind !== 'user' || operations[action].reply !== false) throw new TidingsError('BAD_REQUEST', `${action} expects a reply: use request()`);
-    this.#client.publish(topics.userRequest(identity.username, identity.clientId, action), JSON.stringify(body), { qos: 0 });
+    this.#client.publish(topics.userRequest(identity.clientId, action), JSON.stringify(body), { qos: 0 });
   }
 
   /** Fails every request still waiting (on close). */

@@ -91,6 +91,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const { action, clientId } = parsed;
     if (!isAction(action) || !handlers[action]) return;
     const op = operations[action];
+    // A user request's username is the one in its client id (`<username>:<device>`), which the
+    // broker bound to the connection's verified identity.
     const caller: Caller =
       parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
     const log = logger.child({ action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });

@@ -55,7 +55,7 @@ describe('startServiceHarness', () => {
 
     const raw = await h.rawUser('alice');
     expect(raw.clientId).toBe('alice:raw');
-    expect(await raw.send(topics.userRequest('alice', raw.clientId, 'auth.whoami'), 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await raw.send(topics.userRequest(raw.clientId, 'auth.whoami'), 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
     const guest = await h.rawGuest();
     expect(guest.clientId).toMatch(/^g:/);
 
