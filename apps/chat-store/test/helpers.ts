@@ -16,7 +16,7 @@ export interface ChatHarnessOptions {
   logger?: Logger;
 }
 
-export type Reply = { id: string | null; ok: boolean; data?: unknown; error?: ErrorBody };
+export type Reply = { id: string | null; r?: unknown; e?: ErrorBody };
 
 /** A raw mqtt.js user connection: sends payloads as given and reads replies by id or in order. */
 export interface RawUser {

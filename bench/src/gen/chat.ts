@@ -84,8 +84,8 @@ async function setup(args: ChatSetupArgs): Promise<void> {
       await client.subscribe([topics.reply(clientId)], 1);
       client.onMessage = (_topic, payload) => {
         const at = nowMs();
-        const reply = JSON.parse(payload.toString('utf8')) as { id: string; ok: boolean; error?: { code: string } };
-        onAck(reply.id, reply.ok, reply.error?.code, at);
+        const reply = JSON.parse(payload.toString('utf8')) as { id: string; r?: unknown; e?: { code: string } };
+        onAck(reply.id, reply.e === undefined, reply.e?.code, at);
       };
       return { client, topic: topics.userRequest(clientId, 'chat.send'), inflight: 0 };
     }),

@@ -63,9 +63,9 @@ async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
         client.publish(topic, JSON.stringify(body), 1);
       });
       const ms = performance.now() - started;
-      const reply = JSON.parse(payload.toString('utf8')) as { id: string; ok: boolean; data?: { messages: { s: number }[] }; error?: unknown };
-      if (!reply.ok || !reply.data) throw new Error(`chat.history failed: ${JSON.stringify(reply.error)}`);
-      last = reply.data;
+      const reply = JSON.parse(payload.toString('utf8')) as { id: string; r?: { messages: { s: number }[] }; e?: unknown };
+      if (reply.e !== undefined || !reply.r) throw new Error(`chat.history failed: ${JSON.stringify(reply.e)}`);
+      last = reply.r;
       if (i >= WARMUP) latencies.push(ms);
     }
     return { latencies: latencies.thinned(), messages: last.messages.length, firstSeq: last.messages[0]?.s ?? 0 };

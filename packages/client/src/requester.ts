@@ -129,12 +129,12 @@ export class Requester {
     if (reply.id === null) return;
     const p = this.#pending.get(reply.id);
     if (!p) return;
-    if (!reply.ok) {
-      const { code, message, retryAfter } = reply.error;
+    if ('e' in reply) {
+      const { code, message, retryAfter } = reply.e;
       this.#settle(reply.id, new TidingsError(code, message, retryAfter === undefined ? {} : { retryAfter }));
       return;
     }
-    const parsed = operations[p.action].result.safeParse(reply.data);
+    const parsed = operations[p.action].result.safeParse(reply.r);
     this.#settle(
       reply.id,
       parsed.success ? { data: parsed.data } : new TidingsError('INTERNAL', `malformed ${p.action} reply from the service`),

@@ -80,9 +80,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   }
 
   function errorReply(id: string | null, err: TidingsError): ErrorReply {
-    const error: ErrorReply['error'] = { code: err.code, message: err.message };
-    if (err.retryAfter !== undefined) error.retryAfter = Math.max(1, Math.ceil(err.retryAfter));
-    return { id, ok: false, error };
+    const e: ErrorReply['e'] = { code: err.code, message: err.message };
+    if (err.retryAfter !== undefined) e.retryAfter = Math.max(1, Math.ceil(err.retryAfter));
+    return { id, e };
   }
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
@@ -124,7 +124,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       const handler = handlers[action] as Handler<typeof action>;
       const data = await handler(request.data as ParsedRequestOf<typeof action>, { caller, logger: log });
       log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
-      return reply(clientId, { id: requestId, ok: true, data });
+      return reply(clientId, { id: requestId, r: data });
     } catch (err) {
       if (err instanceof TidingsError) {
         log.info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
