@@ -21,6 +21,8 @@ export interface WireArgs {
   pages: number;
   /** The 20-character text. */
   text: string;
+  /** Length of the chat.send ids (the idempotency keys), as the web app makes them. */
+  idLength: number;
 }
 
 export interface Bytes {
@@ -102,7 +104,7 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     sender.client.on('message', (topic, payload) => {
       if (sending && topic === topics.reply(sender.identity.clientId)) ackPayload = payload.toString('utf8');
     });
-    for (let i = 0; i < 5; i++) await sender.request('chat.send', { c: args.room, x: args.text }, { id: randomId(21) }); // warm-up
+    for (let i = 0; i < 5; i++) await sender.request('chat.send', { c: args.room, x: args.text }, { id: randomId(args.idLength) }); // warm-up
     while (received < 5) await pause(10);
     await pause(300);
     const s0 = snap(ps);
@@ -110,7 +112,7 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     let sendPayload = '';
     sending = true;
     for (let i = 0; i < args.messages; i++) {
-      const id = randomId(21);
+      const id = randomId(args.idLength);
       sendPayload = JSON.stringify({ c: args.room, x: args.text, id });
       await sender.request('chat.send', { c: args.room, x: args.text }, { id });
     }
