@@ -23,6 +23,8 @@ export interface WireArgs {
   text: string;
   /** Length of the chat.send ids (the idempotency keys), as the web app makes them. */
   idLength: number;
+  /** Device ids as the web app makes them: this prefix and this many random characters. */
+  device: { prefix: string; random: number };
 }
 
 export interface Bytes {
@@ -47,7 +49,6 @@ export interface WireResult {
   shapes: { sendPayload: string; eventPayload: string; ackPayload: string };
 }
 
-const DEVICE = () => `web-${randomId(12)}`;
 
 function delta(proxy: CountingProxy, before: { up: number; down: number }, per = 1): Bytes {
   const up = (proxy.up - before.up) / per;
@@ -73,7 +74,8 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     // 1. sign-in as a guest, then the signed-in reconnect
     const pg = await proxy();
     const guest = await connectGuest({ url: urlOf(pg) });
-    const device = DEVICE();
+    const newDevice = () => `${args.device.prefix}${randomId(args.device.random)}`;
+    const device = newDevice();
     const session = await guest.request('auth.login', { username: args.login.username, password: args.login.password, device });
     await guest.close();
     await pg.idle();
@@ -87,8 +89,8 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     // 2. send + ack on the sender's link; delivery on a member's link
     const ps = await proxy();
     const pr = await proxy();
-    const sender = await connectUser({ url: urlOf(ps) }, { ...args.sender, device: DEVICE() });
-    const receiver = await connectUser({ url: urlOf(pr) }, { ...args.receiver, device: DEVICE() });
+    const sender = await connectUser({ url: urlOf(ps) }, { ...args.sender, device: newDevice() });
+    const receiver = await connectUser({ url: urlOf(pr) }, { ...args.receiver, device: newDevice() });
     conns.push(sender, receiver);
     let received = 0;
     let eventPayload = '';
