@@ -21,7 +21,8 @@ type Rules = { [K in Kind]: ReadonlyArray<(identity: Of<K>) => readonly string[]
 const PUBLISH: Rules = {
   guest: [(id) => [...GUEST_ACTIONS].map((action) => topics.guestRequest(id.clientId, action))],
   user: [
-    (id) => [...USER_ACTIONS].map((action) => topics.userRequest(id.username, id.clientId, action)),
+    // Requests only on its own client id, which is `<username>:<device>` of the verified user.
+    (id) => [...USER_ACTIONS].map((action) => topics.userRequest(id.clientId, action)),
     (id) => [topics.devicePresence(id.username, id.clientId)],
   ],
   service: [

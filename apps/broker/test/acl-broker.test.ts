@@ -52,7 +52,7 @@ describe('subscriptions through the broker', () => {
     ['alice', 't/r/bob:laptop'],
     ['alice', 't/r/alice:phone'],
     ['alice', topics.userRequestFilter('auth.whoami')],
-    ['alice', 't/u/bob/bob:laptop/auth.whoami'],
+    ['alice', 't/u/bob:laptop/auth.whoami'],
     ['auth', 't/r/+'],
     ['auth', 't/r/bob:laptop'],
     ['auth', topics.sessionRevoked],
@@ -124,8 +124,8 @@ describe('publishing through the broker', () => {
     const login = c.authInbox.next(topics.guestRequest(c.guestId, 'auth.login'));
     c.guest.publish(topics.guestRequest(c.guestId, 'auth.login'), '{}', { qos: 1 });
     expect((await login).payload).toBe('{}');
-    const whoami = c.authInbox.next(topics.userRequest('alice', 'alice:laptop', 'auth.whoami'));
-    c.alice.publish(topics.userRequest('alice', 'alice:laptop', 'auth.whoami'), '{}', { qos: 1 });
+    const whoami = c.authInbox.next(topics.userRequest('alice:laptop', 'auth.whoami'));
+    c.alice.publish(topics.userRequest('alice:laptop', 'auth.whoami'), '{}', { qos: 1 });
     expect((await whoami).payload).toBe('{}');
     expect(await grantOf(c.alice, topics.reply('alice:laptop'))).toBe(1);
     const reply = inbox(c.alice).next(topics.reply('alice:laptop'));
@@ -136,19 +136,22 @@ describe('publishing through the broker', () => {
   const forbidden: [who: 'guest' | 'alice' | 'bob' | 'auth', what: string, topic: (c: Cast) => string, retain?: boolean][] = [
     ['guest', "another guest's request", () => topics.guestRequest('g:someoneelse', 'auth.login')],
     ['guest', 'a user action on its own guest topic', (c) => topics.guestRequest(c.guestId, 'auth.whoami')],
-    ['guest', 'a user request in the name of alice', () => topics.userRequest('alice', 'alice:laptop', 'auth.whoami')],
+    ['guest', 'a user request in the name of alice', () => topics.userRequest('alice:laptop', 'auth.whoami')],
+    ['guest', 'a user request on its own guest client id', (c) => topics.userRequest(c.guestId, 'auth.whoami')],
     ['guest', 'a reply topic', () => topics.reply('alice:laptop')],
-    ['alice', 'a request as bob', () => topics.userRequest('bob', 'bob:laptop', 'auth.whoami')],
-    ['alice', 'a request with her name but bob’s client id', () => topics.userRequest('alice', 'bob:laptop', 'auth.whoami')],
-    ['alice', 'a request from another of her devices', () => topics.userRequest('alice', 'alice:phone', 'auth.whoami')],
+    ['alice', 'a request as bob', () => topics.userRequest('bob:laptop', 'auth.whoami')],
+    ['alice', 'a request with her name before bob’s client id (the old topic shape)', () => 't/u/alice/bob:laptop/auth.whoami'],
+    ['alice', 'a request on her own name and client id in the old topic shape', () => 't/u/alice/alice:laptop/auth.whoami'],
+    ['alice', 'a request from another of her devices', () => topics.userRequest('alice:phone', 'auth.whoami')],
+    ['alice', 'a guest action on her own request topic', () => topics.userRequest('alice:laptop', 'auth.login')],
     ['alice', "bob's reply topic", () => topics.reply('bob:laptop')],
     ['alice', 'a guest request', () => topics.guestRequest('alice:laptop', 'auth.login')],
-    ['alice', 'a retained message on her own request topic', () => topics.userRequest('alice', 'alice:laptop', 'auth.whoami'), true],
+    ['alice', 'a retained message on her own request topic', () => topics.userRequest('alice:laptop', 'auth.whoami'), true],
     ['alice', 'a session revocation', () => topics.sessionRevoked],
     ['alice', 'a service health', () => topics.serviceHealth('auth')],
     ['alice', 'a system topic', () => '$SYS/fake'],
     ['auth', 'a request topic', (c) => topics.guestRequest(c.guestId, 'auth.login')],
-    ['auth', 'a user request topic', () => topics.userRequest('alice', 'alice:laptop', 'auth.whoami')],
+    ['auth', 'a user request topic', () => topics.userRequest('alice:laptop', 'auth.whoami')],
     ['auth', "another service's health", () => topics.serviceHealth('likes')],
   ];
   it.each(forbidden)('closes the connection of %s publishing %s, and delivers nothing', async (who, _what, topicOf, retain = false) => {
@@ -174,13 +177,13 @@ describe('publishing through the broker', () => {
   it('keeps nothing retained from a refused retained publish', async () => {
     const c = await cast();
     const gone = closed(c.alice);
-    c.alice.publish(topics.userRequest('alice', 'alice:laptop', 'auth.whoami'), 'forged', { qos: 1, retain: true });
+    c.alice.publish(topics.userRequest('alice:laptop', 'auth.whoami'), 'forged', { qos: 1, retain: true });
     await gone;
     const fresh = await asService(c.h, 'auth');
     const got = inbox(fresh);
     await grantOf(fresh, topics.userRequestFilter('auth.whoami'));
-    const sentinel = got.next(topics.userRequest('bob', 'bob:laptop', 'auth.whoami'));
-    c.bob.publish(topics.userRequest('bob', 'bob:laptop', 'auth.whoami'), 'sentinel', { qos: 1 });
+    const sentinel = got.next(topics.userRequest('bob:laptop', 'auth.whoami'));
+    c.bob.publish(topics.userRequest('bob:laptop', 'auth.whoami'), 'sentinel', { qos: 1 });
     await sentinel;
     expect(got.messages.map((m) => m.payload)).toEqual(['sentinel']);
   });

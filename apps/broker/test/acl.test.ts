@@ -18,16 +18,24 @@ describe('canPublish', () => {
     ['guest', guest, 't/g/g:other0001/auth.login', false],
     ['guest', guest, 't/g/g:guest0001/auth.whoami', false],
     ['guest', guest, 't/g/g:guest0001/auth.nosuch', false],
-    ['guest', guest, 't/u/alice/alice:laptop/auth.whoami', false],
+    ['guest', guest, 't/u/alice:laptop/auth.whoami', false],
+    ['guest', guest, 't/u/g:guest0001/auth.whoami', false],
+    ['guest', guest, 't/u/g:guest0001/auth.login', false],
     ['guest', guest, 't/r/g:guest0001', false],
     ['guest', guest, 't/svc/health/auth', false],
-    // users: their own username and client id, user actions only
-    ['user', alice, 't/u/alice/alice:laptop/auth.whoami', true],
-    ['user', alice, 't/u/alice/alice:laptop/auth.logout', true],
-    ['user', alice, 't/u/alice/alice:phone/auth.whoami', false],
+    // users: their own client id (which holds their username), user actions only
+    ['user', alice, 't/u/alice:laptop/auth.whoami', true],
+    ['user', alice, 't/u/alice:laptop/auth.logout', true],
+    ['user', alice, 't/u/alice:phone/auth.whoami', false],
+    ['user', alice, 't/u/bob:laptop/auth.whoami', false],
+    ['user', alice, 't/u/alice:laptop/auth.login', false],
+    ['user', alice, 't/u/alice:laptop/auth.nosuch', false],
+    ['user', alice, 't/u/alice/auth.whoami', false],
+    ['user', alice, 't/u/g:guest0001/auth.whoami', false],
+    // the old shape with the username before the client id is no request topic any more
+    ['user', alice, 't/u/alice/alice:laptop/auth.whoami', false],
     ['user', alice, 't/u/bob/alice:laptop/auth.whoami', false],
-    ['user', alice, 't/u/bob/bob:laptop/auth.whoami', false],
-    ['user', alice, 't/u/alice/alice:laptop/auth.login', false],
+    ['user', alice, 't/u/alice:laptop/auth.whoami/x', false],
     ['user', alice, 't/g/alice:laptop/auth.login', false],
     ['user', alice, 't/r/alice:laptop', false],
     ['user', alice, 't/r/bob:laptop', false],
@@ -46,7 +54,7 @@ describe('canPublish', () => {
     ['service', auth, 't/r', false],
     ['service', auth, 't/r/', false],
     ['service', auth, 't/g/g:guest0001/auth.login', false],
-    ['service', auth, 't/u/alice/alice:laptop/auth.whoami', false],
+    ['service', auth, 't/u/alice:laptop/auth.whoami', false],
   ];
   it.each(cases(rows))('a $who $verdict publish on $topic', ({ identity, topic, allowed }) => {
     expect(canPublish(identity, topic)).toBe(allowed);
@@ -69,22 +77,23 @@ describe('canSubscribe', () => {
     ['user', alice, 't/r/alice:phone', false],
     ['user', alice, 't/r/bob:laptop', false],
     ['user', alice, 't/r/+', false],
-    ['user', alice, 't/u/alice/alice:laptop/auth.whoami', false],
-    ['user', alice, 't/u/+/+/auth.whoami', false],
+    ['user', alice, 't/u/alice:laptop/auth.whoami', false],
+    ['user', alice, 't/u/+/auth.whoami', false],
     // auth serves guest and user actions: exactly their request filters
     ['service', auth, 't/g/+/auth.login', true],
     ['service', auth, 't/g/+/auth.register', true],
-    ['service', auth, 't/u/+/+/auth.whoami', true],
-    ['service', auth, 't/u/+/+/auth.logout', true],
+    ['service', auth, 't/u/+/auth.whoami', true],
+    ['service', auth, 't/u/+/auth.logout', true],
+    ['service', auth, 't/u/+/+/auth.whoami', false],
     ['service', auth, 't/svc/health/+', true],
     ['service', auth, 't/svc/health/likes', true],
     // …but not an action of the wrong audience, nor another service's
-    ['service', auth, 't/u/+/+/auth.login', false],
+    ['service', auth, 't/u/+/auth.login', false],
     ['service', auth, 't/g/+/auth.whoami', false],
     ['service', likes, 't/g/+/auth.login', false],
-    ['service', likes, 't/u/+/+/auth.whoami', false],
+    ['service', likes, 't/u/+/auth.whoami', false],
     ['service', recovery, 't/g/+/recovery.reset', true],
-    ['service', recovery, 't/u/+/+/recovery.codes', true],
+    ['service', recovery, 't/u/+/recovery.codes', true],
     ['service', recovery, 't/g/+/recovery.codes', false],
     ['service', recovery, 't/g/+/auth.login', false],
     ['service', auth, 't/g/#', false],
@@ -116,7 +125,8 @@ describe('canReceive', () => {
 
   it('delivers a service the concrete requests of its own actions', () => {
     expect(canReceive(auth, 't/g/g:guest0001/auth.login')).toBe(true);
-    expect(canReceive(auth, 't/u/alice/alice:laptop/auth.whoami')).toBe(true);
+    expect(canReceive(auth, 't/u/alice:laptop/auth.whoami')).toBe(true);
+    expect(canReceive(likes, 't/u/alice:laptop/auth.whoami')).toBe(false);
     expect(canReceive(auth, 't/r/alice:laptop')).toBe(false);
     expect(canReceive(likes, 't/g/g:guest0001/auth.login')).toBe(false);
     expect(canReceive(auth, 't/g/+/auth.login')).toBe(false);
@@ -127,7 +137,7 @@ describe('canRetain', () => {
   it('lets services retain anything and a device only its own presence', () => {
     expect(canRetain(auth, 't/svc/health/auth')).toBe(true);
     expect(canRetain(guest, 't/g/g:guest0001/auth.login')).toBe(false);
-    expect(canRetain(alice, 't/u/alice/alice:laptop/chat.send')).toBe(false);
+    expect(canRetain(alice, 't/u/alice:laptop/chat.send')).toBe(false);
     expect(canRetain(alice, 't/d/alice/alice:laptop')).toBe(true);
     expect(canRetain(alice, 't/d/alice/alice:phone')).toBe(false);
     expect(canRetain(alice, 't/d/bob/bob:laptop')).toBe(false);
@@ -146,8 +156,9 @@ describe('chat rules', () => {
     ['user', alice, 't/room/general', false],
     ['user', alice, 't/inbox/alice', false],
     ['user', alice, 't/p/alice', false],
-    ['user', alice, 't/u/alice/alice:laptop/chat.send', true],
-    ['user', alice, 't/u/alice/alice:laptop/chat.typing', true],
+    ['user', alice, 't/u/alice:laptop/chat.send', true],
+    ['user', alice, 't/u/alice:laptop/chat.typing', true],
+    ['user', alice, 't/u/bob:laptop/chat.send', false],
     ['service', store, 't/room/general', true],
     ['service', store, 't/inbox/bob', true],
     ['service', store, 't/p/bob', false],
@@ -176,10 +187,10 @@ describe('chat rules', () => {
     ['guest', guest, 't/p/+', false],
     ['service', presence, 't/d/+/+', true],
     ['service', store, 't/d/+/+', false],
-    ['service', store, 't/u/+/+/chat.send', true],
-    ['service', store, 't/u/+/+/like.add', false],
-    ['service', likes, 't/u/+/+/like.add', true],
-    ['service', presence, 't/u/+/+/chat.typing', true],
+    ['service', store, 't/u/+/chat.send', true],
+    ['service', store, 't/u/+/like.add', false],
+    ['service', likes, 't/u/+/like.add', true],
+    ['service', presence, 't/u/+/chat.typing', true],
     ['service', store, 't/inbox/+', false],
   ]))('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
     expect(canSubscribe(identity, topic)).toBe(allowed);

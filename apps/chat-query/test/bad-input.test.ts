@@ -46,9 +46,9 @@ describeBackends('bad input', (backend) => {
   async function expectAllRefused(raw: RawClient, action: QueryAction) {
     for (const bad of badPayloads(action)) {
       const reply = await raw.send(action, bad.payload);
-      expect(reply.ok, `${action} with ${bad.name}`).toBe(false);
-      expect(reply.error?.code, `${action} with ${bad.name}`).toBe(bad.code);
-      expect(typeof reply.error?.message).toBe('string');
+      expect(reply.r, `${action} with ${bad.name}`).toBeUndefined();
+      expect(reply.e?.code, `${action} with ${bad.name}`).toBe(bad.code);
+      expect(typeof reply.e?.message).toBe('string');
     }
   }
 
@@ -64,9 +64,9 @@ describeBackends('bad input', (backend) => {
       expect(await h.seed.counts()).toEqual(before);
 
       const reply = await raw.send(action, JSON.stringify({ id: 'ok-1', c: 'general' }));
-      expect(reply).toMatchObject({ id: 'ok-1', ok: true });
+      expect(reply).toMatchObject({ id: 'ok-1', r: expect.anything() });
       const history = await raw.send('chat.history', JSON.stringify({ id: 'ok-2', c: 'general' }));
-      expect(history).toMatchObject({ id: 'ok-2', ok: true, data: { lastSeq: 3 } });
+      expect(history).toMatchObject({ id: 'ok-2', r: { lastSeq: 3 } });
     });
   }
 });

@@ -16,7 +16,7 @@ export interface ChatHarnessOptions {
   logger?: Logger;
 }
 
-export type Reply = { id: string | null; ok: boolean; data?: unknown; error?: ErrorBody };
+export type Reply = { id: string | null; r?: unknown; e?: ErrorBody };
 
 /** A raw mqtt.js user connection: sends payloads as given and reads replies by id or in order. */
 export interface RawUser {
@@ -222,7 +222,7 @@ async function rawUser(url: string, username: string, device: string, token: str
     if (waiting && waiting.length > 0) waiting.shift()!(reply);
     else anonymous.shift()?.(reply);
   });
-  const topicOf = (action: Action) => topics.userRequest(username, clientId, action);
+  const topicOf = (action: Action) => topics.userRequest(clientId, action);
   function wait(list: ((r: Reply) => void)[], what: string, ms: number): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

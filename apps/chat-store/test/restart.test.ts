@@ -14,8 +14,8 @@ describeBackends('restarts', (backend) => {
     for (let attempt = 1; ; attempt++) {
       try {
         const reply = await raw.call('chat.send', id, { c: 'general', x }, 1500);
-        if (reply.ok) return reply.data as { s: number; at: number };
-        throw new Error(`${id}: ${reply.error?.code} ${reply.error?.message}`);
+        if (!reply.e) return reply.r as { s: number; at: number };
+        throw new Error(`${id}: ${reply.e?.code} ${reply.e?.message}`);
       } catch (err) {
         if (attempt >= 15) throw err;
       }
@@ -27,7 +27,7 @@ describeBackends('restarts', (backend) => {
     const clients: RawUser[] = [];
     for (let i = 0; i < CLIENTS; i++) {
       const raw = await h.raw(`user${i}`);
-      expect(await raw.call('room.join', 'join', { name: 'general' })).toMatchObject({ ok: true });
+      expect(await raw.call('room.join', 'join', { name: 'general' })).toMatchObject({ r: expect.anything() });
       clients.push(raw);
     }
     const acks = new Map<string, { s: number; at: number }>();

@@ -28,7 +28,7 @@ describe('sending a message with retries', () => {
     const sent = await sendMessage(conn, 'general', 'hello', { onRetry: (r) => retries.push(r), sleep: async () => {} });
     expect(sent).toEqual({ id: calls[0]!.id, s: 7, at: 1000 });
     expect(calls).toHaveLength(2);
-    expect(calls[0]!.id).toMatch(/^cli-[A-Za-z0-9_-]{16}$/);
+    expect(calls[0]!.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
     expect(calls[1]!.id).toBe(calls[0]!.id);
     expect(retries).toEqual(['no reply to chat.send within 10 s: trying again (2/3)']);
   });

@@ -40,9 +40,9 @@ describeBackends('bad input', (backend) => {
   async function expectAllRefused(raw: RawClient, action: string) {
     for (const bad of badPayloads()) {
       const reply = await raw.send(action, bad.payload);
-      expect(reply.ok, `${action} with ${bad.name}`).toBe(false);
-      expect(reply.error?.code, `${action} with ${bad.name}`).toBe(bad.code);
-      expect(typeof reply.error?.message).toBe('string');
+      expect(reply.r, `${action} with ${bad.name}`).toBeUndefined();
+      expect(reply.e?.code, `${action} with ${bad.name}`).toBe(bad.code);
+      expect(typeof reply.e?.message).toBe('string');
     }
   }
 
@@ -62,9 +62,9 @@ describeBackends('bad input', (backend) => {
       expect(await h.seed.counts()).toEqual(before);
 
       const ok = await raw.send(action, JSON.stringify({ id: 'ok-1', c: 'general', s: 2 }));
-      expect(ok).toMatchObject({ id: 'ok-1', ok: true, data: { s: 2 } });
+      expect(ok).toMatchObject({ id: 'ok-1', r: { s: 2 } });
       const liked = await raw.send('like.add', JSON.stringify({ id: 'ok-2', c: 'general', s: 2 }));
-      expect(liked).toMatchObject({ id: 'ok-2', ok: true, data: { s: 2, n: 1, me: true } });
+      expect(liked).toMatchObject({ id: 'ok-2', r: { s: 2, n: 1, me: true } });
       await room.next((e) => e.t === 'l' && e.s === 2);
       expect(room.events).toEqual([{ t: 'l', s: 2, n: 1 }]); // the refused requests published nothing
     });
@@ -76,7 +76,7 @@ describeBackends('bad input', (backend) => {
     await h.seed.send(general, 'bob', 'one');
     const raw = await h.rawUser('mallory');
     const reply = await raw.send('like.add', JSON.stringify({ id: 'x1', c: 'general', s: 1, u: 'bob', userId: 'bob', username: 'bob' }));
-    expect(reply).toMatchObject({ ok: true, data: { n: 1, me: true } });
+    expect(reply).toMatchObject({ r: { n: 1, me: true } });
     const likers = await h.seed.prisma.like.findMany({ select: { user: { select: { username: true } } } });
     expect(likers.map((l) => l.user.username)).toEqual(['mallory']);
   });

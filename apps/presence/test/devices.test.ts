@@ -40,7 +40,7 @@ describe('parseDeviceMessage', () => {
 
   it('returns null for topics that are not device topics', () => {
     expect(parseDeviceMessage(topics.presence('alice'), b('1'))).toBeNull();
-    expect(parseDeviceMessage(topics.userRequest('alice', 'alice:phone', 'chat.typing'), b('1'))).toBeNull();
+    expect(parseDeviceMessage(topics.userRequest('alice:phone', 'chat.typing'), b('1'))).toBeNull();
     expect(parseDeviceMessage('t/d/alice', b('1'))).toBeNull();
     expect(parseDeviceMessage('t/d/alice/alice:phone/extra', b('1'))).toBeNull();
   });

@@ -198,7 +198,7 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
         clientId,
         async type(body) {
           const payload = typeof body === 'string' ? body : JSON.stringify(body);
-          await client.publishAsync(topics.userRequest(username, clientId, 'chat.typing'), payload, { qos: 0 });
+          await client.publishAsync(topics.userRequest(clientId, 'chat.typing'), payload, { qos: 0 });
         },
         received,
         on: (topic) => received.filter((m) => m.topic === topic),

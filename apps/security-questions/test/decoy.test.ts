@@ -53,7 +53,7 @@ describeBackends('an unknown username', (backend) => {
     const raw = await h.rawGuest();
 
     const questions = await Promise.all(['alice', 'bob', 'nobody-here'].map((username) => ask(raw, 'recovery.question', { username })));
-    const shapes = questions.map((r) => ({ id: r.id, ok: r.ok, keys: Object.keys(r.data as object), type: typeof (r.data as { question: unknown }).question }));
+    const shapes = questions.map((r) => ({ id: r.id, e: r.e, keys: Object.keys(r.r as object), type: typeof (r.r as { question: unknown }).question }));
     expect(shapes[1]).toEqual(shapes[0]);
     expect(shapes[2]).toEqual(shapes[0]);
 
@@ -63,7 +63,7 @@ describeBackends('an unknown username', (backend) => {
     for (const username of ['alice', 'bob', 'nobody-here']) {
       resets.push(await ask(raw, 'recovery.reset', { username, answer: 'a wrong answer', newPassword: 'a new password' }));
     }
-    expect(resets[0]).toMatchObject({ id: 'r1', ok: false, error: { code: 'INVALID_CREDENTIALS' } });
+    expect(resets[0]).toMatchObject({ id: 'r1', e: { code: 'INVALID_CREDENTIALS' } });
     expect(resets[1]).toEqual(resets[0]);
     expect(resets[2]).toEqual(resets[0]);
 

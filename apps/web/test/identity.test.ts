@@ -9,13 +9,26 @@ describe('the device id', () => {
   it('is made once per browser and then stays the same', () => {
     const kv = memoryStore();
     const first = deviceId(kv, () => 'abc123');
-    expect(first).toBe('web-abc123');
+    expect(first).toBe('w-abc123');
     expect(deviceId(kv, () => 'other')).toBe(first);
+  });
+
+  it('is `w-` and 8 random url-safe characters by default', () => {
+    const a = deviceId(memoryStore());
+    const b = deviceId(memoryStore());
+    expect(a).toMatch(/^w-[A-Za-z0-9_-]{8}$/);
+    expect(b).not.toBe(a);
+  });
+
+  it('keeps a device id stored by an older version', () => {
+    const kv = memoryStore(new Map([[DEVICE_KEY, 'web-abcdefghijkl']]));
+    expect(deviceId(kv, () => 'fresh')).toBe('web-abcdefghijkl');
+    expect(kv.get(DEVICE_KEY)).toBe('web-abcdefghijkl');
   });
 
   it('is replaced when the stored one is not a valid device label', () => {
     const kv = memoryStore(new Map([[DEVICE_KEY, 'has spaces and : colons']]));
-    expect(deviceId(kv, () => 'fresh')).toBe('web-fresh');
+    expect(deviceId(kv, () => 'fresh')).toBe('w-fresh');
   });
 });
 
@@ -41,7 +54,7 @@ describe('the stored session', () => {
     kv.set(userKey('alice', 'chat'), '{}');
     kv.set(userKey('alice', 'outbox'), '[]');
     kv.set(userKey('alicia', 'chat'), '{}');
-    kv.set(DEVICE_KEY, 'web-x');
+    kv.set(DEVICE_KEY, 'w-x');
     forgetUser(kv, 'alice');
     expect(kv.keys().sort()).toEqual([DEVICE_KEY, userKey('alicia', 'chat')].sort());
   });

@@ -33,6 +33,15 @@ describe('the outbox', () => {
     expect(reloaded.list()).toMatchObject([{ id: 'id1', c: 'general', x: 'hello', status: 'queued' }]);
   });
 
+  it('gives each message its own id of 12 url-safe characters by default', () => {
+    const box = new Outbox(memoryStore(), KEY);
+    const a = box.add('general', 'one');
+    const b = box.add('general', 'two');
+    expect(a.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(b.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(a.id).not.toBe(b.id);
+  });
+
   it('resends the same id after every lost ack, so the server stores the message once', () => {
     const server = new IdempotentServer();
     const box = new Outbox(memoryStore(), KEY, { newId: ids(), now: () => 0 });

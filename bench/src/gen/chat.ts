@@ -1,3 +1,4 @@
+import { topics } from '@tidings/protocol';
 import { LeanClient } from '../lean-client.js';
 import { Samples, nowMs } from '../stats.js';
 import { serve } from './serve.js';
@@ -61,7 +62,7 @@ async function setup(args: ChatSetupArgs): Promise<void> {
   room = args.room;
   label = args.label;
   const host = '127.0.0.1';
-  const roomTopic = `t/room/${room}`;
+  const roomTopic = topics.room(room);
   members = await Promise.all(
     args.members.map((u) =>
       LeanClient.connect({ host, port: args.port, clientId: `${u.username}:bench-m`, username: u.username, password: u.token, clean: false }),
@@ -80,13 +81,13 @@ async function setup(args: ChatSetupArgs): Promise<void> {
     args.senders.map(async (u) => {
       const clientId = `${u.username}:bench-s`;
       const client = await LeanClient.connect({ host, port: args.port, clientId, username: u.username, password: u.token, clean: false });
-      await client.subscribe([`t/r/${clientId}`], 1);
+      await client.subscribe([topics.reply(clientId)], 1);
       client.onMessage = (_topic, payload) => {
         const at = nowMs();
-        const reply = JSON.parse(payload.toString('utf8')) as { id: string; ok: boolean; error?: { code: string } };
-        onAck(reply.id, reply.ok, reply.error?.code, at);
+        const reply = JSON.parse(payload.toString('utf8')) as { id: string; r?: unknown; e?: { code: string } };
+        onAck(reply.id, reply.e === undefined, reply.e?.code, at);
       };
-      return { client, topic: `t/u/${u.username}/${clientId}/chat.send`, inflight: 0 };
+      return { client, topic: topics.userRequest(clientId, 'chat.send'), inflight: 0 };
     }),
   );
 }

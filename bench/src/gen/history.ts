@@ -1,5 +1,6 @@
 import { findConversation, olderThan } from '@tidings/chat-query';
 import { openDatabase } from '@tidings/db';
+import { topics } from '@tidings/protocol';
 import { LeanClient } from '../lean-client.js';
 import { Samples } from '../stats.js';
 import { serve } from './serve.js';
@@ -42,8 +43,8 @@ async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
   const clientId = `${args.user.username}:bench-h`;
   const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId, username: args.user.username, password: args.user.token, clean: true });
   try {
-    await client.subscribe([`t/r/${clientId}`], 1);
-    const topic = `t/u/${args.user.username}/${clientId}/chat.history`;
+    await client.subscribe([topics.reply(clientId)], 1);
+    const topic = topics.userRequest(clientId, 'chat.history');
     let waiter: ((payload: Buffer) => void) | undefined;
     client.onMessage = (_t, payload) => waiter?.(payload);
     const latencies = new Samples();
@@ -62,9 +63,9 @@ async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
         client.publish(topic, JSON.stringify(body), 1);
       });
       const ms = performance.now() - started;
-      const reply = JSON.parse(payload.toString('utf8')) as { id: string; ok: boolean; data?: { messages: { s: number }[] }; error?: unknown };
-      if (!reply.ok || !reply.data) throw new Error(`chat.history failed: ${JSON.stringify(reply.error)}`);
-      last = reply.data;
+      const reply = JSON.parse(payload.toString('utf8')) as { id: string; r?: { messages: { s: number }[] }; e?: unknown };
+      if (reply.e !== undefined || !reply.r) throw new Error(`chat.history failed: ${JSON.stringify(reply.e)}`);
+      last = reply.r;
       if (i >= WARMUP) latencies.push(ms);
     }
     return { latencies: latencies.thinned(), messages: last.messages.length, firstSeq: last.messages[0]?.s ?? 0 };

@@ -21,6 +21,10 @@ export interface WireArgs {
   pages: number;
   /** The 20-character text. */
   text: string;
+  /** Length of the chat.send ids (the idempotency keys), as the web app makes them. */
+  idLength: number;
+  /** Device ids as the web app makes them: this prefix and this many random characters. */
+  device: { prefix: string; random: number };
 }
 
 export interface Bytes {
@@ -45,7 +49,6 @@ export interface WireResult {
   shapes: { sendPayload: string; eventPayload: string; ackPayload: string };
 }
 
-const DEVICE = () => `web-${randomId(12)}`;
 
 function delta(proxy: CountingProxy, before: { up: number; down: number }, per = 1): Bytes {
   const up = (proxy.up - before.up) / per;
@@ -71,7 +74,8 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     // 1. sign-in as a guest, then the signed-in reconnect
     const pg = await proxy();
     const guest = await connectGuest({ url: urlOf(pg) });
-    const device = DEVICE();
+    const newDevice = () => `${args.device.prefix}${randomId(args.device.random)}`;
+    const device = newDevice();
     const session = await guest.request('auth.login', { username: args.login.username, password: args.login.password, device });
     await guest.close();
     await pg.idle();
@@ -85,8 +89,8 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     // 2. send + ack on the sender's link; delivery on a member's link
     const ps = await proxy();
     const pr = await proxy();
-    const sender = await connectUser({ url: urlOf(ps) }, { ...args.sender, device: DEVICE() });
-    const receiver = await connectUser({ url: urlOf(pr) }, { ...args.receiver, device: DEVICE() });
+    const sender = await connectUser({ url: urlOf(ps) }, { ...args.sender, device: newDevice() });
+    const receiver = await connectUser({ url: urlOf(pr) }, { ...args.receiver, device: newDevice() });
     conns.push(sender, receiver);
     let received = 0;
     let eventPayload = '';
@@ -102,7 +106,7 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     sender.client.on('message', (topic, payload) => {
       if (sending && topic === topics.reply(sender.identity.clientId)) ackPayload = payload.toString('utf8');
     });
-    for (let i = 0; i < 5; i++) await sender.request('chat.send', { c: args.room, x: args.text }, { id: randomId(21) }); // warm-up
+    for (let i = 0; i < 5; i++) await sender.request('chat.send', { c: args.room, x: args.text }, { id: randomId(args.idLength) }); // warm-up
     while (received < 5) await pause(10);
     await pause(300);
     const s0 = snap(ps);
@@ -110,7 +114,7 @@ async function measure(args: WireArgs, transport: 'tcp' | 'ws'): Promise<WireRes
     let sendPayload = '';
     sending = true;
     for (let i = 0; i < args.messages; i++) {
-      const id = randomId(21);
+      const id = randomId(args.idLength);
       sendPayload = JSON.stringify({ c: args.room, x: args.text, id });
       await sender.request('chat.send', { c: args.room, x: args.text }, { id });
     }

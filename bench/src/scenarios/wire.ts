@@ -9,7 +9,7 @@ import type { ScenarioContext } from './context.js';
 /**
  * Scenario 3: bytes on the wire per sent message (publish + ack), per delivered message, per
  * sign-in and per history page of 50, over MQTT/TCP and MQTT over WebSocket, counted at the
- * socket by a proxy. Usernames of 8 characters, device ids of 16 and chat.send ids of 21, as
+ * socket by a proxy. Usernames of 8 characters, device ids of 10 and chat.send ids of 12, as
  * the web app makes them; a 20-character text.
  */
 
@@ -21,7 +21,9 @@ export interface WireBytesResult {
 export async function wireBytes(ctx: ScenarioContext): Promise<WireBytesResult> {
   const room = 'general';
   const text = 'hello from the bench';
-  const params = { text, usernameLength: 8, deviceLength: 16, idLength: 21, messages: ctx.quick ? 50 : 200, pages: ctx.quick ? 5 : 40 };
+  // Device ids and chat.send ids as the web app makes them (apps/web/src/state/identity.ts, outbox.ts).
+  const device = { prefix: 'w-', random: 8 };
+  const params = { text, usernameLength: 8, deviceLength: device.prefix.length + device.random, idLength: 12, messages: ctx.quick ? 50 : 200, pages: ctx.quick ? 5 : 40 };
   const prepared = await prepareData();
   const db = await openDatabase(prepared.databaseUrl);
   const [sender, receiver] = await seedSignedInUsers(db, ['sender01', 'reader01']);
@@ -46,6 +48,8 @@ export async function wireBytes(ctx: ScenarioContext): Promise<WireBytesResult> 
       messages: params.messages,
       pages: params.pages,
       text,
+      idLength: params.idLength,
+      device,
     };
     const transports = await gen.call<WireResult[]>('measure', args);
     for (const t of transports) {

@@ -75,7 +75,7 @@ export class Requester {
     const topic =
       identity.kind === 'guest'
         ? topics.guestRequest(identity.clientId, action)
-        : topics.userRequest(identity.username, identity.clientId, action);
+        : topics.userRequest(identity.clientId, action);
     const result = new Promise<unknown>((resolve, reject) => {
       const pending = this.#pending.get(id) ?? { action, waiters: [] };
       this.#pending.set(id, pending);
@@ -100,7 +100,7 @@ export class Requester {
   send<A extends Action>(action: A, body: RequestOf<A>): void {
     const identity = this.#identity;
     if (identity.kind !== 'user' || operations[action].reply !== false) throw new TidingsError('BAD_REQUEST', `${action} expects a reply: use request()`);
-    this.#client.publish(topics.userRequest(identity.username, identity.clientId, action), JSON.stringify(body), { qos: 0 });
+    this.#client.publish(topics.userRequest(identity.clientId, action), JSON.stringify(body), { qos: 0 });
   }
 
   /** Fails every request still waiting (on close). */
@@ -129,12 +129,12 @@ export class Requester {
     if (reply.id === null) return;
     const p = this.#pending.get(reply.id);
     if (!p) return;
-    if (!reply.ok) {
-      const { code, message, retryAfter } = reply.error;
+    if ('e' in reply) {
+      const { code, message, retryAfter } = reply.e;
       this.#settle(reply.id, new TidingsError(code, message, retryAfter === undefined ? {} : { retryAfter }));
       return;
     }
-    const parsed = operations[p.action].result.safeParse(reply.data);
+    const parsed = operations[p.action].result.safeParse(reply.r);
     this.#settle(
       reply.id,
       parsed.success ? { data: parsed.data } : new TidingsError('INTERNAL', `malformed ${p.action} reply from the service`),

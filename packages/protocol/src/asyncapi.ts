@@ -48,9 +48,15 @@ export function buildAsyncApi(): Record<string, Json> {
     const o = operations[action];
     const key = channelKey(action);
     const address =
-      o.audience === 'guest' ? topics.guestRequest('{clientId}', action) : topics.userRequest('{username}', '{clientId}', action);
-    const parameters: Record<string, Json> = { clientId: { description: 'Must equal the connection’s client id' } };
-    if (o.audience === 'user') parameters.username = { description: 'Must equal the connection’s verified username' };
+      o.audience === 'guest' ? topics.guestRequest('{clientId}', action) : topics.userRequest('{clientId}', action);
+    const parameters: Record<string, Json> = {
+      clientId: {
+        description:
+          o.audience === 'guest'
+            ? 'Must equal the connection’s client id (`g:<random>`)'
+            : 'Must equal the connection’s client id, `<username>:<device>`: the verified username is in it',
+      },
+    };
     channels[key] = {
       address,
       title: action,
@@ -137,8 +143,11 @@ export function buildAsyncApi(): Record<string, Json> {
         'Chat over MQTT 3.1.1. Requests are JSON objects with a correlation id `id`; the reply arrives on',
         `\`${topics.reply('{clientId}')}\`. Identity comes from the broker: guests connect with a client id`,
         '`g:<random>` and no credentials; signed-in clients connect as `<username>:<device>` with the username',
-        'and the session token as the password. The broker only lets a client publish on topics that carry its own',
-        `verified username and client id. All topics live under \`${ROOT}/\`.`,
+        'and the session token as the password. The broker only lets a client publish requests on topics that carry',
+        `its own verified client id. All topics live under \`${ROOT}/\`.`,
+        '',
+        'A reply is `{"id":…,"r":<result>}` on success and `{"id":…|null,"e":{"code":…,"message":…,"retryAfter"?:…}}`',
+        'on failure (`id` is null when the request was not readable enough to carry one).',
         '',
         'Error codes:',
         ...Object.entries(ErrorCodes).map(([code, meaning]) => `- \`${code}\`: ${meaning}`),

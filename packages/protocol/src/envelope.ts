@@ -17,19 +17,24 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export const OkReply = <T extends z.ZodType>(data: T) =>
-  z.object({ id: CorrelationId, ok: z.literal(true), data });
+/**
+ * A successful reply: `{"id":…,"r":<result>}`. The keys are one letter because every reply of
+ * every request pays for them; which of `r` and `e` is present says how the request went.
+ */
+export const OkReply = <T extends z.ZodType>(result: T) =>
+  z.object({ id: CorrelationId, r: result });
 
+/** A refused or failed request: `{"id":…|null,"e":{"code":…,"message":…,"retryAfter"?:…}}`. */
 export const ErrorReply = z.object({
   id: CorrelationId.nullable().describe('null when the request was not readable enough to carry an id'),
-  ok: z.literal(false),
-  error: ErrorBody,
+  e: ErrorBody.describe('Why the request was refused'),
 });
 export type ErrorReply = z.infer<typeof ErrorReply>;
 
 /** A reply as a client first reads it, before it knows which request it answers. */
 export const AnyReply = z.union([
-  z.object({ id: CorrelationId, ok: z.literal(true), data: z.unknown() }),
+  // strict: a reply with both `r` and `e` is malformed, not a success
+  z.strictObject({ id: CorrelationId, r: z.unknown() }),
   ErrorReply,
 ]);
 export type AnyReply = z.infer<typeof AnyReply>;

@@ -2,7 +2,8 @@
  * The topic tree. Nobody spells a topic string anywhere else.
  *
  *   t/g/<clientId>/<action>               guest request (sign-up, sign-in, recovery)
- *   t/u/<username>/<clientId>/<action>    signed-in request; the broker checks both levels
+ *   t/u/<clientId>/<action>               signed-in request (the client id `<username>:<device>`
+ *                                         names the user); the broker binds it to the connection
  *   t/r/<clientId>                        replies, readable by that client only
  *   t/room/<room>                         a room's live events (signed-in users read; services write)
  *   t/inbox/<username>                    one user's direct messages and sync events (that user reads)
@@ -11,7 +12,9 @@
  *   t/svc/…                               service-only topics (health, session revocations)
  *
  * The broker binds <username> and <clientId> to the connection's verified identity,
- * so a service reads the caller from the topic and never from the payload.
+ * so a service reads the caller from the topic and never from the payload. A signed-in request
+ * names the user once, inside the client id: every byte of a request topic is paid on every
+ * request, so the topic does not repeat what the client id already says.
  */
 
 export const ROOT = 't';
@@ -62,12 +65,13 @@ export function parseClientId(clientId: string): ClientIdKind {
 
 export const topics = {
   guestRequest: (clientId: string, action: string) => `${ROOT}/g/${clientId}/${action}`,
-  userRequest: (username: string, clientId: string, action: string) => `${ROOT}/u/${username}/${clientId}/${action}`,
+  /** A signed-in request; `clientId` is `<username>:<device>`, so the username is in it. */
+  userRequest: (clientId: string, action: string) => `${ROOT}/u/${clientId}/${action}`,
   reply: (clientId: string) => `${ROOT}/r/${clientId}`,
   /** What a service subscribes to for one guest action. */
   guestRequestFilter: (action: string) => `${ROOT}/g/+/${action}`,
   /** What a service subscribes to for one signed-in action. */
-  userRequestFilter: (action: string) => `${ROOT}/u/+/+/${action}`,
+  userRequestFilter: (action: string) => `${ROOT}/u/+/${action}`,
   /** Live events of a room (messages, edits, deletes, likes, typing, joins). */
   room: (name: string) => `${ROOT}/room/${name}`,
   /** A user's own events: direct messages and sync between their devices. */
@@ -101,14 +105,18 @@ export type ParsedTopic =
 export function parseTopic(topic: string): ParsedTopic | null {
   const parts = topic.split('/');
   if (parts[0] !== ROOT) return null;
-  const [, kind, a, b, c] = parts;
+  const [, kind, a, b] = parts;
   switch (kind) {
     case 'g':
       if (parts.length !== 4 || !a || !b || !ACTION_PATTERN.test(b)) return null;
       return { kind: 'guest-request', clientId: a, action: b };
-    case 'u':
-      if (parts.length !== 5 || !a || !b || !c || !ACTION_PATTERN.test(c)) return null;
-      return { kind: 'user-request', username: a, clientId: b, action: c };
+    case 'u': {
+      if (parts.length !== 4 || !a || !b || !ACTION_PATTERN.test(b)) return null;
+      // The username is the client id's own: a level that is not a signed-in client id is not a request.
+      const id = parseClientId(a);
+      if (id.kind !== 'user') return null;
+      return { kind: 'user-request', username: id.username, clientId: a, action: b };
+    }
     case 'r':
       if (parts.length !== 3 || !a) return null;
       return { kind: 'reply', clientId: a };

@@ -19,7 +19,7 @@ describe('the AsyncAPI document', () => {
       const want =
         operations[action].audience === 'guest'
           ? topics.guestRequest('{clientId}', action)
-          : topics.userRequest('{username}', '{clientId}', action);
+          : topics.userRequest('{clientId}', action);
       expect(channel?.address).toBe(want);
     }
   });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   AnyReply,
   ERROR_CODES,
+  ErrorReply,
+  OkReply,
   ErrorCodes,
   LoginRequest,
   RegisterRequest,
@@ -46,10 +49,25 @@ describe('auth schemas', () => {
 });
 
 describe('replies and errors', () => {
-  it('reads ok and error replies and refuses unknown error codes', () => {
-    expect(AnyReply.safeParse({ id: 'a', ok: true, data: { x: 1 } }).success).toBe(true);
-    expect(AnyReply.safeParse({ id: null, ok: false, error: { code: 'BAD_REQUEST', message: 'no' } }).success).toBe(true);
-    expect(AnyReply.safeParse({ id: 'a', ok: false, error: { code: 'NOPE', message: 'no' } }).success).toBe(false);
+  it('reads result and error replies and refuses unknown error codes', () => {
+    expect(AnyReply.safeParse({ id: 'a', r: { x: 1 } }).success).toBe(true);
+    expect(AnyReply.safeParse({ id: null, e: { code: 'BAD_REQUEST', message: 'no' } }).success).toBe(true);
+    expect(AnyReply.safeParse({ id: 'a', e: { code: 'RATE_LIMITED', message: 'wait', retryAfter: 3 } }).success).toBe(true);
+    expect(AnyReply.safeParse({ id: 'a', e: { code: 'NOPE', message: 'no' } }).success).toBe(false);
+  });
+
+  it('refuses replies that are neither a result nor an error', () => {
+    expect(AnyReply.safeParse({ id: 'a' }).success).toBe(false);
+    // a result needs a correlation id; only an error may have none
+    expect(AnyReply.safeParse({ id: null, r: { x: 1 } }).success).toBe(false);
+    // the old envelope is not read as a result
+    expect(AnyReply.safeParse({ id: 'a', ok: true, data: { x: 1 } }).success).toBe(false);
+    expect(AnyReply.safeParse({ id: 'a', e: 'no' }).success).toBe(false);
+  });
+
+  it('writes the one-letter envelope keys, nothing more', () => {
+    expect(JSON.stringify(OkReply(z.object({ s: z.number() })).parse({ id: 'a', r: { s: 1 } }))).toBe('{"id":"a","r":{"s":1}}');
+    expect(ErrorReply.safeParse({ id: 'a', e: { code: 'FORBIDDEN', message: 'no' } }).success).toBe(true);
   });
 
   it('gives every error code a documented meaning and a default message', () => {

@@ -25,7 +25,8 @@ describe('topics', () => {
 
   it('parses the user request topic it builds', () => {
     const clientId = userClientId('alice', 'laptop');
-    expect(parseTopic(topics.userRequest('alice', clientId, 'auth.whoami'))).toEqual({
+    expect(topics.userRequest(clientId, 'auth.whoami')).toBe('t/u/alice:laptop/auth.whoami');
+    expect(parseTopic(topics.userRequest(clientId, 'auth.whoami'))).toEqual({
       kind: 'user-request',
       username: 'alice',
       clientId: 'alice:laptop',
@@ -43,8 +44,18 @@ describe('topics', () => {
     't/g/a',
     't/g/a/auth.login/extra',
     't/g//auth.login',
-    't/u/alice/alice:x',
-    't/u/alice/alice:x/NOT_AN_ACTION',
+    't/u/alice:x',
+    't/u/alice:x/NOT_AN_ACTION',
+    't/u/alice:x/auth.whoami/extra',
+    't/u//auth.whoami',
+    // the old shape, with the username repeated before the client id
+    't/u/alice/alice:x/auth.whoami',
+    // a level that is not a signed-in client id: no username can be read from it
+    't/u/alice/auth.whoami',
+    't/u/g:abcdefgh/auth.whoami',
+    't/u/svc:auth:x1/auth.whoami',
+    't/u/Alice:x/auth.whoami',
+    't/u/alice:has space/auth.whoami',
     't/r',
     't/r/a/b',
     't/zzz/a',
@@ -55,7 +66,7 @@ describe('topics', () => {
 
   it('builds subscription filters with single-level wildcards only', () => {
     expect(topics.guestRequestFilter('auth.login')).toBe('t/g/+/auth.login');
-    expect(topics.userRequestFilter('auth.logout')).toBe('t/u/+/+/auth.logout');
+    expect(topics.userRequestFilter('auth.logout')).toBe('t/u/+/auth.logout');
   });
 });
 

@@ -81,9 +81,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   }
 
   function errorReply(id: string | null, err: TidingsError): ErrorReply {
-    const error: ErrorReply['error'] = { code: err.code, message: err.message };
-    if (err.retryAfter !== undefined) error.retryAfter = Math.max(1, Math.ceil(err.retryAfter));
-    return { id, ok: false, error };
+    const e: ErrorReply['e'] = { code: err.code, message: err.message };
+    if (err.retryAfter !== undefined) e.retryAfter = Math.max(1, Math.ceil(err.retryAfter));
+    return { id, e };
   }
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
@@ -92,6 +92,8 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const { action, clientId } = parsed;
     if (!isAction(action) || !handlers[action]) return;
     const op = operations[action];
+    // A user request's username is the one in its client id (`<username>:<device>`), which the
+    // broker bound to the connection's verified identity.
     const caller: Caller =
       parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
     const log = lazyChild(logger, { action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });
@@ -123,7 +125,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       const handler = handlers[action] as Handler<typeof action>;
       const data = await handler(request.data as ParsedRequestOf<typeof action>, { caller, logger: log });
       if (logger.isLevelEnabled('debug')) log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
-      return reply(clientId, { id: requestId, ok: true, data });
+      return reply(clientId, { id: requestId, r: data });
     } catch (err) {
       if (err instanceof TidingsError) {
         log.info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');

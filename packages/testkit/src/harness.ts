@@ -155,7 +155,7 @@ export async function startSingleService<S extends RunnableService>(
     user: (username, device) => h.user(username, device),
     async rawUser(username, device) {
       const raw = await h.rawUser(username, device);
-      return { ...raw, username, send: (action, payload) => raw.send(topics.userRequest(username, raw.clientId, action), payload) };
+      return { ...raw, username, send: (action, payload) => raw.send(topics.userRequest(raw.clientId, action), payload) };
     },
     close: h.close,
   };

@@ -15,12 +15,11 @@ export async function connectRaw(url: string, options: IClientOptions = {}): Pro
   return client;
 }
 
-/** A reply as it arrives on a reply topic, unchecked. */
+/** A reply as it arrives on a reply topic, unchecked: `r` (the result) on success, `e` on failure. */
 export interface RawReply {
   id: string | null;
-  ok: boolean;
-  error?: { code: string; message: string; retryAfter?: number };
-  data?: unknown;
+  r?: unknown;
+  e?: { code: string; message: string; retryAfter?: number };
 }
 
 /** A raw MQTT client subscribed to its own reply topic. */

@@ -55,7 +55,7 @@ describe('startServiceHarness', () => {
 
     const raw = await h.rawUser('alice');
     expect(raw.clientId).toBe('alice:raw');
-    expect(await raw.send(topics.userRequest('alice', raw.clientId, 'auth.whoami'), 'not json')).toMatchObject({ id: null, ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await raw.send(topics.userRequest(raw.clientId, 'auth.whoami'), 'not json')).toMatchObject({ id: null, e: { code: 'BAD_REQUEST' } });
     const guest = await h.rawGuest();
     expect(guest.clientId).toMatch(/^g:/);
 
@@ -91,7 +91,7 @@ describe('startSingleService', () => {
     cleanups.push(h.close);
     const raw = await h.rawUser('bob', 'cli');
     expect(raw.username).toBe('bob');
-    expect(await raw.send('auth.whoami', JSON.stringify({ id: 'w1' }))).toEqual({ id: 'w1', ok: true, data: { username: 'bob', createdAt: 0 } });
+    expect(await raw.send('auth.whoami', JSON.stringify({ id: 'w1' }))).toEqual({ id: 'w1', r: { username: 'bob', createdAt: 0 } });
   });
 });
 

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import type { RequestOptions } from '@tidings/client';
+import { randomId, type RequestOptions } from '@tidings/client';
 import { TidingsError, type ResultOf } from '@tidings/protocol';
 
 /** The part of a Connection sending needs (a fake in unit tests). */
@@ -37,7 +36,8 @@ const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * tries again without spending a try. Any other error is final.
  */
 export async function sendMessage(conn: SendConnection, c: string, x: string, policy: SendPolicy = {}): Promise<Sent> {
-  const id = policy.id ?? `cli-${randomBytes(12).toString('base64url')}`;
+  // 12 random url-safe characters (72 bits), as the web app's: the key is unique per sender only.
+  const id = policy.id ?? randomId(12);
   const tries = policy.tries ?? 3;
   const sleep = policy.sleep ?? sleepReal;
   let waits = policy.rateLimitWaits ?? 30;

@@ -13,11 +13,14 @@ export const SESSION_KEY = 'tidings:session';
 /**
  * A stable random device label for this browser: the client id is `<username>:<device>`, so the
  * broker keeps one persistent session per browser and queues events for it while it is away.
+ * `w-` and 8 random characters (48 bits): it only has to differ among one user's devices, and
+ * the client id is in the topic of every request and reply. A label stored by an older version
+ * (`web-` and 12) is kept as it is.
  */
-export function deviceId(kv: KeyValue, random: () => string = () => randomId(12)): string {
+export function deviceId(kv: KeyValue, random: () => string = () => randomId(8)): string {
   const held = kv.get(DEVICE_KEY);
   if (held !== null && DEVICE_PATTERN.test(held)) return held;
-  const fresh = `web-${random()}`;
+  const fresh = `w-${random()}`;
   kv.set(DEVICE_KEY, fresh);
   return fresh;
 }

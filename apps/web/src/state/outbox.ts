@@ -88,7 +88,9 @@ export class Outbox {
     this.#kv = kv;
     this.#key = key;
     this.#now = options.now ?? Date.now;
-    this.#newId = options.newId ?? (() => randomId(21));
+    // 12 random url-safe characters (72 bits): the key only has to be unique among one sender's
+    // messages, and it travels twice with every message (request and ack).
+    this.#newId = options.newId ?? (() => randomId(12));
     const stored = readJson(kv, key);
     this.#items = Array.isArray(stored) ? stored.map(readItem).filter((i): i is OutboxItem => i !== null) : [];
   }

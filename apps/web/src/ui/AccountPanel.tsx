@@ -106,10 +106,10 @@ function SignOut({ session }: { session: ChatSession }) {
 
 type SessionInfo = ResultOf<'auth.sessions'>['sessions'][number];
 
-/** A device label as people read it: this app's own labels are `web-<random>`. */
+/** A device label as people read it: this app's own labels are `w-<random>` (`web-<random>` before). */
 function deviceName(device: string | null): string {
   if (!device) return 'Unnamed device';
-  return device.startsWith('web-') ? `Web browser (${device})` : device;
+  return /^(w|web)-/.test(device) ? `Web browser (${device})` : device;
 }
 
 /** The devices signed in to the account; any other one can be signed out from here. */
