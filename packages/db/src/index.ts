@@ -10,6 +10,7 @@ export type { Prisma } from './generated/sqlite/client.js';
 export type * from './generated/sqlite/models.js';
 export { migrate, loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migration } from './migrate.js';
 export { postgresSchemaOf, providerOf, defaultDatabaseUrl, sqlitePath, redactUrl, type Provider } from './url.js';
+export { openSqliteReader, type ReadStatement, type SqliteReader, type SqlValue } from './reader.js';
 
 /** The Prisma client. Both providers generate the same model API from one schema; this is its type. */
 export type Db = SqliteClient;
@@ -17,6 +18,8 @@ export type Db = SqliteClient;
 export interface Database {
   readonly prisma: Db;
   readonly provider: Provider;
+  /** The URL it was opened with (may hold a password: log it only through redactUrl). */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function openDatabase(url: string): Promise<Database> {
   return {
     prisma,
     provider,
+    url,
     close: () => prisma.$disconnect(),
   };
 }
