@@ -1,7 +1,7 @@
 import { HISTORY_LIMIT_DEFAULT } from '@tidings/protocol';
 import { callerUsername, type Handler } from '@tidings/service-kit';
 import { findConversation, toWire, type QueryContext } from '../context.js';
-import { newerThan, olderThan, type PageRow } from '../page.js';
+import type { PageRow } from '../reads.js';
 
 /**
  * chat.history (user): one page of a conversation, ascending by sequence number.
@@ -12,14 +12,15 @@ import { newerThan, olderThan, type PageRow } from '../page.js';
  *
  * Two queries: the conversation (by room name or DM key), then the page — one range scan of
  * the (conversationId, seq) index, `limit + 1` rows to learn `more` without counting, with the
- * sender and the caller's own likes in the same statement (page.ts). Rooms are public to every
+ * sender and the caller's own likes in the same statement (reads.ts: prepared statements on
+ * SQLite, Prisma on PostgreSQL). Rooms are public to every
  * signed-in user (their live topic is too); `@bob` is always the caller's own conversation with
  * bob. Like counts come from Message.likeCount, kept by the likes service.
  */
 export function historyHandler(q: QueryContext): Handler<'chat.history'> {
   return async (request, ctx) => {
     const username = callerUsername(ctx);
-    const conversation = await findConversation(q.db, username, request.c);
+    const conversation = await findConversation(q.reads, username, request.c);
     const limit = request.limit ?? HISTORY_LIMIT_DEFAULT;
     if (!conversation) return { c: request.c, messages: [], more: false, lastSeq: 0 };
     const { id: conversationId, lastSeq } = conversation;
@@ -27,12 +28,12 @@ export function historyHandler(q: QueryContext): Handler<'chat.history'> {
     const page = { conversationId, caller: username, take: limit + 1 };
     let rows: PageRow[];
     if (request.after !== undefined) {
-      rows = request.after >= lastSeq ? [] : await newerThan(q.db, { ...page, above: request.after });
+      rows = request.after >= lastSeq ? [] : await q.reads.newerThan({ ...page, above: request.after });
     } else {
       // A cursor beyond the end means "the newest page" (and keeps huge numbers out of SQL:
       // PostgreSQL's Int is 32 bits). The newest page stops at lastSeq, so it matches it.
       const below = request.before === undefined ? lastSeq + 1 : Math.min(request.before, lastSeq + 1);
-      rows = below <= 1 ? [] : await olderThan(q.db, { ...page, below });
+      rows = below <= 1 ? [] : await q.reads.olderThan({ ...page, below });
     }
     const more = rows.length > limit;
     if (more) rows = rows.slice(0, limit);

@@ -1,0 +1,161 @@
+import { openSqliteReader, type Database, type ReadStatement } from '@tidings/db';
+
+/** A conversation as a history page needs it. */
+export interface ConversationRow {
+  id: string;
+  kind: string;
+  lastSeq: number;
+}
+
+/** A stored message as the wire needs it (times in ms since the epoch), with whether the caller likes it. */
+export interface PageRow {
+  seq: number;
+  username: string;
+  text: string;
+  createdAt: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+  likeCount: number;
+  likedByCaller: boolean;
+}
+
+export interface PageQuery {
+  conversationId: string;
+  caller: string;
+  /** Rows to read (the page size plus one, to learn whether there are more). */
+  take: number;
+}
+
+/**
+ * The reads of chat.history, on one of two paths that answer the same rows from the same SQL:
+ * on a SQLite file, statements prepared once on a read-only better-sqlite3 connection of their
+ * own (WAL: it reads beside chat-store's writer and sees every commit); on PostgreSQL (and an
+ * in-memory SQLite database, which no second connection can see), Prisma. Why: through Prisma
+ * every statement is re-prepared and passes its WebAssembly query compiler, which made the p99
+ * of a page several times its median (docs/decisions.md).
+ */
+export interface HistoryReads {
+  /** Which path this is: 'sqlite' (prepared statements) or 'prisma'. */
+  readonly path: 'sqlite' | 'prisma';
+  conversationByName(name: string): Promise<ConversationRow | undefined>;
+  conversationByDmKey(dmKey: string): Promise<ConversationRow | undefined>;
+  userExists(username: string): Promise<boolean>;
+  /** The `take` messages just below `below`, newest first. */
+  olderThan(q: PageQuery & { below: number }): Promise<PageRow[]>;
+  /** The `take` messages from `above + 1` up, oldest first (gap-fill). */
+  newerThan(q: PageQuery & { above: number }): Promise<PageRow[]>;
+  /** Closes what the reads opened (the prepared path's connection); never the Database. */
+  close(): void;
+}
+
+/**
+ * The reads for `db`: prepared statements on a SQLite file, Prisma otherwise. `prisma: true`
+ * takes the Prisma path on SQLite too (tests compare the two paths with it).
+ */
+export function openHistoryReads(db: Database, options: { prisma?: boolean } = {}): HistoryReads {
+  return (options.prisma ? undefined : sqliteReads(db)) ?? prismaReads(db);
+}
+
+const CONVERSATION_BY_NAME = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "name" = $1';
+const CONVERSATION_BY_DM_KEY = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "dmKey" = $1';
+const USER_EXISTS = 'SELECT 1 AS "found" FROM "User" WHERE "username" = $1';
+
+/** The SQL above (written with PostgreSQL's `$n`) for SQLite's `?`: every `$n` appears once, in order. */
+const forSqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
+
+/**
+ * One page of messages in one SQL statement: a range scan of the unique (conversationId, seq)
+ * index, the sender's name by primary key, and — only for messages that have likes at all —
+ * whether the caller is among the likers, by the Like primary key. Parameters: $1 caller's
+ * username, $2 conversation id, $3 the cursor (exclusive), $4 rows to take. Prisma's relation
+ * loading would cost a second query and about three times the time per page.
+ */
+function pageSql(direction: 'older' | 'newer'): string {
+  return `SELECT m."seq", u."username", m."text", m."createdAt", m."editedAt", m."deletedAt", m."likeCount",
+      CASE WHEN m."likeCount" > 0 AND m."deletedAt" IS NULL
+        THEN EXISTS (SELECT 1 FROM "Like" l WHERE l."messageId" = m."id"
+          AND l."userId" = (SELECT c."id" FROM "User" c WHERE c."username" = $1))
+        ELSE FALSE END AS "me"
+    FROM "Message" m JOIN "User" u ON u."id" = m."senderId"
+    WHERE m."conversationId" = $2 AND m."seq" ${direction === 'older' ? '<' : '>'} $3
+    ORDER BY m."seq" ${direction === 'older' ? 'DESC' : 'ASC'}
+    LIMIT $4`;
+}
+
+/** A page row as either driver returns it. */
+interface RawRow {
+  seq: number | bigint;
+  username: string;
+  text: string;
+  /** SQLite: ISO 8601 text as Prisma writes it; PostgreSQL through Prisma: a Date. */
+  createdAt: Date | string | number;
+  editedAt: Date | string | number | null;
+  deletedAt: Date | string | number | null;
+  likeCount: number | bigint;
+  /** SQLite answers 0/1, PostgreSQL a boolean. */
+  me: unknown;
+}
+
+function fromRaw(r: RawRow): PageRow {
+  return {
+    seq: Number(r.seq),
+    username: r.username,
+    text: r.text,
+    createdAt: msOf(r.createdAt),
+    editedAt: r.editedAt === null ? null : msOf(r.editedAt),
+    deletedAt: r.deletedAt === null ? null : msOf(r.deletedAt),
+    likeCount: Number(r.likeCount),
+    likedByCaller: r.me === true || r.me === 1 || r.me === 1n,
+  };
+}
+
+/**
+ * A DateTime column as ms since the epoch. Prisma stores SQLite DateTimes as ISO 8601 text with
+ * an offset (`2026-01-02T03:04:05.678+00:00`), or epoch ms with `timestampFormat: 'unixepoch-ms'`;
+ * SQLite's own CURRENT_TIMESTAMP (`2026-01-02 03:04:05`) has no zone and is UTC.
+ */
+export function msOf(value: Date | string | number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return value.getTime();
+  if (value.length === 19 && value.charCodeAt(10) === 32 /* ' ' */) return Date.parse(`${value.slice(0, 10)}T${value.slice(11)}Z`);
+  return Date.parse(value);
+}
+
+function sqliteReads(db: Database): HistoryReads | undefined {
+  const reader = openSqliteReader(db.url);
+  if (!reader) return undefined;
+  const byName = reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_NAME));
+  const byDmKey = reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_DM_KEY));
+  const userExists = reader.prepare<{ found: number }>(forSqlite(USER_EXISTS));
+  const older: ReadStatement<RawRow> = reader.prepare<RawRow>(forSqlite(pageSql('older')));
+  const newer: ReadStatement<RawRow> = reader.prepare<RawRow>(forSqlite(pageSql('newer')));
+  return {
+    path: 'sqlite',
+    conversationByName: async (name) => byName.get(name),
+    conversationByDmKey: async (dmKey) => byDmKey.get(dmKey),
+    userExists: async (username) => userExists.get(username) !== undefined,
+    olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map(fromRaw),
+    newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map(fromRaw),
+    close: () => reader.close(),
+  };
+}
+
+function prismaReads(db: Database): HistoryReads {
+  const prisma = db.prisma;
+  const sql = (text: string) => (db.provider === 'sqlite' ? forSqlite(text) : text);
+  const [byName, byDmKey, userExists, olderSql, newerSql] = [CONVERSATION_BY_NAME, CONVERSATION_BY_DM_KEY, USER_EXISTS, pageSql('older'), pageSql('newer')].map(sql) as [string, string, string, string, string];
+  const one = async <T>(text: string, value: string) => (await prisma.$queryRawUnsafe<T[]>(text, value))[0];
+  return {
+    path: 'prisma',
+    conversationByName: (name) => one<ConversationRow>(byName, name).then(normalizeConversation),
+    conversationByDmKey: (dmKey) => one<ConversationRow>(byDmKey, dmKey).then(normalizeConversation),
+    userExists: async (username) => (await one(userExists, username)) !== undefined,
+    olderThan: async (q) => (await prisma.$queryRawUnsafe<RawRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map(fromRaw),
+    newerThan: async (q) => (await prisma.$queryRawUnsafe<RawRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map(fromRaw),
+    close: () => {},
+  };
+}
+
+function normalizeConversation(row: ConversationRow | undefined): ConversationRow | undefined {
+  return row && { id: row.id, kind: row.kind, lastSeq: Number(row.lastSeq) };
+}
