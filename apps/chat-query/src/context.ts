@@ -2,6 +2,7 @@ import type { Database } from '@tidings/db';
 import { TidingsError, parseRef, type Message } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
 import type { HistoryReads } from './reads.js';
+import { wireMessage } from './wire.js';
 
 /** What every handler of the chat-query service works with; built by createChatQuery when it starts. */
 export interface QueryContext {
@@ -89,20 +90,9 @@ export function messageRowOf(row: {
   };
 }
 
-/**
- * A stored message as the wire carries it: like count `lk` only when non-zero, `me` only when
- * the caller likes it (pass undefined to leave both out), and a deleted message as a tombstone
- * `{s, u, x: '', at, del: true}` (no text, no edit time, no likes).
- */
+/** A stored message as the wire carries it; `likedByCaller` undefined leaves the like fields out (wire.ts). */
 export function toWire(row: MessageRow, likedByCaller?: boolean): Message {
-  if (row.deletedAt !== null) return { s: row.seq, u: row.username, x: '', at: row.createdAt, del: true };
-  const message: Message = { s: row.seq, u: row.username, x: row.text, at: row.createdAt };
-  if (row.editedAt !== null) message.ed = row.editedAt;
-  if (likedByCaller !== undefined) {
-    if (row.likeCount > 0) message.lk = row.likeCount;
-    if (likedByCaller) message.me = true;
-  }
-  return message;
+  return wireMessage(row.seq, row.username, row.text, row.createdAt, row.editedAt, row.deletedAt, row.likeCount, likedByCaller);
 }
 
 /** Orders strings by UTF-16 code units, the same on every database. */

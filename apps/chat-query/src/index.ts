@@ -1,3 +1,3 @@
 export { createChatQuery, type ChatQuery, type ChatQueryDeps } from './service.js';
 export { dmKeyOf, findConversation, otherOf, toWire, type ConversationHead, type MessageRow } from './context.js';
-export { openHistoryReads, type HistoryReads, type PageQuery, type PageRow } from './reads.js';
+export { openHistoryReads, type HistoryReads, type PageQuery } from './reads.js';

@@ -1,22 +1,12 @@
-import { openSqliteReader, type Database, type ReadStatement } from '@tidings/db';
+import { openSqliteReader, type Database } from '@tidings/db';
+import type { Message } from '@tidings/protocol';
+import { msOf, wireMessage } from './wire.js';
 
 /** A conversation as a history page needs it. */
 export interface ConversationRow {
   id: string;
   kind: string;
   lastSeq: number;
-}
-
-/** A stored message as the wire needs it (times in ms since the epoch), with whether the caller likes it. */
-export interface PageRow {
-  seq: number;
-  username: string;
-  text: string;
-  createdAt: number;
-  editedAt: number | null;
-  deletedAt: number | null;
-  likeCount: number;
-  likedByCaller: boolean;
 }
 
 export interface PageQuery {
@@ -27,7 +17,7 @@ export interface PageQuery {
 }
 
 /**
- * The reads of chat.history, on one of two paths that answer the same rows from the same SQL:
+ * The reads of chat.history, on one of two paths that answer the same messages from the same SQL:
  * on a SQLite file, statements prepared once on a read-only better-sqlite3 connection of their
  * own (WAL: it reads beside chat-store's writer and sees every commit); on PostgreSQL (and an
  * in-memory SQLite database, which no second connection can see), Prisma. Why: through Prisma
@@ -40,10 +30,11 @@ export interface HistoryReads {
   conversationByName(name: string): Promise<ConversationRow | undefined>;
   conversationByDmKey(dmKey: string): Promise<ConversationRow | undefined>;
   userExists(username: string): Promise<boolean>;
-  /** The `take` messages just below `below`, newest first. */
-  olderThan(q: PageQuery & { below: number }): Promise<PageRow[]>;
+  /** The `take` messages just below `below`, newest first, as the wire carries them (with the
+   * like count and the caller's own like). */
+  olderThan(q: PageQuery & { below: number }): Promise<Message[]>;
   /** The `take` messages from `above + 1` up, oldest first (gap-fill). */
-  newerThan(q: PageQuery & { above: number }): Promise<PageRow[]>;
+  newerThan(q: PageQuery & { above: number }): Promise<Message[]>;
   /** Closes what the reads opened (the prepared path's connection); never the Database. */
   close(): void;
 }
@@ -82,12 +73,12 @@ function pageSql(direction: 'older' | 'newer'): string {
     LIMIT $4`;
 }
 
-/** A page row as either driver returns it. */
-interface RawRow {
+/** A page row as Prisma returns it: columns by name. */
+interface NamedRow {
   seq: number | bigint;
   username: string;
   text: string;
-  /** SQLite: ISO 8601 text as Prisma writes it; PostgreSQL through Prisma: a Date. */
+  /** SQLite: ISO 8601 text as Prisma writes it; PostgreSQL: a Date. */
   createdAt: Date | string | number;
   editedAt: Date | string | number | null;
   deletedAt: Date | string | number | null;
@@ -96,29 +87,24 @@ interface RawRow {
   me: unknown;
 }
 
-function fromRaw(r: RawRow): PageRow {
-  return {
-    seq: Number(r.seq),
-    username: r.username,
-    text: r.text,
-    createdAt: msOf(r.createdAt),
-    editedAt: r.editedAt === null ? null : msOf(r.editedAt),
-    deletedAt: r.deletedAt === null ? null : msOf(r.deletedAt),
-    likeCount: Number(r.likeCount),
-    likedByCaller: r.me === true || r.me === 1 || r.me === 1n,
-  };
+function fromNamed(r: NamedRow): Message {
+  return wireMessage(
+    Number(r.seq),
+    r.username,
+    r.text,
+    msOf(r.createdAt),
+    r.editedAt === null ? null : msOf(r.editedAt),
+    r.deletedAt === null ? null : msOf(r.deletedAt),
+    Number(r.likeCount),
+    r.me === true || r.me === 1 || r.me === 1n,
+  );
 }
 
-/**
- * A DateTime column as ms since the epoch. Prisma stores SQLite DateTimes as ISO 8601 text with
- * an offset (`2026-01-02T03:04:05.678+00:00`), or epoch ms with `timestampFormat: 'unixepoch-ms'`;
- * SQLite's own CURRENT_TIMESTAMP (`2026-01-02 03:04:05`) has no zone and is UTC.
- */
-export function msOf(value: Date | string | number): number {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return value.getTime();
-  if (value.length === 19 && value.charCodeAt(10) === 32 /* ' ' */) return Date.parse(`${value.slice(0, 10)}T${value.slice(11)}Z`);
-  return Date.parse(value);
+/** A page row as the prepared statement returns it: the columns of pageSql in order. */
+type PositionalRow = [seq: number, username: string, text: string, createdAt: string | number, editedAt: string | number | null, deletedAt: string | number | null, likeCount: number, me: number];
+
+function fromPositional(r: PositionalRow): Message {
+  return wireMessage(r[0], r[1], r[2], msOf(r[3]), r[4] === null ? null : msOf(r[4]), r[5] === null ? null : msOf(r[5]), r[6], r[7] === 1);
 }
 
 function sqliteReads(db: Database): HistoryReads | undefined {
@@ -127,15 +113,15 @@ function sqliteReads(db: Database): HistoryReads | undefined {
   const byName = reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_NAME));
   const byDmKey = reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_DM_KEY));
   const userExists = reader.prepare<{ found: number }>(forSqlite(USER_EXISTS));
-  const older: ReadStatement<RawRow> = reader.prepare<RawRow>(forSqlite(pageSql('older')));
-  const newer: ReadStatement<RawRow> = reader.prepare<RawRow>(forSqlite(pageSql('newer')));
+  const older = reader.prepareRaw<PositionalRow>(forSqlite(pageSql('older')));
+  const newer = reader.prepareRaw<PositionalRow>(forSqlite(pageSql('newer')));
   return {
     path: 'sqlite',
     conversationByName: async (name) => byName.get(name),
     conversationByDmKey: async (dmKey) => byDmKey.get(dmKey),
     userExists: async (username) => userExists.get(username) !== undefined,
-    olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map(fromRaw),
-    newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map(fromRaw),
+    olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map(fromPositional),
+    newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map(fromPositional),
     close: () => reader.close(),
   };
 }
@@ -150,8 +136,8 @@ function prismaReads(db: Database): HistoryReads {
     conversationByName: (name) => one<ConversationRow>(byName, name).then(normalizeConversation),
     conversationByDmKey: (dmKey) => one<ConversationRow>(byDmKey, dmKey).then(normalizeConversation),
     userExists: async (username) => (await one(userExists, username)) !== undefined,
-    olderThan: async (q) => (await prisma.$queryRawUnsafe<RawRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map(fromRaw),
-    newerThan: async (q) => (await prisma.$queryRawUnsafe<RawRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map(fromRaw),
+    olderThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map(fromNamed),
+    newerThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map(fromNamed),
     close: () => {},
   };
 }

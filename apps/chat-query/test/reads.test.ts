@@ -1,7 +1,8 @@
 import { Seed, startTestStack, type TestStack } from '@tidings/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findConversation } from '../src/context.js';
-import { msOf, openHistoryReads, type HistoryReads } from '../src/reads.js';
+import { openHistoryReads, type HistoryReads } from '../src/reads.js';
+import { msOf } from '../src/wire.js';
 
 describe('history reads on SQLite: prepared statements against Prisma', () => {
   let stack: TestStack | undefined;

@@ -78,7 +78,7 @@ async function query(args: QueryHistoryArgs): Promise<HistoryRunResult> {
   const reads = openHistoryReads(db);
   try {
     const latencies = new Samples();
-    let rows: { seq: number }[] = [];
+    let rows: { s: number }[] = [];
     for (let i = 0; i < WARMUP + args.requests; i++) {
       const started = performance.now();
       const conv = await findConversation(reads, args.caller, args.room);
@@ -88,7 +88,7 @@ async function query(args: QueryHistoryArgs): Promise<HistoryRunResult> {
       const ms = performance.now() - started;
       if (i >= WARMUP) latencies.push(ms);
     }
-    return { latencies: latencies.thinned(), messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.seq ?? 0 };
+    return { latencies: latencies.thinned(), messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.s ?? 0 };
   } finally {
     reads.close();
     await db.close();

