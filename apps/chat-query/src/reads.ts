@@ -110,11 +110,20 @@ function fromPositional(r: PositionalRow): Message {
 function sqliteReads(db: Database): HistoryReads | undefined {
   const reader = openSqliteReader(db.url);
   if (!reader) return undefined;
-  const byName = reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_NAME));
-  const byDmKey = reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_DM_KEY));
-  const userExists = reader.prepare<{ found: number }>(forSqlite(USER_EXISTS));
-  const older = reader.prepareRaw<PositionalRow>(forSqlite(pageSql('older')));
-  const newer = reader.prepareRaw<PositionalRow>(forSqlite(pageSql('newer')));
+  let prepared;
+  try {
+    prepared = {
+      byName: reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_NAME)),
+      byDmKey: reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_DM_KEY)),
+      userExists: reader.prepare<{ found: number }>(forSqlite(USER_EXISTS)),
+      older: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('older'))),
+      newer: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('newer'))),
+    };
+  } catch (err) {
+    reader.close();
+    throw new Error(`cannot prepare the history reads (is the database migrated? pnpm migrate): ${(err as Error).message}`);
+  }
+  const { byName, byDmKey, userExists, older, newer } = prepared;
   return {
     path: 'sqlite',
     conversationByName: async (name) => byName.get(name),

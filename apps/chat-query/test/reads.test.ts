@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '@tidings/db';
 import { Seed, startTestStack, type TestStack } from '@tidings/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findConversation } from '../src/context.js';
@@ -54,6 +58,17 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
     await expect(findConversation(fast, 'alice', 'nowhere')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(findConversation(fast, 'alice', '@nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(findConversation(fast, 'carol', '@alice')).resolves.toBeNull();
+  });
+
+  it('refuse to start on a database that was never migrated, and say so', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tidings-reads-'));
+    const db = await openDatabase(`file:${path.join(dir, 'empty.db')}`);
+    try {
+      expect(() => openHistoryReads(db)).toThrow(/migrated.*no such table/);
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('take the Prisma path on an in-memory database, which no second connection could see', async () => {
