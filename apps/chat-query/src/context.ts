@@ -1,10 +1,14 @@
 import type { Database } from '@tidings/db';
 import { TidingsError, parseRef, type Message } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
+import type { HistoryReads } from './reads.js';
+import { wireMessage } from './wire.js';
 
-/** What every handler of the chat-query service works with; built once by createChatQuery. */
+/** What every handler of the chat-query service works with; built by createChatQuery when it starts. */
 export interface QueryContext {
   db: Database;
+  /** The history reads: prepared statements on SQLite, Prisma on PostgreSQL (reads.ts). */
+  reads: HistoryReads;
   logger: Logger;
 }
 
@@ -30,27 +34,21 @@ export interface ConversationHead {
  * Unknown room or unknown user → NOT_FOUND. A direct conversation with an existing user that
  * has no message yet → null (an empty history, not an error).
  */
-export async function findConversation(db: Database, caller: string, ref: string): Promise<ConversationHead | null> {
+export async function findConversation(reads: HistoryReads, caller: string, ref: string): Promise<ConversationHead | null> {
   const parsed = parseRef(ref);
-  const prisma = db.prisma;
   if (parsed.kind === 'room') {
-    const room = await prisma.conversation.findUnique({ where: { name: parsed.name }, select: { id: true, kind: true, lastSeq: true } });
+    const room = await reads.conversationByName(parsed.name);
     if (!room || room.kind !== 'room') throw new TidingsError('NOT_FOUND', `there is no room ${parsed.name}`);
     return { id: room.id, lastSeq: room.lastSeq };
   }
-  const dm = await prisma.conversation.findUnique({
-    where: { dmKey: dmKeyOf(caller, parsed.username) },
-    select: { id: true, lastSeq: true },
-  });
-  if (dm) return dm;
-  const other = await prisma.user.findUnique({ where: { username: parsed.username }, select: { id: true } });
-  if (!other) throw new TidingsError('NOT_FOUND', `there is no user ${parsed.username}`);
+  const dm = await reads.conversationByDmKey(dmKeyOf(caller, parsed.username));
+  if (dm) return { id: dm.id, lastSeq: dm.lastSeq };
+  if (!(await reads.userExists(parsed.username))) throw new TidingsError('NOT_FOUND', `there is no user ${parsed.username}`);
   return null;
 }
 
-/** The columns a message needs on the wire. */
+/** The columns a message needs on the wire, through Prisma. */
 export const MESSAGE_SELECT = {
-  id: true,
   seq: true,
   text: true,
   createdAt: true,
@@ -60,8 +58,19 @@ export const MESSAGE_SELECT = {
   sender: { select: { username: true } },
 } as const;
 
+/** A stored message as the wire needs it (times in ms since the epoch). */
 export interface MessageRow {
-  id: string;
+  seq: number;
+  username: string;
+  text: string;
+  createdAt: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+  likeCount: number;
+}
+
+/** A message as Prisma returns it with {@link MESSAGE_SELECT}, as a {@link MessageRow}. */
+export function messageRowOf(row: {
   seq: number;
   text: string;
   createdAt: Date;
@@ -69,23 +78,21 @@ export interface MessageRow {
   deletedAt: Date | null;
   likeCount: number;
   sender: { username: string };
+}): MessageRow {
+  return {
+    seq: row.seq,
+    username: row.sender.username,
+    text: row.text,
+    createdAt: row.createdAt.getTime(),
+    editedAt: row.editedAt === null ? null : row.editedAt.getTime(),
+    deletedAt: row.deletedAt === null ? null : row.deletedAt.getTime(),
+    likeCount: row.likeCount,
+  };
 }
 
-/**
- * A stored message as the wire carries it: like count `lk` only when non-zero, `me` only when
- * the caller likes it (pass undefined to leave both out), and a deleted message as a tombstone
- * `{s, u, x: '', at, del: true}` (no text, no edit time, no likes).
- */
+/** A stored message as the wire carries it; `likedByCaller` undefined leaves the like fields out (wire.ts). */
 export function toWire(row: MessageRow, likedByCaller?: boolean): Message {
-  const base = { s: row.seq, u: row.sender.username, at: row.createdAt.getTime() };
-  if (row.deletedAt) return { ...base, x: '', del: true };
-  const message: Message = { ...base, x: row.text };
-  if (row.editedAt) message.ed = row.editedAt.getTime();
-  if (likedByCaller !== undefined) {
-    if (row.likeCount > 0) message.lk = row.likeCount;
-    if (likedByCaller) message.me = true;
-  }
-  return message;
+  return wireMessage(row.seq, row.username, row.text, row.createdAt, row.editedAt, row.deletedAt, row.likeCount, likedByCaller);
 }
 
 /** Orders strings by UTF-16 code units, the same on every database. */

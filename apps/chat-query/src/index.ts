@@ -1,3 +1,3 @@
 export { createChatQuery, type ChatQuery, type ChatQueryDeps } from './service.js';
-export { dmKeyOf, findConversation, otherOf, toWire } from './context.js';
-export { newerThan, olderThan, type PageQuery, type PageRow } from './page.js';
+export { dmKeyOf, findConversation, otherOf, toWire, type ConversationHead, type MessageRow } from './context.js';
+export { openHistoryReads, type HistoryReads, type PageQuery } from './reads.js';

@@ -1,8 +1,8 @@
 import type { Database } from '@tidings/db';
 import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
-import type { QueryContext } from './context.js';
 import { chatQueryHandlers } from './handlers/index.js';
+import { openHistoryReads, type HistoryReads } from './reads.js';
 
 export interface ChatQueryDeps {
   /** A connected service client (connectService as `chat-query`). */
@@ -12,28 +12,47 @@ export interface ChatQueryDeps {
 }
 
 export interface ChatQuery {
-  /** Starts answering chat.history, chat.conversations, room.list and user.list. */
+  /** Starts answering chat.history, chat.conversations, room.list and user.list. On a SQLite file
+   * it opens its own read-only connection for history (reads.ts). */
   start(): Promise<void>;
-  /** Stops taking requests and finishes those in flight. Leaves the MQTT client and the database
-   * open: whoever made them closes them. */
+  /** Stops taking requests and finishes those in flight, then closes its read connection. Leaves
+   * the MQTT client and the database open: whoever made them closes them. */
   stop(): Promise<void>;
+  /** The path history reads take while started: 'sqlite' (prepared statements) or 'prisma'. */
+  readonly historyReads: HistoryReads['path'] | undefined;
 }
 
 /** The chat-query service: every read of conversations, rooms and users. It writes nothing. */
 export function createChatQuery(deps: ChatQueryDeps): ChatQuery {
   const logger = deps.logger.child({ component: 'chat-query' });
-  const q: QueryContext = { db: deps.db, logger };
   let rpc: RpcServer | undefined;
+  let reads: HistoryReads | undefined;
   return {
     async start() {
       if (rpc) throw new Error('the chat-query service is already started');
-      rpc = createRpcServer({ client: deps.client, logger, handlers: chatQueryHandlers(q) });
-      await rpc.start();
+      const opened = openHistoryReads(deps.db);
+      logger.info({ historyReads: opened.path }, 'history reads ready');
+      const server = createRpcServer({ client: deps.client, logger, handlers: chatQueryHandlers({ db: deps.db, reads: opened, logger }) });
+      rpc = server;
+      reads = opened;
+      try {
+        await server.start();
+      } catch (err) {
+        await server.close();
+        opened.close();
+        if (rpc === server) rpc = reads = undefined;
+        throw err;
+      }
     },
     async stop() {
       const server = rpc;
       rpc = undefined;
       if (server) await server.close();
+      reads?.close();
+      reads = undefined;
+    },
+    get historyReads() {
+      return reads?.path;
     },
   };
 }

@@ -217,6 +217,147 @@ describeBackends('chat.history', (backend) => {
     expect(JSON.stringify(page)).not.toContain('secret');
   });
 
+  it('reads on the path of its backend: prepared statements on a SQLite file, Prisma on PostgreSQL', async () => {
+    h = await startChatQuery(backend);
+    expect(h.service.historyReads).toBe(backend === 'sqlite' ? 'sqlite' : 'prisma');
+  });
+
+  it('gives likes, me, edits, tombstones and exact times alike on the newest, before and after pages, for each reader', async () => {
+    h = await startChatQuery(backend);
+    const general = await h.seed.room('general', ['alice', 'bob', 'carol']);
+    const texts = ['one', 'two «quoted» "text"', 'three', 'four 🎉 emoji', 'five\nwith a line break', 'six'];
+    await h.seed.send(general, 'bob', texts[0]!);
+    await h.seed.send(general, 'carol', texts[1]!);
+    await h.seed.send(general, 'bob', texts[2]!);
+    await h.seed.send(general, 'alice', texts[3]!);
+    await h.seed.send(general, 'bob', texts[4]!, texts[5]!);
+    await h.seed.like(general, 1, 'alice');
+    await h.seed.like(general, 1, 'carol');
+    const edited2 = await h.seed.edit(general, 2, 'two, fixed');
+    await h.seed.like(general, 3, 'alice');
+    await h.seed.remove(general, 3);
+    await h.seed.like(general, 4, 'bob');
+    const edited5 = await h.seed.edit(general, 5, 'five, fixed');
+    await h.seed.like(general, 5, 'alice');
+    // Sent times as stored, read back through Prisma: the page must carry exactly these.
+    const stored = await h.seed.prisma.message.findMany({ where: { conversationId: general }, orderBy: { seq: 'asc' }, select: { createdAt: true } });
+    const at = stored.map((m) => m.createdAt.getTime());
+    expect(new Set(at).size).toBe(6);
+
+    const expected: Record<string, Message[]> = {
+      alice: [
+        { s: 1, u: 'bob', x: 'one', at: at[0]!, lk: 2, me: true },
+        { s: 2, u: 'carol', x: 'two, fixed', at: at[1]!, ed: edited2 },
+        { s: 3, u: 'bob', x: '', at: at[2]!, del: true },
+        { s: 4, u: 'alice', x: texts[3]!, at: at[3]!, lk: 1 },
+        { s: 5, u: 'bob', x: 'five, fixed', at: at[4]!, ed: edited5, lk: 1, me: true },
+        { s: 6, u: 'bob', x: texts[5]!, at: at[5]! },
+      ],
+      bob: [
+        { s: 1, u: 'bob', x: 'one', at: at[0]!, lk: 2 },
+        { s: 2, u: 'carol', x: 'two, fixed', at: at[1]!, ed: edited2 },
+        { s: 3, u: 'bob', x: '', at: at[2]!, del: true },
+        { s: 4, u: 'alice', x: texts[3]!, at: at[3]!, lk: 1, me: true },
+        { s: 5, u: 'bob', x: 'five, fixed', at: at[4]!, ed: edited5, lk: 1 },
+        { s: 6, u: 'bob', x: texts[5]!, at: at[5]! },
+      ],
+    };
+    const cursors: { ask: Record<string, number>; seqs: number[]; more: boolean }[] = [
+      { ask: {}, seqs: [1, 2, 3, 4, 5, 6], more: false },
+      { ask: { limit: 2 }, seqs: [5, 6], more: true },
+      { ask: { before: 6, limit: 3 }, seqs: [3, 4, 5], more: true },
+      { ask: { before: 4 }, seqs: [1, 2, 3], more: false },
+      { ask: { after: 0, limit: 3 }, seqs: [1, 2, 3], more: true },
+      { ask: { after: 2, limit: 2 }, seqs: [3, 4], more: true },
+      { ask: { after: 3 }, seqs: [4, 5, 6], more: false },
+    ];
+    for (const who of ['alice', 'bob'] as const) {
+      const conn = await h.user(who);
+      for (const { ask, seqs: want, more } of cursors) {
+        const page = await conn.request('chat.history', { c: 'general', ...ask });
+        const label = `${who} ${JSON.stringify(ask)}`;
+        expect(page.messages, label).toEqual(want.map((s) => expected[who]![s - 1]));
+        expect(page.more, label).toBe(more);
+        expect(page.lastSeq, label).toBe(6);
+      }
+    }
+  });
+
+  it('sees likes, unlikes, edits, deletes and new messages committed after its first read', async () => {
+    h = await startChatQuery(backend);
+    const general = await h.seed.room('general', ['alice', 'bob']);
+    await h.seed.send(general, 'bob', 'one', 'two');
+    const alice = await h.user('alice');
+    const view = async (ask: Record<string, number> = {}) =>
+      (await alice.request('chat.history', { c: 'general', ...ask })).messages.map(({ s, x, lk, me, ed, del }) => ({ s, x, lk, me, ed, del }));
+    expect(await view()).toEqual([
+      { s: 1, x: 'one', lk: undefined, me: undefined, ed: undefined, del: undefined },
+      { s: 2, x: 'two', lk: undefined, me: undefined, ed: undefined, del: undefined },
+    ]);
+
+    await h.seed.like(general, 1, 'alice');
+    await h.seed.like(general, 2, 'bob');
+    const editedAt = await h.seed.edit(general, 2, 'two, edited');
+    await h.seed.send(general, 'bob', 'three');
+    expect(await view()).toEqual([
+      { s: 1, x: 'one', lk: 1, me: true, ed: undefined, del: undefined },
+      { s: 2, x: 'two, edited', lk: 1, me: undefined, ed: editedAt, del: undefined },
+      { s: 3, x: 'three', lk: undefined, me: undefined, ed: undefined, del: undefined },
+    ]);
+
+    // alice takes her like back (as the likes service does: the row and the count together)
+    const aliceId = await h.seed.userId('alice');
+    const first = await h.seed.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId: general, seq: 1 } } });
+    await h.seed.prisma.$transaction([
+      h.seed.prisma.like.delete({ where: { messageId_userId: { messageId: first.id, userId: aliceId } } }),
+      h.seed.prisma.message.update({ where: { id: first.id }, data: { likeCount: { decrement: 1 } } }),
+    ]);
+    await h.seed.remove(general, 2);
+    expect(await view({ after: 0 })).toEqual([
+      { s: 1, x: 'one', lk: undefined, me: undefined, ed: undefined, del: undefined },
+      { s: 2, x: '', lk: undefined, me: undefined, ed: undefined, del: true },
+      { s: 3, x: 'three', lk: undefined, me: undefined, ed: undefined, del: undefined },
+    ]);
+  });
+
+  it('pages a direct conversation with before and after from both sides, with its likes', async () => {
+    h = await startChatQuery(backend);
+    const ab = await h.seed.dm('alice', 'bob');
+    await h.seed.sendMany(ab, 'alice', 30, 'dm');
+    await h.seed.like(ab, 30, 'bob');
+    await h.seed.like(ab, 5, 'alice');
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+
+    const newest = await bob.request('chat.history', { c: '@alice', limit: 10 });
+    expect(seqs(newest.messages)).toEqual(range(21, 30));
+    expect(newest.more).toBe(true);
+    expect(newest.messages.at(-1)).toMatchObject({ s: 30, u: 'alice', x: 'dm 30', lk: 1, me: true });
+    const older = await alice.request('chat.history', { c: '@bob', before: 11, limit: 10 });
+    expect(seqs(older.messages)).toEqual(range(1, 10));
+    expect(older.more).toBe(false);
+    expect(older.messages[4]).toMatchObject({ s: 5, lk: 1, me: true });
+    const gap = await bob.request('chat.history', { c: '@alice', after: 25 });
+    expect(seqs(gap.messages)).toEqual(range(26, 30));
+    expect(gap.messages.at(-1)).toMatchObject({ s: 30, lk: 1, me: true });
+    const gapForAlice = await alice.request('chat.history', { c: '@bob', after: 25 });
+    expect(gapForAlice.messages.at(-1)).toEqual({ s: 30, u: 'alice', x: 'dm 30', at: expect.any(Number), lk: 1 });
+    expect({ ...gapForAlice, c: '@alice', messages: seqs(gapForAlice.messages) }).toEqual({ ...gap, messages: seqs(gap.messages) });
+  });
+
+  it('refuses a room name that is a direct conversation’s and a user of another’s conversation, reading nothing of theirs', async () => {
+    h = await startChatQuery(backend);
+    const ab = await h.seed.dm('alice', 'bob');
+    await h.seed.send(ab, 'alice', 'for bob only');
+    const carol = await h.user('carol');
+    // A DM has no name, so no room ref reaches it; its key is not a valid room name either.
+    await expect(carol.request('chat.history', { c: 'dm_alice' } as never)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(carol.request('chat.history', { c: 'alice:bob' } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    for (const c of ['@alice', '@bob']) {
+      expect(await carol.request('chat.history', { c, after: 0 }), c).toEqual({ c, messages: [], more: false, lastSeq: 0 });
+    }
+  });
+
   it('refuses limits outside 1–100 and malformed cursors with BAD_REQUEST', async () => {
     h = await startChatQuery(backend);
     const general = await h.seed.room('general', ['alice']);

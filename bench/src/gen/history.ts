@@ -1,4 +1,4 @@
-import { findConversation, olderThan } from '@tidings/chat-query';
+import { findConversation, openHistoryReads } from '@tidings/chat-query';
 import { openDatabase } from '@tidings/db';
 import { topics } from '@tidings/protocol';
 import { LeanClient } from '../lean-client.js';
@@ -9,8 +9,8 @@ import { serve } from './serve.js';
  * Load generator of the history scenario. `mqtt`: a signed-in client asks chat-query for a page
  * (`chat.history`, 50 messages) and waits for the reply, one request at a time, timing each
  * round trip. `query`: the same two queries chat-query's handler makes (the conversation, then
- * the page: chat-query's own functions, through Prisma) in this process, against the same
- * database, without MQTT.
+ * the page: chat-query's own functions, on the path chat-query takes — prepared statements on a
+ * SQLite file, Prisma on PostgreSQL) in this process, against the same database, without MQTT.
  */
 
 export interface HistoryArgs {
@@ -76,20 +76,22 @@ async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
 
 async function query(args: QueryHistoryArgs): Promise<HistoryRunResult> {
   const db = await openDatabase(args.databaseUrl);
+  const reads = openHistoryReads(db);
   try {
     const latencies = new Samples();
-    let rows: { seq: number }[] = [];
+    let rows: { s: number }[] = [];
     for (let i = 0; i < WARMUP + args.requests; i++) {
       const started = performance.now();
-      const conv = await findConversation(db, args.caller, args.room);
+      const conv = await findConversation(reads, args.caller, args.room);
       if (!conv) throw new Error(`no room ${args.room}`);
       const below = args.before === undefined ? conv.lastSeq + 1 : Math.min(args.before, conv.lastSeq + 1);
-      rows = await olderThan(db, { conversationId: conv.id, caller: args.caller, take: 51, below });
+      rows = await reads.olderThan({ conversationId: conv.id, caller: args.caller, take: 51, below });
       const ms = performance.now() - started;
       if (i >= WARMUP) latencies.push(ms);
     }
-    return { latencies: latencies.thinned(), messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.seq ?? 0 };
+    return { latencies: latencies.thinned(), messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.s ?? 0 };
   } finally {
+    reads.close();
     await db.close();
   }
 }

@@ -17,7 +17,8 @@ export interface HistoryPage {
   page: 'newest' | '10,000 deep';
   /** Round trip of chat.history through the broker and chat-query. */
   mqtt: Latency;
-  /** The conversation lookup + page query, in a process of their own (Prisma, as chat-query runs them). */
+  /** The conversation lookup + page query, in a process of their own, as chat-query runs them
+   * (prepared better-sqlite3 statements on SQLite, Prisma on PostgreSQL). */
   query: Latency;
 }
 

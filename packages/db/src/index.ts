@@ -11,6 +11,7 @@ export type { Prisma } from './generated/sqlite/client.js';
 export type * from './generated/sqlite/models.js';
 export { migrate, loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migration } from './migrate.js';
 export { postgresSchemaOf, providerOf, defaultDatabaseUrl, sqlitePath, redactUrl, type Provider } from './url.js';
+export { openSqliteReader, type ReadStatement, type SqliteReader, type SqlValue } from './reader.js';
 
 /** The Prisma client. Both providers generate the same model API from one schema; this is its type. */
 export type Db = SqliteClient;
@@ -30,6 +31,8 @@ export interface Database {
    * (`defaultSafeIntegers`, Prisma's setting) unless a statement says `safeIntegers(false)`.
    */
   sqlite(): SqliteConnection | null;
+  /** The URL it was opened with (may hold a password: log it only through redactUrl). */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function openDatabase(url: string): Promise<Database> {
     prisma,
     provider,
     sqlite,
+    url,
     close: () => prisma.$disconnect(),
   };
 }

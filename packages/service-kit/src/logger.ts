@@ -38,17 +38,3 @@ export function createLogger(settings: LoggerSettings): Logger {
 
 export type { Logger };
 
-/**
- * A child logger made on first use. Most requests log nothing, and pino's `child()` (its bindings
- * run through the redaction paths) was ~6 % of chat-store's CPU when made for every request.
- */
-export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
-  let child: Logger | undefined;
-  return new Proxy(parent, {
-    get(_target, key) {
-      child ??= parent.child(bindings);
-      const value = Reflect.get(child, key, child) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
-    },
-  });
-}

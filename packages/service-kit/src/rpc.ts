@@ -13,7 +13,6 @@ import {
 } from '@tidings/protocol';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { lazyChild } from './logger.js';
 import { markServiceReady } from './mqtt.js';
 
 /** Who sent a request, as the broker verified it (read from the topic, never the payload). */
@@ -34,6 +33,16 @@ export type Handlers = { [A in Action]?: Handler<A> };
 export function callerUsername(ctx: HandlerContext): string {
   if (ctx.caller.kind !== 'user') throw new TidingsError('FORBIDDEN', 'sign in first');
   return ctx.caller.username;
+}
+
+/** A handler's context whose logger (the request's child logger) is made when a handler first uses it. */
+function contextOf(caller: Caller, log: () => Logger): HandlerContext {
+  return {
+    caller,
+    get logger() {
+      return log();
+    },
+  };
 }
 
 /** A RATE_LIMITED error that tells the client when to try again (whole seconds, at least 1). */
@@ -96,10 +105,13 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     // broker bound to the connection's verified identity.
     const caller: Caller =
       parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
-    const log = lazyChild(logger, { action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) });
+    // The request's child logger is made on first use only: pino serializes (and redacts) a
+    // child's bindings when it is made, which cost more per request than validating it.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= logger.child({ action, clientId, ...(caller.kind === 'user' ? { user: caller.username } : {}) }));
     if (op.reply === false) return handleOneWay(action, caller, payload, log);
     if (op.audience !== caller.kind) {
-      log.warn('request on a topic of the wrong audience');
+      log().warn('request on a topic of the wrong audience');
       return reply(clientId, errorReply(null, new TidingsError('FORBIDDEN', `${action} is not for ${caller.kind}s`)));
     }
     if (payload.length > maxBytes) {
@@ -123,40 +135,40 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const started = performance.now();
     try {
       const handler = handlers[action] as Handler<typeof action>;
-      const data = await handler(request.data as ParsedRequestOf<typeof action>, { caller, logger: log });
-      if (logger.isLevelEnabled('debug')) log.debug({ ms: Math.round(performance.now() - started) }, 'handled');
+      const data = await handler(request.data as ParsedRequestOf<typeof action>, contextOf(caller, log));
+      if (logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'handled');
       return reply(clientId, { id: requestId, r: data });
     } catch (err) {
       if (err instanceof TidingsError) {
-        log.info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
+        log().info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
         return reply(clientId, errorReply(requestId, err));
       }
-      log.error({ err }, 'handler failed');
+      log().error({ err }, 'handler failed');
       return reply(clientId, errorReply(requestId, new TidingsError('INTERNAL')));
     }
   }
 
   /** Fire-and-forget actions (typing): validated the same way, but nothing is ever replied. */
-  async function handleOneWay(action: Action, caller: Caller, payload: Buffer, log: Logger): Promise<void> {
+  async function handleOneWay(action: Action, caller: Caller, payload: Buffer, log: () => Logger): Promise<void> {
     const op = operations[action];
     if (op.audience !== caller.kind || payload.length > maxBytes) return;
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
     } catch {
-      log.debug('one-way request is not JSON');
+      log().debug('one-way request is not JSON');
       return;
     }
     const request = op.request.safeParse(json);
     if (!request.success) {
-      log.debug('one-way request does not match its schema');
+      log().debug('one-way request does not match its schema');
       return;
     }
     try {
-      await (handlers[action] as unknown as (r: unknown, c: HandlerContext) => Promise<unknown>)(request.data, { caller, logger: log });
+      await (handlers[action] as unknown as (r: unknown, c: HandlerContext) => Promise<unknown>)(request.data, contextOf(caller, log));
     } catch (err) {
-      if (err instanceof TidingsError) log.debug({ errorCode: err.code }, 'one-way request refused');
-      else log.error({ err }, 'one-way handler failed');
+      if (err instanceof TidingsError) log().debug({ errorCode: err.code }, 'one-way request refused');
+      else log().error({ err }, 'one-way handler failed');
     }
   }
 

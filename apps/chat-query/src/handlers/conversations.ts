@@ -1,5 +1,5 @@
 import { callerUsername, type Handler } from '@tidings/service-kit';
-import { MESSAGE_SELECT, byCodeUnits, otherOf, toWire, type MessageRow, type QueryContext } from '../context.js';
+import { MESSAGE_SELECT, byCodeUnits, messageRowOf, otherOf, toWire, type MessageRow, type QueryContext } from '../context.js';
 
 /** How many (conversation, seq) pairs go into one query for the last messages. */
 const LAST_MESSAGE_BATCH = 500;
@@ -36,7 +36,7 @@ export function conversationsHandler(q: QueryContext): Handler<'chat.conversatio
         where: { OR: batch.map((m) => ({ conversationId: m.conversation.id, seq: m.conversation.lastSeq })) },
         select: { ...MESSAGE_SELECT, conversationId: true },
       });
-      for (const row of rows) lastOf.set(row.conversationId, row);
+      for (const row of rows) lastOf.set(row.conversationId, messageRowOf(row));
     }
 
     const summaries = memberships.map((m) => {
@@ -52,7 +52,7 @@ export function conversationsHandler(q: QueryContext): Handler<'chat.conversatio
         unread: Math.max(0, conv.lastSeq - m.lastReadSeq),
         ...(row ? { last: toWire(row) } : {}),
       };
-      return { summary, lastAt: row ? row.createdAt.getTime() : -1, joinedAt: m.joinedAt.getTime() };
+      return { summary, lastAt: row ? row.createdAt : -1, joinedAt: m.joinedAt.getTime() };
     });
     summaries.sort(
       (a, b) => b.lastAt - a.lastAt || b.joinedAt - a.joinedAt || byCodeUnits(a.summary.c, b.summary.c),

@@ -1,7 +1,6 @@
-import { HISTORY_LIMIT_DEFAULT } from '@tidings/protocol';
+import { HISTORY_LIMIT_DEFAULT, type Message } from '@tidings/protocol';
 import { callerUsername, type Handler } from '@tidings/service-kit';
-import { findConversation, toWire, type QueryContext } from '../context.js';
-import { newerThan, olderThan, type PageRow } from '../page.js';
+import { findConversation, type QueryContext } from '../context.js';
 
 /**
  * chat.history (user): one page of a conversation, ascending by sequence number.
@@ -12,35 +11,35 @@ import { newerThan, olderThan, type PageRow } from '../page.js';
  *
  * Two queries: the conversation (by room name or DM key), then the page — one range scan of
  * the (conversationId, seq) index, `limit + 1` rows to learn `more` without counting, with the
- * sender and the caller's own likes in the same statement (page.ts). Rooms are public to every
+ * sender and the caller's own likes in the same statement (reads.ts: prepared statements on
+ * SQLite, Prisma on PostgreSQL). Rooms are public to every
  * signed-in user (their live topic is too); `@bob` is always the caller's own conversation with
  * bob. Like counts come from Message.likeCount, kept by the likes service.
  */
 export function historyHandler(q: QueryContext): Handler<'chat.history'> {
   return async (request, ctx) => {
     const username = callerUsername(ctx);
-    const conversation = await findConversation(q.db, username, request.c);
+    const conversation = await findConversation(q.reads, username, request.c);
     const limit = request.limit ?? HISTORY_LIMIT_DEFAULT;
     if (!conversation) return { c: request.c, messages: [], more: false, lastSeq: 0 };
     const { id: conversationId, lastSeq } = conversation;
 
     const page = { conversationId, caller: username, take: limit + 1 };
-    let rows: PageRow[];
+    let messages: Message[];
     if (request.after !== undefined) {
-      rows = request.after >= lastSeq ? [] : await newerThan(q.db, { ...page, above: request.after });
+      messages = request.after >= lastSeq ? [] : await q.reads.newerThan({ ...page, above: request.after });
     } else {
       // A cursor beyond the end means "the newest page" (and keeps huge numbers out of SQL:
       // PostgreSQL's Int is 32 bits). The newest page stops at lastSeq, so it matches it.
       const below = request.before === undefined ? lastSeq + 1 : Math.min(request.before, lastSeq + 1);
-      rows = below <= 1 ? [] : await olderThan(q.db, { ...page, below });
+      messages = below <= 1 ? [] : await q.reads.olderThan({ ...page, below });
     }
-    const more = rows.length > limit;
-    if (more) rows = rows.slice(0, limit);
-    if (request.after === undefined) rows.reverse();
+    const more = messages.length > limit;
+    if (more) messages.length = limit;
+    if (request.after === undefined) messages.reverse();
 
-    const messages = rows.map((row) => toWire(row, row.likedByCaller));
     // A message sent between the two reads may be on a gap-fill page already: never report less.
-    const highest = rows.length > 0 ? rows[rows.length - 1]!.seq : 0;
+    const highest = messages.length > 0 ? messages[messages.length - 1]!.s : 0;
     return { c: request.c, messages, more, lastSeq: Math.max(lastSeq, highest) };
   };
 }

@@ -1,0 +1,156 @@
+import { openSqliteReader, type Database } from '@tidings/db';
+import type { Message } from '@tidings/protocol';
+import { msOf, wireMessage } from './wire.js';
+
+/** A conversation as a history page needs it. */
+export interface ConversationRow {
+  id: string;
+  kind: string;
+  lastSeq: number;
+}
+
+export interface PageQuery {
+  conversationId: string;
+  caller: string;
+  /** Rows to read (the page size plus one, to learn whether there are more). */
+  take: number;
+}
+
+/**
+ * The reads of chat.history, on one of two paths that answer the same messages from the same SQL:
+ * on a SQLite file, statements prepared once on a read-only better-sqlite3 connection of their
+ * own (WAL: it reads beside chat-store's writer and sees every commit); on PostgreSQL (and an
+ * in-memory SQLite database, which no second connection can see), Prisma. Why: through Prisma
+ * every statement is re-prepared and passes its WebAssembly query compiler, which made the p99
+ * of a page several times its median (docs/decisions.md).
+ */
+export interface HistoryReads {
+  /** Which path this is: 'sqlite' (prepared statements) or 'prisma'. */
+  readonly path: 'sqlite' | 'prisma';
+  conversationByName(name: string): Promise<ConversationRow | undefined>;
+  conversationByDmKey(dmKey: string): Promise<ConversationRow | undefined>;
+  userExists(username: string): Promise<boolean>;
+  /** The `take` messages just below `below`, newest first, as the wire carries them (with the
+   * like count and the caller's own like). */
+  olderThan(q: PageQuery & { below: number }): Promise<Message[]>;
+  /** The `take` messages from `above + 1` up, oldest first (gap-fill). */
+  newerThan(q: PageQuery & { above: number }): Promise<Message[]>;
+  /** Closes what the reads opened (the prepared path's connection); never the Database. */
+  close(): void;
+}
+
+/**
+ * The reads for `db`: prepared statements on a SQLite file, Prisma otherwise. `prisma: true`
+ * takes the Prisma path on SQLite too (tests compare the two paths with it).
+ */
+export function openHistoryReads(db: Database, options: { prisma?: boolean } = {}): HistoryReads {
+  return (options.prisma ? undefined : sqliteReads(db)) ?? prismaReads(db);
+}
+
+const CONVERSATION_BY_NAME = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "name" = $1';
+const CONVERSATION_BY_DM_KEY = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "dmKey" = $1';
+const USER_EXISTS = 'SELECT 1 AS "found" FROM "User" WHERE "username" = $1';
+
+/** The SQL above (written with PostgreSQL's `$n`) for SQLite's `?`: every `$n` appears once, in order. */
+const forSqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
+
+/**
+ * One page of messages in one SQL statement: a range scan of the unique (conversationId, seq)
+ * index, the sender's name by primary key, and — only for messages that have likes at all —
+ * whether the caller is among the likers, by the Like primary key. Parameters: $1 caller's
+ * username, $2 conversation id, $3 the cursor (exclusive), $4 rows to take. Prisma's relation
+ * loading would cost a second query and about three times the time per page.
+ */
+function pageSql(direction: 'older' | 'newer'): string {
+  return `SELECT m."seq", u."username", m."text", m."createdAt", m."editedAt", m."deletedAt", m."likeCount",
+      CASE WHEN m."likeCount" > 0 AND m."deletedAt" IS NULL
+        THEN EXISTS (SELECT 1 FROM "Like" l WHERE l."messageId" = m."id"
+          AND l."userId" = (SELECT c."id" FROM "User" c WHERE c."username" = $1))
+        ELSE FALSE END AS "me"
+    FROM "Message" m JOIN "User" u ON u."id" = m."senderId"
+    WHERE m."conversationId" = $2 AND m."seq" ${direction === 'older' ? '<' : '>'} $3
+    ORDER BY m."seq" ${direction === 'older' ? 'DESC' : 'ASC'}
+    LIMIT $4`;
+}
+
+/** A page row as Prisma returns it: columns by name. */
+interface NamedRow {
+  seq: number | bigint;
+  username: string;
+  text: string;
+  /** SQLite: ISO 8601 text as Prisma writes it; PostgreSQL: a Date. */
+  createdAt: Date | string | number;
+  editedAt: Date | string | number | null;
+  deletedAt: Date | string | number | null;
+  likeCount: number | bigint;
+  /** SQLite answers 0/1, PostgreSQL a boolean. */
+  me: unknown;
+}
+
+function fromNamed(r: NamedRow): Message {
+  return wireMessage(
+    Number(r.seq),
+    r.username,
+    r.text,
+    msOf(r.createdAt),
+    r.editedAt === null ? null : msOf(r.editedAt),
+    r.deletedAt === null ? null : msOf(r.deletedAt),
+    Number(r.likeCount),
+    r.me === true || r.me === 1 || r.me === 1n,
+  );
+}
+
+/** A page row as the prepared statement returns it: the columns of pageSql in order. */
+type PositionalRow = [seq: number, username: string, text: string, createdAt: string | number, editedAt: string | number | null, deletedAt: string | number | null, likeCount: number, me: number];
+
+function fromPositional(r: PositionalRow): Message {
+  return wireMessage(r[0], r[1], r[2], msOf(r[3]), r[4] === null ? null : msOf(r[4]), r[5] === null ? null : msOf(r[5]), r[6], r[7] === 1);
+}
+
+function sqliteReads(db: Database): HistoryReads | undefined {
+  const reader = openSqliteReader(db.url);
+  if (!reader) return undefined;
+  let prepared;
+  try {
+    prepared = {
+      byName: reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_NAME)),
+      byDmKey: reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_DM_KEY)),
+      userExists: reader.prepare<{ found: number }>(forSqlite(USER_EXISTS)),
+      older: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('older'))),
+      newer: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('newer'))),
+    };
+  } catch (err) {
+    reader.close();
+    throw new Error(`cannot prepare the history reads (is the database migrated? pnpm migrate): ${(err as Error).message}`);
+  }
+  const { byName, byDmKey, userExists, older, newer } = prepared;
+  return {
+    path: 'sqlite',
+    conversationByName: async (name) => byName.get(name),
+    conversationByDmKey: async (dmKey) => byDmKey.get(dmKey),
+    userExists: async (username) => userExists.get(username) !== undefined,
+    olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map(fromPositional),
+    newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map(fromPositional),
+    close: () => reader.close(),
+  };
+}
+
+function prismaReads(db: Database): HistoryReads {
+  const prisma = db.prisma;
+  const sql = (text: string) => (db.provider === 'sqlite' ? forSqlite(text) : text);
+  const [byName, byDmKey, userExists, olderSql, newerSql] = [CONVERSATION_BY_NAME, CONVERSATION_BY_DM_KEY, USER_EXISTS, pageSql('older'), pageSql('newer')].map(sql) as [string, string, string, string, string];
+  const one = async <T>(text: string, value: string) => (await prisma.$queryRawUnsafe<T[]>(text, value))[0];
+  return {
+    path: 'prisma',
+    conversationByName: (name) => one<ConversationRow>(byName, name).then(normalizeConversation),
+    conversationByDmKey: (dmKey) => one<ConversationRow>(byDmKey, dmKey).then(normalizeConversation),
+    userExists: async (username) => (await one(userExists, username)) !== undefined,
+    olderThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map(fromNamed),
+    newerThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map(fromNamed),
+    close: () => {},
+  };
+}
+
+function normalizeConversation(row: ConversationRow | undefined): ConversationRow | undefined {
+  return row && { id: row.id, kind: row.kind, lastSeq: Number(row.lastSeq) };
+}

@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '@tidings/db';
+import { Seed, startTestStack, type TestStack } from '@tidings/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findConversation } from '../src/context.js';
+import { openHistoryReads, type HistoryReads } from '../src/reads.js';
+import { msOf } from '../src/wire.js';
+
+describe('history reads on SQLite: prepared statements against Prisma', () => {
+  let stack: TestStack | undefined;
+  const opened: HistoryReads[] = [];
+  afterEach(async () => {
+    for (const r of opened.splice(0)) r.close();
+    await stack?.close();
+  });
+
+  it('answer the same rows for every cursor, caller and conversation', async () => {
+    stack = await startTestStack();
+    const seed = new Seed(stack.db);
+    const general = await seed.room('general', ['alice', 'bob', 'carol']);
+    const ab = await seed.dm('alice', 'bob');
+    for (let i = 1; i <= 40; i++) await seed.send(i % 3 === 0 ? ab : general, ['alice', 'bob', 'carol'][i % 3]!, `text ${i} ✓`);
+    for (const [seq, who] of [[1, 'alice'], [1, 'bob'], [2, 'carol'], [4, 'alice'], [7, 'bob'], [9, 'alice']] as const) await seed.like(general, seq, who);
+    await seed.like(ab, 2, 'bob');
+    await seed.edit(general, 4, 'edited');
+    await seed.remove(general, 7);
+    await seed.remove(ab, 3);
+
+    const fast = openHistoryReads(stack.db);
+    const prisma = openHistoryReads(stack.db, { prisma: true });
+    opened.push(fast, prisma);
+    expect([fast.path, prisma.path]).toEqual(['sqlite', 'prisma']);
+
+    let compared = 0;
+    for (const caller of ['alice', 'bob', 'carol']) {
+      for (const ref of ['general', '@bob', '@alice', '@carol']) {
+        const a = await findConversation(fast, caller, ref).catch((err: unknown) => err);
+        const b = await findConversation(prisma, caller, ref).catch((err: unknown) => err);
+        expect(a, `${caller} ${ref}`).toEqual(b);
+        if (!a || a instanceof Error) continue;
+        const conv = a as { id: string; lastSeq: number };
+        for (const take of [1, 3, 51]) {
+          for (const cursor of [0, 1, 2, 5, conv.lastSeq, conv.lastSeq + 1]) {
+            const q = { conversationId: conv.id, caller, take };
+            const older = await fast.olderThan({ ...q, below: cursor });
+            expect(older, `${caller} ${ref} older ${cursor}/${take}`).toEqual(await prisma.olderThan({ ...q, below: cursor }));
+            const newer = await fast.newerThan({ ...q, above: cursor });
+            expect(newer, `${caller} ${ref} newer ${cursor}/${take}`).toEqual(await prisma.newerThan({ ...q, above: cursor }));
+            compared += older.length + newer.length;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+    // both NOT_FOUND paths were compared too
+    await expect(findConversation(fast, 'alice', 'nowhere')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(findConversation(fast, 'alice', '@nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(findConversation(fast, 'carol', '@alice')).resolves.toBeNull();
+  });
+
+  it('refuse to start on a database that was never migrated, and say so', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tidings-reads-'));
+    const db = await openDatabase(`file:${path.join(dir, 'empty.db')}`);
+    try {
+      expect(() => openHistoryReads(db)).toThrow(/migrated.*no such table/);
+    } finally {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('take the Prisma path on an in-memory database, which no second connection could see', async () => {
+    stack = await startTestStack();
+    const db = { ...stack.db, url: 'file::memory:' };
+    const reads = openHistoryReads(db);
+    opened.push(reads);
+    expect(reads.path).toBe('prisma');
+  });
+});
+
+describe('msOf', () => {
+  it('reads every form a DateTime takes in SQLite as the same instant', () => {
+    const t = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+    expect(msOf('2026-01-02T03:04:05.678+00:00')).toBe(t);
+    expect(msOf('2026-01-02T03:04:05.678Z')).toBe(t);
+    expect(msOf(t)).toBe(t);
+    expect(msOf(new Date(t))).toBe(t);
+    expect(msOf('2026-01-02 03:04:05')).toBe(t - 678); // CURRENT_TIMESTAMP: UTC without a zone
+  });
+});
