@@ -106,6 +106,7 @@ describe('the SQLite connection under Prisma (db.sqlite())', () => {
   });
 
   const postgresUrl = process.env.TEST_POSTGRES_URL;
+  if (!postgresUrl) console.log('skipping "db.sqlite() is null on PostgreSQL": TEST_POSTGRES_URL is unset');
   it.runIf(Boolean(postgresUrl))('is null on PostgreSQL', async () => {
     const db = await openDatabase(postgresUrl!);
     try {
