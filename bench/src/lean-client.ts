@@ -31,6 +31,7 @@ export class LeanClient {
   readonly #parser = mqttPacket.parser({ protocolVersion: 4 });
   readonly #onPuback = new Map<number, () => void>();
   readonly #onSuback = new Map<number, (granted: number[]) => void>();
+  readonly #onUnsuback = new Map<number, () => void>();
   #nextId = 1;
   #out: Buffer[] = [];
   #flushScheduled = false;
@@ -116,6 +117,15 @@ export class LeanClient {
     });
   }
 
+  /** Resolves at the UNSUBACK. */
+  unsubscribe(filters: string[]): Promise<void> {
+    const messageId = this.#id();
+    return new Promise((resolve) => {
+      this.#onUnsuback.set(messageId, resolve);
+      this.#write(mqttPacket.generate({ cmd: 'unsubscribe', messageId, unsubscriptions: filters }));
+    });
+  }
+
   /** QoS 1: `onAck` runs at the PUBACK. QoS 0: nothing to wait for. */
   publish(topic: string, payload: Buffer | string, qos: 0 | 1, onAck?: () => void): void {
     const packet: mqttPacket.IPublishPacket = {
@@ -182,6 +192,13 @@ export class LeanClient {
         cb?.(packet.granted as number[]);
         return;
       }
+      case 'unsuback': {
+        const id = packet.messageId ?? 0;
+        const cb = this.#onUnsuback.get(id);
+        this.#onUnsuback.delete(id);
+        cb?.();
+        return;
+      }
       default:
         return;
     }
@@ -192,7 +209,7 @@ export class LeanClient {
     for (let i = 0; i < 65_535; i++) {
       const id = this.#nextId;
       this.#nextId = id === 65_535 ? 1 : id + 1;
-      if (!this.#onPuback.has(id) && !this.#onSuback.has(id)) return id;
+      if (!this.#onPuback.has(id) && !this.#onSuback.has(id) && !this.#onUnsuback.has(id)) return id;
     }
     throw new Error('no free packet id: 65535 packets in flight');
   }

@@ -112,11 +112,12 @@ async function run(args: ChatRunArgs): Promise<ChatRunResult> {
 
   const send = (s: number, at: number) => {
     const n = ++counter;
-    // 21-character id and 20-character text, as the web app sends them
-    const id = `${label}${n.toString(36)}`.padEnd(21, '_');
+    // 12-character id and 20-character text, as the web app sends them
+    const id = `${label}${n.toString(36)}`.padEnd(12, '_');
     const text = `${label}${n.toString(36)}`.padEnd(20, '.');
     waiting.set(id, { sender: s, at });
-    texts.set(text, { at, left: members.length });
+    // (a generator with no listening members of its own waits for no deliveries)
+    if (members.length > 0) texts.set(text, { at, left: members.length });
     if (at >= from && at < until) offered++;
     sent++;
     const sender = senders[s]!;
@@ -192,10 +193,23 @@ async function run(args: ChatRunArgs): Promise<ChatRunResult> {
   };
 }
 
+export interface ChatListenArgs {
+  /** How many of this generator's members stay subscribed to the room; the rest unsubscribe. */
+  listeners: number;
+}
+
+/** Makes the room smaller for the next runs: members past `listeners` leave its topic. */
+async function listen(args: ChatListenArgs): Promise<void> {
+  const leaving = members.slice(args.listeners);
+  await Promise.all(leaving.map((m) => m.unsubscribe([topics.room(room)])));
+  members = members.slice(0, args.listeners);
+  await Promise.all(leaving.map((m) => m.end()));
+}
+
 async function teardown(): Promise<void> {
   await Promise.all([...senders.map((s) => s.client), ...members].map((c) => c.end()));
   senders = [];
   members = [];
 }
 
-serve({ setup, run, teardown });
+serve({ setup, run, listen, teardown });

@@ -32,7 +32,7 @@ export interface ConnectionsResult {
 const MiB = 2 ** 20;
 
 export async function connections(ctx: ScenarioContext): Promise<ConnectionsResult> {
-  const steps = ctx.quick ? [1000] : [1000, 5000, 10_000];
+  const steps = ctx.quick ? [500] : [1000, 5000, 10_000];
   const total = steps.at(-1)!;
   const generators = ctx.quick ? 2 : 4;
   const concurrency = 50;

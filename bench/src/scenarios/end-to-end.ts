@@ -1,5 +1,5 @@
 import { openDatabase } from '@tidings/db';
-import type { ChatRunArgs, ChatRunResult, ChatSetupArgs } from '../gen/chat.js';
+import type { ChatListenArgs, ChatRunArgs, ChatRunResult, ChatSetupArgs } from '../gen/chat.js';
 import { cpuMeter, sleep, startGenerator, type Generator } from '../procs.js';
 import { seedRoom, seedSignedInUsers } from '../seed.js';
 import { concatSamples, summarize } from '../stats.js';
@@ -34,8 +34,9 @@ export interface E2eResult {
   saturation: E2eRun;
   fixed: E2eRun[];
   /**
-   * Saturation of the same senders in a room with ONE listening member (a fresh system): the
-   * write path's own capacity, where 20 listeners make delivery fan-out the bound.
+   * Saturation of the same senders once all members but ONE have left the room's topic (same
+   * system, after the runs above): the write path's own capacity, where 20 listeners make
+   * delivery fan-out the bound.
    */
   oneListener?: E2eRun;
   /** Saturation throughput as a share of the raw brokers' one-to-one throughput (same run). */
@@ -55,12 +56,10 @@ export async function endToEnd(ctx: ScenarioContext, raw: RawBrokerResult | unde
   ctx.note(`chat-store's per-user send limit raised to ${SEND_RATE}/s, burst ${SEND_BURST} (TIDINGS_SEND_RATE, TIDINGS_SEND_BURST) so ${senders} senders can offer the load`);
   const shape = { senders, window, generators, seconds, warmupMs: ctx.quick ? 300 : 1000 };
 
-  // The room of 20: saturation, then the fixed offered loads.
-  const big = await measureRoom(ctx, { ...shape, members, rates });
-  // A room with one listener, on a fresh system: what the write path (broker → chat-store →
-  // SQLite → ack) sustains when delivery fan-out is not what saturates first.
-  ctx.progress('one listening member:');
-  const small = await measureRoom(ctx, { ...shape, members: 1, rates: [] });
+  // The room of 20: saturation, then the fixed offered loads; then the same room with all but one
+  // member gone from its topic: what the write path (broker → chat-store → SQLite → ack)
+  // sustains when delivery fan-out is not what saturates first.
+  const { big, small } = await measureRoom(ctx, { ...shape, members, rates });
 
   const tidingsRaw = raw?.systems.find((s) => s.system === 'tidings');
   const mosquitto = raw?.systems.find((s) => s.system === 'mosquitto');
@@ -97,8 +96,11 @@ interface RoomPlan {
   rates: number[];
 }
 
-/** One system under test with one room: saturation, then each fixed offered load. */
-async function measureRoom(ctx: ScenarioContext, plan: RoomPlan): Promise<{ saturation: E2eRun; fixed: E2eRun[] }> {
+/**
+ * One system under test with one room: saturation, then each fixed offered load, then
+ * saturation again once every member but one has left the room's topic.
+ */
+async function measureRoom(ctx: ScenarioContext, plan: RoomPlan): Promise<{ big: { saturation: E2eRun; fixed: E2eRun[] }; small: { saturation: E2eRun } }> {
   const { generators, seconds, warmupMs } = plan;
   const room = 'bench';
   const prepared = await prepareData();
@@ -148,7 +150,7 @@ async function measureRoom(ctx: ScenarioContext, plan: RoomPlan): Promise<{ satu
       };
     };
     // warm the caches (users, room, memberships, sequence numbers) and the JIT
-    await measure({ rate: 200 }, 1);
+    await measure({ rate: 200 }, ctx.quick ? 0.5 : 1);
     const saturation = await measure({ window: plan.window });
     ctx.progress(`saturation, ${plan.members} listening: ${saturation.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${saturation.ack.p50} ms, p99 ${saturation.ack.p99} ms`);
     const fixed: E2eRun[] = [];
@@ -158,7 +160,11 @@ async function measureRoom(ctx: ScenarioContext, plan: RoomPlan): Promise<{ satu
       fixed.push(r);
       ctx.progress(`${rate}/s offered: ${r.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50/p95/p99 ${r.ack.p50}/${r.ack.p95}/${r.ack.p99} ms, delivery p99 ${r.delivery.p99} ms`);
     }
-    return { saturation, fixed };
+    await Promise.all(gens.map((gen, g) => gen.call('listen', { listeners: g === 0 ? 1 : 0 } satisfies ChatListenArgs)));
+    await sleep(500);
+    const small = await measure({ window: plan.window });
+    ctx.progress(`saturation, 1 listening: ${small.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${small.ack.p50} ms, p99 ${small.ack.p99} ms`);
+    return { big: { saturation, fixed }, small: { saturation: small } };
   } finally {
     await Promise.all(gens.map((g) => g.kill()));
     await sut.stop();
