@@ -1,30 +1,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { connectGuest } from '@tidings/client';
-import { runServiceProcess, serviceHealth, stackEnv, startTestStack, waitForHealthy, type ServiceProcess, type TestStack } from '@tidings/testkit';
+import { describeServiceMain, runServiceProcess, stackEnv, startTestStack, waitForHealthy, type ServiceProcess, type TestStack } from '@tidings/testkit';
 import { afterEach, expect, it } from 'vitest';
 import { RECOVERY_KEY_FILE, decoyQuestion, deriveKeys } from '../src/keys.js';
 import { describeBackends } from './helpers.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
 
-describeBackends('the security-questions process (dist/main.js)', (backend) => {
-  let stack: TestStack | undefined;
-  let proc: ServiceProcess | undefined;
-  afterEach(async () => {
-    proc?.kill();
-    await stack?.close();
-  });
-
-  it('reads its config from the environment, makes its recovery key, serves, reports health and stops cleanly on SIGTERM', async () => {
-    stack = await startTestStack({ postgres: backend === 'postgres' });
-    proc = runServiceProcess({ script: MAIN, env: { ...stackEnv(stack), TIDINGS_LOG_LEVEL: 'debug' } });
-    await waitForHealthy(stack, 'security-questions');
-    await proc.waitFor('"msg":"started"');
+describeServiceMain({
+  service: 'security-questions',
+  script: MAIN,
+  does: 'makes its recovery key, serves',
+  async exercise(stack) {
     const keyFile = path.join(stack.dataDir, RECOVERY_KEY_FILE);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const key = readFileSync(keyFile, 'utf8').trim();
-
     const guest = await connectGuest({ url: stack.url });
     const { question } = await guest.request('recovery.question', { username: 'nobody-here' });
     expect(question).toBe(decoyQuestion(deriveKeys(key), 'nobody-here'));
@@ -32,12 +23,18 @@ describeBackends('the security-questions process (dist/main.js)', (backend) => {
       code: 'INVALID_CREDENTIALS',
     });
     await guest.close();
+    return ['a secret answer', key];
+  },
+  // A recovery key that is too short
+  badSetting: { name: 'TIDINGS_RECOVERY_KEY', value: 'too-short' },
+});
 
-    expect(await proc.stop('SIGTERM')).toBe(0);
-    expect(await serviceHealth(stack, 'security-questions')).toBe('down');
-    expect(proc.output()).toContain('"msg":"stopped"');
-    expect(proc.output()).not.toContain('a secret answer');
-    expect(proc.output()).not.toContain(key);
+describeBackends('the security-questions process with an operator’s recovery key', (backend) => {
+  let stack: TestStack | undefined;
+  let proc: ServiceProcess | undefined;
+  afterEach(async () => {
+    proc?.kill();
+    await stack?.close();
   });
 
   it('takes its recovery key from TIDINGS_RECOVERY_KEY when set', async () => {
@@ -53,10 +50,4 @@ describeBackends('the security-questions process (dist/main.js)', (backend) => {
     await guest.close();
     expect(existsSync(path.join(stack.dataDir, RECOVERY_KEY_FILE))).toBe(false);
   });
-});
-
-it('refuses to start with a recovery key that is too short, and names the variable', async () => {
-  const run = runServiceProcess({ script: MAIN, env: { TIDINGS_RECOVERY_KEY: 'too-short', TIDINGS_DATA_DIR: '/nonexistent/never-used' } });
-  expect(await run.exited).toBe(1);
-  expect(run.stderr()).toContain('TIDINGS_RECOVERY_KEY');
 });

@@ -49,3 +49,4 @@ export {
   type ServiceProcessOptions,
 } from './process.js';
 export { malformedEnvelopes, type BadPayload } from './bad-input.js';
+export { describeServiceMain, type ServiceMainSpec } from './service-main.js';

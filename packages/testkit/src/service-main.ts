@@ -1,0 +1,64 @@
+import { afterEach, expect, it } from 'vitest';
+import { describeBackends } from './backends.js';
+import { runServiceProcess, serviceHealth, stackEnv, waitForHealthy, type ServiceProcess } from './process.js';
+import { startTestStack, type TestStack } from './stack.js';
+
+export interface ServiceMainSpec {
+  /** The service's name, as it reports its health (`auth`, `chat-store`, …). */
+  service: string;
+  /** Its built entry point (`dist/main.js`). */
+  script: string;
+  /** What the running process is shown to do, for the test's name ("serves history"). */
+  does: string;
+  /** Settings for the run besides the stack's own (and TIDINGS_LOG_LEVEL=debug): they must take effect. */
+  env?: Record<string, string>;
+  /** Data the process should find when it starts. */
+  before?: (stack: TestStack) => Promise<void>;
+  /**
+   * Talks to the running process and checks what it answered. Returns the secrets it used
+   * (passwords, tokens, answers): none may appear in the process's output, at debug level.
+   */
+  exercise: (stack: TestStack) => Promise<string[]>;
+  /** A setting the process must refuse to start with, naming it on stderr. */
+  badSetting: { name: string; value: string };
+}
+
+/**
+ * The two checks every service's `main` gets, on SQLite and PostgreSQL: run as its own process
+ * from the environment alone, it reports `up`, does its job, keeps secrets out of its log, and
+ * on SIGTERM stops with exit code 0, reporting `down`; and a bad setting stops it at start
+ * (exit code 1) with the variable named.
+ */
+export function describeServiceMain(spec: ServiceMainSpec): void {
+  describeBackends(`the ${spec.service} process (dist/main.js)`, (backend) => {
+    let stack: TestStack | undefined;
+    let proc: ServiceProcess | undefined;
+    afterEach(async () => {
+      proc?.kill();
+      proc = undefined;
+      await stack?.close();
+      stack = undefined;
+    });
+
+    it(`reads its config from the environment, ${spec.does}, reports health and stops cleanly on SIGTERM`, async () => {
+      stack = await startTestStack({ postgres: backend === 'postgres' });
+      await spec.before?.(stack);
+      proc = runServiceProcess({ script: spec.script, env: { ...stackEnv(stack), TIDINGS_LOG_LEVEL: 'debug', ...spec.env } });
+      await waitForHealthy(stack, spec.service);
+      // Health says "connected"; the log says when its requests are subscribed.
+      await proc.waitFor('"msg":"started"');
+      const secrets = await spec.exercise(stack);
+
+      expect(await proc.stop('SIGTERM')).toBe(0);
+      expect(await serviceHealth(stack, spec.service)).toBe('down');
+      expect(proc.output()).toContain('"msg":"stopped"');
+      for (const secret of secrets) expect(proc.output()).not.toContain(secret);
+    });
+
+    it('refuses to start with a bad setting and names it', async () => {
+      proc = runServiceProcess({ script: spec.script, env: { [spec.badSetting.name]: spec.badSetting.value, TIDINGS_DATA_DIR: '/nonexistent/never-used' } });
+      expect(await proc.exited).toBe(1);
+      expect(proc.stderr()).toContain(spec.badSetting.name);
+    });
+  });
+}
