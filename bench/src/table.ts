@@ -174,13 +174,25 @@ export function renderResults(r: Results): string {
 
   const hist = r.scenarios.history;
   if (hist) {
-    out.push('', `### 5. History: pages of ${hist.params.pageSize} from a room of ${fmt(hist.params.messages)} messages (${fmt(hist.params.requests)} requests each, one at a time)`, '');
+    const hp = hist.params;
+    out.push(
+      '',
+      `### 5. History: pages of ${hp.pageSize} from a room of ${fmt(hp.messages)} messages (one request at a time; ${fmt(hp.requests)} timed after ${fmt(hp.warmup)} untimed)`,
+      '',
+    );
     const rows: string[][] = [];
     for (const d of hist.databases) {
       for (const p of d.pages) rows.push([d.database, p.page, lat3(p.mqtt), lat3(p.query)]);
     }
+    for (const b of hist.baselines) {
+      rows.push([`${b.system === 'tidings' ? 'Tidings broker' : 'Mosquitto'} alone (${b.version})`, `a ${fmt(b.replyBytes)}-byte reply from a client that does no work`, lat3(b.roundTrip), '—']);
+    }
     out.push(table(['Database', 'Page', 'chat.history over MQTT p50 / p95 / p99', 'Queries alone p50 / p95 / p99'], rows));
-    out.push('', `Seeding: ${hist.databases.map((d) => `${d.database} ${fmt(d.seedSeconds, 1)} s`).join(', ')}.${hist.postgres ? ` ${hist.postgres}.` : ''}`);
+    out.push(
+      '',
+      `Cold start, the newest page's first ${fmt(hp.cold)} requests after chat-query and the broker started: ${hist.databases.map((d) => `${d.database} ${lat3(d.cold)} ms`).join(', ')}.`,
+      `Seeding: ${hist.databases.map((d) => `${d.database} ${fmt(d.seedSeconds, 1)} s`).join(', ')}.${hist.postgres ? ` ${hist.postgres}.` : ''}${hist.mosquitto ? ` ${hist.mosquitto}.` : ''}`,
+    );
   }
 
   const si = r.scenarios.signin;
@@ -252,12 +264,14 @@ export function checkTargets(r: Results): TargetCheck[] {
       });
     }
   }
-  const sqlite = r.scenarios.history?.databases.find((d) => d.database === 'SQLite');
+  const hist = r.scenarios.history;
+  const sqlite = hist?.databases.find((d) => d.database === 'SQLite');
+  const ours = hist?.baselines.find((b) => b.system === 'tidings');
   const newest = sqlite?.pages.find((p) => p.page === 'newest');
   if (sqlite && newest) {
     checks.push({
       target: 'History newest page p99 ≤ 5 ms from a 1,000,000-message room on SQLite',
-      measured: `${ms(newest.mqtt.p99)} ms over MQTT (queries alone ${ms(newest.query.p99)} ms), ${fmt(sqlite.messages)} messages`,
+      measured: `${ms(newest.mqtt.p99)} ms over MQTT, warm (first ${fmt(hist!.params.cold)} after start ${ms(sqlite.cold.p99)} ms; queries alone ${ms(newest.query.p99)} ms; broker alone ${ms(ours?.roundTrip.p99 ?? Number.NaN)} ms), ${fmt(sqlite.messages)} messages`,
       met: sqlite.messages >= 1_000_000 ? newest.mqtt.p99 <= 5 : null,
     });
   }

@@ -11,11 +11,24 @@ import { serve } from './serve.js';
  * round trip. `query`: the same two queries chat-query's handler makes (the conversation, then
  * the page: chat-query's own functions, on the path chat-query takes — prepared statements on a
  * SQLite file, Prisma on PostgreSQL) in this process, against the same database, without MQTT.
+ * `respond` + `echo` (in two generator processes): the baseline — the same request/reply round
+ * trip through a broker alone, answered by a client that does no work with a reply of the same
+ * size.
+ *
+ * Every run first makes `warmup` requests that are not timed: the processes under test have just
+ * started, and V8 compiles a hot path with its optimizing tier only after some thousands of calls
+ * (a round trip through a fresh broker is 3–5 times slower for its first 500 requests than after
+ * 3,000). The first `cold` of them are returned apart, so the cold start is reported too.
  */
 
 export interface HistoryArgs {
   room: string;
+  /** Timed requests, after the warm-up. */
   requests: number;
+  /** Untimed requests before them. */
+  warmup: number;
+  /** How many of the first warm-up requests to return as `cold` samples (≤ warmup). */
+  cold?: number;
   /** Page below this sequence number; undefined = the newest page. */
   before?: number;
 }
@@ -32,12 +45,57 @@ export interface QueryHistoryArgs extends HistoryArgs {
 
 export interface HistoryRunResult {
   latencies: number[];
+  /** The first `cold` warm-up requests (empty when none were asked for). */
+  cold: number[];
   /** Messages in the last page (a check that it was a full page). */
   messages: number;
   firstSeq: number;
+  /** Size of the last reply's payload (MQTT only). */
+  replyBytes: number;
 }
 
-const WARMUP = 20;
+export interface RespondArgs {
+  port: number;
+  /** Size of every reply payload. */
+  replyBytes: number;
+}
+
+export interface EchoArgs {
+  port: number;
+  requests: number;
+  warmup: number;
+}
+
+const ECHO_REQUEST = 'bench/echo/req/';
+const ECHO_REPLY = 'bench/echo/rep/';
+
+/**
+ * Times `warmup + requests` round trips, one at a time: `send(i)` publishes request i, and the
+ * next message on the client (its reply) ends it.
+ */
+async function roundTrips(client: LeanClient, args: { warmup: number; requests: number; cold?: number }, send: (i: number) => void): Promise<{ latencies: number[]; cold: number[]; last: Buffer }> {
+  let waiter: ((payload: Buffer) => void) | undefined;
+  client.onMessage = (_t, payload) => waiter?.(payload);
+  const latencies = new Samples();
+  const cold = new Samples();
+  const coldCount = Math.min(args.cold ?? 0, args.warmup);
+  let last: Buffer = Buffer.alloc(0);
+  for (let i = 0; i < args.warmup + args.requests; i++) {
+    const started = performance.now();
+    last = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to request ${i} within 10 s`)), 10_000);
+      waiter = (p) => {
+        clearTimeout(timer);
+        resolve(p);
+      };
+      send(i);
+    });
+    const ms = performance.now() - started;
+    if (i >= args.warmup) latencies.push(ms);
+    else if (i < coldCount) cold.push(ms);
+  }
+  return { latencies: latencies.thinned(), cold: cold.thinned(), last };
+}
 
 async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
   const clientId = `${args.user.username}:bench-h`;
@@ -45,30 +103,15 @@ async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
   try {
     await client.subscribe([topics.reply(clientId)], 1);
     const topic = topics.userRequest(clientId, 'chat.history');
-    let waiter: ((payload: Buffer) => void) | undefined;
-    client.onMessage = (_t, payload) => waiter?.(payload);
-    const latencies = new Samples();
-    let last: { messages: { s: number }[] } = { messages: [] };
-    for (let i = 0; i < WARMUP + args.requests; i++) {
-      const id = `h${i}`;
-      const body: Record<string, unknown> = { id, c: args.room, limit: 50 };
+    const run = await roundTrips(client, args, (i) => {
+      const body: Record<string, unknown> = { id: `h${i}`, c: args.room, limit: 50 };
       if (args.before !== undefined) body.before = args.before;
-      const started = performance.now();
-      const payload = await new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no chat.history reply within 10 s')), 10_000);
-        waiter = (p) => {
-          clearTimeout(timer);
-          resolve(p);
-        };
-        client.publish(topic, JSON.stringify(body), 1);
-      });
-      const ms = performance.now() - started;
-      const reply = JSON.parse(payload.toString('utf8')) as { id: string; r?: { messages: { s: number }[] }; e?: unknown };
-      if (reply.e !== undefined || !reply.r) throw new Error(`chat.history failed: ${JSON.stringify(reply.e)}`);
-      last = reply.r;
-      if (i >= WARMUP) latencies.push(ms);
-    }
-    return { latencies: latencies.thinned(), messages: last.messages.length, firstSeq: last.messages[0]?.s ?? 0 };
+      client.publish(topic, JSON.stringify(body), 1);
+    });
+    const reply = JSON.parse(run.last.toString('utf8')) as { id: string; r?: { messages: { s: number }[] }; e?: unknown };
+    if (reply.e !== undefined || !reply.r) throw new Error(`chat.history failed: ${JSON.stringify(reply.e)}`);
+    const messages = reply.r.messages;
+    return { latencies: run.latencies, cold: run.cold, messages: messages.length, firstSeq: messages[0]?.s ?? 0, replyBytes: run.last.length };
   } finally {
     await client.end();
   }
@@ -80,20 +123,49 @@ async function query(args: QueryHistoryArgs): Promise<HistoryRunResult> {
   try {
     const latencies = new Samples();
     let rows: { s: number }[] = [];
-    for (let i = 0; i < WARMUP + args.requests; i++) {
+    for (let i = 0; i < args.warmup + args.requests; i++) {
       const started = performance.now();
       const conv = await findConversation(reads, args.caller, args.room);
       if (!conv) throw new Error(`no room ${args.room}`);
       const below = args.before === undefined ? conv.lastSeq + 1 : Math.min(args.before, conv.lastSeq + 1);
       rows = await reads.olderThan({ conversationId: conv.id, caller: args.caller, take: 51, below });
       const ms = performance.now() - started;
-      if (i >= WARMUP) latencies.push(ms);
+      if (i >= args.warmup) latencies.push(ms);
     }
-    return { latencies: latencies.thinned(), messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.s ?? 0 };
+    return { latencies: latencies.thinned(), cold: [], messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.s ?? 0, replyBytes: 0 };
   } finally {
     reads.close();
     await db.close();
   }
 }
 
-serve({ mqtt, query });
+let responder: LeanClient | undefined;
+
+/** Answers every request on `bench/echo/req/<client>` with a reply of `replyBytes` on `bench/echo/rep/<client>`, until the process ends. */
+async function respond(args: RespondArgs): Promise<void> {
+  if (responder) throw new Error('this generator already responds');
+  const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId: 'bench-echo-responder', clean: true });
+  await client.subscribe([`${ECHO_REQUEST}+`], 1);
+  client.onMessage = (topic, payload) => {
+    // As little as a service could do: read the id, answer in the reply envelope.
+    const { id } = JSON.parse(payload.toString('utf8')) as { id: string };
+    const head = `{"id":${JSON.stringify(id)},"r":"`;
+    const fill = Math.max(0, args.replyBytes - head.length - 2);
+    client.publish(ECHO_REPLY + topic.slice(ECHO_REQUEST.length), `${head}${'x'.repeat(fill)}"}`, 1);
+  };
+  responder = client;
+}
+
+async function echo(args: EchoArgs): Promise<HistoryRunResult> {
+  const clientId = 'bench-echo-client';
+  const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId, clean: true });
+  try {
+    await client.subscribe([ECHO_REPLY + clientId], 1);
+    const run = await roundTrips(client, args, (i) => client.publish(ECHO_REQUEST + clientId, JSON.stringify({ id: `h${i}`, c: 'big', limit: 50 }), 1));
+    return { latencies: run.latencies, cold: run.cold, messages: 0, firstSeq: 0, replyBytes: run.last.length };
+  } finally {
+    await client.end();
+  }
+}
+
+serve({ mqtt, query, respond, echo });
