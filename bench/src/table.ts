@@ -187,7 +187,7 @@ export function renderResults(r: Results): string {
     for (const b of hist.baselines) {
       rows.push([`${b.system === 'tidings' ? 'Tidings broker' : 'Mosquitto'} alone (${b.version})`, `a ${fmt(b.replyBytes)}-byte reply from a client that does no work`, lat3(b.roundTrip), '—']);
     }
-    out.push(table(['Database', 'Page', 'chat.history over MQTT p50 / p95 / p99', 'Queries alone p50 / p95 / p99'], rows));
+    out.push(table(['Database (or baseline)', 'Page', 'chat.history over MQTT p50 / p95 / p99', 'Queries alone p50 / p95 / p99'], rows));
     out.push(
       '',
       `Cold start, the newest page's first ${fmt(hp.cold)} requests after chat-query and the broker started: ${hist.databases.map((d) => `${d.database} ${lat3(d.cold)} ms`).join(', ')}.`,

@@ -85,7 +85,7 @@ function sample(): Results {
         ],
         baselines: [
           { system: 'tidings', version: 'aedes 1.2.0, auth off', roundTrip: lat(0.31, 0.52, 1.87), replyBytes: 3546 },
-          { system: 'mosquitto', version: 'mosquitto 2.0.11', roundTrip: lat(0.21, 0.42, 1.11), replyBytes: 3546 },
+          { system: 'mosquitto', version: 'mosquitto 2.0.11, set_tcp_nodelay', roundTrip: lat(0.21, 0.42, 1.11), replyBytes: 3546 },
         ],
       },
       signin: { params: { clients: 10, seconds: 15, argon2: 'argon2id' }, loginsPerSecond: 4.7, login: lat(2065.3, 2200, 2316.7), full: lat(2072, 2210, 2320.7), errors: {}, cpu: { auth: 1.52 } },

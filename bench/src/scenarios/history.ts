@@ -133,7 +133,7 @@ async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { re
     const broker =
       system === 'tidings'
         ? await startSut({ auth: false }).then((s) => ({ port: s.mqttPort, version: 'aedes 1.2.0, auth off', stop: s.stop }))
-        : await startMosquitto(binary!).then((m) => ({ port: m.port, version: `mosquitto ${m.version}`, stop: m.stop }));
+        : await startMosquitto(binary!, { noDelay: true }).then((m) => ({ port: m.port, version: `mosquitto ${m.version}, set_tcp_nodelay`, stop: m.stop }));
     const responder = await startGenerator('history');
     const client = await startGenerator('history');
     try {
