@@ -121,7 +121,7 @@ describe('the results table', () => {
       '| 10,000 | 480 | 1,100 MiB | 100.3 KiB |',
       '| SQLite | newest | 3.65 / 4.40 / 4.90 | 1.04 / 1.50 / 2.25 |',
       '| Tidings broker alone (aedes 1.2.0, auth off) | a 3,546-byte reply from a client that does no work | 0.31 / 0.52 / 1.87 | — |',
-      '| Mosquitto alone (mosquitto 2.0.11) | a 3,546-byte reply from a client that does no work | 0.21 / 0.42 / 1.11 | — |',
+      '| Mosquitto alone (mosquitto 2.0.11, set_tcp_nodelay) | a 3,546-byte reply from a client that does no work | 0.21 / 0.42 / 1.11 | — |',
       "the newest page's first 500 requests after chat-query and the broker started: SQLite 1.91 / 4.02 / 6.45 ms",
       '1,000 timed after 3,000 untimed',
       '| 4.7 | 2065.3 / 2200.0 / 2316.7 |',
