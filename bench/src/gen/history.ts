@@ -3,6 +3,7 @@ import { openDatabase } from '@tidings/db';
 import { topics } from '@tidings/protocol';
 import { LeanClient } from '../lean-client.js';
 import { Samples } from '../stats.js';
+import { roundTrips } from './round-trips.js';
 import { serve } from './serve.js';
 
 /**
@@ -11,9 +12,7 @@ import { serve } from './serve.js';
  * round trip. `query`: the same two queries chat-query's handler makes (the conversation, then
  * the page: chat-query's own functions, on the path chat-query takes — prepared statements on a
  * SQLite file, Prisma on PostgreSQL) in this process, against the same database, without MQTT.
- * `respond` + `echo` (in two generator processes): the baseline — the same request/reply round
- * trip through a broker alone, answered by a client that does no work with a reply of the same
- * size.
+ * Its baseline, the same round trip through a broker alone, is gen/echo.ts.
  *
  * Every run first makes `warmup` requests that are not timed: the processes under test have just
  * started, and V8 compiles a hot path with its optimizing tier only after some thousands of calls
@@ -52,49 +51,6 @@ export interface HistoryRunResult {
   firstSeq: number;
   /** Size of the last reply's payload (MQTT only). */
   replyBytes: number;
-}
-
-export interface RespondArgs {
-  port: number;
-  /** Size of every reply payload. */
-  replyBytes: number;
-}
-
-export interface EchoArgs {
-  port: number;
-  requests: number;
-  warmup: number;
-}
-
-const ECHO_REQUEST = 'bench/echo/req/';
-const ECHO_REPLY = 'bench/echo/rep/';
-
-/**
- * Times `warmup + requests` round trips, one at a time: `send(i)` publishes request i, and the
- * next message on the client (its reply) ends it.
- */
-async function roundTrips(client: LeanClient, args: { warmup: number; requests: number; cold?: number }, send: (i: number) => void): Promise<{ latencies: number[]; cold: number[]; last: Buffer }> {
-  let waiter: ((payload: Buffer) => void) | undefined;
-  client.onMessage = (_t, payload) => waiter?.(payload);
-  const latencies = new Samples();
-  const cold = new Samples();
-  const coldCount = Math.min(args.cold ?? 0, args.warmup);
-  let last: Buffer = Buffer.alloc(0);
-  for (let i = 0; i < args.warmup + args.requests; i++) {
-    const started = performance.now();
-    last = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply to request ${i} within 10 s`)), 10_000);
-      waiter = (p) => {
-        clearTimeout(timer);
-        resolve(p);
-      };
-      send(i);
-    });
-    const ms = performance.now() - started;
-    if (i >= args.warmup) latencies.push(ms);
-    else if (i < coldCount) cold.push(ms);
-  }
-  return { latencies: latencies.thinned(), cold: cold.thinned(), last };
 }
 
 async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
@@ -139,33 +95,4 @@ async function query(args: QueryHistoryArgs): Promise<HistoryRunResult> {
   }
 }
 
-let responder: LeanClient | undefined;
-
-/** Answers every request on `bench/echo/req/<client>` with a reply of `replyBytes` on `bench/echo/rep/<client>`, until the process ends. */
-async function respond(args: RespondArgs): Promise<void> {
-  if (responder) throw new Error('this generator already responds');
-  const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId: 'bench-echo-responder', clean: true });
-  await client.subscribe([`${ECHO_REQUEST}+`], 1);
-  client.onMessage = (topic, payload) => {
-    // As little as a service could do: read the id, answer in the reply envelope.
-    const { id } = JSON.parse(payload.toString('utf8')) as { id: string };
-    const head = `{"id":${JSON.stringify(id)},"r":"`;
-    const fill = Math.max(0, args.replyBytes - head.length - 2);
-    client.publish(ECHO_REPLY + topic.slice(ECHO_REQUEST.length), `${head}${'x'.repeat(fill)}"}`, 1);
-  };
-  responder = client;
-}
-
-async function echo(args: EchoArgs): Promise<HistoryRunResult> {
-  const clientId = 'bench-echo-client';
-  const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId, clean: true });
-  try {
-    await client.subscribe([ECHO_REPLY + clientId], 1);
-    const run = await roundTrips(client, args, (i) => client.publish(ECHO_REQUEST + clientId, JSON.stringify({ id: `h${i}`, c: 'big', limit: 50 }), 1));
-    return { latencies: run.latencies, cold: run.cold, messages: 0, firstSeq: 0, replyBytes: run.last.length };
-  } finally {
-    await client.end();
-  }
-}
-
-serve({ mqtt, query, respond, echo });
+serve({ mqtt, query });

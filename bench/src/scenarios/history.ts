@@ -1,5 +1,6 @@
 import { openDatabase } from '@tidings/db';
-import type { EchoArgs, HistoryRunResult, MqttHistoryArgs, QueryHistoryArgs, RespondArgs } from '../gen/history.js';
+import type { EchoArgs, RespondArgs } from '../gen/echo.js';
+import type { HistoryRunResult, MqttHistoryArgs, QueryHistoryArgs } from '../gen/history.js';
 import { findMosquitto, startGenerator, startMosquitto } from '../procs.js';
 import { postgresBenchUrl, seedMessages, seedRoom, seedSignedInUsers } from '../seed.js';
 import { summarize } from '../stats.js';
@@ -57,8 +58,8 @@ export interface HistoryResult {
 export async function history(ctx: ScenarioContext): Promise<HistoryResult> {
   const messages = ctx.quick ? 100_000 : 1_000_000;
   const requests = ctx.quick ? 200 : 1_000;
-  const warmup = ctx.quick ? 1_000 : 3_000;
-  const cold = ctx.quick ? 200 : 500;
+  const warmup = ctx.quick ? 300 : 3_000;
+  const cold = ctx.quick ? 100 : 500;
   const result: HistoryResult = { params: { messages, requests, warmup, cold, pageSize: 50 }, databases: [], baselines: [] };
   const pgBase = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
   const targets: { database: 'SQLite' | 'PostgreSQL'; url?: string; drop?: () => Promise<void> }[] = [{ database: 'SQLite' }];
@@ -134,8 +135,8 @@ async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { re
       system === 'tidings'
         ? await startSut({ auth: false }).then((s) => ({ port: s.mqttPort, version: 'aedes 1.2.0, auth off', stop: s.stop }))
         : await startMosquitto(binary!, { noDelay: true }).then((m) => ({ port: m.port, version: `mosquitto ${m.version}, set_tcp_nodelay`, stop: m.stop }));
-    const responder = await startGenerator('history');
-    const client = await startGenerator('history');
+    const responder = await startGenerator('echo');
+    const client = await startGenerator('echo');
     try {
       await responder.call('respond', { port: broker.port, replyBytes: args.replyBytes } satisfies RespondArgs);
       const run = await client.call<HistoryRunResult>('echo', { port: broker.port, requests: args.requests, warmup: args.warmup } satisfies EchoArgs);
