@@ -51,7 +51,7 @@ export async function endToEnd(ctx: ScenarioContext, raw: RawBrokerResult | unde
   const members = 20;
   const window = 50;
   const generators = 2;
-  const seconds = ctx.quick ? 2 : 8;
+  const seconds = ctx.quick ? 1 : 8;
   const rates = ctx.quick ? [1000] : [250, 1000, 2000];
   ctx.note(`chat-store's per-user send limit raised to ${SEND_RATE}/s, burst ${SEND_BURST} (TIDINGS_SEND_RATE, TIDINGS_SEND_BURST) so ${senders} senders can offer the load`);
   const shape = { senders, window, generators, seconds, warmupMs: ctx.quick ? 300 : 1000 };

@@ -45,9 +45,9 @@ export async function rawBroker(ctx: ScenarioContext): Promise<RawBrokerResult> 
     fanWindow: 5,
     oneToOneRate: 1000,
     fanOutRate: 100,
-    seconds: ctx.quick ? 1 : 5,
+    seconds: ctx.quick ? 0.5 : 5,
   };
-  const warmupMs = ctx.quick ? 300 : 1000;
+  const warmupMs = ctx.quick ? 200 : 1000;
   const result: RawBrokerResult = { params, systems: [] };
   const binary = findMosquitto();
   if (!binary) {

@@ -23,7 +23,7 @@ export interface SignInScenarioResult {
 
 export async function signIn(ctx: ScenarioContext): Promise<SignInScenarioResult> {
   const clients = 10;
-  const seconds = ctx.quick ? 3 : 15;
+  const seconds = ctx.quick ? 2 : 15;
   const sut = await startSut({ services: ['auth'] });
   const gen = await startGenerator('signin');
   try {
