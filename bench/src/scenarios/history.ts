@@ -1,7 +1,7 @@
 import { openDatabase } from '@tidings/db';
 import type { EchoArgs, RespondArgs } from '../gen/echo.js';
 import type { HistoryRunResult, MqttHistoryArgs, QueryHistoryArgs } from '../gen/history.js';
-import { findMosquitto, startGenerator, startMosquitto } from '../procs.js';
+import { findMosquitto, startGenerator, startMosquitto, type Generator } from '../procs.js';
 import { postgresBenchUrl, seedMessages, seedRoom, seedSignedInUsers } from '../seed.js';
 import { summarize } from '../stats.js';
 import { prepareData, startSut } from '../sut.js';
@@ -135,9 +135,12 @@ async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { re
       system === 'tidings'
         ? await startSut({ auth: false }).then((s) => ({ port: s.mqttPort, version: 'aedes 1.2.0, auth off', stop: s.stop }))
         : await startMosquitto(binary!, { noDelay: true }).then((m) => ({ port: m.port, version: `mosquitto ${m.version}, set_tcp_nodelay`, stop: m.stop }));
-    const responder = await startGenerator('echo');
-    const client = await startGenerator('echo');
+    const gens: Generator[] = [];
     try {
+      const responder = await startGenerator('echo');
+      gens.push(responder);
+      const client = await startGenerator('echo');
+      gens.push(client);
       await responder.call('respond', { port: broker.port, replyBytes: args.replyBytes } satisfies RespondArgs);
       const run = await client.call<HistoryRunResult>('echo', { port: broker.port, requests: args.requests, warmup: args.warmup } satisfies EchoArgs);
       if (run.replyBytes !== args.replyBytes) throw new Error(`echo replies were ${run.replyBytes} bytes, not ${args.replyBytes}`);
@@ -145,8 +148,7 @@ async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { re
       out.push({ system, version: broker.version, roundTrip, replyBytes: args.replyBytes });
       ctx.progress(`${system} broker alone, ${args.replyBytes}-byte replies: p50 ${roundTrip.p50} ms, p99 ${roundTrip.p99} ms`);
     } finally {
-      await client.kill();
-      await responder.kill();
+      for (const g of gens) await g.kill();
       await broker.stop();
     }
   }
