@@ -15,6 +15,14 @@ export interface Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodT
   result: Res;
   /** false: fire-and-forget at QoS 0, no reply (typing). */
   reply?: false;
+  /**
+   * true: handling the same request again has the same effect and answer (reads; chat.send,
+   * whose id is its idempotency key; markers and likes that are set, not toggled). Clients send
+   * a request again with the same id after a reconnect; for an action that is not repeatable
+   * the service's dispatcher remembers its answer for a while and answers a copy with it
+   * instead of handling it twice.
+   */
+  repeatable?: true;
 }
 
 function op<Req extends z.ZodType, Res extends z.ZodType>(o: Operation<Req, Res>): Operation<Req, Res> {
@@ -62,6 +70,7 @@ export const operations = {
     summary: 'Who the broker says you are',
     request: auth.WhoamiRequest,
     result: auth.WhoamiResult,
+    repeatable: true,
   }),
   'chat.send': op({
     action: 'chat.send',
@@ -70,6 +79,7 @@ export const operations = {
     summary: 'Send a message to a room or @user; idempotent by request id',
     request: chat.SendRequest,
     result: chat.SendResult,
+    repeatable: true,
   }),
   'chat.edit': op({
     action: 'chat.edit',
@@ -94,6 +104,7 @@ export const operations = {
     summary: 'Move your read marker in a conversation (never backwards)',
     request: chat.ReadRequest,
     result: chat.ReadResult,
+    repeatable: true,
   }),
   'room.create': op({
     action: 'room.create',
@@ -126,6 +137,7 @@ export const operations = {
     summary: 'A page of a conversation’s history: newest, before a sequence, or after one (gap-fill)',
     request: chat.HistoryRequest,
     result: chat.HistoryResult,
+    repeatable: true,
   }),
   'chat.conversations': op({
     action: 'chat.conversations',
@@ -134,6 +146,7 @@ export const operations = {
     summary: 'Your conversations with unread counts and last message',
     request: chat.ConversationsRequest,
     result: chat.ConversationsResult,
+    repeatable: true,
   }),
   'room.list': op({
     action: 'room.list',
@@ -142,6 +155,7 @@ export const operations = {
     summary: 'Every room, with member counts and whether you are in it',
     request: chat.RoomListRequest,
     result: chat.RoomListResult,
+    repeatable: true,
   }),
   'user.list': op({
     action: 'user.list',
@@ -150,6 +164,7 @@ export const operations = {
     summary: 'The user directory: online, last seen, last message',
     request: chat.UserListRequest,
     result: chat.UserListResult,
+    repeatable: true,
   }),
   'like.add': op({
     action: 'like.add',
@@ -158,6 +173,7 @@ export const operations = {
     summary: 'Like a message (once per user)',
     request: chat.LikeRequest,
     result: chat.LikeResult,
+    repeatable: true,
   }),
   'like.remove': op({
     action: 'like.remove',
@@ -166,6 +182,7 @@ export const operations = {
     summary: 'Take back your like',
     request: chat.LikeRequest,
     result: chat.LikeResult,
+    repeatable: true,
   }),
   'chat.typing': op({
     action: 'chat.typing',
@@ -183,6 +200,7 @@ export const operations = {
     summary: 'The security question of an account (an unknown account gets a plausible one, the same every time)',
     request: recovery.RecoveryQuestionRequest,
     result: recovery.RecoveryQuestionResult,
+    repeatable: true,
   }),
   'recovery.reset': op({
     action: 'recovery.reset',
@@ -215,6 +233,7 @@ export const operations = {
     summary: 'Your security question (never the answer) and how many recovery codes are left',
     request: recovery.SecurityGetRequest,
     result: recovery.SecurityGetResult,
+    repeatable: true,
   }),
   'recovery.codes': op({
     action: 'recovery.codes',
@@ -231,6 +250,7 @@ export const operations = {
     summary: 'Your active sessions: device, created, last seen, expiry, and which one you asked from',
     request: recovery.SessionsRequest,
     result: recovery.SessionsResult,
+    repeatable: true,
   }),
   'auth.revoke': op({
     action: 'auth.revoke',
@@ -247,6 +267,7 @@ export const operations = {
     summary: 'Recent events of your account (sign-ins, password changes and resets, recovery settings), newest first',
     request: recovery.EventsRequest,
     result: recovery.EventsResult,
+    repeatable: true,
   }),
 } as const;
 

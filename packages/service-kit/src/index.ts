@@ -20,6 +20,7 @@ export {
   type RpcServer,
   type RpcServerOptions,
 } from './rpc.js';
+export { ReplyCache, type ReplyCacheOptions } from './reply-cache.js';
 export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
 export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';

@@ -14,6 +14,7 @@ import {
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { markServiceReady } from './mqtt.js';
+import { ReplyCache, type ReplyCacheOptions } from './reply-cache.js';
 
 /** Who sent a request, as the broker verified it (read from the topic, never the payload). */
 export type Caller = { kind: 'guest'; clientId: string } | { kind: 'user'; username: string; clientId: string };
@@ -56,7 +57,12 @@ export interface RpcServerOptions {
   handlers: Handlers;
   /** Largest payload accepted (default MAX_REQUEST_BYTES). */
   maxBytes?: number;
+  /** Bounds of the answers kept for copies of requests that are not repeatable. */
+  replyCache?: ReplyCacheOptions;
 }
+
+/** Answers that say "try again": a copy of the request must be handled again, not answered from the cache. */
+const RETRYABLE = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
 
 export interface RpcServer {
   /** Subscribes to every handled action's request topic. */
@@ -80,10 +86,15 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     operations[a].audience === 'guest' ? topics.guestRequestFilter(a) : topics.userRequestFilter(a),
   );
   const inFlight = new Set<Promise<void>>();
+  const replies = new ReplyCache(options.replyCache);
   let accepting = false;
 
   function reply(clientId: string, body: unknown): Promise<void> {
-    return client.publishAsync(topics.reply(clientId), JSON.stringify(body), { qos: 1 }).then(
+    return publishReply(clientId, JSON.stringify(body));
+  }
+
+  function publishReply(clientId: string, body: string): Promise<void> {
+    return client.publishAsync(topics.reply(clientId), body, { qos: 1 }).then(
       () => undefined,
       (err: unknown) => logger.warn({ err, clientId }, 'could not publish a reply'),
     );
@@ -132,20 +143,26 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       return reply(clientId, errorReply(id, new TidingsError('BAD_REQUEST', `${where}${issue?.message ?? ErrorCodes.BAD_REQUEST}`)));
     }
     const requestId = (request.data as { id: string }).id;
-    const started = performance.now();
-    try {
-      const handler = handlers[action] as Handler<typeof action>;
-      const data = await handler(request.data as ParsedRequestOf<typeof action>, contextOf(caller, log));
-      if (logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'handled');
-      return reply(clientId, { id: requestId, r: data });
-    } catch (err) {
-      if (err instanceof TidingsError) {
-        log().info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
-        return reply(clientId, errorReply(requestId, err));
+    const run = async (): Promise<{ reply: string; keep: boolean }> => {
+      const started = performance.now();
+      try {
+        const handler = handlers[action] as Handler<typeof action>;
+        const data = await handler(request.data as ParsedRequestOf<typeof action>, contextOf(caller, log));
+        if (logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'handled');
+        return { reply: JSON.stringify({ id: requestId, r: data }), keep: true };
+      } catch (err) {
+        if (err instanceof TidingsError) {
+          log().info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
+          return { reply: JSON.stringify(errorReply(requestId, err)), keep: !RETRYABLE.has(err.code) };
+        }
+        log().error({ err }, 'handler failed');
+        return { reply: JSON.stringify(errorReply(requestId, new TidingsError('INTERNAL'))), keep: false };
       }
-      log().error({ err }, 'handler failed');
-      return reply(clientId, errorReply(requestId, new TidingsError('INTERNAL')));
-    }
+    };
+    // A copy of a request (same client, action and id: sent again after a reconnect) gets the
+    // first answer; repeatable actions are simply handled again.
+    const body = op.repeatable ? (await run()).reply : await replies.answer(clientId, `${action} ${requestId}`, run);
+    return publishReply(clientId, body);
   }
 
   /** Fire-and-forget actions (typing): validated the same way, but nothing is ever replied. */
