@@ -3,6 +3,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { useBackoff, useNoDelay, type BackoffOptions } from './backoff.js';
 import { randomId } from './ids.js';
 import { Requester, type Identity, type RequestOptions } from './requester.js';
+import { RttEstimator } from './rtt.js';
 
 export interface ConnectOptions {
   /** Broker URL: mqtt://, mqtts://, ws:// or wss:// (…/mqtt). */
@@ -10,8 +11,14 @@ export interface ConnectOptions {
   /** Extra mqtt.js options (TLS CA, keepalive…). */
   mqtt?: IClientOptions;
   backoff?: BackoffOptions;
-  /** Fail the first connection after this long (default 10 s). Later drops reconnect forever. */
+  /**
+   * Give up the first connection after this long (default 10 s), trying again meanwhile after
+   * every dropped or refused attempt; only a refusal of the credentials fails at once. Later
+   * drops reconnect forever.
+   */
   connectTimeoutMs?: number;
+  /** Told of every failed attempt of the first connection (e.g. to say "still trying"). */
+  onConnectError?: (err: Error) => void;
   /**
    * Called with the mqtt.js client before it connects, to attach listeners that must not miss
    * anything: a persistent session's queued events arrive right after CONNACK, before the
@@ -32,9 +39,14 @@ export class Connection {
   readonly client: MqttClient;
   readonly requester: Requester;
 
-  constructor(client: MqttClient, identity: Identity) {
+  constructor(client: MqttClient, identity: Identity, rtt?: RttEstimator) {
     this.client = client;
-    this.requester = new Requester(client, identity);
+    this.requester = new Requester(client, identity, rtt);
+  }
+
+  /** The link's measured round-trip time and retransmission timeout. */
+  get rtt(): RttEstimator {
+    return this.requester.rtt;
   }
 
   get identity(): Identity {
@@ -67,40 +79,69 @@ export class Connection {
   }
 }
 
+/**
+ * Reconnect delays of a user's or guest's client: short, so a link that comes back is used
+ * within about a second; jittered, so a crowd does not return in step. A failed attempt costs
+ * a TCP SYN (or a refused one): cheap next to a minute without messages.
+ */
+export const CLIENT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 2000 };
+
 function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Identity): Promise<Connection> {
+  const baseConnectTimeout = options.connectTimeoutMs ?? 10_000;
   const client = connect(options.url, {
     protocolVersion: 4,
     keepalive: 30,
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    connectTimeout: baseConnectTimeout,
+    // A QoS 0 publish made while the link is down is dropped, not queued: requests wait in the
+    // Requester (sent again on reconnect), and a stale typing notice is worth nothing.
+    queueQoSZero: false,
     ...options.mqtt,
     ...mqttOptions,
     clientId: identity.clientId,
   });
-  useBackoff(client, options.backoff);
+  const rtt = new RttEstimator();
+  useBackoff(client, options.backoff ?? CLIENT_BACKOFF);
   useNoDelay(client);
+  // How long an attempt waits for CONNACK follows the link: a TCP handshake and CONNECT/CONNACK
+  // are two round trips, so on a slow link give it a few RTOs, never less than the base.
+  client.on('close', () => {
+    client.options.connectTimeout = Math.max(baseConnectTimeout, 4 * rtt.rto);
+  });
   options.onClient?.(client);
   return new Promise((resolve, reject) => {
+    let lastError: Error | undefined;
     const fail = (err: Error) => {
       cleanup();
       client.end(true);
       reject(refusal(err));
     };
     const timer = setTimeout(
-      () => fail(new TidingsError('UNAVAILABLE', `no answer from the broker at ${options.url}`)),
-      options.connectTimeoutMs ?? 10_000,
+      () =>
+        fail(
+          lastError
+            ? new TidingsError('UNAVAILABLE', `cannot reach the broker at ${options.url}: ${lastError.message}`, { cause: lastError })
+            : new TidingsError('UNAVAILABLE', `no answer from the broker at ${options.url}`),
+        ),
+      baseConnectTimeout,
     );
     const ok = () => {
       cleanup();
-      const conn = new Connection(client, identity);
+      const conn = new Connection(client, identity, rtt);
       conn.requester.ready().then(() => resolve(conn), fail);
+    };
+    const onError = (err: Error & { code?: number | string }) => {
+      // The broker refused these credentials or this client id: retrying cannot help.
+      if (err.code === 2 || err.code === 4 || err.code === 5) return fail(err);
+      lastError = err;
+      options.onConnectError?.(err);
     };
     const cleanup = () => {
       clearTimeout(timer);
       client.off('connect', ok);
-      client.off('error', fail);
+      client.off('error', onError);
     };
     client.on('connect', ok);
-    client.on('error', fail);
+    client.on('error', onError);
   });
 }
 
@@ -111,7 +152,6 @@ function refusal(err: Error & { code?: number | string }): TidingsError {
     return new TidingsError('UNAUTHORIZED', 'the broker refused these credentials: the session has expired or was revoked', { cause: err });
   }
   if (err.code === 2) return new TidingsError('BAD_REQUEST', 'the broker refused this client id', { cause: err });
-  if (err.code === 3) return new TidingsError('UNAVAILABLE', 'the broker is not accepting connections right now', { cause: err });
   return new TidingsError('UNAVAILABLE', `cannot reach the broker: ${err.message}`, { cause: err });
 }
 
@@ -138,7 +178,10 @@ export function connectUser(options: ConnectOptions, credentials: UserCredential
     { kind: 'user', username: credentials.username, clientId },
   );
   return connection.then((conn) => {
-    const online = () => conn.client.publish(presence, '1', { qos: 1, retain: true });
+    // QoS 0: a QoS 1 publish would sit in mqtt.js's outgoing store, and after a reconnect
+    // mqtt.js replays that store before it sends anything new. If this one is lost the link
+    // dropped, the will said `0`, and the next connect says `1` again.
+    const online = () => conn.client.publish(presence, '1', { qos: 0, retain: true });
     online();
     conn.client.on('connect', online);
     return conn;
