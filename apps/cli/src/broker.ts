@@ -1,10 +1,35 @@
 import type { Connection } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
-import { UsageError } from './command.js';
+import { UsageError, type Io } from './command.js';
 import type { CliHome, Session } from './session-store.js';
 
-/** How long the first connection may take before the CLI says it cannot reach the broker. */
-export const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a command keeps trying to reach the broker before it says it cannot (seconds;
+ * `TIDINGS_CONNECT_TIMEOUT`). Long enough for a slow link: a TCP handshake and CONNECT/CONNACK
+ * are two round trips, and a dropped attempt is tried again at once.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_S = 20;
+
+/** How a command reaches the broker: how long it may keep trying, and where it says it is still trying. */
+export interface LinkSettings {
+  connectTimeoutMs: number;
+  notice?: (line: string) => void;
+}
+
+/** The link settings of a command: `TIDINGS_CONNECT_TIMEOUT` and notices on stderr. */
+export function linkOf(ctx: { io: Io }): LinkSettings {
+  const raw = ctx.io.env.TIDINGS_CONNECT_TIMEOUT;
+  let seconds = DEFAULT_CONNECT_TIMEOUT_S;
+  if (raw !== undefined && raw !== '') {
+    seconds = Number(raw);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+      throw new UsageError(`TIDINGS_CONNECT_TIMEOUT must be a number of seconds between 0 and 3600: ${raw}`);
+    }
+  }
+  return { connectTimeoutMs: Math.round(seconds * 1000), notice: (line) => void ctx.io.stderr.write(`${line}\n`) };
+}
+
+const DEFAULT_LINK: LinkSettings = { connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000 };
 /** How long closing may wait for in-flight packets before the socket is simply dropped. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -24,9 +49,18 @@ export function checkBrokerUrl(url: string, source: string): string {
   return url;
 }
 
-async function reach(url: string, connect: () => Promise<Connection>): Promise<Connection> {
+type Connector = (options: { url: string; connectTimeoutMs: number; onConnectError: (err: Error) => void }) => Promise<Connection>;
+
+/** Connects, saying once on stderr that it is still trying when the first attempt fails. */
+async function reach(url: string, link: LinkSettings, connect: Connector): Promise<Connection> {
+  let told = false;
+  const onConnectError = (err: Error) => {
+    if (told || !link.notice) return;
+    told = true;
+    link.notice(`cannot reach the broker at ${url} yet (${err.message}): trying for ${Math.round(link.connectTimeoutMs / 1000)} s`);
+  };
   try {
-    return await connect();
+    return await connect({ url, connectTimeoutMs: link.connectTimeoutMs, onConnectError });
   } catch (err) {
     if (err instanceof TidingsError && err.code !== 'UNAVAILABLE') throw err;
     const cause = err instanceof Error ? err.cause : undefined;
@@ -34,7 +68,7 @@ async function reach(url: string, connect: () => Promise<Connection>): Promise<C
       cause instanceof Error
         ? cause.message
         : err instanceof TidingsError && err.message.startsWith('no answer')
-          ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
+          ? `no answer within ${Math.round(link.connectTimeoutMs / 1000)} s`
           : String((err as Error | undefined)?.message ?? err);
     throw new TidingsError('UNAVAILABLE', `cannot reach the broker at ${url} (${detail})`, { cause: err });
   }
@@ -83,9 +117,9 @@ export async function closeConnection(conn: Connection): Promise<void> {
 const loadClient = () => import('@tidings/client');
 
 /** Connects as a guest (not signed in), runs `fn`, closes. */
-export async function asGuest<T>(url: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+export async function asGuest<T>(url: string, fn: (conn: Connection) => Promise<T>, link: LinkSettings = DEFAULT_LINK): Promise<T> {
   const { connectGuest } = await loadClient();
-  const conn = await reach(url, () => connectGuest({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }));
+  const conn = await reach(url, link, (options) => connectGuest(options));
   return using(conn, fn);
 }
 
@@ -96,6 +130,8 @@ export interface UserConnectionOptions {
    * its connection over (the broker keeps one connection per client id).
    */
   device?: string;
+  /** How long to keep trying to connect, and where to say so (default: 20 s, quietly). */
+  link?: LinkSettings;
 }
 
 /**
@@ -110,7 +146,7 @@ export async function asUser<T>(
 ): Promise<T> {
   const { connectUser } = await loadClient();
   const credentials = { username: session.username, token: session.token, device: options.device ?? session.device };
-  const conn = await reach(url, () => connectUser({ url, connectTimeoutMs: CONNECT_TIMEOUT_MS }, credentials));
+  const conn = await reach(url, options.link ?? DEFAULT_LINK, (o) => connectUser(o, credentials));
   return using(conn, fn);
 }
 
@@ -122,6 +158,8 @@ interface SessionContext {
   home: CliHome;
   url: string;
   urlGiven: boolean;
+  /** When given: the link settings come from its environment (see {@link linkOf}). */
+  io?: Io;
 }
 
 /** The saved session, or UNAUTHORIZED "not signed in". */
@@ -147,8 +185,9 @@ export async function withSession<T>(
   options: UserConnectionOptions = {},
 ): Promise<T> {
   const url = sessionUrl(ctx, session);
+  const link = options.link ?? (ctx.io ? linkOf({ io: ctx.io }) : undefined);
   try {
-    return await asUser(url, session, fn, options);
+    return await asUser(url, session, fn, link ? { ...options, link } : options);
   } catch (err) {
     if (err instanceof TidingsError && err.code === 'UNAUTHORIZED') {
       await ctx.home.removeSession();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isNotConfirmed } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
 import { commandHelp, generalHelp, parseCommandLine } from './args.js';
 import { checkBrokerUrl } from './broker.js';
@@ -12,6 +13,8 @@ export const DEFAULT_URL = 'mqtt://localhost:1883';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** Not confirmed yet (sysexits' EX_TEMPFAIL): a message may still arrive; running the command again is safe. */
+export const EXIT_NOT_CONFIRMED = 75;
 export const EXIT_INTERRUPTED = 130;
 
 function version(): string {
@@ -39,6 +42,7 @@ interface Failure {
 function describe(err: unknown): Failure {
   if (err instanceof UsageError) return { status: EXIT_USAGE, code: 'USAGE', message: err.message };
   if (err instanceof Interrupted) return { status: EXIT_INTERRUPTED, code: 'INTERRUPTED', message: err.message };
+  if (isNotConfirmed(err)) return { status: EXIT_NOT_CONFIRMED, code: 'NOT_CONFIRMED', message: err.message };
   if (err instanceof TidingsError) {
     const failure: Failure = { status: EXIT_FAILED, code: err.code, message: err.message };
     if (err.retryAfter !== undefined) failure.retryAfter = err.retryAfter;

@@ -93,10 +93,12 @@ describe('the built binary (node dist/main.js)', () => {
   it('exits 1 with one line when nothing listens at the broker address', async () => {
     home = await tempHome();
     const url = `mqtt://127.0.0.1:${await closedPort()}`;
-    const result = await tidings(['login', 'ivan', '--password-stdin', '--url', url], home.env, 'whatever-password\n');
+    const result = await tidings(['login', 'ivan', '--password-stdin', '--url', url], { ...home.env, TIDINGS_CONNECT_TIMEOUT: '1' }, 'whatever-password\n');
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(new RegExp(`^tidings: cannot reach the broker at ${url} \\(.+\\)\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^cannot reach the broker at ${url} yet \\(.+\\): trying for 1 s\\ntidings: cannot reach the broker at ${url} \\(.+\\)\\n$`),
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliHome, type Session } from '../src/session-store.js';
-import { closedPort, errorLine, runCli, tempHome } from './helpers.js';
+import { UNREACHABLE, closedPort, errorLine, runCli, tempHome, unreachableLine } from './helpers.js';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 let port: number;
@@ -28,29 +28,29 @@ async function exists(path: string): Promise<boolean> {
 describe('errors', () => {
   it('fails with one line naming the URL when nothing listens at the broker address', async () => {
     const url = `mqtt://127.0.0.1:${port}`;
-    const result = await runCli(['register', 'alice', '--password-stdin', '--url', url], { env: home.env, stdin: 'password-1\n' });
+    const result = await runCli(['register', 'alice', '--password-stdin', '--url', url], { env: { ...home.env, ...UNREACHABLE }, stdin: 'password-1\n' });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(errorLine(result)).toMatch(new RegExp(`^tidings: cannot reach the broker at ${url} \\(.*ECONNREFUSED.*\\)$`));
+    expect(unreachableLine(result)).toMatch(new RegExp(`^tidings: cannot reach the broker at ${url} \\(.*ECONNREFUSED.*\\)$`));
   });
 
   it('answers {"ok":false,"error":{"code":"UNAVAILABLE",…}} under --json when the broker is unreachable', async () => {
     const url = `mqtt://127.0.0.1:${port}`;
-    const result = await runCli(['login', 'alice', '--json', '--password-stdin', '--url', url], { env: home.env, stdin: 'password-1\n' });
+    const result = await runCli(['login', 'alice', '--json', '--password-stdin', '--url', url], { env: { ...home.env, ...UNREACHABLE }, stdin: 'password-1\n' });
     expect(result.status).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const body = JSON.parse(lines[0]!);
     expect(body).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining(`cannot reach the broker at ${url}`) } });
-    expect(errorLine(result)).toBe(`tidings: ${body.error.message}`);
+    expect(unreachableLine(result)).toBe(`tidings: ${body.error.message}`);
     expect(await new CliHome(home.home).readSession()).toBeNull();
   });
 
   it('connects to $TIDINGS_URL when --url is not given', async () => {
     const url = `mqtt://127.0.0.1:${port}`;
-    const result = await runCli(['register', 'alice', '--password-stdin'], { env: { ...home.env, TIDINGS_URL: url }, stdin: 'password-1\n' });
+    const result = await runCli(['register', 'alice', '--password-stdin'], { env: { ...home.env, ...UNREACHABLE, TIDINGS_URL: url }, stdin: 'password-1\n' });
     expect(result.status).toBe(1);
-    expect(errorLine(result)).toContain(`cannot reach the broker at ${url} `);
+    expect(unreachableLine(result)).toContain(`cannot reach the broker at ${url} `);
   });
 
   it.each(['whoami', 'logout', 'passwd'])('says "not signed in" for %s when there is no session', async (command) => {
@@ -70,19 +70,19 @@ describe('errors', () => {
     await store.writeSession(savedSession(sessionUrl));
     const other = `mqtt://127.0.0.1:${await closedPort()}`;
 
-    const fromSession = await runCli(['whoami'], { env: { ...home.env, TIDINGS_URL: other } });
-    expect(errorLine(fromSession)).toContain(`cannot reach the broker at ${sessionUrl} `);
+    const fromSession = await runCli(['whoami'], { env: { ...home.env, ...UNREACHABLE, TIDINGS_URL: other } });
+    expect(unreachableLine(fromSession)).toContain(`cannot reach the broker at ${sessionUrl} `);
 
-    const fromFlag = await runCli(['whoami', '--url', other], { env: home.env });
-    expect(errorLine(fromFlag)).toContain(`cannot reach the broker at ${other} `);
+    const fromFlag = await runCli(['whoami', '--url', other], { env: { ...home.env, ...UNREACHABLE } });
+    expect(unreachableLine(fromFlag)).toContain(`cannot reach the broker at ${other} `);
   });
 
   it('keeps the session file when logout cannot reach the broker (the session is still valid)', async () => {
     const store = new CliHome(home.home);
     await store.writeSession(savedSession(`mqtt://127.0.0.1:${port}`));
-    const result = await runCli(['logout'], { env: home.env });
+    const result = await runCli(['logout'], { env: { ...home.env, ...UNREACHABLE } });
     expect(result.status).toBe(1);
-    expect(errorLine(result)).toMatch(/^tidings: cannot reach the broker at /);
+    expect(unreachableLine(result)).toMatch(/^tidings: cannot reach the broker at /);
     expect(await exists(store.sessionPath)).toBe(true);
   });
 

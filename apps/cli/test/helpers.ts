@@ -101,3 +101,18 @@ export function errorLine(result: CliResult): string {
   if (lines.length !== 1) throw new Error(`expected one line on stderr, got ${JSON.stringify(result.stderr)}`);
   return lines[0]!;
 }
+
+/** How long commands keep trying an unreachable broker in tests (TIDINGS_CONNECT_TIMEOUT, seconds). */
+export const UNREACHABLE = { TIDINGS_CONNECT_TIMEOUT: '1' };
+
+/**
+ * The error line of a command that could not reach the broker: stderr holds exactly the notice
+ * that it is still trying (said once) and then the one `tidings: <reason>` line.
+ */
+export function unreachableLine(result: CliResult): string {
+  const lines = result.stderr.split('\n').filter((l) => l !== '');
+  if (lines.length !== 2 || !/^cannot reach the broker at \S+ yet \(.+\): trying for 1 s$/.test(lines[0]!)) {
+    throw new Error(`expected the still-trying notice and one error line on stderr, got ${JSON.stringify(result.stderr)}`);
+  }
+  return lines[1]!;
+}

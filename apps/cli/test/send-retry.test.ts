@@ -1,3 +1,4 @@
+import { NotConfirmedError, isNotConfirmed } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
 import { sendMessage, type SendConnection } from '../src/chat/send.js';
@@ -5,11 +6,12 @@ import { sendMessage, type SendConnection } from '../src/chat/send.js';
 type Answer = { s: number; at: number } | TidingsError;
 
 /** A connection whose chat.send requests get the answers given, in order, recording each id and body. */
-function fakeConnection(answers: Answer[]) {
+function fakeConnection(answers: Answer[], clock?: { t: number; step: number }) {
   const calls: { id: string | undefined; c: string; x: string; timeoutMs: number | undefined }[] = [];
   const conn: SendConnection = {
     async request(_action, body, options) {
       calls.push({ id: options?.id, c: body.c, x: body.x, timeoutMs: options?.timeoutMs });
+      if (clock) clock.t += clock.step;
       const answer = answers.shift();
       if (!answer) throw new Error('no more answers');
       if (answer instanceof TidingsError) throw answer;
@@ -19,39 +21,50 @@ function fakeConnection(answers: Answer[]) {
   return { conn, calls };
 }
 
-const timeout = () => new TidingsError('UNAVAILABLE', 'no reply to chat.send within 10 s');
+const unconfirmed = (sent = true) => new NotConfirmedError('no reply to chat.send within 120 s', sent);
 
-describe('sending a message with retries', () => {
-  it('retries after a timeout with the same request id, so the service stores it once', async () => {
-    const { conn, calls } = fakeConnection([timeout(), { s: 7, at: 1000 }]);
-    const retries: string[] = [];
-    const sent = await sendMessage(conn, 'general', 'hello', { onRetry: (r) => retries.push(r), sleep: async () => {} });
-    expect(sent).toEqual({ id: calls[0]!.id, s: 7, at: 1000 });
-    expect(calls).toHaveLength(2);
-    expect(calls[0]!.id).toMatch(/^[A-Za-z0-9_-]{12}$/);
-    expect(calls[1]!.id).toBe(calls[0]!.id);
-    expect(retries).toEqual(['no reply to chat.send within 10 s: trying again (2/3)']);
+describe('sending a message', () => {
+  it('waits for the ack as long as it is told, and then says "not confirmed yet", never "failed"', async () => {
+    const { conn, calls } = fakeConnection([unconfirmed()]);
+    const err = await sendMessage(conn, 'general', 'hello', { waitMs: 90_000 }).catch((e: unknown) => e);
+    expect(isNotConfirmed(err)).toBe(true);
+    expect((err as NotConfirmedError).code).toBe('UNAVAILABLE');
+    expect((err as Error).message).toMatch(/^not confirmed yet: no ack within 90 s for the message to general \(id [A-Za-z0-9_-]{12}\); it may still arrive, never twice/);
+    expect(calls).toEqual([{ id: calls[0]!.id, c: 'general', x: 'hello', timeoutMs: 90_000 }]);
   });
 
-  it('gives up after three tries without an ack, saying the message may still arrive', async () => {
-    const { conn, calls } = fakeConnection([timeout(), timeout(), timeout(), { s: 1, at: 1 }]);
-    const err = await sendMessage(conn, 'general', 'hello').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TidingsError);
-    expect((err as TidingsError).code).toBe('UNAVAILABLE');
-    expect((err as TidingsError).message).toBe('no reply to chat.send within 10 s (3 tries; the message may still arrive, never twice)');
-    expect(new Set(calls.map((c) => c.id)).size).toBe(1);
-    expect(calls).toHaveLength(3);
+  it('says "not sent" when no copy could leave (no connection the whole time)', async () => {
+    const { conn } = fakeConnection([unconfirmed(false)]);
+    const err = await sendMessage(conn, 'general', 'hello', { waitMs: 5000 }).catch((e: unknown) => e);
+    expect(isNotConfirmed(err) && !err.sent).toBe(true);
+    expect((err as Error).message).toMatch(/^not sent: no connection to the broker within 5 s/);
   });
 
-  it('waits the advised time when rate-limited and tries again without spending a try', async () => {
+  it('waits the advised time when rate-limited or the service is busy, and tries again with the same id', async () => {
     const limited = () => new TidingsError('RATE_LIMITED', 'Too many messages', { retryAfter: 2 });
-    const { conn, calls } = fakeConnection([limited(), timeout(), limited(), timeout(), { s: 3, at: 3 }]);
+    const busy = () => new TidingsError('UNAVAILABLE', 'the database is busy', { retryAfter: 1 });
+    const { conn, calls } = fakeConnection([limited(), busy(), limited(), { s: 3, at: 3 }]);
     const slept: number[] = [];
-    const sent = await sendMessage(conn, '@bob', 'hi', { sleep: async (ms) => void slept.push(ms) });
+    const retries: string[] = [];
+    const sent = await sendMessage(conn, '@bob', 'hi', { sleep: async (ms) => void slept.push(ms), onRetry: (r) => retries.push(r) });
     expect(sent.s).toBe(3);
-    expect(slept).toEqual([2000, 2000]);
-    expect(calls).toHaveLength(5);
+    expect(slept).toEqual([2000, 1000, 2000]);
+    expect(retries).toEqual(['rate-limited: trying again in 2 s', 'the database is busy: trying again in 1 s', 'rate-limited: trying again in 2 s']);
+    expect(calls).toHaveLength(4);
     expect(new Set(calls.map((c) => c.id)).size).toBe(1);
+  });
+
+  it('never waits past its horizon, however often the service says to come back', async () => {
+    const clock = { t: 0, step: 400 };
+    const busy = () => new TidingsError('UNAVAILABLE', 'the database is busy', { retryAfter: 1 });
+    const { conn } = fakeConnection(Array.from({ length: 50 }, busy), clock);
+    const err = await sendMessage(conn, 'general', 'hi', {
+      waitMs: 3000,
+      now: () => clock.t,
+      sleep: async (ms) => void (clock.t += ms),
+    }).catch((e: unknown) => e);
+    expect(isNotConfirmed(err) && err.sent).toBe(true);
+    expect(clock.t).toBeLessThanOrEqual(3400);
   });
 
   it('fails at once on an answer that no retry can change', async () => {
@@ -60,9 +73,9 @@ describe('sending a message with retries', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('uses the id it is given and the timeout per try', async () => {
+  it('uses the id it is given', async () => {
     const { conn, calls } = fakeConnection([{ s: 1, at: 1 }]);
-    await sendMessage(conn, 'general', 'hi', { id: 'my-key', timeoutMs: 1500 });
+    await sendMessage(conn, 'general', 'hi', { id: 'my-key', waitMs: 1500 });
     expect(calls).toEqual([{ id: 'my-key', c: 'general', x: 'hi', timeoutMs: 1500 }]);
   });
 });

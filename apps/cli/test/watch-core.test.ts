@@ -12,6 +12,7 @@ function harness(options: { all?: Message[]; me?: string; c?: string; pageLimit?
   const all = options.all ?? [];
   const events: WatchEvent[] = [];
   const fetches: number[] = [];
+  const limits: number[] = [];
   const participants: string[] = [];
   const failures: unknown[] = [];
   let failNext = 0;
@@ -23,6 +24,7 @@ function harness(options: { all?: Message[]; me?: string; c?: string; pageLimit?
     onFillError: (err) => failures.push(err),
     fetchAfter: async (after, limit) => {
       fetches.push(after);
+      limits.push(limit);
       if (failNext > 0) {
         failNext--;
         throw new Error('no reply to chat.history within 10 s');
@@ -38,6 +40,7 @@ function harness(options: { all?: Message[]; me?: string; c?: string; pageLimit?
     all,
     events,
     fetches,
+    limits,
     participants,
     failures,
     page,
@@ -109,6 +112,31 @@ describe('watch: printing a conversation exactly once, in order', () => {
     h.all.push(m(9));
     await h.core.fill();
     expect(h.printed()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('after a reconnect that kept the session, does not fetch again what the broker queued: one probe of one message', async () => {
+    const h = harness({ all: range(1, 3) });
+    h.core.start(h.page(range(1, 3)));
+    // 4..30 were sent while the link was down; the broker delivers its queue right after CONNACK,
+    // before the reply to the probe sent on reconnect.
+    h.all.push(...range(4, 30));
+    const probe = h.core.fill({ probe: true });
+    for (let s = 4; s <= 30; s++) h.core.live(live(s));
+    await probe;
+    expect(h.printed()).toEqual(range(1, 30).map((x) => x.s));
+    expect(h.limits).toEqual([1]);
+  });
+
+  it('after a probe that finds messages missing (the broker dropped some), fetches the rest by pages', async () => {
+    const h = harness({ all: range(1, 3), pageLimit: 10 });
+    h.core.start(h.page(range(1, 3)));
+    h.all.push(...range(4, 30));
+    h.core.live(live(4)); // only #4 of the queue arrived
+    await h.core.fill({ probe: true });
+    expect(h.printed()).toEqual(range(1, 30).map((x) => x.s));
+    expect(h.limits[0]).toBe(1);
+    expect(h.limits.length).toBeGreaterThan(1);
+    expect(h.failures).toEqual([]);
   });
 
   it('starting on an empty conversation, a message that skips ahead makes it fetch the ones before', async () => {

@@ -33,9 +33,9 @@ export interface WatchCoreOptions {
  * conversation in a ConversationLog (history pages and live events merged, each message once)
  * and prints a message only when every message before it has been printed: live events that
  * arrive ahead of a gap wait until a `chat.history after: high` page fills it. After a reconnect
- * the caller calls `fill()`, which fetches everything after the high-water mark, so messages sent
- * while the link was down are printed exactly once, in order, whether they come back queued by
- * the broker, from history, or both.
+ * the caller calls `fill()` — or `fill({ probe: true })` when the broker kept the session and
+ * delivers what it queued — so messages sent while the link was down are printed exactly once,
+ * in order, whether they come back queued by the broker, from history, or both.
  */
 export class WatchCore {
   readonly #o: WatchCoreOptions;
@@ -155,24 +155,35 @@ export class WatchCore {
   /**
    * Fetches every message after the last one printed, page by page, and prints them. One fill
    * runs at a time; a call during a fill runs another after it.
+   *
+   * `probe`: after a reconnect that kept the session, the broker has just delivered what it
+   * queued, and those messages arrive before any reply. So ask for one message only — the reply
+   * carries `lastSeq` — and fetch pages only when something is still missing: what was queued
+   * is not fetched a second time.
    */
-  fill(): Promise<void> {
+  fill(options: { probe?: boolean } = {}): Promise<void> {
     if (!this.#started || this.#stopped) return Promise.resolve();
     if (this.#filling) {
       this.#fillAgain = true;
       return this.#filling;
     }
+    let probe = options.probe === true;
     const run = async () => {
       try {
         do {
           this.#fillAgain = false;
           for (;;) {
             const before = this.#printed;
-            const page = await this.#o.fetchAfter(before, HISTORY_LIMIT_MAX);
+            const page = await this.#o.fetchAfter(before, probe ? 1 : HISTORY_LIMIT_MAX);
             if (this.#stopped) return;
             for (const m of page.messages) this.addParticipant(m.u);
             this.#log.addHistory(page.messages, page.lastSeq);
             this.#flush();
+            if (probe) {
+              probe = false;
+              if (this.#hasGap) continue;
+              break;
+            }
             // `more`, and the page moved us on (a server that skipped a number must not loop us).
             if (!page.more || this.#printed === before) break;
           }

@@ -94,12 +94,14 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
       lost = false;
       o.emit({ type: 'connection', state: 'restored' });
     }
-    // Without the session (a broker restarted without persistence) the subscriptions are gone:
-    // make them again — the reply topic first — before asking for what was missed.
-    const again = connack.sessionPresent
-      ? Promise.resolve()
-      : client.subscribeAsync([topics.reply(conn.identity.clientId), ...held], { qos: 1 }).then(() => undefined);
-    again.then(
+    // With the session, the broker delivers what it queued for us: only check that nothing is
+    // missing. Without it (a broker restarted without persistence) the subscriptions are gone:
+    // make them again before asking for everything that was missed.
+    if (connack.sessionPresent) {
+      void core.fill({ probe: true });
+      return;
+    }
+    client.subscribeAsync([...held], { qos: 1 }).then(
       () => core.fill(),
       () => core.fill(),
     );

@@ -1,5 +1,5 @@
 import { DEVICE_PATTERN, TidingsError } from '@tidings/protocol';
-import { asGuest, asUser } from '../broker.js';
+import { asGuest, asUser, linkOf } from '../broker.js';
 import { UsageError, defineCommand } from '../command.js';
 import type { Session } from '../session-store.js';
 import { PASSWORD_STDIN_FLAG, formatTime, normalizeUsername, passwordStdinOption } from './shared.js';
@@ -23,7 +23,7 @@ export default defineCommand({
     const fromStdin = ctx.options['password-stdin'] === true;
     const password = await ctx.prompter({ fromStdin, flag: PASSWORD_STDIN_FLAG }).secret('password');
 
-    const login = await asGuest(ctx.url, (conn) => conn.request('auth.login', { username, password, device }));
+    const login = await asGuest(ctx.url, (conn) => conn.request('auth.login', { username, password, device }), linkOf(ctx));
     const previous = await ctx.home.readSession().catch(() => null);
     const session: Session = {
       url: ctx.url,
@@ -37,7 +37,7 @@ export default defineCommand({
 
     let who;
     try {
-      who = await asUser(session.url, session, (conn) => conn.request('auth.whoami', {}));
+      who = await asUser(session.url, session, (conn) => conn.request('auth.whoami', {}), { link: linkOf(ctx) });
     } catch (err) {
       if (err instanceof TidingsError && err.code === 'UNAUTHORIZED') await ctx.home.removeSession();
       const reason = err instanceof Error ? err.message : String(err);

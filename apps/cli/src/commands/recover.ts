@@ -1,5 +1,5 @@
 import { normalizeRecoveryCode } from '@tidings/protocol';
-import { asGuest, signInHint } from '../broker.js';
+import { asGuest, linkOf, signInHint } from '../broker.js';
 import { defineCommand } from '../command.js';
 import { STDIN_FLAG, askSecret, requirePrompts, stdinOption } from './recovery-common.js';
 import { askNewPassword, normalizeUsername, plural } from './shared.js';
@@ -38,7 +38,7 @@ export default defineCommand({
       const answer = await askSecret(prompter, fromStdin, 'answer', false);
       const newPassword = await askNewPassword(prompter, fromStdin, username, 'new password');
       return { question, ...(await conn.request('recovery.reset', { username, answer, newPassword })) };
-    });
+    }, linkOf(ctx));
 
     // A session saved on this machine for this account was signed out with all the others.
     const saved = await ctx.home.readSession().catch(() => null);

@@ -1,4 +1,4 @@
-import { asGuest, signInHint } from '../broker.js';
+import { asGuest, linkOf, signInHint } from '../broker.js';
 import { defineCommand } from '../command.js';
 import { PASSWORD_STDIN_FLAG, askNewPassword, normalizeUsername, passwordStdinOption } from './shared.js';
 
@@ -14,7 +14,7 @@ export default defineCommand({
     const username = normalizeUsername(ctx.args.user!);
     const fromStdin = ctx.options['password-stdin'] === true;
     const password = await askNewPassword(ctx.prompter({ fromStdin, flag: PASSWORD_STDIN_FLAG }), fromStdin, username, 'password');
-    const result = await asGuest(ctx.url, (conn) => conn.request('auth.register', { username, password }));
+    const result = await asGuest(ctx.url, (conn) => conn.request('auth.register', { username, password }), linkOf(ctx));
     return {
       text: `registered ${result.username}\nnow run: ${signInHint(result.username, ctx.url, ctx.urlGiven)}`,
       data: { username: result.username },
