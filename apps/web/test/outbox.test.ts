@@ -122,32 +122,52 @@ describe('the outbox', () => {
     expect(box.next()?.id).toBe('id1');
   });
 
-  it('puts the message on its way back in the queue when the link drops, ready to go at once on the new link', () => {
+  it('on a new link, sends at once a message that was waiting for a retryAfter set on the old one', () => {
     let now = 0;
     const box = new Outbox(memoryStore(), KEY, { newId: ids(), now: () => now });
     box.add('general', 'a');
-    box.add('general', 'b');
     box.begin('id1');
-    box.failed('id1', { kind: 'retry', afterMs: 20_000, reason: 'timeout' });
+    box.failed('id1', { kind: 'retry', afterMs: 20_000, reason: 'busy' });
     expect(box.next()).toBeNull();
-    box.requeueInFlight();
+    box.linkReturned();
     expect(box.next()?.id).toBe('id1');
     box.begin('id1');
-    box.requeueInFlight();
-    expect(box.get('id1')?.status).toBe('queued');
+    // one on its way stays on its way across the new link: the connection sends it again itself
+    box.linkReturned();
+    expect(box.get('id1')?.status).toBe('sending');
     now = 1;
-    expect(box.next()?.id).toBe('id1');
+    expect(box.next()).toBeNull();
   });
 
-  it('discards a failed message but never one that is on its way', () => {
+  it('sends several at once, oldest first, and none overtakes one waiting for its retryAfter', () => {
+    let now = 0;
+    const box = new Outbox(memoryStore(), KEY, { newId: ids(), now: () => now });
+    for (const x of ['a', 'b', 'c', 'd']) box.add('general', x);
+    const started: string[] = [];
+    for (let item = box.next(3); item; item = box.next(3)) {
+      box.begin(item.id);
+      started.push(item.x);
+    }
+    expect(started).toEqual(['a', 'b', 'c']); // the window is full
+    box.failed('id1', { kind: 'retry', afterMs: 5000, reason: 'rate-limited' });
+    // 'a' waits for 5 s: 'd' must not go before it
+    expect(box.next(3)).toBeNull();
+    expect(box.wakeAt()).toBe(5000);
+    now = 5000;
+    expect(box.next(3)?.x).toBe('a');
+  });
+
+  it('discards any message on request, one on its way too', () => {
     const box = new Outbox(memoryStore(), KEY, { newId: ids() });
     box.add('general', 'a');
+    box.add('general', 'b');
     box.begin('id1');
-    box.discard('id1');
-    expect(box.size).toBe(1);
-    box.failed('id1', { kind: 'fail', reason: 'refused' });
-    box.discard('id1');
+    expect(box.discard('id1')?.x).toBe('a');
+    box.begin('id2');
+    box.failed('id2', { kind: 'fail', reason: 'refused' });
+    box.discard('id2');
     expect(box.size).toBe(0);
+    expect(box.discard('id2')).toBeUndefined();
   });
 
   it('skips unreadable entries in storage instead of failing', () => {
@@ -172,6 +192,10 @@ describe('what a failed send means', () => {
   it('retries on a lost link, a timeout or an unavailable service', () => {
     expect(classifySendError(new TidingsError('UNAVAILABLE', 'no reply'), 1).kind).toBe('retry');
     expect(classifySendError(new Error('socket closed'), 1).kind).toBe('retry');
+  });
+
+  it('waits the retryAfter of a service whose database is briefly unavailable', () => {
+    expect(classifySendError(new TidingsError('UNAVAILABLE', 'database busy', { retryAfter: 2 }), 1)).toEqual({ kind: 'retry', afterMs: 2000, reason: 'database busy' });
   });
 
   it('waits the retryAfter the server asked for', () => {

@@ -1,4 +1,4 @@
-import { backoffDelay, connectUser, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
+import { CLIENT_BACKOFF, backoffDelay, connectUser, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
 import {
   ConversationEvent,
   HISTORY_LIMIT_MAX,
@@ -16,7 +16,7 @@ import { loadChatCache, saveChatCache } from '../state/cache.js';
 import { ChatState, TypingThrottle, planCatchUp } from '../state/chat.js';
 import { Emitter } from '../state/emitter.js';
 import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
-import { Outbox, classifySendError } from '../state/outbox.js';
+import { Outbox, classifySendError, type OutboxItem } from '../state/outbox.js';
 import type { KeyValue } from '../state/storage.js';
 
 /**
@@ -46,6 +46,8 @@ export interface ChatSessionDeps {
 
 /** Older pages and first pages. */
 const PAGE = 50;
+/** Messages of the outbox on their way at once (the rate limit's burst is 20). */
+const SEND_WINDOW = 8;
 /** A conversation shorter than this on opening gets one older page at once, to fill the screen. */
 const FILL = 30;
 const HISTORY_PAGES_MAX = Math.ceil(300 / HISTORY_LIMIT_MAX) + 1;
@@ -72,7 +74,8 @@ export class ChatSession {
   #stopped = false;
   #wake: (() => void) | null = null;
   #syncGen = 0;
-  #flushing = false;
+  /** Messages on their way: their requests stop when the user discards them. */
+  readonly #sending = new Map<string, AbortController>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -182,7 +185,7 @@ export class ChatSession {
           this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');
           return;
         }
-        const delay = backoffDelay(attempt++, { baseMs: 1000, maxMs: 30_000 });
+        const delay = backoffDelay(attempt++, CLIENT_BACKOFF);
         this.#setLink({ state: 'offline', retryAt: this.#now() + delay, reason: describe(err) });
         await this.#pause(delay);
       }
@@ -223,18 +226,19 @@ export class ChatSession {
   #attach(conn: Connection): void {
     this.#conn = conn;
     const client = conn.client;
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       this.#setLink({ state: 'online' });
-      void this.#sync();
+      // With the session kept, the broker still holds our subscriptions and delivers what it
+      // queued: only check the tail of what is on screen. Without it, sync everything again.
+      void this.#sync(connack.sessionPresent === true);
     });
     client.on('reconnect', () => {
       if (this.#network()) this.#setLink({ state: 'connecting' });
     });
     client.on('close', () => {
       if (this.#conn !== conn) return;
-      // requests waiting for a reply on the old link will not get one: fail them now, so the
-      // outbox can send them again (same id) as soon as the link is back
-      conn.requester.cancelAll('the connection dropped');
+      // Requests waiting for a reply stay pending: the connection sends them again, same id, as
+      // soon as the link is back. Nothing is failed for a dropped link.
       const period = client.options.reconnectPeriod ?? 1000;
       this.#setLink({ state: 'offline', retryAt: this.#network() ? this.#now() + period : null, reason: this.#network() ? 'connection lost' : 'no network' });
     });
@@ -242,7 +246,7 @@ export class ChatSession {
       if (err.code === 4 || err.code === 5) this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');
     });
     this.#setLink({ state: 'online' });
-    void this.#sync();
+    void this.#sync(false);
   }
 
   #end(reason: string): void {
@@ -264,27 +268,31 @@ export class ChatSession {
     return conn.request(action, body, options);
   }
 
-  /** After every (re)connect: subscriptions, the conversation list, gap-fill of what is on screen, the outbox, the read marker. */
-  async #sync(): Promise<void> {
+  /**
+   * After every (re)connect: the outbox, subscriptions, the conversation list, gap-fill of what
+   * is on screen, the read marker. `resumed`: the broker kept the session (subscriptions, and the
+   * events queued while away, which arrive before any reply): only probe the open conversation.
+   */
+  async #sync(resumed: boolean): Promise<void> {
     const gen = ++this.#syncGen;
     const conn = this.#conn;
     if (!conn) return;
-    this.outbox.requeueInFlight();
-    for (const c of this.chat.all()) c.fresh = false;
-    void this.#flush();
+    this.outbox.linkReturned();
+    this.#flush();
     try {
-      await conn.client.subscribeAsync(
-        { [topics.inbox(this.username)]: { qos: 1 }, [topics.presenceFilter]: { qos: 0 } },
-      );
-      await this.refreshConversations();
+      if (!resumed) {
+        for (const c of this.chat.all()) c.fresh = false;
+        await conn.client.subscribeAsync({ [topics.inbox(this.username)]: { qos: 1 }, [topics.presenceFilter]: { qos: 0 } });
+        await this.refreshConversations();
+      }
       if (gen !== this.#syncGen) return;
-      if (this.chat.active) await this.catchUp(this.chat.active);
+      if (this.chat.active) await this.catchUp(this.chat.active, resumed);
       this.#sendRead();
     } catch (err) {
       if (gen !== this.#syncGen || !this.online) return;
       // the services may be restarting: try again shortly on the same link
       setTimeout(() => {
-        if (gen === this.#syncGen && this.online) void this.#sync();
+        if (gen === this.#syncGen && this.online) void this.#sync(resumed);
       }, 3000);
       console.warn('sync failed', err);
     }
@@ -366,18 +374,22 @@ export class ChatSession {
     if (visible) this.#sendRead();
   }
 
-  /** Brings a conversation's history up to date (gap-fill after `log.high`, or the newest page). Once per connection. */
-  catchUp(ref: string): Promise<void> {
+  /**
+   * Brings a conversation's history up to date (gap-fill after `log.high`, or the newest page).
+   * Once per connection. `probe`: the broker delivered what it queued for this session, so ask
+   * for one message (its reply carries `lastSeq`) and fetch pages only if something is missing.
+   */
+  catchUp(ref: string, probe = false): Promise<void> {
     const running = this.#catchingUp.get(ref);
     if (running) return running;
-    const job = this.#catchUp(ref).finally(() => this.#catchingUp.delete(ref));
+    const job = this.#catchUp(ref, probe).finally(() => this.#catchingUp.delete(ref));
     this.#catchingUp.set(ref, job);
     return job;
   }
 
-  async #catchUp(ref: string): Promise<void> {
+  async #catchUp(ref: string, probe: boolean): Promise<void> {
     const conv = this.chat.ensure(ref);
-    if (conv.fresh) return;
+    if (conv.fresh && !probe) return;
     try {
       const plan = planCatchUp(conv.log, conv.lastSeq);
       if (plan.kind === 'newest') {
@@ -386,10 +398,13 @@ export class ChatSession {
         this.chat.addPage(ref, page.messages, page.lastSeq);
       } else {
         let after = plan.after;
+        let limit = probe ? 1 : HISTORY_LIMIT_MAX;
         for (let i = 0; i < HISTORY_PAGES_MAX; i++) {
-          const page = await this.request('chat.history', { c: ref, after, limit: HISTORY_LIMIT_MAX });
+          const page = await this.request('chat.history', { c: ref, after, limit });
           this.chat.addPage(ref, page.messages, page.lastSeq);
-          if (!page.more) break;
+          const missing = page.lastSeq > conv.log.high;
+          if (!missing || (!page.more && limit !== 1)) break;
+          limit = HISTORY_LIMIT_MAX;
           after = conv.log.high;
         }
       }
@@ -452,43 +467,56 @@ export class ChatSession {
     if (problem) return problem[0]!.toUpperCase() + problem.slice(1) + '.';
     this.outbox.add(ref, text.trim());
     this.#typing.reset(ref);
-    void this.#flush();
+    this.#flush();
     return null;
   }
 
   retry(id: string): void {
     this.outbox.retry(id);
-    void this.#flush();
+    this.#flush();
   }
 
+  /** Stops trying to send a message (one on its way may still arrive: a copy may have got through). */
   discard(id: string): void {
+    this.#sending.get(id)?.abort(new Error('discarded'));
     this.outbox.discard(id);
   }
 
-  /** Sends queued messages one at a time, oldest first, each with its own fixed id. */
-  async #flush(): Promise<void> {
-    if (this.#flushing) return;
-    this.#flushing = true;
+  /**
+   * Sends queued messages, oldest first, up to SEND_WINDOW at a time, each with its own fixed
+   * id. A message on its way waits for its ack however long the link takes — the connection
+   * sends it again after every reconnect — and leaves the outbox only with its ack, a refusal
+   * or the user's discard.
+   */
+  #flush(): void {
     clearTimeout(this.#flushTimer);
-    try {
-      while (this.online && !this.#stopped) {
-        const item = this.outbox.next();
-        if (!item) break;
-        this.outbox.begin(item.id);
-        try {
-          const ack = await this.request('chat.send', { c: item.c, x: item.x }, { id: item.id, timeoutMs: 15_000 });
-          this.outbox.succeeded(item.id);
-          this.chat.addOwn(item.c, ack.s, ack.at, item.x);
-          this.changed();
-        } catch (err) {
-          this.outbox.failed(item.id, classifySendError(err, this.outbox.get(item.id)?.attempts ?? 1));
-        }
-      }
-    } finally {
-      this.#flushing = false;
+    while (this.online && !this.#stopped) {
+      const item = this.outbox.next(SEND_WINDOW);
+      if (!item) break;
+      this.outbox.begin(item.id);
+      void this.#sendOne(item);
     }
     const wake = this.outbox.wakeAt();
-    if (wake !== null && this.online) this.#flushTimer = setTimeout(() => void this.#flush(), Math.max(0, wake - this.#now()) + 10);
+    if (wake !== null && this.online) this.#flushTimer = setTimeout(() => this.#flush(), Math.max(0, wake - this.#now()) + 10);
+  }
+
+  async #sendOne(item: OutboxItem): Promise<void> {
+    const conn = this.#conn;
+    if (!conn) return;
+    const abort = new AbortController();
+    this.#sending.set(item.id, abort);
+    try {
+      const ack = await conn.request('chat.send', { c: item.c, x: item.x }, { id: item.id, timeoutMs: Infinity, signal: abort.signal });
+      if (this.outbox.succeeded(item.id)) {
+        this.chat.addOwn(item.c, ack.s, ack.at, item.x);
+        this.changed();
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) this.outbox.failed(item.id, classifySendError(err, this.outbox.get(item.id)?.attempts ?? 1));
+    } finally {
+      this.#sending.delete(item.id);
+    }
+    this.#flush();
   }
 
   /** Says "typing" at most every 2 s per conversation, and only on a live link (QoS 0 would queue stale ones). */

@@ -4,17 +4,21 @@ import { Emitter } from './emitter.js';
 import { isRecord, readJson, writeJson, type KeyValue } from './storage.js';
 
 /**
- * Messages written but not yet acknowledged, kept in storage so they survive a reload.
+ * Messages written but not yet acknowledged, kept in storage so they survive a reload: the one
+ * source of truth for what the user sent.
  *
  * Each message gets its id once, when it is written; that id is the `chat.send` request id and
- * therefore the server's idempotency key. Every attempt — after a timeout, a dropped link or a
- * reload — resends the same id, so the server stores the message once and answers every retry
- * with the first ack. Items go out one at a time, oldest first, so a conversation keeps the
- * order they were written in.
+ * therefore the server's idempotency key. Every copy — after a dropped link (the connection
+ * sends it again at once on the new link), a busy service or a reload — carries the same id, so
+ * the server stores the message once and answers every copy with the first ack. Items go out
+ * oldest first, several at a time (on a 2 s round-trip link one at a time would be one message
+ * per round trip), without overtaking one that waits for a retryAfter; one connection keeps
+ * their order. A message on its way is never failed for a bad link: it stays `sending` (not
+ * confirmed yet) until its ack or a refusal comes, or the user discards it.
  *
  *   queued ──begin──▶ sending ──ack──▶ (removed: the message is in the conversation now)
  *     ▲                 │
- *     └──── retry ◀─────┤ link lost / timeout / rate limited / service unavailable
+ *     └──── retry ◀─────┤ rate limited / service unavailable (after its retryAfter)
  *                       └──▶ failed (refused: shown with its reason; retry or discard by hand)
  */
 export type OutboxStatus = 'queued' | 'sending' | 'failed';
@@ -31,6 +35,8 @@ export interface OutboxItem {
   attempts: number;
   /** Not before this time (ms): set after a rate limit or a failing service. */
   retryAt?: number;
+  /** When the current attempt began (this device's clock), while `sending`. */
+  sentAt?: number;
   /** Why it failed, in words. */
   error?: string;
 }
@@ -45,7 +51,10 @@ export const INTERNAL_ATTEMPTS = 5;
 /** Decides what a failed send attempt means: try again later, or show it as failed. */
 export function classifySendError(err: unknown, attempts: number): SendFailure {
   if (isTidingsError(err)) {
-    if (err.code === 'RATE_LIMITED') return { kind: 'retry', afterMs: Math.max(1, err.retryAfter ?? 1) * 1000, reason: err.message };
+    // The service says when to come back (too many messages; its database briefly unavailable).
+    if (err.code === 'RATE_LIMITED' || (err.code === 'UNAVAILABLE' && err.retryAfter !== undefined)) {
+      return { kind: 'retry', afterMs: Math.max(1, err.retryAfter ?? 1) * 1000, reason: err.message };
+    }
     if (REFUSALS.has(err.code)) return { kind: 'fail', reason: err.message };
     if (err.code === 'INTERNAL' && attempts >= INTERNAL_ATTEMPTS) return { kind: 'fail', reason: err.message };
     return { kind: 'retry', afterMs: backoffDelay(attempts - 1, { baseMs: 1000, maxMs: 30_000 }), reason: err.message };
@@ -121,11 +130,13 @@ export class Outbox {
   }
 
   /**
-   * The item to send now: the oldest queued one — unless one is already on its way (one at a
-   * time keeps the order) or the oldest must still wait (`retryAt`; see {@link wakeAt}).
+   * The item to send now: the oldest queued one — unless `window` are already on their way, or an
+   * older queued one must still wait (`retryAt`; see {@link wakeAt}): nothing overtakes it.
    */
-  next(): OutboxItem | null {
-    if (this.#items.some((i) => i.status === 'sending')) return null;
+  next(window = 1): OutboxItem | null {
+    let sending = 0;
+    for (const i of this.#items) if (i.status === 'sending') sending++;
+    if (sending >= window) return null;
     const head = this.#items.find((i) => i.status === 'queued');
     if (!head) return null;
     return head.retryAt !== undefined && head.retryAt > this.#now() ? null : head;
@@ -142,6 +153,7 @@ export class Outbox {
     if (!item || item.status !== 'queued') return undefined;
     item.status = 'sending';
     item.attempts++;
+    item.sentAt = this.#now();
     delete item.retryAt;
     this.#save();
     return item;
@@ -160,6 +172,7 @@ export class Outbox {
   failed(id: string, failure: SendFailure): void {
     const item = this.get(id);
     if (!item || item.status !== 'sending') return;
+    delete item.sentAt;
     if (failure.kind === 'fail') {
       item.status = 'failed';
       item.error = failure.reason;
@@ -170,15 +183,9 @@ export class Outbox {
     this.#save();
   }
 
-  /** The link dropped: whatever was on its way goes back to the queue (same id), to be sent again at once. */
-  requeueInFlight(): void {
+  /** A new connection is a fresh chance: nothing waits for a timer set on the old one. */
+  linkReturned(): void {
     let changed = false;
-    for (const item of this.#items)
-      if (item.status === 'sending') {
-        item.status = 'queued';
-        changed = true;
-      }
-    // a new connection is a fresh chance: do not make the head wait for a timer set on the old one
     for (const item of this.#items)
       if (item.retryAt !== undefined) {
         delete item.retryAt;
@@ -197,10 +204,16 @@ export class Outbox {
     this.#save();
   }
 
-  discard(id: string): void {
-    const before = this.#items.length;
-    this.#items = this.#items.filter((i) => i.id !== id || i.status === 'sending');
-    if (this.#items.length !== before) this.#save();
+  /**
+   * The user gives up on a message, whatever its state. One that was on its way may still
+   * arrive (a copy may have reached the server already): the view says so before asking.
+   */
+  discard(id: string): OutboxItem | undefined {
+    const item = this.get(id);
+    if (!item) return undefined;
+    this.#items = this.#items.filter((i) => i !== item);
+    this.#save();
+    return item;
   }
 
   #save(): void {

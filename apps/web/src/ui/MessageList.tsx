@@ -182,32 +182,48 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
   );
 }
 
+/** How long a message may be on its way before it says "not confirmed yet". */
+const UNCONFIRMED_AFTER_MS = 5000;
+
 function PendingItem({ item, session }: { item: OutboxItem; session: ChatSession }) {
+  const now = useNow(1000);
   const failed = item.status === 'failed';
   const state = failed ? 'failed' : item.status === 'sending' ? 'sending' : 'pending';
+  const waitSecs = item.retryAt === undefined ? 0 : Math.ceil((item.retryAt - now) / 1000);
+  // Never "failed" for a bad link: a message on its way stays pending, saying what happens next.
   const words = failed
     ? `Not sent: ${item.error ?? 'refused'}`
     : item.status === 'sending'
-      ? 'Sending…'
-      : session.online
-        ? 'Waiting to send…'
-        : 'Waiting for the connection…';
+      ? !session.online
+        ? 'Not confirmed yet — sent again when the connection returns'
+        : now - (item.sentAt ?? now) > UNCONFIRMED_AFTER_MS
+          ? 'Sending… not confirmed yet'
+          : 'Sending…'
+      : !session.online
+        ? 'Waiting for the connection…'
+        : waitSecs > 0
+          ? `Waiting to send: next try in ${waitSecs} s`
+          : 'Waiting to send…';
+  const discard = () => {
+    if (item.status === 'sending' && !confirm('Stop sending this message? A copy may already have reached the server, so it may still arrive.')) return;
+    session.discard(item.id);
+  };
   return (
     <li class={`msg own outgoing ${state}`} data-state={state} data-id={item.id}>
       <div class="bubble">
         <p class="text">{item.x}</p>
         <div class="foot">
           <span class="status">{words}</span>
-          {failed && (
-            <span class="mine">
+          <span class="mine">
+            {failed && (
               <button type="button" class="quiet" onClick={() => session.retry(item.id)}>
                 Retry
               </button>
-              <button type="button" class="quiet" onClick={() => session.discard(item.id)}>
-                Discard
-              </button>
-            </span>
-          )}
+            )}
+            <button type="button" class="quiet" onClick={discard}>
+              Discard
+            </button>
+          </span>
         </div>
       </div>
     </li>
