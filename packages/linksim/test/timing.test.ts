@@ -60,6 +60,25 @@ describe('delay', () => {
   });
 });
 
+describe('connections', () => {
+  it('passes the FIN after the data, each way, and reports the bytes of the connection when it closes', async () => {
+    const echo = await echoServer();
+    const link = await testLink({ target: { port: echo.port }, profile: { name: 'd', delayMs: 50, bandwidthBps: 200_000 } });
+    const closes: { up: number; down: number }[] = [];
+    link.on('close', (e) => closes.push(e));
+    const socket = await connect(link.port);
+    const data = pattern(6_000, 9);
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.end(data); // the echo server ends its side when it has echoed everything
+    await new Promise((resolve) => socket.once('end', resolve));
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    await link.idle();
+    expect(closes).toEqual([expect.objectContaining({ up: 6_000, down: 6_000 })]);
+    expect(link.stats).toMatchObject({ open: 0, up: 6_000, down: 6_000 });
+  });
+});
+
 describe('bandwidth', () => {
   const bps = 400_000;
   const n = 20_000; // 0.4 s of payload at 400 kbit/s
