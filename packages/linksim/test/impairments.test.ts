@@ -8,7 +8,7 @@ const slow = (delayMs: number) => ({ name: 'slow', delayMs, bandwidthBps: 0 });
 describe('cuts', () => {
   it('closes both ends of every connection (the client one delay later) and counts them', async () => {
     const sink = await sinkServer();
-    const link = await testLink({ target: { port: sink.port }, profile: slow(100), handshake: false });
+    const link = await testLink({ target: { port: sink.port }, profile: slow(250), handshake: false });
     const events: LinkEvent[] = [];
     link.on('event', (e) => events.push(e));
     const [a, b] = [await connect(link.port), await connect(link.port)];
@@ -17,10 +17,9 @@ describe('cuts', () => {
     const t0 = performance.now();
     link.cut();
     await Promise.all(sink.sockets.map(closed));
-    const serverClosedMs = performance.now() - t0;
+    expect(a.destroyed || b.destroyed).toBe(false); // the target's side first
     await Promise.all([closed(a), closed(b)]);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
-    expect(serverClosedMs).toBeLessThan(100);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
     expect(Buffer.concat(sink.received[0]!).length).toBe(0);
     await link.idle();
     expect(link.stats).toMatchObject({ cuts: 1, connectionsCut: 2, open: 0, accepted: 2 });

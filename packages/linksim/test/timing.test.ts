@@ -22,7 +22,7 @@ describe('delay', () => {
 
   it("charges the TCP handshake to a new connection's first bytes only", async () => {
     const echo = await echoServer();
-    const delayMs = 150;
+    const delayMs = 250;
     const link = await testLink({ target: { port: echo.port }, profile: { name: 'd', delayMs, bandwidthBps: 0 } });
     const t0 = performance.now();
     const socket = await connect(link.port);
@@ -30,7 +30,7 @@ describe('delay', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(4 * delayMs); // SYN, SYN-ACK, data, echo
     const second = await roundTrip(socket);
     expect(second).toBeGreaterThanOrEqual(2 * delayMs);
-    expect(second).toBeLessThan(first - delayMs / 2);
+    expect(second).toBeLessThan(3.5 * delayMs);
 
     const noHandshake = await testLink({
       target: { port: echo.port },
@@ -40,7 +40,7 @@ describe('delay', () => {
     const other = await connect(noHandshake.port);
     const rtt = await roundTrip(other);
     expect(rtt).toBeGreaterThanOrEqual(2 * delayMs);
-    expect(rtt).toBeLessThan(3 * delayMs + 200);
+    expect(rtt).toBeLessThan(3.5 * delayMs);
   });
 
   it('changes conditions live with setProfile', async () => {
@@ -50,11 +50,11 @@ describe('delay', () => {
     link.on('profile', (e) => profileEvents.push(e.profile.name));
     const socket = await connect(link.port);
     await roundTrip(socket);
-    expect(await roundTrip(socket)).toBeLessThan(150);
-    link.setProfile({ name: 'slow', delayMs: 200, bandwidthBps: 0 });
-    expect(await roundTrip(socket)).toBeGreaterThanOrEqual(400);
+    expect(await roundTrip(socket)).toBeLessThan(300);
+    link.setProfile({ name: 'slow', delayMs: 300, bandwidthBps: 0 });
+    expect(await roundTrip(socket)).toBeGreaterThanOrEqual(600);
     link.setProfile(profiles.none);
-    expect(await roundTrip(socket)).toBeLessThan(150);
+    expect(await roundTrip(socket)).toBeLessThan(300);
     expect(profileEvents).toEqual(['slow', 'none']);
     expect(link.profile.name).toBe('none');
   });
