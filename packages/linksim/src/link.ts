@@ -54,7 +54,7 @@ export interface LinkEvents {
   close: { type: 'close'; atMs: number; id: number; up: number; down: number };
   refused: { type: 'refused'; atMs: number; id: number };
   cut: { type: 'cut'; atMs: number; connections: number };
-  'stall-start': { type: 'stall-start'; atMs: number; durationMs: number };
+  'stall-start': { type: 'stall-start'; atMs: number; durationMs: number; connections: number };
   'stall-end': { type: 'stall-end'; atMs: number; durationMs: number };
   /** durationMs null: until setOffline(false). */
   'outage-start': { type: 'outage-start'; atMs: number; durationMs: number | null; connections: number };
@@ -85,7 +85,10 @@ export interface Link {
   off<K extends LinkEventType | 'event'>(type: K, listener: Listener<K>): this;
   /** Cut every open connection now. */
   cut(): void;
-  /** Nothing moves either way for `ms` (extends a stall under way); no connection is closed. */
+  /**
+   * The connections open now get stuck for `ms` (extends a stall under way): nothing of theirs
+   * moves either way and none is closed; connections opened meanwhile go through.
+   */
   stall(ms: number): void;
   /** Cut every open connection and refuse new ones for `ms` (extends an outage under way). */
   outage(ms: number): void;
@@ -144,6 +147,7 @@ class Flow implements WireFlow {
   inReady = false;
   ended = false;
   finSent = false;
+  held = false;
   /** Bytes taken from the source and not yet flushed to the destination. */
   pending = 0;
   paused = false;
@@ -236,6 +240,8 @@ class LinkImpl implements Link {
   private planTimer: NodeJS.Timeout | null = null;
 
   private stalledSince: number | null = null;
+  /** The connections a stall under way holds. */
+  private stuck: Conn[] = [];
   private stallUntil = 0;
   private stallTimer: NodeJS.Timeout | null = null;
   private outageActive = false;
@@ -519,15 +525,22 @@ class LinkImpl implements Link {
     this.emit({ type: 'cut', atMs: this.elapsedMs(), connections });
   }
 
+  /**
+   * A stall: the connections open now get stuck — nothing of theirs moves either way, nothing is
+   * closed — while the link itself still works: a connection opened during the stall goes
+   * through. That is what a middlebox that black-holes a flow for a while does, and what a client
+   * can get round by noticing and connecting again.
+   */
   private startStall(ms: number): void {
     const now = this.now();
     const until = now + ms;
     if (this.stalledSince === null) {
-      this.upWire.freeze();
-      this.downWire.freeze();
+      this.stuck = [...this.conns].filter((c) => !c.dead);
+      this.upWire.hold(this.stuck.map((c) => c.up));
+      this.downWire.hold(this.stuck.map((c) => c.down));
       this.stalledSince = now;
       this.counters.stalls += 1;
-      this.emit({ type: 'stall-start', atMs: this.elapsedMs(), durationMs: ms });
+      this.emit({ type: 'stall-start', atMs: this.elapsedMs(), durationMs: ms, connections: this.stuck.length });
     } else if (until <= this.stallUntil) {
       return;
     }
@@ -540,14 +553,16 @@ class LinkImpl implements Link {
     const since = this.stalledSince;
     if (since === null) return;
     const ms = this.now() - since;
+    const stuck = this.stuck.filter((c) => !c.dead);
     this.stalledSince = null;
     this.stallTimer = null;
-    for (const c of this.conns) {
+    this.stuck = [];
+    for (const c of stuck) {
       for (const f of [c.up, c.down]) if (f.gate > since) f.gate += ms;
     }
     this.emit({ type: 'stall-end', atMs: this.elapsedMs(), durationMs: ms });
-    this.upWire.thaw(since, ms);
-    this.downWire.thaw(since, ms);
+    this.upWire.release(stuck.map((c) => c.up));
+    this.downWire.release(stuck.map((c) => c.down));
   }
 
   private startOutage(ms: number): void {

@@ -57,6 +57,8 @@ export interface WireFlow {
   finSent: boolean;
   /** Cut or aborted: whatever of it is still queued or in flight is dropped. */
   readonly dead: boolean;
+  /** Stuck (a stall): nothing of it enters the wire or arrives until it is released. */
+  held: boolean;
   deliver(data: Buffer): void;
   deliverEnd(): void;
 }
@@ -80,6 +82,8 @@ interface InFlight {
   /** null: the FIN. */
   readonly data: Buffer | null;
   arriveAt: number;
+  /** Taken off the wire while its flow is held (parked, to arrive after the release). */
+  parked?: boolean;
 }
 
 const hasWork = (f: WireFlow) => !f.dead && (f.queue.bytes > 0 || (f.ended && !f.finSent));
@@ -97,8 +101,9 @@ export class Wire {
   /** The wire is busy transmitting until then. */
   private freeAt = 0;
   private lastArrive = 0;
-  private frozen = false;
   private closed = false;
+  /** Segments of held flows that were on their way, with the time each still had to travel. */
+  private parked = new Map<WireFlow, { data: Buffer | null; remaining: number }[]>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
 
@@ -118,31 +123,52 @@ export class Wire {
     this.pump();
   }
 
-  /** Stop everything in place (a stall): nothing is sent and nothing arrives. */
-  freeze(): void {
+  /**
+   * Stop these flows in place (a stuck connection): what they have in flight waits where it is,
+   * nothing more of theirs goes on the wire, everyone else's goes on as before.
+   */
+  hold(flows: readonly WireFlow[]): void {
+    const now = this.now();
+    const set = new Set(flows);
+    for (const f of flows) f.held = true;
+    for (let i = this.inflightHead; i < this.inflight.length; i++) {
+      const seg = this.inflight[i]!;
+      if (seg.parked || !set.has(seg.flow)) continue;
+      seg.parked = true;
+      const list = this.parked.get(seg.flow) ?? [];
+      list.push({ data: seg.data, remaining: Math.max(0, seg.arriveAt - now) });
+      this.parked.set(seg.flow, list);
+    }
     this.pump();
-    this.frozen = true;
-    this.timers.cancel(this.timer);
-    this.timer = null;
-    this.timerAt = Infinity;
   }
 
-  /**
-   * Resume after a freeze that began at `since` and lasted `ms`: everything that was due later
-   * moves by `ms` (flows' handshake gates are the link's to move).
-   */
-  thaw(since: number, ms: number): void {
+  /** Let held flows go on: what was in flight arrives as late as the hold lasted. */
+  release(flows: readonly WireFlow[]): void {
     const now = this.now();
-    if (this.freeAt > since) this.freeAt += ms;
-    if (this.lastArrive > since) this.lastArrive += ms;
-    for (let i = this.inflightHead; i < this.inflight.length; i++) this.inflight[i]!.arriveAt += ms;
-    for (const f of this.ready) f.readySince = Math.min(f.readySince + ms, now);
-    this.frozen = false;
+    for (const f of flows) {
+      f.held = false;
+      f.readySince = Math.max(f.readySince, now); // nothing of it left while it was held
+      for (const p of this.parked.get(f) ?? []) this.insert({ flow: f, data: p.data, arriveAt: now + p.remaining });
+      this.parked.delete(f);
+    }
     this.pump();
+  }
+
+  /** Puts a segment among those in flight, in arrival order. */
+  private insert(seg: InFlight): void {
+    let lo = this.inflightHead;
+    let hi = this.inflight.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.inflight[mid]!.arriveAt <= seg.arriveAt) lo = mid + 1;
+      else hi = mid;
+    }
+    this.inflight.splice(lo, 0, seg);
   }
 
   close(): void {
     this.closed = true;
+    this.parked.clear();
     this.timers.cancel(this.timer);
     this.timer = null;
     this.ready = [];
@@ -151,7 +177,7 @@ export class Wire {
   }
 
   pump(): void {
-    if (this.frozen || this.closed) return;
+    if (this.closed) return;
     const now = this.now();
     const { delayMs, bps, segmentBytes, segmentOverhead } = this.conditions();
     this.deliverDue(now);
@@ -185,7 +211,7 @@ export class Wire {
         f.inReady = false;
         continue;
       }
-      if (f.gate > now) {
+      if (f.gate > now || f.held) {
         this.ready.push(f);
         continue;
       }
@@ -200,10 +226,10 @@ export class Wire {
       const seg = this.inflight[this.inflightHead]!;
       if (seg.arriveAt > now) break;
       this.inflightHead += 1;
-      if (seg.flow.dead) continue;
+      if (seg.flow.dead || seg.parked) continue;
       if (seg.data) seg.flow.deliver(seg.data);
       else seg.flow.deliverEnd();
-      if (this.closed || this.frozen) return; // a listener closed or stalled the link
+      if (this.closed) return; // a listener closed the link
     }
     if (this.inflightHead === this.inflight.length) {
       this.inflight = [];
@@ -218,7 +244,7 @@ export class Wire {
     let at = this.inflight[this.inflightHead]?.arriveAt ?? Infinity;
     if (this.ready.length > 0) {
       if (this.freeAt > now) at = Math.min(at, this.freeAt);
-      else for (const f of this.ready) at = Math.min(at, f.gate);
+      else for (const f of this.ready) if (!f.held) at = Math.min(at, f.gate);
     }
     if (at === Infinity) return;
     if (this.timer && this.timerAt <= at) return; // an earlier wake-up re-arms

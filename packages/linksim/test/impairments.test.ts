@@ -73,6 +73,21 @@ describe('stalls', () => {
     expect(await roundTrip(socket)).toBeLessThan(300);
   });
 
+  it('hold only the connections open when they begin: a connection opened during one goes through', async () => {
+    const echo = await echoServer();
+    const link = await testLink({ target: { port: echo.port }, profile: slow(20) });
+    const stuck = await connect(link.port);
+    await roundTrip(stuck);
+    link.stall(2_000);
+    const back = readBytes(stuck, 5);
+    stuck.write('stuck');
+    const fresh = await connect(link.port);
+    expect(await roundTrip(fresh)).toBeLessThan(1_000); // the link works: a new connection passes
+    expect(echo.sockets[0]!.bytesRead).toBe(4); // the stuck one's write has not left
+    expect((await back).toString()).toBe('stuck'); // and arrives once the stall is over
+    expect(link.stats).toMatchObject({ stalls: 1, open: 2 });
+  });
+
   it('holds what was already in flight when it began and resumes it afterwards', async () => {
     const echo = await echoServer();
     const link = await testLink({ target: { port: echo.port }, profile: slow(150), handshake: false });
