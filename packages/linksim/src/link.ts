@@ -468,7 +468,11 @@ class LinkImpl implements Link {
     this.emit({ type: 'connect', atMs: this.elapsedMs(), id });
   }
 
-  /** Accepted, then reset one round trip later, as the RST of a peer that is not there would come back. */
+  /**
+   * Accepted (the local accept cannot be avoided), then reset at once: during an outage the
+   * device has no network, and the attempt fails where it starts. An attempt is cheap then, and
+   * one made right after the link returns goes through.
+   */
   private refuse(client: net.Socket, id: number): void {
     this.counters.refused += 1;
     this.refusedSockets.add(client);
@@ -478,7 +482,7 @@ class LinkImpl implements Link {
       this.refusedSockets.delete(client);
       this.checkIdle();
     });
-    this.timers.later(2 * this.profile.delayMs, () => reset(client));
+    this.timers.later(0, () => reset(client));
     this.emit({ type: 'refused', atMs: this.elapsedMs(), id });
   }
 
