@@ -33,7 +33,7 @@ function badPayloads(action: QueryAction): { name: string; payload: string | Buf
     { name: 'a fractional after', payload: history({ c: 'general', after: 1.5 }), code: 'BAD_REQUEST' },
     { name: 'before and after', payload: history({ c: 'general', before: 5, after: 1 }), code: 'BAD_REQUEST' },
     { name: 'a limit over 100', payload: history({ c: 'general', limit: 101 }), code: 'BAD_REQUEST' },
-    { name: 'a zero limit', payload: history({ c: 'general', limit: 0 }), code: 'BAD_REQUEST' },
+    { name: 'a negative limit', payload: history({ c: 'general', limit: -1 }), code: 'BAD_REQUEST' },
     { name: 'an unknown room', payload: history({ c: 'no-such-room' }), code: 'NOT_FOUND' },
     { name: 'an unknown user', payload: history({ c: '@nobody' }), code: 'NOT_FOUND' },
   ];

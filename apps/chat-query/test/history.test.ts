@@ -358,14 +358,24 @@ describeBackends('chat.history', (backend) => {
     }
   });
 
-  it('refuses limits outside 1–100 and malformed cursors with BAD_REQUEST', async () => {
+  it('answers limit 0 with no message, only lastSeq and whether more exist (the check after a reconnect)', async () => {
+    h = await startChatQuery(backend);
+    const general = await h.seed.room('general', ['alice']);
+    await h.seed.sendMany(general, 'alice', 5);
+    const alice = await h.user('alice');
+    expect(await alice.request('chat.history', { c: 'general', after: 3, limit: 0 })).toEqual({ c: 'general', messages: [], more: true, lastSeq: 5 });
+    expect(await alice.request('chat.history', { c: 'general', after: 5, limit: 0 })).toEqual({ c: 'general', messages: [], more: false, lastSeq: 5 });
+    expect(await alice.request('chat.history', { c: 'general', limit: 0 })).toEqual({ c: 'general', messages: [], more: true, lastSeq: 5 });
+  });
+
+  it('refuses limits outside 0–100 and malformed cursors with BAD_REQUEST', async () => {
     h = await startChatQuery(backend);
     const general = await h.seed.room('general', ['alice']);
     await h.seed.sendMany(general, 'alice', 3);
     const alice = await h.user('alice');
     const bad: Record<string, unknown>[] = [
       { limit: 101 },
-      { limit: 0 },
+      { limit: -1 },
       { limit: -5 },
       { limit: 2.5 },
       { limit: '10' },

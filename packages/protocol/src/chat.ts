@@ -102,7 +102,13 @@ export const HistoryRequest = RequestBase.extend({
   c: ConversationRef,
   before: Seq.optional().describe('page of messages before this sequence number (older)'),
   after: z.number().int().nonnegative().optional().describe('messages after this sequence number (gap-fill)'),
-  limit: z.number().int().min(1).max(HISTORY_LIMIT_MAX).optional().describe(`1–${HISTORY_LIMIT_MAX}, default ${HISTORY_LIMIT_DEFAULT}`),
+  limit: z
+    .number()
+    .int()
+    .min(0)
+    .max(HISTORY_LIMIT_MAX)
+    .optional()
+    .describe(`0–${HISTORY_LIMIT_MAX}, default ${HISTORY_LIMIT_DEFAULT}; 0 answers only lastSeq and more (a cheap check after a reconnect)`),
 }).refine((r) => r.before === undefined || r.after === undefined, { message: 'give before or after, not both' });
 export const HistoryResult = z.object({
   c: ConversationRef,
