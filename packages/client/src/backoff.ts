@@ -6,6 +6,8 @@ export interface BackoffOptions {
   maxMs?: number;
   /** Random source in [0, 1) (default Math.random); injectable for tests. */
   random?: () => number;
+  /** Clock in ms (default performance.now); injectable for tests. */
+  now?: () => number;
 }
 
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
@@ -19,22 +21,47 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
 
 interface ReconnectingClient {
   options: { reconnectPeriod?: number };
-  on(event: 'connect' | 'close', listener: () => void): unknown;
+  on(event: 'connect' | 'close' | 'reconnect', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error & { code?: unknown }) => void): unknown;
 }
+
+/** An attempt that failed this fast never reached anyone: nothing listens, or there is no network. */
+const INSTANT_FAILURE_MS = 100;
+/** After a CONNACK that says "server unavailable" (our broker's per-address connection cap): wait this long at least. */
+const REFUSED_PAUSE_MS = 10_000;
 
 /**
  * mqtt.js reconnects after a fixed `reconnectPeriod`. This re-arms that period before each
- * attempt with a growing, jittered delay, and resets it once a connection succeeds.
+ * attempt with a growing, jittered delay, and resets it once a connection succeeds. Two cases
+ * differ: an attempt that failed at once (refused where it started: no network, nothing
+ * listening) costs nothing on the wire, so the next comes after about one base delay, which is
+ * what lets a client notice within a fraction of a second that the link or a restarted broker
+ * is back; a broker that answers "server unavailable" (too many attempts from this address) is
+ * left alone for 10–20 s, so retrying cannot keep the cap closed.
  */
 export function useBackoff(client: ReconnectingClient, options: BackoffOptions = {}): void {
+  const base = options.baseMs ?? 500;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? (() => performance.now());
   let attempt = 0;
+  let startedAt = now();
+  let refused = false;
   client.options.reconnectPeriod = backoffDelay(0, options);
+  client.on('reconnect', () => {
+    startedAt = now();
+    refused = false;
+  });
+  client.on('error', (err) => {
+    if (err.code === 3) refused = true;
+  });
   client.on('connect', () => {
     attempt = 0;
     client.options.reconnectPeriod = backoffDelay(0, options);
   });
   client.on('close', () => {
-    client.options.reconnectPeriod = backoffDelay(attempt++, options);
+    if (refused) client.options.reconnectPeriod = REFUSED_PAUSE_MS * (1 + random());
+    else if (now() - startedAt < INSTANT_FAILURE_MS) client.options.reconnectPeriod = Math.round(base * (0.8 + 0.4 * random()));
+    else client.options.reconnectPeriod = backoffDelay(attempt++, options);
   });
 }
 

@@ -2,6 +2,7 @@ import { guestClientId, topics, userClientId, TidingsError, type Action, type Re
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { useBackoff, useNoDelay, type BackoffOptions } from './backoff.js';
 import { randomId } from './ids.js';
+import { useLiveness, type LivenessOptions } from './liveness.js';
 import { Requester, type Identity, type RequestOptions } from './requester.js';
 import { RttEstimator } from './rtt.js';
 
@@ -19,6 +20,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Told of every failed attempt of the first connection (e.g. to say "still trying"). */
   onConnectError?: (err: Error) => void;
+  /** How soon a stuck connection is noticed (see useLiveness); false turns the check off. */
+  liveness?: LivenessOptions | false;
   /**
    * Called with the mqtt.js client before it connects, to attach listeners that must not miss
    * anything: a persistent session's queued events arrive right after CONNACK, before the
@@ -39,9 +42,9 @@ export class Connection {
   readonly client: MqttClient;
   readonly requester: Requester;
 
-  constructor(client: MqttClient, identity: Identity, rtt?: RttEstimator) {
+  constructor(client: MqttClient, identity: Identity, rtt?: RttEstimator, onSent?: () => void) {
     this.client = client;
-    this.requester = new Requester(client, identity, rtt);
+    this.requester = new Requester(client, identity, rtt, onSent);
   }
 
   /** The link's measured round-trip time and retransmission timeout. */
@@ -80,18 +83,27 @@ export class Connection {
 }
 
 /**
- * Reconnect delays of a user's or guest's client: short, so a link that comes back is used
- * within about a second; jittered, so a crowd does not return in step. A failed attempt costs
- * a TCP SYN (or a refused one): cheap next to a minute without messages.
+ * Reconnect delays of a user's or guest's client: short — 62–250 ms after a drop, growing to at
+ * most 1 s, about 250 ms while attempts fail at once — so a link or a broker that comes back
+ * is used within a second; jittered, so a crowd does not return in step. A failed attempt
+ * costs a TCP SYN (or nothing, without a network): cheap next to a minute without messages.
  */
-export const CLIENT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 2000 };
+export const CLIENT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 1000 };
+
+/** How long an attempt waits for CONNACK before the link's round trip is known. */
+const FIRST_ATTEMPT_MS = 10_000;
+
+function attemptTimeout(rtt: RttEstimator): number {
+  if (rtt.srtt === undefined) return FIRST_ATTEMPT_MS;
+  return Math.min(30_000, Math.max(3000, Math.round(2.5 * rtt.srtt + 500)));
+}
 
 function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Identity): Promise<Connection> {
   const baseConnectTimeout = options.connectTimeoutMs ?? 10_000;
   const client = connect(options.url, {
     protocolVersion: 4,
     keepalive: 30,
-    connectTimeout: baseConnectTimeout,
+    connectTimeout: Math.min(baseConnectTimeout, FIRST_ATTEMPT_MS),
     // A QoS 0 publish made while the link is down is dropped, not queued: requests wait in the
     // Requester (sent again on reconnect), and a stale typing notice is worth nothing.
     queueQoSZero: false,
@@ -102,10 +114,12 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
   const rtt = new RttEstimator();
   useBackoff(client, options.backoff ?? CLIENT_BACKOFF);
   useNoDelay(client);
-  // How long an attempt waits for CONNACK follows the link: a TCP handshake and CONNECT/CONNACK
-  // are two round trips, so on a slow link give it a few RTOs, never less than the base.
+  const liveness = options.liveness === false ? undefined : useLiveness(client, rtt, options.liveness);
+  // How long one attempt waits for its CONNACK follows the link: a TCP handshake and
+  // CONNECT/CONNACK are two round trips, so 2.5 × SRTT + 0.5 s (within 3–30 s). An attempt caught
+  // by a stuck flow is given up in seconds, not after a fixed 10 s or the whole connect timeout.
   client.on('close', () => {
-    client.options.connectTimeout = Math.max(baseConnectTimeout, 4 * rtt.rto);
+    client.options.connectTimeout = attemptTimeout(rtt);
   });
   options.onClient?.(client);
   return new Promise((resolve, reject) => {
@@ -126,7 +140,7 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
     );
     const ok = () => {
       cleanup();
-      const conn = new Connection(client, identity, rtt);
+      const conn = new Connection(client, identity, rtt, liveness?.expect);
       conn.requester.ready().then(() => resolve(conn), fail);
     };
     const onError = (err: Error & { code?: number | string }) => {

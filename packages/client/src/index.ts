@@ -1,5 +1,6 @@
 export { backoffDelay, useBackoff, useNoDelay, type BackoffOptions } from './backoff.js';
 export { randomId } from './ids.js';
+export { useLiveness, type LivenessOptions } from './liveness.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, NotConfirmedError, Requester, isNotConfirmed, type Identity, type RequestOptions } from './requester.js';
 export { RttEstimator, type RttOptions } from './rtt.js';
 export { CLIENT_BACKOFF, Connection, connectGuest, connectUser, type ConnectOptions, type UserCredentials } from './connection.js';

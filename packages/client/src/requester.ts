@@ -7,7 +7,8 @@ import {
   type RequestOf,
   type ResultOf,
 } from '@tidings/protocol';
-import type { MqttClient, Packet } from 'mqtt';
+import type { IConnackPacket, MqttClient, Packet } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { randomId } from './ids.js';
 import { RttEstimator } from './rtt.js';
 
@@ -17,6 +18,12 @@ export type Identity = { kind: 'guest'; clientId: string } | { kind: 'user'; use
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** The longest pause between two copies of a request on one connection. */
 const MAX_RESEND_MS = 60_000;
+/**
+ * At most this many requests follow CONNECT before CONNACK; the rest go once it comes. A broker
+ * queues only so many packets before CONNACK (aedes' queueLimit, ours 42) and drops a client
+ * that sends more.
+ */
+const EARLY_MAX = 32;
 
 export interface RequestOptions {
   /**
@@ -103,23 +110,36 @@ export class Requester {
   #conn = 0;
   #pingSentAt: number | undefined;
 
-  constructor(client: MqttClient, identity: Identity, rtt: RttEstimator = new RttEstimator()) {
+  readonly #onSent: () => void;
+
+  /** `onSent`: told after each copy goes out (the liveness check expects an answer then). */
+  constructor(client: MqttClient, identity: Identity, rtt: RttEstimator = new RttEstimator(), onSent: () => void = () => {}) {
     this.#client = client;
     this.#identity = identity;
     this.rtt = rtt;
+    this.#onSent = onSent;
     const replyTopic = topics.reply(identity.clientId);
     client.on('message', (topic, payload) => {
       if (topic === replyTopic) this.#onReply(payload);
     });
-    client.on('connect', () => {
+    // A new connection: CONNECT has just gone out. MQTT lets a client send on without waiting for
+    // CONNACK (the broker queues what comes before it), so once the reply topic is known to be
+    // in the session, every waiting request follows CONNECT at once, a round trip earlier.
+    client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd !== 'connect') return;
       this.#conn++;
-      this.#pingSentAt = undefined;
-      if (this.#ready) this.#transmitAll();
-      else void this.ready().catch(() => {});
+      if (this.#ready && this.#identity.kind === 'user') queueMicrotask(() => this.#transmitAll(true));
     });
-    client.on('close', () => {
+    client.on('connect', (connack: IConnackPacket) => {
       this.#pingSentAt = undefined;
-      for (const p of this.#pending.values()) clearTimeout(p.timer);
+      if (this.#ready && connack.sessionPresent) {
+        this.#transmitAll(); // those not sent before CONNACK (none, unless they came meanwhile)
+        return;
+      }
+      // Without the session the reply topic must be subscribed again before anything is asked.
+      this.#ready = false;
+      this.#subscribed = undefined;
+      void this.ready().catch(() => {});
     });
     // MQTT keepalive pings are clean RTT samples (nothing else is waited for).
     client.on('packetsend', (packet: Packet) => {
@@ -148,10 +168,21 @@ export class Requester {
    * it succeeds the broker keeps it for a persistent session; a failure is tried again later.
    */
   ready(): Promise<unknown> {
+    // A user's persistent session that the broker kept already holds the reply topic: this
+    // client subscribes to it before asking anything, every time it has no session.
+    // (mqtt.js keeps the last CONNACK as `connackPacket`; its typings call the field private.)
+    const connack = (this.#client as unknown as { connackPacket?: IConnackPacket }).connackPacket;
+    if (this.#identity.kind === 'user' && this.#client.connected && connack?.sessionPresent === true) {
+      this.#ready = true;
+      this.#subscribed ??= Promise.resolve();
+      this.#transmitAll();
+      return this.#subscribed;
+    }
     this.#subscribed ??= this.#client.subscribeAsync(topics.reply(this.#identity.clientId), { qos: 0 }).then(
       (granted) => {
         this.#ready = true;
-        this.#transmitAll();
+        // On this connection from now on: copies sent before CONNACK had no reply topic yet.
+        this.#transmitAll(false, true);
         return granted;
       },
       (err: unknown) => {
@@ -205,7 +236,7 @@ export class Requester {
     // A second request with an id already in flight joins it: no second copy now. Before the
     // reply topic is subscribed nothing goes out: ready() sends everything waiting once it is.
     if (fresh && this.#ready) this.#transmit(p);
-    else if (!this.#ready) void this.ready().catch(() => {});
+    else if (!this.#ready && this.#client.connected) void this.ready().catch(() => {});
     return result as Promise<ResultOf<A>>;
   }
 
@@ -222,15 +253,21 @@ export class Requester {
     for (const id of [...this.#pending.keys()]) this.#settle(id, new TidingsError('UNAVAILABLE', reason));
   }
 
-  #transmitAll(): void {
-    for (const p of this.#pending.values()) this.#transmit(p);
+  /** `early`: right after CONNECT, before CONNACK. `again`: even if a copy went on this connection. */
+  #transmitAll(early = false, again = false): void {
+    let n = 0;
+    for (const p of this.#pending.values()) {
+      if (p.conn === this.#conn && !again) continue; // already on this connection
+      if (early && ++n > EARLY_MAX) break;
+      this.#transmit(p, early);
+    }
   }
 
   /** Sends one copy now if connected (else it goes at the next connect), and arms the next. */
-  #transmit(p: Pending): void {
+  #transmit(p: Pending, early = false): void {
     clearTimeout(p.timer);
     p.timer = undefined;
-    if (!this.#ready || !this.#client.connected || this.#pending.get(p.id) !== p) return;
+    if (!this.#ready || (!early && !this.#client.connected) || this.#pending.get(p.id) !== p) return;
     if (p.conn !== this.#conn) {
       p.conn = this.#conn;
       p.connSends = 0;
@@ -238,7 +275,16 @@ export class Requester {
     p.connSends++;
     p.sends++;
     p.sentAt = performance.now();
-    this.#client.publish(p.topic, p.payload, { qos: 0 });
+    if (early) {
+      // mqtt.js sends nothing before CONNACK: write the QoS 0 PUBLISH itself (a QoS 0 publish
+      // has no state for mqtt.js to keep).
+      const stream = this.#client.stream as Parameters<typeof mqttPacket.writeToStream>[1] | undefined;
+      if (!stream) return;
+      mqttPacket.writeToStream({ cmd: 'publish', topic: p.topic, payload: p.payload, qos: 0, retain: false, dup: false }, stream, { protocolVersion: 4 });
+    } else {
+      this.#client.publish(p.topic, p.payload, { qos: 0 });
+    }
+    this.#onSent();
     const wait = Math.min(MAX_RESEND_MS, this.rtt.rto * 2 ** p.connSends);
     p.timer = setTimeout(() => this.#transmit(p), wait);
   }

@@ -13,17 +13,45 @@ describe('reconnect backoff', () => {
   });
 
   it('re-arms mqtt.js reconnectPeriod after each close and resets on connect', () => {
+    let t = 0;
     const client = Object.assign(new EventEmitter(), { options: { reconnectPeriod: 1000 } });
-    useBackoff(client, { baseMs: 100, maxMs: 10_000, random: () => 0.999999 });
+    useBackoff(client, { baseMs: 100, maxMs: 10_000, random: () => 0.999999, now: () => t });
     const periods: number[] = [];
     for (let i = 0; i < 4; i++) {
+      client.emit('reconnect');
+      t += 500; // the attempt got somewhere before it failed
       client.emit('close');
       periods.push(client.options.reconnectPeriod);
     }
     expect(periods).toEqual([99, 199, 399, 799]);
     client.emit('connect');
+    client.emit('reconnect');
+    t += 500;
     client.emit('close');
     expect(client.options.reconnectPeriod).toBe(99);
+  });
+
+  it('tries again after about one base delay while attempts fail at once (no network, nothing listening)', () => {
+    let t = 0;
+    const client = Object.assign(new EventEmitter(), { options: { reconnectPeriod: 1000 } });
+    useBackoff(client, { baseMs: 250, maxMs: 10_000, random: () => 0.5, now: () => t });
+    for (let i = 0; i < 10; i++) {
+      client.emit('reconnect');
+      t += 5;
+      client.emit('close');
+      expect(client.options.reconnectPeriod).toBe(250);
+    }
+  });
+
+  it('leaves a broker alone for 10–20 s after it answers "server unavailable" (its per-address cap)', () => {
+    let t = 0;
+    const client = Object.assign(new EventEmitter(), { options: { reconnectPeriod: 1000 } });
+    useBackoff(client, { baseMs: 250, maxMs: 1000, random: () => 0.5, now: () => t });
+    client.emit('reconnect');
+    t += 2000;
+    client.emit('error', Object.assign(new Error('Connection refused: Server unavailable'), { code: 3 }));
+    client.emit('close');
+    expect(client.options.reconnectPeriod).toBe(15_000);
   });
 });
 
