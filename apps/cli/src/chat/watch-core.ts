@@ -157,9 +157,9 @@ export class WatchCore {
    * runs at a time; a call during a fill runs another after it.
    *
    * `probe`: after a reconnect that kept the session, the broker has just delivered what it
-   * queued, and those messages arrive before any reply. So ask for one message only — the reply
-   * carries `lastSeq` — and fetch pages only when something is still missing: what was queued
-   * is not fetched a second time.
+   * queued, and those messages arrive before any reply. So ask for no message at all (`limit: 0`
+   * answers `lastSeq`) and fetch pages only when something is still missing: what was queued is
+   * not fetched a second time.
    */
   fill(options: { probe?: boolean } = {}): Promise<void> {
     if (!this.#started || this.#stopped) return Promise.resolve();
@@ -174,7 +174,7 @@ export class WatchCore {
           this.#fillAgain = false;
           for (;;) {
             const before = this.#printed;
-            const page = await this.#o.fetchAfter(before, probe ? 1 : HISTORY_LIMIT_MAX);
+            const page = await this.#o.fetchAfter(before, probe ? 0 : HISTORY_LIMIT_MAX);
             if (this.#stopped) return;
             for (const m of page.messages) this.addParticipant(m.u);
             this.#log.addHistory(page.messages, page.lastSeq);

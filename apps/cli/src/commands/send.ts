@@ -72,19 +72,24 @@ export async function runSend(
  */
 async function sendLines(conn: Connection, ctx: Context<unknown>, c: string, waitMs: number, onRetry: (reason: string) => void): Promise<Sent[]> {
   const sent: Sent[] = [];
-  const inFlight: { line: number; done: Promise<Sent | Error> }[] = [];
   const notConfirmed: { line: number; error: NotConfirmedError }[] = [];
   let refused: { line: number; error: Error } | undefined;
-  const settleOldest = async () => {
-    const head = inFlight.shift()!;
-    const outcome = await head.done;
-    if (outcome instanceof Error) {
-      if (isNotConfirmed(outcome)) notConfirmed.push({ line: head.line, error: outcome });
-      else refused ??= { line: head.line, error: outcome };
-      return;
+  // On their way, in line order; the oldest is reported as soon as it settles.
+  const queue: { line: number; done: Promise<Sent | Error> }[] = [];
+  let reporting: Promise<void> | undefined;
+  let space: (() => void) | undefined;
+  const report = async () => {
+    while (queue.length > 0) {
+      const outcome = await queue[0]!.done;
+      const { line } = queue.shift()!;
+      space?.();
+      if (!(outcome instanceof Error)) {
+        sent.push(outcome);
+        if (!ctx.json) ctx.io.stdout.write(`sent ${formatMessageRef(c, outcome.s)}\n`);
+      } else if (isNotConfirmed(outcome)) notConfirmed.push({ line, error: outcome });
+      else refused ??= { line, error: outcome };
     }
-    sent.push(outcome);
-    if (!ctx.json) ctx.io.stdout.write(`sent ${formatMessageRef(c, outcome.s)}\n`);
+    reporting = undefined;
   };
   const lines = createInterface({ input: ctx.io.stdin, crlfDelay: Infinity, terminal: false });
   try {
@@ -96,13 +101,15 @@ async function sendLines(conn: Connection, ctx: Context<unknown>, c: string, wai
         checkText(line);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        throw new TidingsError('BAD_REQUEST', `line ${n} was not sent: ${reason} (${sent.length + inFlight.length} sent before it)`);
+        throw new TidingsError('BAD_REQUEST', `line ${n} was not sent: ${reason} (${sent.length + queue.length} sent before it)`);
       }
-      inFlight.push({ line: n, done: sendMessage(conn, c, line, { onRetry, waitMs }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))) });
-      while (inFlight.length >= STDIN_WINDOW) await settleOldest();
+      const done = sendMessage(conn, c, line, { onRetry, waitMs }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      queue.push({ line: n, done });
+      reporting ??= report();
+      while (queue.length >= STDIN_WINDOW) await new Promise<void>((resolve) => (space = resolve));
       if (refused) break;
     }
-    while (inFlight.length > 0) await settleOldest();
+    while (reporting) await reporting;
   } finally {
     lines.close();
   }

@@ -377,7 +377,7 @@ export class ChatSession {
   /**
    * Brings a conversation's history up to date (gap-fill after `log.high`, or the newest page).
    * Once per connection. `probe`: the broker delivered what it queued for this session, so ask
-   * for one message (its reply carries `lastSeq`) and fetch pages only if something is missing.
+   * for no message (`limit: 0` answers `lastSeq`) and fetch pages only if something is missing.
    */
   catchUp(ref: string, probe = false): Promise<void> {
     const running = this.#catchingUp.get(ref);
@@ -398,12 +398,12 @@ export class ChatSession {
         this.chat.addPage(ref, page.messages, page.lastSeq);
       } else {
         let after = plan.after;
-        let limit = probe ? 1 : HISTORY_LIMIT_MAX;
+        let limit = probe ? 0 : HISTORY_LIMIT_MAX;
         for (let i = 0; i < HISTORY_PAGES_MAX; i++) {
           const page = await this.request('chat.history', { c: ref, after, limit });
           this.chat.addPage(ref, page.messages, page.lastSeq);
           const missing = page.lastSeq > conv.log.high;
-          if (!missing || (!page.more && limit !== 1)) break;
+          if (!missing || (!page.more && limit !== 0)) break;
           limit = HISTORY_LIMIT_MAX;
           after = conv.log.high;
         }
