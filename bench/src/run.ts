@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin] [--profile] [--out <file>]`
+// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,link] [--profile] [--out <file>]`
 //
 // Runs the benchmark scenarios one after another, each against its own freshly started system
 // under test (our broker and services as separate processes, or Mosquitto) with load generators
@@ -14,6 +14,7 @@ import type { ScenarioContext } from './scenarios/context.js';
 import { connections } from './scenarios/connections.js';
 import { endToEnd } from './scenarios/end-to-end.js';
 import { history } from './scenarios/history.js';
+import { linkScenario } from './scenarios/link.js';
 import { rawBroker } from './scenarios/raw-broker.js';
 import { signIn } from './scenarios/sign-in.js';
 import { wireBytes } from './scenarios/wire.js';
@@ -26,6 +27,7 @@ const SCENARIOS: { key: ScenarioKey; title: string; run: (ctx: ScenarioContext, 
   { key: 'connections', title: 'signed-in WebSocket connections', run: (ctx) => connections(ctx) },
   { key: 'history', title: 'history pages from a big room', run: (ctx) => history(ctx) },
   { key: 'signin', title: 'sign-in (argon2id, default cost)', run: (ctx) => signIn(ctx) },
+  { key: 'link', title: 'bad links: calm, flaky, outage (through the link simulator)', run: (ctx) => linkScenario(ctx) },
 ];
 
 function parseArgs(argv: string[]) {
@@ -41,7 +43,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--') continue;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin] [--profile] [--out file.json]\n' +
+        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,link] [--profile] [--out file.json]\n' +
           '  --quick    every scenario, smaller and shorter (under a minute)\n' +
           '  --profile  run the processes under test with node --cpu-prof (profiles in bench/results/prof)\n' +
           'PostgreSQL history runs when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set.\n',

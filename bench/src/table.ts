@@ -2,6 +2,7 @@ import type { ConnectionsResult } from './scenarios/connections.js';
 import type { Latency } from './scenarios/context.js';
 import type { E2eResult, E2eRun } from './scenarios/end-to-end.js';
 import type { HistoryResult } from './scenarios/history.js';
+import type { LinkResults } from './scenarios/link.js';
 import type { RawBrokerResult, RawRun } from './scenarios/raw-broker.js';
 import type { SignInScenarioResult } from './scenarios/sign-in.js';
 import type { WireBytesResult } from './scenarios/wire.js';
@@ -11,7 +12,7 @@ import type { WireBytesResult } from './scenarios/wire.js';
  * `Results` object that is written as JSON, so the table and the JSON cannot disagree.
  */
 
-export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin';
+export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'link';
 
 export interface Results {
   schema: 1;
@@ -37,6 +38,7 @@ export interface Results {
     connections?: ConnectionsResult;
     history?: HistoryResult;
     signin?: SignInScenarioResult;
+    link?: LinkResults;
   };
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
