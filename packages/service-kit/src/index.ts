@@ -13,6 +13,8 @@ export {
   callerUsername,
   createRpcServer,
   rateLimited,
+  unavailableFor,
+  TRANSIENT_RETRY_AFTER_S,
   type Caller,
   type Handler,
   type Handlers,

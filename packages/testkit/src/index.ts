@@ -17,6 +17,7 @@ export {
   type TestStackOptions,
 } from './stack.js';
 export { describeBackends, type Backend } from './backends.js';
+export { createTempPostgresDatabase, lockSqlite, type SqliteLock, type TempPostgresDatabase } from './db-faults.js';
 export { manualClock, type ManualClock } from './clock.js';
 export { Seed } from './seed.js';
 export { closedByBroker, connectRaw, rawClient, type RawClient, type RawReply } from './raw.js';
