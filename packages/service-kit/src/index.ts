@@ -8,7 +8,7 @@ export {
   type ServiceCredentials,
   type ServiceName,
 } from './credentials.js';
-export { connectService, disconnectService, markServiceReady, mqttDebugLog, type ServiceConnectionOptions } from './mqtt.js';
+export { connectService, disconnectService, markServiceReady, mqttDebugLog, SERVICE_RECONNECT, type ServiceConnectionOptions } from './mqtt.js';
 export {
   callerUsername,
   createRpcServer,

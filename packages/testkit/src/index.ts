@@ -50,8 +50,11 @@ export {
   type SingleServiceHarness,
 } from './harness.js';
 export {
+  freePort,
   runServiceProcess,
   serviceHealth,
+  startBrokerProcess,
+  type BrokerProcess,
   stackEnv,
   waitForHealthy,
   waitUntil,
