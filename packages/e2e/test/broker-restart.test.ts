@@ -4,10 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultDatabaseUrl, migrate, openDatabase, type Database } from '@tidings/db';
-import { topics } from '@tidings/protocol';
 import { Seed, createUserSession, runServiceProcess, startBrokerProcess, waitUntil, type BrokerProcess, type ServiceProcess } from '@tidings/testkit';
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterEach, expect, it } from 'vitest';
+import { connectDevice, sendUntilAcked } from './helpers.js';
 
 /**
  * The broker dies (SIGKILL: no will is sent, no connection is closed cleanly) and is started
@@ -51,23 +51,6 @@ async function acceptingAgain(port: number): Promise<number> {
   }
 }
 
-/** Publishes chat.send with `id` every `everyMs` (same id: idempotent) until its ack arrives. */
-function sendUntilAcked(client: MqttClient, clientId: string, id: string, text: string, everyMs = 250): Promise<{ s: number }> {
-  return new Promise((resolve) => {
-    const onMessage = (topic: string, payload: Buffer) => {
-      const reply = JSON.parse(payload.toString('utf8')) as { id: string; r?: { s: number } };
-      if (topic !== topics.reply(clientId) || reply.id !== id || !reply.r) return;
-      clearInterval(timer);
-      client.off('message', onMessage);
-      resolve(reply.r);
-    };
-    client.on('message', onMessage);
-    const publish = () => client.publish(topics.userRequest(clientId, 'chat.send'), JSON.stringify({ id, c: 'general', x: text }), { qos: 1 });
-    const timer = setInterval(publish, everyMs);
-    publish();
-  });
-}
-
 async function healthOf(broker: BrokerProcess): Promise<Record<string, string>> {
   const res = await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`);
   return ((await res.json()) as { services: Record<string, string> }).services;
@@ -86,12 +69,9 @@ it('has chat-store storing sends again within seconds of a killed broker being b
 
   await new Seed(db).room('general', ['ann']);
   const { token } = await createUserSession({ db }, 'ann');
-  const clientId = 'ann:dev';
-  // A device that reconnects at once (its own policy is not under test) with a persistent session.
-  user = connect(broker.url, { protocolVersion: 4, clientId, username: 'ann', password: token, clean: false, reconnectPeriod: 100 });
-  await new Promise<void>((resolve) => user!.once('connect', () => resolve()));
-  await user.subscribeAsync(topics.reply(clientId), { qos: 1 });
-  expect(await sendUntilAcked(user, clientId, 'before', 'before')).toEqual(expect.objectContaining({ s: 1 }));
+  const device = await connectDevice(broker.url, 'ann', token);
+  user = device.client;
+  expect(await sendUntilAcked(device, 'before', 'before')).toEqual(expect.objectContaining({ s: 1 }));
 
   // kill -9, a second and a half away, then the same broker on the same ports.
   broker.child.kill('SIGKILL');
@@ -100,7 +80,7 @@ it('has chat-store storing sends again within seconds of a killed broker being b
   const again = runServiceProcess({ script: broker.child.spawnargs[1]!, env: broker.env });
   processes.push(again);
   const back = await acceptingAgain(broker.mqttPort);
-  const ack = await sendUntilAcked(user, clientId, 'after', 'after');
+  const ack = await sendUntilAcked(device, 'after', 'after');
   const ms = Math.round(performance.now() - back);
   console.log(`broker accepting again → chat.send stored and acknowledged: ${ms} ms`);
   expect(ack.s).toBe(2);

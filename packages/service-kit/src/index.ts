@@ -1,5 +1,5 @@
 export { loadConfig, port, LogLevel, ServiceEnv, mqttUrlOf } from './config.js';
-export { createLogger, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
+export { createLogger, dropLogOutput, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
 export {
   SERVICES,
   CREDENTIALS_FILE,
