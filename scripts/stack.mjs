@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // Runs the whole of Tidings on one machine: migrates the database, starts the broker, waits
 // until it is healthy, then starts every service that exists, each as its own process.
-// Ctrl-C (or SIGTERM) stops the services first, then the broker. `pnpm start` builds first.
+// Ctrl-C (or SIGTERM, SIGHUP) stops the services first, then the broker; a second one kills what
+// still runs. `pnpm start` builds first.
+//
+// Supervision: a process that stops by itself is started again after 0.5 s, 1 s, 2 s, … — at most
+// 5 times a minute, then a service is left stopped (the rest goes on) and a broker stops everything.
+// A restarted broker is the same broker on the same ports: the services are not restarted for it,
+// they reconnect by themselves within about a second (service-kit) and the stack says when they have.
+// Every child runs in a process group of its own, so the terminal's Ctrl-C (SIGINT to the whole
+// foreground group) reaches only this process, which stops them in order, once; and each holds an
+// IPC channel to it, so if this process dies — even by SIGKILL — they stop by themselves (runMain).
 //
 // Settings (environment): TIDINGS_MQTT_PORT (1883), TIDINGS_HTTP_PORT (8080),
 // TIDINGS_MQTTS_PORT (8883, with TLS), TIDINGS_DATA_DIR (./data), DATABASE_URL (SQLite in the
@@ -11,6 +20,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -77,9 +87,13 @@ function formatLine(name, line) {
 
 const children = new Map(); // name → { proc, restarts: number[] }
 let stopping = false;
+const started = [];
+
+/** At most this many restarts of one process within a minute; the delay doubles from 0.5 s. */
+const MAX_RESTARTS = 5;
 
 function start(name, script) {
-  const proc = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
   for (const stream of [proc.stdout, proc.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${formatLine(name, line)}\n`));
   }
@@ -88,23 +102,43 @@ function start(name, script) {
   children.set(name, entry);
   proc.on('exit', (code, signal) => {
     if (stopping) return;
-    if (name === 'broker') {
-      say(`the broker stopped (${signal ?? `exit ${code}`}); stopping everything`);
-      void stopAll(1);
-      return;
-    }
+    const why = signal ?? `exit ${code}`;
     const now = Date.now();
     entry.restarts = entry.restarts.filter((t) => now - t < 60_000);
-    if (entry.restarts.length >= 5) {
-      say(`${name} keeps failing (${signal ?? `exit ${code}`}); not restarting it again. The rest goes on.`);
+    if (entry.restarts.length >= MAX_RESTARTS) {
+      if (name === 'broker') {
+        say(`the broker keeps failing (${why}; ${MAX_RESTARTS} restarts within a minute); stopping everything`);
+        void stopAll(1);
+      } else {
+        say(`${name} keeps failing (${why}); not restarting it again. The rest goes on.`);
+      }
       return;
     }
     entry.restarts.push(now);
     const delay = 500 * 2 ** (entry.restarts.length - 1);
-    say(`${name} stopped (${signal ?? `exit ${code}`}); restarting in ${delay} ms`);
-    setTimeout(() => !stopping && start(name, script), delay);
+    if (name === 'broker') {
+      say(`the broker stopped (${why}); restarting it in ${delay} ms — the services stay up and reconnect by themselves`);
+      setTimeout(() => !stopping && void restartBroker(script), delay);
+    } else {
+      say(`${name} stopped (${why}); restarting in ${delay} ms`);
+      setTimeout(() => !stopping && start(name, script), delay);
+    }
   });
   return proc;
+}
+
+/** Starts the broker again and says when it, and then every service, is back. */
+async function restartBroker(script) {
+  const proc = start('broker', script);
+  try {
+    await waitForHealth(20_000);
+  } catch {
+    return; // it stopped again: its exit handler restarts it or gives up
+  }
+  say(`the broker is back (pid ${proc.pid})`);
+  const late = await waitForServices(started, 15_000);
+  if (stopping || children.get('broker').proc !== proc) return;
+  say(late.length === 0 ? 'every service is connected again' : `still waiting for ${late.join(', ')} to reconnect (see the log above)`);
 }
 
 async function waitForHealth(timeoutMs) {
@@ -162,7 +196,8 @@ async function stopOne(name) {
   if (!proc || exited(proc)) return;
   await new Promise((resolve) => {
     const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    proc.once('exit', () => {
+    // 'close', not 'exit': its last log lines have been passed on by then.
+    proc.once('close', () => {
       clearTimeout(timer);
       resolve();
     });
@@ -180,8 +215,14 @@ async function stopAll(code = 0) {
   process.exit(code);
 }
 
-process.on('SIGINT', () => (stopping ? process.exit(130) : void stopAll(0)));
-process.on('SIGTERM', () => (stopping ? process.exit(143) : void stopAll(0)));
+/** The first signal stops everything in order; a second kills what still runs and exits at once. */
+function onSignal(signal) {
+  if (!stopping) return void stopAll(0);
+  say(`${signal} again: killing what still runs`);
+  for (const { proc } of children.values()) if (proc && !exited(proc)) proc.kill('SIGKILL');
+  process.exit(128 + os.constants.signals[signal]);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
 
 // 1. ports and data directory
 try {
@@ -211,7 +252,6 @@ try {
   await stopAll(1);
   fail(err.message);
 }
-const started = [];
 for (const name of SERVICES) {
   const script = path.join(root, 'apps', name, 'dist/main.js');
   if (!existsSync(script)) continue;

@@ -11,7 +11,21 @@ runService({
     /** Sustained messages per user per second, and the burst allowed after a quiet spell. */
     TIDINGS_SEND_RATE: z.coerce.number().positive().max(10_000).default(10),
     TIDINGS_SEND_BURST: z.coerce.number().int().positive().max(100_000).default(20),
+    /** How long a send waits for a database that fails for a while before it is answered UNAVAILABLE (0: not at all). */
+    TIDINGS_DB_RETRY_SECONDS: z.coerce.number().min(0).max(600).default(30),
+    /** Sends waiting to be stored at most; past it new sends are answered UNAVAILABLE at once. */
+    TIDINGS_SEND_QUEUE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   }),
   create: ({ client, db, logger, env }) =>
-    createChatStore({ client, db, logger, settings: { sendRatePerSecond: env.TIDINGS_SEND_RATE, sendBurst: env.TIDINGS_SEND_BURST } }),
+    createChatStore({
+      client,
+      db,
+      logger,
+      settings: {
+        sendRatePerSecond: env.TIDINGS_SEND_RATE,
+        sendBurst: env.TIDINGS_SEND_BURST,
+        dbRetryMs: env.TIDINGS_DB_RETRY_SECONDS * 1000,
+        maxWaiting: env.TIDINGS_SEND_QUEUE,
+      },
+    }),
 });

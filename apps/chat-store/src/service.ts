@@ -30,6 +30,8 @@ export interface ChatStore {
   readonly settings: ChatStoreSettings;
   /** Transactions the message writer has committed (diagnostics). */
   readonly batches: number;
+  /** Sends accepted and not yet stored or refused (diagnostics). */
+  readonly waiting: number;
 }
 
 /**
@@ -50,6 +52,8 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     maxBatch: settings.maxBatch,
     recentAcks: settings.recentAcks,
     cacheSize: settings.cacheSize,
+    maxWaiting: settings.maxWaiting,
+    retry: { horizonMs: settings.dbRetryMs, baseMs: settings.dbRetryBaseMs, maxMs: settings.dbRetryMaxMs },
     onStored: (m) => events.conversation(m.conv, { t: 'm', s: m.s, u: m.sender.username, x: m.text, at: m.at }),
   });
   const chat: ChatContext = {
@@ -72,6 +76,9 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     get batches() {
       return writer.batches;
     },
+    get waiting() {
+      return writer.waiting;
+    },
     async start() {
       if (rpc) throw new Error('chat-store is already started');
       rpc = createRpcServer({ client: deps.client, logger, handlers: chatStoreHandlers(chat) });
@@ -80,6 +87,8 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     async stop() {
       const server = rpc;
       rpc = undefined;
+      // A database that is down does not hold the stop up: sends waiting for it get UNAVAILABLE.
+      writer.stopWaiting();
       if (server) await server.close(); // waits for in-flight requests, whose sends wait for their batch
       await writer.drain();
       await events.flush();

@@ -10,6 +10,17 @@ export interface ChatStoreSettings {
   recentAcks: number;
   /** Entries each in-memory cache keeps (users, conversations, memberships, sequence numbers, buckets). */
   cacheSize: number;
+  /**
+   * How long a send waits for a database that fails transiently (read-only, restarting, locked)
+   * before it is answered UNAVAILABLE, in ms; 0 answers at the first failure (TIDINGS_DB_RETRY_SECONDS).
+   */
+  dbRetryMs: number;
+  /** The writer's first pause after a transient failure, doubling with each one in a row… */
+  dbRetryBaseMs: number;
+  /** …up to this, so the database is tried at least this often while sends wait. */
+  dbRetryMaxMs: number;
+  /** Sends waiting to be stored at most; past it new sends get UNAVAILABLE at once (TIDINGS_SEND_QUEUE). */
+  maxWaiting: number;
 }
 
 /** The largest batch the writer's statements allow (see batch-sql.ts). */
@@ -21,13 +32,22 @@ export const DEFAULT_SETTINGS: ChatStoreSettings = {
   sendBurst: 20,
   recentAcks: 50_000,
   cacheSize: 100_000,
+  dbRetryMs: 30_000,
+  dbRetryBaseMs: 50,
+  dbRetryMaxMs: 1000,
+  maxWaiting: 10_000,
 };
+
+/** Settings that may be 0. */
+const MAY_BE_ZERO = new Set<keyof ChatStoreSettings>(['dbRetryMs']);
 
 export function resolveSettings(partial: Partial<ChatStoreSettings> = {}): ChatStoreSettings {
   const settings = { ...DEFAULT_SETTINGS };
   for (const [key, value] of Object.entries(partial) as [keyof ChatStoreSettings, number | undefined][]) {
     if (value === undefined) continue;
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`chat-store setting ${key} must be a positive number, got ${value}`);
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && !MAY_BE_ZERO.has(key))) {
+      throw new RangeError(`chat-store setting ${key} must be a ${MAY_BE_ZERO.has(key) ? 'non-negative' : 'positive'} number, got ${value}`);
+    }
     settings[key] = value;
   }
   // A batch's statements carry ~8 parameters per message; SQLite allows 32766 per statement.
@@ -35,5 +55,7 @@ export function resolveSettings(partial: Partial<ChatStoreSettings> = {}): ChatS
     throw new RangeError(`chat-store setting maxBatch must be an integer of at most ${MAX_BATCH}`);
   }
   if (settings.sendBurst < 1) throw new RangeError('chat-store setting sendBurst must be at least 1');
+  if (!Number.isInteger(settings.maxWaiting)) throw new RangeError('chat-store setting maxWaiting must be an integer');
+  if (settings.dbRetryMaxMs < settings.dbRetryBaseMs) throw new RangeError('chat-store setting dbRetryMaxMs must be at least dbRetryBaseMs');
   return settings;
 }

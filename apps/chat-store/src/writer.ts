@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Prisma, Provider, SqliteConnection } from '@tidings/db';
+import { isTransientDbError, transientDbErrorCode, type Db, type Prisma, type Provider, type SqliteConnection } from '@tidings/db';
+import { TidingsError } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
 import { BoundedMap } from './bounded-map.js';
 import type { ConversationInfo, UserRef } from './directory.js';
@@ -30,6 +31,17 @@ import { SqliteBatchStatements } from './sqlite-batch.js';
  * outcome was unclear is seen as it is) and retries each send of the batch on its own: the bad
  * one fails alone and the others are stored. Sequence numbers are given out only inside the
  * transaction, from the committed value, so a failure can never leave a hole.
+ *
+ * A DATABASE THAT FAILS FOR A WHILE (isTransientDbError: read-only during a failover, connections
+ * cut by a restart, a lock held by another process) fails a batch through no fault of its sends.
+ * The writer keeps them — the failed batch back at the head of the queue, new sends behind it —
+ * and tries again after a short backoff (`retry.baseMs` doubling up to `retry.maxMs`, jittered),
+ * one batch at a time, so a send made during a short outage is simply acknowledged late, under
+ * the same guarantees (each attempt is a fresh transaction that first looks for keys already
+ * stored). A retry of the same request id meanwhile joins the waiting send. A send that has waited
+ * `retry.horizonMs` is answered UNAVAILABLE with a retryAfter (the client sends it again, same
+ * id); so is a new send while `maxWaiting` sends wait, so one bad spell cannot grow memory
+ * without bound.
  */
 
 export interface SendInput {
@@ -75,7 +87,25 @@ export interface WriterOptions {
   cacheSize: number;
   /** Called for every message once its batch committed, in sequence order, before its ack. */
   onStored: (message: StoredMessage) => void;
+  /** Sends waiting to be stored at most (queued, or in the batch being written); past it new sends get UNAVAILABLE. */
+  maxWaiting: number;
+  /** How a send waits for a database that fails transiently (see the class comment). */
+  retry: RetryPolicy;
+  /** Random source in [0, 1) for the backoff's jitter (default Math.random). */
+  random?: () => number;
 }
+
+export interface RetryPolicy {
+  /** How long a send may wait for the database before it is answered UNAVAILABLE (0: not at all). */
+  horizonMs: number;
+  /** The first pause after a transient failure; it doubles with each failure in a row… */
+  baseMs: number;
+  /** …up to this. */
+  maxMs: number;
+}
+
+/** Seconds a client is told to wait before sending again when the writer could not store its send. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 interface KnownAck {
   conversationId: string;
@@ -85,6 +115,8 @@ interface KnownAck {
 
 interface Entry extends SendInput {
   key: string;
+  /** performance.now() after which a transient failure answers this send UNAVAILABLE. */
+  until: number;
   promise: Promise<SendOutcome>;
   resolve: (outcome: SendOutcome) => void;
   reject: (err: unknown) => void;
@@ -106,6 +138,24 @@ function keyOf(senderId: string, clientKey: string): string {
   return `${senderId}\u0000${clientKey}`;
 }
 
+/** A batch (or the rest of one) that the database failed transiently: its sends are not settled. */
+interface Unsettled {
+  entries: Entry[];
+  err: unknown;
+}
+
+/** A spell of transient database failures, from the first failure to the next commit. */
+interface Outage {
+  since: number;
+  failures: number;
+  loggedAt: number;
+  /** Sends answered UNAVAILABLE in it (waited too long, or too many waiting). */
+  refused: number;
+}
+
+/** How often a continuing outage is logged again. */
+const OUTAGE_LOG_EVERY_MS = 5000;
+
 export class MessageWriter {
   readonly #o: WriterOptions;
   readonly #logger: Logger;
@@ -119,6 +169,11 @@ export class MessageWriter {
   #scheduled = false;
   #batches = 0;
   #statements: SqliteBatchStatements | undefined;
+  #outage: Outage | null = null;
+  /** Set by stopWaiting: a failing database no longer holds sends (and the stop) up. */
+  #stopping = false;
+  /** Ends the current backoff pause early (stopWaiting). */
+  #wake: (() => void) | null = null;
 
   constructor(options: WriterOptions) {
     this.#o = options;
@@ -166,13 +221,19 @@ export class MessageWriter {
   submit(input: SendInput): Promise<SendOutcome> {
     const known = this.known(input.sender.id, input.clientKey);
     if (known) return known.conversationId === input.conv.id ? known.outcome() : Promise.reject(idReused());
+    if (this.#pending.size >= this.#o.maxWaiting) {
+      if (this.#outage) this.#outage.refused += 1;
+      else this.#logger.warn({ waiting: this.#pending.size }, 'too many sends wait to be stored: answering UNAVAILABLE');
+      return Promise.reject(unavailable('too many messages are waiting to be stored'));
+    }
     let resolve!: (outcome: SendOutcome) => void;
     let reject!: (err: unknown) => void;
     const promise = new Promise<SendOutcome>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const entry: Entry = { ...input, key: keyOf(input.sender.id, input.clientKey), promise, resolve, reject };
+    const until = performance.now() + this.#o.retry.horizonMs;
+    const entry: Entry = { ...input, key: keyOf(input.sender.id, input.clientKey), until, promise, resolve, reject };
     this.#pending.set(entry.key, entry);
     this.#queue.push(entry);
     this.#schedule();
@@ -193,6 +254,21 @@ export class MessageWriter {
     while (this.#draining || this.#queue.length > 0) await (this.#draining ?? this.#run());
   }
 
+  /**
+   * For a stop: from now on a transient database failure answers the sends it hits UNAVAILABLE at
+   * once instead of waiting (the clients send them again, same id, to the next chat-store). A
+   * database that works is not affected: drain() still stores everything accepted.
+   */
+  stopWaiting(): void {
+    this.#stopping = true;
+    this.#wake?.();
+  }
+
+  /** Sends accepted and not settled yet (diagnostics and tests). */
+  get waiting(): number {
+    return this.#pending.size;
+  }
+
   #schedule(): void {
     if (this.#draining || this.#scheduled) return;
     this.#scheduled = true;
@@ -208,7 +284,8 @@ export class MessageWriter {
     this.#draining = (async () => {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#o.maxBatch);
-        await this.#writeBatch(batch);
+        const failed = await this.#writeBatch(batch);
+        if (failed) await this.#waitForDatabase(failed);
       }
     })().finally(() => {
       this.#draining = null;
@@ -217,8 +294,11 @@ export class MessageWriter {
     return this.#draining;
   }
 
-  /** Writes one batch in one transaction and settles every entry of it; never throws. */
-  async #writeBatch(batch: Entry[], attempt = 0): Promise<void> {
+  /**
+   * Writes one batch in one transaction and settles every entry of it — except, when the database
+   * failed transiently, the entries it returns (for the caller to retry). Never throws.
+   */
+  async #writeBatch(batch: Entry[], attempt = 0): Promise<Unsettled | null> {
     const at = this.#o.now();
     let result: BatchResult;
     try {
@@ -232,9 +312,12 @@ export class MessageWriter {
         result = await this.#o.prisma.$transaction((tx) => this.#writePrisma(tx, batch, at), { maxWait: 10_000, timeout: 30_000 });
       }
     } catch (err) {
-      await this.#recover(batch, err, attempt);
-      return;
+      // A retry reads these inside its own transaction (a commit whose outcome was unclear is seen as it is).
+      for (const e of batch) this.#lastSeq.delete(e.conv.id);
+      if (isTransientDbError(err)) return { entries: batch, err };
+      return this.#recover(batch, err, attempt);
     }
+    if (this.#outage) this.#databaseBack();
     this.#batches += 1;
     for (const [conversationId, s] of result.last) this.#lastSeq.set(conversationId, s);
     for (const entry of batch) {
@@ -253,6 +336,62 @@ export class MessageWriter {
       }
       entry.resolve({ s, at, duplicate: false });
     }
+    return null;
+  }
+
+  /**
+   * After a transient failure: answers UNAVAILABLE to every waiting send whose time is up (all of
+   * them once stopping), puts the rest back in order — the failed ones first — and pauses before
+   * the next try.
+   */
+  async #waitForDatabase(failed: Unsettled): Promise<void> {
+    const now = performance.now();
+    const dbError = transientDbErrorCode(failed.err);
+    let outage = this.#outage;
+    if (!outage) {
+      outage = this.#outage = { since: now, failures: 0, loggedAt: now, refused: 0 };
+      this.#logger.warn(
+        { dbError, err: failed.err, waiting: this.#pending.size, retryForMs: this.#o.retry.horizonMs },
+        'the database failed (transient): keeping the sends and trying again',
+      );
+    } else if (now - outage.loggedAt >= OUTAGE_LOG_EVERY_MS) {
+      outage.loggedAt = now;
+      this.#logger.warn({ dbError, waiting: this.#pending.size, failures: outage.failures, ms: Math.round(now - outage.since) }, 'the database is still unavailable');
+    }
+    outage.failures += 1;
+    const keep: Entry[] = [];
+    const expired: Entry[] = [];
+    for (const e of [...failed.entries, ...this.#queue]) (this.#stopping || now >= e.until ? expired : keep).push(e);
+    this.#queue = keep;
+    if (expired.length > 0) {
+      outage.refused += expired.length;
+      this.#logger.warn({ dbError, sends: expired.length, stopping: this.#stopping }, 'sends waited for the database too long: answered UNAVAILABLE');
+      for (const e of expired) {
+        this.#pending.delete(e.key);
+        e.reject(unavailable('the database did not come back in time'));
+      }
+    }
+    if (keep.length === 0) return;
+    const { baseMs, maxMs } = this.#o.retry;
+    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(outage.failures - 1, 30));
+    const pause = ceiling / 2 + ((this.#o.random ?? Math.random)() * ceiling) / 2;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pause);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = null;
+  }
+
+  #databaseBack(): void {
+    const outage = this.#outage!;
+    this.#outage = null;
+    this.#logger.warn(
+      { ms: Math.round(performance.now() - outage.since), failures: outage.failures, waiting: this.#pending.size, refused: outage.refused },
+      'the database is back: storing the waiting sends',
+    );
   }
 
   /** On SQLite, the batch statements prepared on Prisma's own connection; null on PostgreSQL. */
@@ -344,23 +483,32 @@ export class MessageWriter {
    * writer (unique violations, a moved lastSeq) are retried a few times: the retry's own check
    * finds a key the other writer stored. Anything else fails on its second try.
    */
-  async #recover(batch: Entry[], err: unknown, attempt: number): Promise<void> {
-    for (const e of batch) this.#lastSeq.delete(e.conv.id);
+  async #recover(batch: Entry[], err: unknown, attempt: number): Promise<Unsettled | null> {
     if (err instanceof SequenceMoved) {
       this.#logger.error({ conversationIds: err.conversationIds }, 'a conversation’s lastSeq moved under chat-store: run exactly one chat-store instance');
     }
     const race = err instanceof SequenceMoved || isUniqueViolation(err);
     if (attempt === 0 || (race && attempt < MAX_ATTEMPTS)) {
       if (batch.length > 1) this.#logger.warn({ err, size: batch.length }, 'a batch failed: storing its messages one by one');
-      for (const entry of batch) await this.#writeBatch([entry], attempt + 1);
-      return;
+      for (const [i, entry] of batch.entries()) {
+        // The database may fail transiently meanwhile: what is left of the batch then waits for it.
+        const failed = await this.#writeBatch([entry], attempt + 1);
+        if (failed) return { entries: batch.slice(i), err: failed.err };
+      }
+      return null;
     }
     for (const entry of batch) {
       this.#logger.error({ err, conversationId: entry.conv.id, sender: entry.sender.username }, 'could not store a message');
       this.#pending.delete(entry.key);
       entry.reject(err);
     }
+    return null;
   }
+}
+
+/** A send the writer could not store now: the client sends it again, with the same id, after retryAfter. */
+function unavailable(why: string): TidingsError {
+  return new TidingsError('UNAVAILABLE', `${why}: send the message again, with the same id`, { retryAfter: UNAVAILABLE_RETRY_AFTER_S });
 }
 
 interface BatchResult {

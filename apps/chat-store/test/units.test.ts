@@ -7,6 +7,8 @@ describe('settings', () => {
   it('starts from the production defaults and takes overrides', () => {
     expect(resolveSettings()).toEqual(DEFAULT_SETTINGS);
     expect(resolveSettings({ sendBurst: 5 })).toEqual({ ...DEFAULT_SETTINGS, sendBurst: 5 });
+    // waiting for the database may be turned off (a send then meets UNAVAILABLE at the first failure)
+    expect(resolveSettings({ dbRetryMs: 0 }).dbRetryMs).toBe(0);
   });
 
   it('refuses values that make no sense', () => {
@@ -15,6 +17,10 @@ describe('settings', () => {
     expect(() => resolveSettings({ maxBatch: Number.NaN })).toThrow(/maxBatch/);
     expect(() => resolveSettings({ maxBatch: 1.5 })).toThrow(/maxBatch/);
     expect(() => resolveSettings({ maxBatch: MAX_BATCH + 1 })).toThrow(/maxBatch/);
+    expect(() => resolveSettings({ dbRetryMs: -1 })).toThrow(/dbRetryMs/);
+    expect(() => resolveSettings({ maxWaiting: 0 })).toThrow(/maxWaiting/);
+    expect(() => resolveSettings({ maxWaiting: 2.5 })).toThrow(/maxWaiting/);
+    expect(() => resolveSettings({ dbRetryBaseMs: 500, dbRetryMaxMs: 100 })).toThrow(/dbRetryMaxMs/);
   });
 });
 

@@ -40,6 +40,8 @@ describeBackends('the message writer', (backend) => {
       maxBatch,
       recentAcks: 1000,
       cacheSize: 1000,
+      maxWaiting: 10_000,
+      retry: { horizonMs: 30_000, baseMs: 50, maxMs: 1000 },
       onStored: (m) => stored.push(m),
     });
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.js';
 import { postgresSchemaOf, providerOf, sqlitePath, type Provider } from './url.js';
@@ -12,6 +13,7 @@ export type * from './generated/sqlite/models.js';
 export { migrate, loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migration } from './migrate.js';
 export { postgresSchemaOf, providerOf, defaultDatabaseUrl, sqlitePath, redactUrl, type Provider } from './url.js';
 export { openSqliteReader, type ReadStatement, type SqliteReader, type SqlValue } from './reader.js';
+export { isTransientDbError, transientDbErrorCode } from './transient.js';
 
 /** The Prisma client. Both providers generate the same model API from one schema; this is its type. */
 export type Db = SqliteClient;
@@ -80,7 +82,8 @@ export async function openDatabase(url: string): Promise<Database> {
     await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
     await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   } else {
-    prisma = new PostgresClient({ adapter: new PrismaPg({ connectionString: withoutSchema(url), ...searchPathOf(url) }, schemaOption(url)) }) as unknown as Db;
+    const pool = poolReleasingDeadConnections({ connectionString: withoutSchema(url), ...searchPathOf(url) });
+    prisma = new PostgresClient({ adapter: new PrismaPg(pool, { ...schemaOption(url), disposeExternalPool: true }) }) as unknown as Db;
     await prisma.$connect();
   }
   return {
@@ -90,6 +93,38 @@ export async function openDatabase(url: string): Promise<Database> {
     url,
     close: () => prisma.$disconnect(),
   };
+}
+
+/**
+ * pg's pool for Prisma's adapter, giving back the connection of a transaction whose connection
+ * died. @prisma/adapter-pg 6.19.3 releases a transaction's client only once its COMMIT or
+ * ROLLBACK went through; when the connection is gone (a terminated backend, a restarted server, a
+ * cut network) the ROLLBACK fails too and the client is never released. Each such failure took
+ * one of the pool's 10 connections for good, and the 11th transaction waited forever (measured;
+ * a test in this package repeats it). Here a client checked out for a transaction is released
+ * with an error — which makes pg-pool discard it — as soon as its connection ends, and the
+ * adapter's own release of it later does nothing. (pool.query's checkouts release themselves.)
+ */
+function poolReleasingDeadConnections(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  pool.connect = ((...args: unknown[]) =>
+    args.length > 0 ? connect(...args) : (connect() as Promise<pg.PoolClient>).then(releasedWhenItEnds)) as typeof pool.connect;
+  return pool;
+}
+
+function releasedWhenItEnds(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release;
+  let released = false;
+  const onEnd = () => client.release(new Error('the connection ended during a transaction'));
+  client.once('end', onEnd);
+  client.release = (err?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.off('end', onEnd);
+    release(err);
+  };
+  return client;
 }
 
 function schemaOption(url: string): { schema: string } | undefined {

@@ -15,7 +15,7 @@ export const ErrorCodes = {
   NOT_FOUND: 'The thing you asked for does not exist (or you may not see it).',
   CONFLICT: 'The request conflicts with the current state.',
   RATE_LIMITED: 'Too many requests: wait for retryAfter seconds and try again.',
-  UNAVAILABLE: 'The service is not ready; try again shortly.',
+  UNAVAILABLE: 'The service cannot answer now (e.g. its database is briefly unavailable): send the same request again, same id, after retryAfter seconds.',
   INTERNAL: 'The service failed to handle the request; nothing was changed.',
 } as const;
 

@@ -26,6 +26,12 @@ export const ServiceEnv = z.object({
   TIDINGS_SERVICE_SECRET: z.string().min(16).optional(),
   DATABASE_URL: z.string().optional(),
   TIDINGS_LOG_LEVEL: LogLevel,
+  /**
+   * Reconnecting to the broker: the first delay's ceiling, doubling per failed attempt up to the
+   * cap, with full jitter. Short, because services reach the broker on loopback or a LAN.
+   */
+  TIDINGS_RECONNECT_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  TIDINGS_RECONNECT_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(1000),
 });
 export type ServiceEnv = z.output<typeof ServiceEnv>;
 

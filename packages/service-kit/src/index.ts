@@ -1,5 +1,5 @@
 export { loadConfig, port, LogLevel, ServiceEnv, mqttUrlOf } from './config.js';
-export { createLogger, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
+export { createLogger, dropLogOutput, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
 export {
   SERVICES,
   CREDENTIALS_FILE,
@@ -8,11 +8,13 @@ export {
   type ServiceCredentials,
   type ServiceName,
 } from './credentials.js';
-export { connectService, disconnectService, markServiceReady, mqttDebugLog, type ServiceConnectionOptions } from './mqtt.js';
+export { connectService, disconnectService, markServiceReady, mqttDebugLog, SERVICE_RECONNECT, type ServiceConnectionOptions } from './mqtt.js';
 export {
   callerUsername,
   createRpcServer,
   rateLimited,
+  unavailableFor,
+  TRANSIENT_RETRY_AFTER_S,
   type Caller,
   type Handler,
   type Handlers,

@@ -36,5 +36,19 @@ export function createLogger(settings: LoggerSettings): Logger {
   return settings.destination ? pino(options, settings.destination) : pino(options);
 }
 
+/**
+ * Drops everything `logger` and its children would write from now on, for a process whose output
+ * nobody reads any more (its supervisor died, and with it the read end of the pipe). Without it
+ * pino learns of the broken pipe only after an asynchronous write, and the flush it makes at
+ * process.exit retries the EPIPE forever (sonic-boom's flushSync retries every error): the
+ * process never exits. This is what pino itself does once it has seen the EPIPE.
+ */
+export function dropLogOutput(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, Record<string, unknown> | undefined>)[pino.symbols.streamSym];
+  if (!stream) return;
+  const noop = () => {};
+  for (const method of ['write', 'flushSync', 'end']) if (typeof stream[method] === 'function') stream[method] = noop;
+}
+
 export type { Logger };
 

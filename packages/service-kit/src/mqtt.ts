@@ -11,7 +11,18 @@ export interface ServiceConnectionOptions {
   secret: string;
   logger: Logger;
   mqtt?: IClientOptions;
+  /** Reconnect delays (default {@link SERVICE_RECONNECT}). */
+  reconnect?: { baseMs: number; maxMs: number };
 }
+
+/**
+ * How a service reconnects to the broker: the first delay at most 200 ms, doubling up to 1 s,
+ * full jitter. A service talks to its broker on loopback or a LAN, where a broker that is back
+ * is reachable at once, so the cap is short: after a broker restart every service is serving
+ * again within about a second (clients' links are another matter: they keep @tidings/client's
+ * longer defaults). TIDINGS_RECONNECT_BASE_MS / TIDINGS_RECONNECT_MAX_MS change it.
+ */
+export const SERVICE_RECONNECT = { baseMs: 200, maxMs: 1000 } as const;
 
 /**
  * mqtt.js's own debug log for a service client: left to mqtt.js (the `debug` package) only when
@@ -31,8 +42,9 @@ function debugLogOption(): Pick<IClientOptions, 'log'> {
 }
 
 /**
- * Connects a service to the broker: service credentials, a clean session, reconnects with
- * backoff, a retained `up` on its health topic once connected and `down` as its last will.
+ * Connects a service to the broker: service credentials, a clean session, reconnects with a short
+ * backoff ({@link SERVICE_RECONNECT}) — re-subscribing (mqtt.js `resubscribe`) and announcing `up`
+ * again each time — a retained `up` on its health topic once serving and `down` as its last will.
  */
 export async function connectService(options: ServiceConnectionOptions): Promise<MqttClient> {
   const { service, logger } = options;
@@ -50,7 +62,7 @@ export async function connectService(options: ServiceConnectionOptions): Promise
     ...debugLogOption(),
     ...options.mqtt,
   });
-  useBackoff(client);
+  useBackoff(client, options.reconnect ?? SERVICE_RECONNECT);
   useNoDelay(client);
   const startedAt = Date.now();
   const up: ServiceHealth = { status: 'up', service, startedAt };

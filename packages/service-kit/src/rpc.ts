@@ -11,6 +11,7 @@ import {
   type ParsedRequestOf,
   type ResultOf,
 } from '@tidings/protocol';
+import { transientDbErrorCode } from '@tidings/db';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { markServiceReady } from './mqtt.js';
@@ -49,6 +50,20 @@ function contextOf(caller: Caller, log: () => Logger): HandlerContext {
 /** A RATE_LIMITED error that tells the client when to try again (whole seconds, at least 1). */
 export function rateLimited(message: string, retryAfterMs: number): TidingsError {
   return new TidingsError('RATE_LIMITED', message, { retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
+}
+
+/** Seconds a client waits before retrying a request that met a transient database failure. */
+export const TRANSIENT_RETRY_AFTER_S = 1;
+
+/**
+ * UNAVAILABLE with a retryAfter for a database failure that heals by itself (isTransientDbError in
+ * @tidings/db): the client tries again with the same request id, instead of giving up on an
+ * INTERNAL. Undefined for any other error.
+ */
+export function unavailableFor(err: unknown, retryAfterS = TRANSIENT_RETRY_AFTER_S): TidingsError | undefined {
+  const code = transientDbErrorCode(err);
+  if (code === undefined) return undefined;
+  return new TidingsError('UNAVAILABLE', 'The database is briefly unavailable: try again with the same request id.', { retryAfter: retryAfterS, cause: err });
 }
 
 export interface RpcServerOptions {
@@ -155,6 +170,12 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
           log().info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
           return { reply: JSON.stringify(errorReply(requestId, err)), keep: !RETRYABLE.has(err.code) };
         }
+        const unavailable = unavailableFor(err);
+        if (unavailable) {
+          // Expected while a database fails over or restarts: a warning, and the client retries.
+          log().warn({ dbError: transientDbErrorCode(err), err, ms: Math.round(performance.now() - started) }, 'database unavailable: answered UNAVAILABLE');
+          return { reply: JSON.stringify(errorReply(requestId, unavailable)), keep: false };
+        }
         log().error({ err }, 'handler failed');
         return { reply: JSON.stringify(errorReply(requestId, new TidingsError('INTERNAL'))), keep: false };
       }
@@ -185,6 +206,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       await (handlers[action] as unknown as (r: unknown, c: HandlerContext) => Promise<unknown>)(request.data, contextOf(caller, log));
     } catch (err) {
       if (err instanceof TidingsError) log().debug({ errorCode: err.code }, 'one-way request refused');
+      else if (unavailableFor(err)) log().warn({ dbError: transientDbErrorCode(err), err }, 'database unavailable: one-way request dropped');
       else log().error({ err }, 'one-way handler failed');
     }
   }

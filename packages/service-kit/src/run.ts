@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { dropLogOutput } from './logger.js';
 
 export interface Stoppable {
   /** Stops in a fixed order: stop taking work, finish in-flight work, close MQTT, close the database. */
@@ -8,6 +9,12 @@ export interface Stoppable {
 /**
  * Runs a service's `main`: starts it, and on SIGINT/SIGTERM stops it gracefully; a second
  * signal, or a stop that takes longer than `graceMs`, exits at once.
+ *
+ * A process started with an IPC channel (the one-command stack, scripts/stack.mjs, starts every
+ * process so, each in a process group of its own) also stops gracefully when that channel closes:
+ * its supervisor is gone — even killed with SIGKILL, which it could not pass on — and nothing
+ * may be left running without it. Its log output, which went to the supervisor, is dropped from
+ * then on. The channel is unref'd: it never keeps the process alive.
  */
 export function runMain(logger: Logger, start: () => Promise<Stoppable>, graceMs = 10_000): void {
   let stopping = false;
@@ -21,13 +28,13 @@ export function runMain(logger: Logger, start: () => Promise<Stoppable>, graceMs
       process.exit(1);
     },
   );
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stop = (why: { signal: NodeJS.Signals } | { supervisor: 'gone' }) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      logger.warn(why, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'stopping');
+    logger.info(why, 'stopping');
     const timer = setTimeout(() => {
       logger.error('graceful stop took too long: exiting');
       process.exit(1);
@@ -46,6 +53,13 @@ export function runMain(logger: Logger, start: () => Promise<Stoppable>, graceMs
         },
       );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', (signal) => stop({ signal }));
+  process.on('SIGTERM', (signal) => stop({ signal }));
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', () => {
+      dropLogOutput(logger); // its output went to the supervisor, which is gone
+      if (!stopping) stop({ supervisor: 'gone' });
+    });
+  }
 }

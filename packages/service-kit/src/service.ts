@@ -56,7 +56,8 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
     logger.info({ db: redactUrl(dbUrl), provider: db.provider }, 'database open');
     let client: MqttClient | undefined;
     try {
-      client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger });
+      const reconnect = { baseMs: env.TIDINGS_RECONNECT_BASE_MS, maxMs: Math.max(env.TIDINGS_RECONNECT_BASE_MS, env.TIDINGS_RECONNECT_MAX_MS) };
+      client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger, reconnect });
       const service = await main.create({ client, db, logger, env });
       await service.start();
       const mqtt = client;

@@ -3,7 +3,8 @@
  * (stack), services running in-process on it (services, harness), signed-in users without the
  * auth service, data written straight into the database (seed), raw MQTT clients for what the
  * typed client would never send (raw), a service's main as its own process (process), and the
- * SQLite/PostgreSQL test matrix (backends).
+ * SQLite/PostgreSQL test matrix (backends), database failures on purpose (db-faults) and a stream
+ * of sends through one (outage).
  */
 export {
   captureLogger,
@@ -17,6 +18,15 @@ export {
   type TestStackOptions,
 } from './stack.js';
 export { describeBackends, type Backend } from './backends.js';
+export { createTempPostgresDatabase, lockSqlite, type SqliteLock, type TempPostgresDatabase } from './db-faults.js';
+export {
+  readOnlyOutage,
+  runSendsThroughOutage,
+  sqliteLockOutage,
+  type Outage,
+  type SendsThroughOutageOptions,
+  type SendsThroughOutageResult,
+} from './outage.js';
 export { manualClock, type ManualClock } from './clock.js';
 export { Seed } from './seed.js';
 export { closedByBroker, connectRaw, rawClient, type RawClient, type RawReply } from './raw.js';
@@ -40,8 +50,11 @@ export {
   type SingleServiceHarness,
 } from './harness.js';
 export {
+  freePort,
   runServiceProcess,
   serviceHealth,
+  startBrokerProcess,
+  type BrokerProcess,
   stackEnv,
   waitForHealthy,
   waitUntil,

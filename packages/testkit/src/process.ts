@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
 import type { TestStack } from './stack.js';
 
 export interface ServiceProcessOptions {
@@ -124,4 +127,50 @@ export async function serviceHealth(stack: Pick<TestStack, 'broker'>, service: s
 /** Waits until `/healthz` reports the service `up` (its connection is made; see ServiceProcess.waitFor for its log). */
 export async function waitForHealthy(stack: Pick<TestStack, 'broker'>, service: string, ms = 15_000): Promise<void> {
   await waitUntil(`${service} up`, async () => ((await serviceHealth(stack, service)) === 'up' ? true : undefined), ms);
+}
+
+/** A port nothing listens on right now (the OS picks it; someone else may take it before you). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The broker's `main` running as its own process, on fixed ports so a restart comes back where it was. */
+export interface BrokerProcess extends ServiceProcess {
+  /** mqtt://127.0.0.1:<mqttPort> */
+  url: string;
+  mqttPort: number;
+  httpPort: number;
+  /** Its environment: start another with it to restart the broker on the same ports, data and database. */
+  env: Record<string, string>;
+}
+
+/**
+ * Starts apps/broker's built `main` on 127.0.0.1 with the data directory and database of a test
+ * (free ports unless given) and resolves once it listens. For what an in-process broker cannot
+ * show: a broker killed with SIGKILL and started again.
+ */
+export async function startBrokerProcess(options: { dataDir: string; dbUrl: string; mqttPort?: number; httpPort?: number; env?: Record<string, string> }): Promise<BrokerProcess> {
+  const mqttPort = options.mqttPort ?? (await freePort());
+  const httpPort = options.httpPort ?? (await freePort());
+  const env: Record<string, string> = {
+    TIDINGS_DATA_DIR: options.dataDir,
+    DATABASE_URL: options.dbUrl,
+    TIDINGS_HOST: '127.0.0.1',
+    TIDINGS_MQTT_PORT: String(mqttPort),
+    TIDINGS_HTTP_PORT: String(httpPort),
+    ...options.env,
+  };
+  const script = path.join(path.dirname(createRequire(import.meta.url).resolve('@tidings/broker')), 'main.js');
+  const proc = runServiceProcess({ script, env });
+  try {
+    await proc.waitFor('"msg":"broker listening"');
+  } catch (err) {
+    proc.kill();
+    throw err;
+  }
+  return { ...proc, url: `mqtt://127.0.0.1:${mqttPort}`, mqttPort, httpPort, env };
 }

@@ -13,6 +13,7 @@ import {
   type ServiceCredentials,
 } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
+import { createTempPostgresDatabase, type TempPostgresDatabase } from './db-faults.js';
 
 /**
  * Test helpers: a real broker on port 0, a migrated temporary database and the service
@@ -20,8 +21,12 @@ import type { MqttClient } from 'mqtt';
  */
 
 export interface TestStackOptions {
-  /** Use PostgreSQL (a fresh `?schema=t_<random>`, dropped on close) when TEST_POSTGRES_URL is set; else SQLite. */
-  postgres?: boolean;
+  /**
+   * Use PostgreSQL when TEST_POSTGRES_URL is set (else SQLite): a fresh `?schema=t_<random>`,
+   * dropped on close; or with `'own-database'` a database of its own (CREATE DATABASE, dropped on
+   * close), for tests that change database-level settings (see {@link TestStack.pgDatabase}).
+   */
+  postgres?: boolean | 'own-database';
   /** Logger for the broker (default: silent, or the level in TIDINGS_TEST_LOG_LEVEL). */
   logger?: Logger;
   /**
@@ -43,6 +48,8 @@ export interface TestStack {
   wsUrl: string;
   credentials: ServiceCredentials;
   logger: Logger;
+  /** With `postgres: 'own-database'`: the database, to make it read-only or cut its connections. */
+  pgDatabase?: TempPostgresDatabase;
   /** Closes the broker and the database, drops the PostgreSQL schema, removes the data dir. */
   close(): Promise<void>;
 }
@@ -83,21 +90,28 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tidings-test-'));
   const logger = options.logger ?? testLogger();
   const pgUrl = options.postgres ? process.env.TEST_POSTGRES_URL : undefined;
-  const schema = pgUrl ? `t_${randomBytes(6).toString('hex')}` : undefined;
-  const dbUrl = pgUrl && schema ? withSchema(pgUrl, schema) : defaultDatabaseUrl(dataDir);
+  const ownDatabase = pgUrl && options.postgres === 'own-database';
+  const schema = pgUrl && !ownDatabase ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  let dbUrl = pgUrl && schema ? withSchema(pgUrl, schema) : defaultDatabaseUrl(dataDir);
 
   let db: Database | undefined;
   let broker: RunningBroker | undefined;
+  let pgDatabase: TempPostgresDatabase | undefined;
   const cleanup = async () => {
     await broker?.close();
     if (db) {
       if (schema) await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
       await db.close();
     }
+    await pgDatabase?.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
 
   try {
+    if (ownDatabase) {
+      pgDatabase = await createTempPostgresDatabase(pgUrl);
+      dbUrl = pgDatabase.url;
+    }
     await migrate(dbUrl);
     db = await openDatabase(dbUrl);
     const credentials = loadOrCreateServiceCredentials(dataDir);
@@ -122,6 +136,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       wsUrl: broker.wsUrl,
       credentials,
       logger,
+      ...(pgDatabase ? { pgDatabase } : {}),
       close: () => (closing ??= cleanup()),
     };
   } catch (err) {

@@ -67,4 +67,28 @@ describe('startTestStack', () => {
       await check.close();
     }
   });
+
+  it.skipIf(!pg)('with postgres "own-database", makes a database of its own that can turn read-only, and drops it on close', async () => {
+    const s = await stack({ postgres: 'own-database' });
+    const own = s.pgDatabase!;
+    expect(own.name).toMatch(/^tidings_t_[0-9a-f]{12}$/);
+    expect(new URL(s.dbUrl).pathname).toBe(`/${own.name}`);
+    await createUserSession(s, 'dave');
+    await own.setReadOnly(true);
+    let refused: unknown;
+    // the terminated pool connections are found out by using them
+    for (let i = 0; i < 5 && !refused; i++) await createUserSession(s, `ro${i}`).catch((err: unknown) => /read-only/.test(String(err)) && (refused = err));
+    expect(String(refused)).toMatch(/read-only transaction/);
+    await own.setReadOnly(false);
+    await s.db.prisma.user.count().catch(() => 0); // again, a terminated connection may be found first
+    expect(await s.db.prisma.user.count()).toBe(1);
+    await s.close();
+    const check = await startTestStack({ postgres: true });
+    try {
+      const rows = await check.db.prisma.$queryRawUnsafe<{ n: bigint }[]>('SELECT count(*) AS n FROM pg_database WHERE datname = $1', own.name);
+      expect(Number(rows[0]!.n)).toBe(0);
+    } finally {
+      await check.close();
+    }
+  });
 });

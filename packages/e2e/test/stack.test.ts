@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { defaultDatabaseUrl, openDatabase, type Database } from '@tidings/db';
+import { Seed, createUserSession, freePort, waitUntil } from '@tidings/testkit';
+import type { MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectDevice, sendUntilAcked } from './helpers.js';
+
+/**
+ * The one-command stack (scripts/stack.mjs, what `pnpm start` runs) with the built apps, on free
+ * ports and a temporary data directory, in a process group of its own as a terminal would run it.
+ */
+
+const STACK = path.resolve(import.meta.dirname, '../../../scripts/stack.mjs');
+
+interface Stack {
+  proc: ChildProcess;
+  mqttUrl: string;
+  dataDir: string;
+  lines: string[];
+  /** Resolves when a line matches (rejects after `ms`, quoting the output). */
+  waitFor(match: (line: string) => boolean, what: string, ms?: number): Promise<string>;
+  exited: Promise<number | null>;
+  /** The JSON log lines of the children: `name` is the process (broker, auth, …). */
+  logs(): { name: string; pid: number; msg: string; signal?: string }[];
+}
+
+let running: Stack | undefined;
+let db: Database | undefined;
+let user: MqttClient | undefined;
+
+afterEach(async () => {
+  await user?.endAsync(true);
+  user = undefined;
+  await db?.close();
+  db = undefined;
+  if (running) {
+    // Whatever a failed test left: the stack and every child it started.
+    for (const pid of new Set([running.proc.pid!, ...running.logs().map((l) => l.pid)])) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    await rm(running.dataDir, { recursive: true, force: true });
+    running = undefined;
+  }
+});
+
+async function startStack(): Promise<Stack> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tidings-stack-'));
+  const mqttPort = await freePort();
+  const httpPort = await freePort();
+  const proc = spawn(process.execPath, [STACK], {
+    env: {
+      PATH: process.env.PATH,
+      TIDINGS_DATA_DIR: dataDir,
+      TIDINGS_MQTT_PORT: String(mqttPort),
+      TIDINGS_HTTP_PORT: String(httpPort),
+      TIDINGS_HOST: '127.0.0.1',
+      TIDINGS_LOG_FORMAT: 'json',
+    },
+    detached: true, // its own process group, as a shell gives a foreground job
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const listeners = new Set<() => void>();
+  for (const stream of [proc.stdout!, proc.stderr!]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      for (const l of [...listeners]) l();
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+  const stack: Stack = {
+    proc,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    dataDir,
+    lines,
+    exited,
+    waitFor(match, what, ms = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find(match);
+          if (!found) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${what} within ${ms} ms:\n${lines.join('\n')}`));
+        }, ms);
+        listeners.add(check);
+        check();
+      });
+    },
+    logs() {
+      return lines.flatMap((line) => {
+        if (!line.startsWith('{')) return [];
+        try {
+          const entry = JSON.parse(line) as { name?: string; pid?: number; msg?: string; signal?: string };
+          return entry.name && entry.pid ? [{ name: entry.name, pid: entry.pid, msg: entry.msg ?? '', ...(entry.signal ? { signal: entry.signal } : {}) }] : [];
+        } catch {
+          return [];
+        }
+      });
+    },
+  };
+  running = stack;
+  await stack.waitFor((l) => l.startsWith('[tidings] running:'), 'running', 30_000);
+  return stack;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const pidsOf = (stack: Stack, name: string) => [...new Set(stack.logs().filter((l) => l.name === name).map((l) => l.pid))];
+
+describe('the one-command stack', () => {
+  it('restarts a broker killed with SIGKILL, leaves the services running, and stops in order on Ctrl-C', async () => {
+    const stack = await startStack();
+    const services = [...new Set(stack.logs().map((l) => l.name))].filter((n) => n !== 'broker');
+    expect(services).toContain('chat-store');
+    const [brokerPid] = pidsOf(stack, 'broker');
+
+    db = await openDatabase(defaultDatabaseUrl(stack.dataDir));
+    await new Seed(db).room('general', ['ann']);
+    const { token } = await createUserSession({ db }, 'ann');
+    const device = await connectDevice(stack.mqttUrl, 'ann', token);
+    user = device.client;
+    expect((await sendUntilAcked(device, 'before', 'before')).s).toBe(1);
+
+    process.kill(brokerPid!, 'SIGKILL');
+    await stack.waitFor((l) => l.startsWith('[tidings] the broker stopped (SIGKILL); restarting it'), 'the restart');
+    await stack.waitFor((l) => l.startsWith('[tidings] the broker is back'), 'the broker back');
+    expect((await sendUntilAcked(device, 'after', 'after')).s).toBe(2);
+    await stack.waitFor((l) => l === '[tidings] every service is connected again', 'the services back');
+    expect(pidsOf(stack, 'broker')).toHaveLength(2);
+    for (const name of services) expect(pidsOf(stack, name), `${name} was not restarted`).toHaveLength(1);
+
+    // Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
+    process.kill(-stack.proc.pid!, 'SIGINT');
+    expect(await stack.exited).toBe(0);
+    const output = stack.lines.join('\n');
+    expect(output).not.toMatch(/second signal/);
+    const stopped = stack.logs().filter((l) => l.msg === 'stopped');
+    expect(stopped.map((l) => l.name).sort()).toEqual([...services, 'broker'].sort());
+    expect(stopped.at(-1)?.name).toBe('broker'); // the services first, then the broker
+    // Each child heard one signal, the stack's SIGTERM: the terminal's SIGINT reached the stack alone.
+    const stopping = stack.logs().filter((l) => l.msg === 'stopping');
+    expect(stopping.map((l) => l.signal)).toEqual(stopping.map(() => 'SIGTERM'));
+    expect(stopping).toHaveLength(services.length + 1);
+    for (const pid of new Set(stack.logs().map((l) => l.pid))) expect(alive(pid), `pid ${pid} still running`).toBe(false);
+  }, 60_000); // ~13 s here; the machine is shared
+
+  it('leaves nothing running when the stack itself is killed with SIGKILL', async () => {
+    const stack = await startStack();
+    const children = [...new Set(stack.logs().map((l) => l.pid))];
+    expect(children.length).toBeGreaterThanOrEqual(2);
+    stack.proc.kill('SIGKILL');
+    // Each child sees its IPC channel close and stops by itself.
+    await waitUntil('every child gone', async () => (children.every((pid) => !alive(pid)) ? true : undefined), 15_000);
+  }, 60_000);
+});
