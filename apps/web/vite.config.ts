@@ -93,6 +93,30 @@ function zodWithoutJsonSchema(): Plugin {
   };
 }
 
+/**
+ * The stylesheet first in `<head>`, before the icon, the module script and its preloads (Vite
+ * puts it last). The static sign-in form in index.html waits for this CSS alone, and on HTTP/1.1 the
+ * first request after the page takes the connection that is already open: one round trip
+ * sooner than a new one (2 s on the links this is built for).
+ */
+function stylesheetFirst(): Plugin {
+  return {
+    name: 'tidings-stylesheet-first',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        const links = html.match(/^[ \t]*<link rel="stylesheet"[^>]*>\n/gm) ?? [];
+        const first = html.search(/^[ \t]*<(script|link)[^>]*>/m);
+        if (links.length === 0 || first < 0) return html;
+        let rest = html;
+        for (const link of links) rest = rest.replace(link, '');
+        return rest.slice(0, first) + links.join('') + rest.slice(first);
+      },
+    },
+  };
+}
+
 /** The directory of the package `name` that `file` belongs to. */
 function packageRoot(file: string, name: string): string | null {
   for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
@@ -126,7 +150,7 @@ export default defineConfig({
   },
   // CommonJS modules of mqtt.js's dependencies name the global object `global`
   define: { global: 'globalThis' },
-  plugins: [mqttBrowserOnly(), zodWithoutJsonSchema(), serviceWorker(), precompress()],
+  plugins: [mqttBrowserOnly(), zodWithoutJsonSchema(), stylesheetFirst(), serviceWorker(), precompress()],
   build: {
     target: 'es2022',
     // Every browser that runs ES2022 supports <link rel=modulepreload>: skip the polyfill.
