@@ -46,7 +46,7 @@ describeBrowser('the first load', () => {
     const submit = form.locator('button[type=submit]');
     expect(await submit.textContent()).toBe('Loading…');
     expect(await submit.isDisabled()).toBe(true);
-    expect(waiting.some((p) => /\/assets\/index-[^/]+\.js$/.test(p))).toBe(true); // the app is asked for, and held
+    await expect.poll(() => waiting.some((p) => /\/assets\/index-[^/]+\.js$/.test(p))).toBe(true); // the app is asked for, and held
     // styled by the app's stylesheet, which does not wait for the scripts either
     await expect.poll(() => page.evaluate(() => getComputedStyle(document.querySelector('main.auth')!).maxWidth)).toBe('400px');
     const before = await layout(page);
