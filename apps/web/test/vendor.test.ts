@@ -48,3 +48,39 @@ describe('the other stand-ins', () => {
     expect(ticks).toBe(seen);
   });
 });
+
+describe('the lru-cache stand-in (mqtt.js topic aliases)', () => {
+  type Cache = { get(k: number): string | undefined; set(k: number, v: string): unknown; readonly size: number; clear(): void; keys(): Iterable<number> };
+  type Ctor = new (options: { max: number }) => Cache;
+  const { LRUCache: Ours } = require('../src/vendor/node/lru-cache.cjs') as { LRUCache: Ctor };
+  // the real one, from where mqtt.js finds it
+  const fromMqtt = createRequire(require.resolve('mqtt'));
+  const { LRUCache: Real } = fromMqtt('lru-cache') as { LRUCache: Ctor };
+
+  it('evicts, refreshes and lists keys as lru-cache does', () => {
+    const ours = new Ours({ max: 3 });
+    const real = new Real({ max: 3 });
+    const state = (c: Cache) => ({ size: c.size, keys: [...c.keys()] });
+    const steps: ((c: Cache) => unknown)[] = [
+      (c) => c.set(1, 'a'),
+      (c) => c.set(2, 'b'),
+      (c) => c.set(3, 'c'),
+      (c) => c.get(1),
+      (c) => c.set(4, 'd'), // evicts 2, the least recently used
+      (c) => c.get(2),
+      (c) => c.set(3, 'c2'),
+      (c) => c.get(9),
+      (c) => c.set(5, 'e'),
+    ];
+    for (const step of steps) {
+      const value = (r: unknown) => (r instanceof Ours || r instanceof Real ? 'the cache' : r);
+      expect(value(step(ours))).toEqual(value(step(real)));
+      expect(state(ours)).toEqual(state(real));
+    }
+    // what topic-alias-send.js reads: the least recently used key is the last one
+    expect([...ours.keys()].at(-1)).toBe([...real.keys()].at(-1));
+    ours.clear();
+    real.clear();
+    expect(state(ours)).toEqual(state(real));
+  });
+});

@@ -6,15 +6,18 @@ import type { KeyValue } from '../state/storage.js';
 import { AuthScreen } from './AuthScreen.js';
 import { ChatScreen } from './ChatScreen.js';
 import { useEmitter } from './hooks.js';
+import type { Typed } from './static-form.js';
 
 export interface AppProps {
   kv: KeyValue;
   url: string;
   mqtt: IClientOptions;
+  /** What was typed into index.html's static sign-in form before the app started. */
+  typed?: Typed | null;
 }
 
 /** Signed out: the sign-in and sign-up screens. Signed in: the chat, for as long as the session lasts. */
-export function App({ kv, url, mqtt }: AppProps) {
+export function App({ kv, url, mqtt, typed: typedInHtml = null }: AppProps) {
   const device = useMemo(() => deviceId(kv), [kv]);
   const make = (saved: SavedSession) => new ChatSession({ url, session: saved, device, kv, mqtt });
   const [session, setSession] = useState<ChatSession | null>(() => {
@@ -22,6 +25,8 @@ export function App({ kv, url, mqtt }: AppProps) {
     return saved ? make(saved) : null;
   });
   const [notice, setNotice] = useState<string | null>(null);
+  // used by the first sign-in screen only: a password must not come back after signing out
+  const [typed, setTyped] = useState(typedInHtml);
 
   if (!session)
     return (
@@ -29,7 +34,9 @@ export function App({ kv, url, mqtt }: AppProps) {
         target={{ url, mqtt }}
         device={device}
         notice={notice}
+        initial={typed}
         onSignedIn={(saved) => {
+          setTyped(null);
           saveSession(kv, saved);
           setNotice(null);
           setSession(make(saved));

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { FormError, formError, register, signIn, type BrokerTarget } from '../app/auth.js';
 import type { SavedSession } from '../state/identity.js';
 import { Field, FormMessage } from './Field.js';
+import type { Typed } from './static-form.js';
 
 /**
  * The signed-out screens: sign in, create an account, and "Forgot your password?" (recovery
@@ -18,12 +19,14 @@ export interface AuthScreenProps {
   /** Why the user is here (e.g. the session ended elsewhere). */
   notice: string | null;
   onSignedIn: (session: SavedSession) => void;
+  /** Typed into index.html's static copy of this form before the app started. */
+  initial?: Typed | null;
 }
 
-export function AuthScreen({ target, device, notice, onSignedIn }: AuthScreenProps) {
+export function AuthScreen({ target, device, notice, onSignedIn, initial }: AuthScreenProps) {
   const [mode, setMode] = useState<Mode>('sign-in');
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  const [username, setUsername] = useState(initial?.username ?? '');
+  const [password, setPassword] = useState(initial?.password ?? '');
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<FormError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -92,7 +95,7 @@ export function AuthScreen({ target, device, notice, onSignedIn }: AuthScreenPro
             autoComplete="username"
             error={errorFor('username')}
             {...(registering ? { hint: '3–32 characters: a-z, 0-9, _ . -' } : {})}
-            autoFocus
+            autoFocus={initial?.focus?.id !== 'password'}
           />
           <Field
             id="password"
@@ -103,6 +106,7 @@ export function AuthScreen({ target, device, notice, onSignedIn }: AuthScreenPro
             autoComplete={registering ? 'new-password' : 'current-password'}
             error={errorFor('password')}
             {...(registering ? { hint: 'At least 8 characters.' } : {})}
+            autoFocus={initial?.focus?.id === 'password'}
           />
           {registering && (
             <Field

@@ -68,8 +68,11 @@ export interface WebStack {
   /** http://127.0.0.1:<port>/ — the app. */
   url: string;
   browser: Browser;
-  /** A fresh browser profile (its own storage) at the app, with errors and CSP violations recorded. */
-  context(options?: { width?: number; height?: number }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
+  /**
+   * A fresh browser profile (its own storage) at the app, with errors and CSP violations recorded.
+   * `open: false` leaves the page blank, e.g. to set up request routing before going to `url`.
+   */
+  context(options?: { width?: number; height?: number; open?: boolean }): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
   /** A signed-in user's connection from Node (to seed messages), with the user created if needed. */
   nodeUser(username: string, device?: string): Promise<Connection>;
   close(): Promise<void>;
@@ -132,7 +135,7 @@ export async function startWebStack(options: { chatStore?: Record<string, number
     stack,
     url,
     browser: running,
-    async context({ width = 1280, height = 800 } = {}) {
+    async context({ width = 1280, height = 800, open = true } = {}) {
       const context = await running.newContext({ viewport: { width, height } });
       contexts.push(context);
       const page = await context.newPage();
@@ -145,7 +148,7 @@ export async function startWebStack(options: { chatStore?: Record<string, number
         const benign = /ERR_INTERNET_DISCONNECTED|net::ERR_|WebSocket connection|WebSocket is already in CLOSING or CLOSED state/;
         if (m.type() === 'error' && !benign.test(m.text())) problems.push(`console: ${m.text()}`);
       });
-      await page.goto(url);
+      if (open) await page.goto(url);
       return { context, page, problems };
     },
     async nodeUser(username, device = 'seed') {
