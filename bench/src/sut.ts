@@ -35,6 +35,11 @@ export interface Sut {
   pids(): Record<string, number>;
   /** Opens the SUT's database from the runner (for seeding users and sessions). */
   openDb(): Promise<Database>;
+  /**
+   * Kills the broker with SIGKILL, waits `pauseMs`, and starts it again on the same ports;
+   * resolves with the time (performance.now()) its MQTT port accepted connections again.
+   */
+  killAndRestartBroker(pauseMs: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +82,7 @@ export async function startSut(options: SutOptions & { prepared?: Prepared } = {
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;
 
-  const broker = spawnNode('broker', path.join(ROOT, 'apps/broker/dist/main.js'), env);
+  let broker = spawnNode('broker', path.join(ROOT, 'apps/broker/dist/main.js'), env);
   const services: Partial<Record<ServiceName, Spawned>> = {};
   const stop = async () => {
     await Promise.all(Object.values(services).map((s) => s.stop()));
@@ -114,12 +119,23 @@ export async function startSut(options: SutOptions & { prepared?: Prepared } = {
     httpPort,
     dataDir,
     databaseUrl,
-    broker,
+    get broker() {
+      return broker;
+    },
     services,
     pids: () => ({ broker: broker.pid, ...Object.fromEntries(Object.entries(services).map(([k, s]) => [k, s.pid])) }),
     openDb: () => {
       if (!databaseUrl) throw new Error('this SUT has no database');
       return openDatabase(databaseUrl);
+    },
+    async killAndRestartBroker(pauseMs) {
+      const gone = new Promise<void>((resolve) => broker.proc.once('exit', () => resolve()));
+      broker.proc.kill('SIGKILL');
+      await gone;
+      await sleep(pauseMs);
+      broker = spawnNode('broker', path.join(ROOT, 'apps/broker/dist/main.js'), env);
+      await waitForPort(mqttPort, 20_000, broker);
+      return performance.now();
     },
     stop,
   };

@@ -218,9 +218,74 @@ export function renderResults(r: Results): string {
     );
   }
 
+  const link = r.scenarios.link;
+  if (link) out.push('', ...renderLink(link));
+
   if (r.notes.length > 0) out.push('', '### Notes', '', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Failed scenarios', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.message.split('\n')[0]}`));
   return out.join('\n');
+}
+
+const sec = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '–' : `${(ms / 1000).toFixed(1)} s`);
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function renderLink(link: LinkResults): string[] {
+  const out: string[] = [`### 7. Bad links${link.scale === 1 ? '' : ` (time-scaled × ${link.scale}: client timers are not, so times do not compare with a full run)`}`, ''];
+  const rows = Object.entries(link.chats).map(([name, c]) => [
+    `${name} (sender ${c.profiles.sender}, watcher ${c.profiles.watcher})`,
+    `${c.acked} / ${c.sent}`,
+    `${c.notConfirmed} / ${c.failed}`,
+    `${c.delivered}${c.duplicates ? ` (${c.duplicates} twice)` : ''}${c.inOrder ? ', in order' : ', OUT OF ORDER'}`,
+    `${sec(c.delivery.p50)} / ${sec(c.delivery.p90)} / ${sec(c.delivery.max)}`,
+    c.catchUp ? `${sec(c.catchUp.ms)}, ${fmt(c.catchUp.bytesPerMessage, 1)} B/message (${c.catchUp.missed} missed)` : '–',
+    `${kb(c.bytes.sender.up + c.bytes.sender.down)} / ${kb(c.bytes.watcher.up + c.bytes.watcher.down)}`,
+  ]);
+  if (rows.length > 0) {
+    out.push(
+      table(
+        ['Profile', 'Acked', 'Not confirmed / failed', 'Delivered', 'Delivery p50 / p90 / max', 'Caught up after the link returned', 'Bytes sender / watcher'],
+        rows,
+      ),
+    );
+  }
+  const web = link.web;
+  if (web) {
+    out.push('', 'Web app, first load through `calm` in Chromium:', '');
+    if ('skipped' in web) out.push(`skipped: ${web.skipped}`);
+    else
+      out.push(
+        table(
+          ['Sign-in form painted', 'App ready (its Sign in enabled)', 'Sign in → connected', 'Saved session → connected', 'On the wire (whole visit)'],
+          [
+            [
+              sec(web.firstVisit.paintedMs),
+              sec(web.firstVisit.readyMs),
+              sec(web.firstVisit.signInToConnectedMs),
+              sec(web.savedSession.connectedMs),
+              `${kb(web.firstVisit.visit.down + web.firstVisit.visit.up)} (${kb(web.firstVisit.visit.down)} down)`,
+            ],
+          ],
+        ),
+      );
+  }
+  const pg = link.pgReadOnly;
+  if (pg) {
+    out.push('', 'PostgreSQL read-only under a stream of sends:', '');
+    if ('skipped' in pg) out.push(`skipped: ${pg.skipped}`);
+    else
+      out.push(
+        table(
+          ['Read-only for', 'Sends', 'Acked', 'Given up / lost / doubled', 'Gap-free', 'Ack p50 / p99 / max', 'Last ack after the end'],
+          [[sec(pg.outageMs), fmt(pg.sends), fmt(pg.acked), `${pg.gaveUp} / ${pg.lost} / ${pg.doubled}`, pg.gapFree ? 'yes' : 'NO', `${sec(pg.ackMs.p50)} / ${sec(pg.ackMs.p99)} / ${sec(pg.ackMs.max)}`, sec(pg.drainMs)]],
+        ),
+      );
+  }
+  const br = link.brokerRestart;
+  if (br) {
+    out.push('', 'Broker killed (SIGKILL) and restarted, SQLite:', '');
+    out.push(table(['Down for', 'Stored again after it accepted connections', 'Sends', 'Acked', 'Not confirmed'], [[sec(br.pauseMs), sec(br.storedAgainMs), fmt(br.sends), fmt(br.acked), fmt(br.notConfirmed)]]));
+  }
+  return out;
 }
 
 /** The targets of issue 6, checked against this run. */
@@ -277,5 +342,54 @@ export function checkTargets(r: Results): TargetCheck[] {
       met: sqlite.messages >= 1_000_000 ? newest.mqtt.p99 <= 5 : null,
     });
   }
+  const link = r.scenarios.link;
+  if (link) checks.push(...linkTargets(link));
+  return checks;
+}
+
+/** The targets of issue 11 ("bad links first"), from `pnpm bench --only link` at full scale. */
+function linkTargets(link: LinkResults): TargetCheck[] {
+  const full = link.scale === 1;
+  const checks: TargetCheck[] = [];
+  const { flaky, calm, outage } = link.chats;
+  if (flaky) {
+    checks.push({
+      target: 'flaky: 50 of 50 acknowledged, 0 reported failed; all delivered exactly once, in order',
+      measured: `${flaky.acked} acked, ${flaky.notConfirmed} not confirmed, ${flaky.failed} failed; ${flaky.delivered} delivered, ${flaky.duplicates} twice, ${flaky.inOrder ? 'in order' : 'out of order'}`,
+      met: flaky.acked === flaky.sent && flaky.failed === 0 && flaky.notConfirmed === 0 && flaky.delivered === flaky.sent && flaky.duplicates === 0 && flaky.inOrder,
+    });
+    checks.push({
+      target: 'flaky: delivery p90 ≤ 10 s, max ≤ 30 s',
+      measured: `p90 ${sec(flaky.delivery.p90)}, max ${sec(flaky.delivery.max)}`,
+      met: full ? flaky.delivery.p90 <= 10_000 && flaky.delivery.max <= 30_000 : null,
+    });
+  }
+  if (calm) checks.push({ target: 'calm: delivery p50 ≤ 2.5 s', measured: `p50 ${sec(calm.delivery.p50)}`, met: full ? calm.delivery.p50 <= 2500 : null });
+  if (outage?.catchUp) {
+    checks.push({
+      target: 'outage (60 s): caught up ≤ 5 s after the link returns; ≤ 120 B per missed 20-character message',
+      measured: `${sec(outage.catchUp.ms)}, ${fmt(outage.catchUp.bytesPerMessage, 1)} B per message`,
+      met: full ? outage.catchUp.ms <= 5000 && outage.catchUp.bytesPerMessage <= 120 : null,
+    });
+  }
+  const web = link.web;
+  if (web && !('skipped' in web)) {
+    const bytes = web.firstVisit.visit.down + web.firstVisit.visit.up;
+    checks.push({
+      target: 'web first load, calm: ≤ 130 KB on the wire; sign-in form visible ≤ 8 s; app ready ≤ 25 s',
+      measured: `${kb(bytes)}; form ${sec(web.firstVisit.paintedMs)}; ready ${sec(web.firstVisit.readyMs)} (a saved session connected ${sec(web.savedSession.connectedMs)})`,
+      met: full ? bytes <= 130 * 1024 && web.firstVisit.paintedMs <= 8000 && web.firstVisit.readyMs <= 25_000 : null,
+    });
+  }
+  const pg = link.pgReadOnly;
+  if (pg && !('skipped' in pg)) {
+    checks.push({
+      target: 'PostgreSQL read-only 8 s, 900 sends: 0 given up, 0 lost, 0 doubled',
+      measured: `${sec(pg.outageMs)} read-only, ${pg.sends} sends: ${pg.gaveUp} given up, ${pg.lost} lost, ${pg.doubled} doubled`,
+      met: pg.sends >= 900 && pg.outageMs >= 8000 ? pg.gaveUp === 0 && pg.lost === 0 && pg.doubled === 0 : null,
+    });
+  }
+  const br = link.brokerRestart;
+  if (br) checks.push({ target: 'broker kill -9 + restart: messages stored again ≤ 3 s after the broker is back', measured: sec(br.storedAgainMs), met: br.storedAgainMs <= 3000 });
   return checks;
 }

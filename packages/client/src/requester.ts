@@ -77,6 +77,8 @@ interface Pending {
   readonly waiters: Set<Waiter>;
   /** Copies sent, in all. */
   sends: number;
+  /** A copy went out on a connection the broker accepted (not only after a CONNECT that failed). */
+  leftClient: boolean;
   /** When the last copy was sent (performance.now()), for the RTT sample of a single copy. */
   sentAt: number;
   /** The connection (generation) the last copy went out on, and how many went on it. */
@@ -132,6 +134,8 @@ export class Requester {
     });
     client.on('connect', (connack: IConnackPacket) => {
       this.#pingSentAt = undefined;
+      // What followed CONNECT went out on a connection the broker took.
+      for (const p of this.#pending.values()) if (p.conn === this.#conn && p.sends > 0) p.leftClient = true;
       if (this.#ready && connack.sessionPresent) {
         this.#transmitAll(); // those not sent before CONNACK (none, unless they came meanwhile)
         return;
@@ -207,7 +211,7 @@ export class Requester {
     const fresh = pending === undefined;
     if (!pending) {
       const topic = identity.kind === 'guest' ? topics.guestRequest(identity.clientId, action) : topics.userRequest(identity.clientId, action);
-      pending = { id, action, topic, payload: JSON.stringify({ ...body, id }), waiters: new Set(), sends: 0, sentAt: 0, conn: -1, connSends: 0, timer: undefined };
+      pending = { id, action, topic, payload: JSON.stringify({ ...body, id }), waiters: new Set(), sends: 0, leftClient: false, sentAt: 0, conn: -1, connSends: 0, timer: undefined };
       this.#pending.set(id, pending);
     }
     const p = pending;
@@ -283,6 +287,7 @@ export class Requester {
       mqttPacket.writeToStream({ cmd: 'publish', topic: p.topic, payload: p.payload, qos: 0, retain: false, dup: false }, stream, { protocolVersion: 4 });
     } else {
       this.#client.publish(p.topic, p.payload, { qos: 0 });
+      p.leftClient = true;
     }
     this.#onSent();
     const wait = Math.min(MAX_RESEND_MS, this.rtt.rto * 2 ** p.connSends);
@@ -291,7 +296,7 @@ export class Requester {
 
   #notConfirmed(p: Pending, timeoutMs: number): NotConfirmedError {
     const seconds = Math.round(timeoutMs / 1000);
-    if (p.sends === 0) return new NotConfirmedError(`${p.action} was not sent within ${seconds} s: no connection to the broker`, false);
+    if (!p.leftClient) return new NotConfirmedError(`${p.action} was not sent within ${seconds} s: no connection to the broker`, false);
     return new NotConfirmedError(
       `no reply to ${p.action} within ${seconds} s (sent ${p.sends === 1 ? 'once' : `${p.sends} times`}, same id): not confirmed yet — it may still be handled`,
       true,
