@@ -1,4 +1,3 @@
-import { Socket, createServer, type Server } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { createChatQuery } from '@tidings/chat-query';
 import { createChatStore } from '@tidings/chat-store';
@@ -100,68 +99,6 @@ export async function startChatStack(): Promise<ChatStack> {
       await stack.close();
       for (const h of homes.splice(0)) await h.remove();
     },
-  };
-}
-
-/**
- * A TCP relay in front of the broker that the test can cut: `cut()` drops every open link and
- * refuses new ones (as a dead network would) until `restore()`. The client under test sees a
- * real lost connection and reconnects by itself.
- */
-export interface CuttableLink {
-  url: string;
-  cut(): void;
-  restore(): void;
-  /** Links opened through the relay so far. */
-  readonly opened: number;
-  close(): Promise<void>;
-}
-
-export async function cuttableLink(target: { host: string; port: number }): Promise<CuttableLink> {
-  const sockets = new Set<Socket>();
-  let down = false;
-  let opened = 0;
-  const server: Server = createServer((inbound) => {
-    if (down) {
-      inbound.destroy();
-      return;
-    }
-    opened++;
-    const outbound = new Socket();
-    outbound.connect(target.port, target.host);
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        inbound.destroy();
-        outbound.destroy();
-      });
-    }
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    url: `mqtt://127.0.0.1:${address.port}`,
-    get opened() {
-      return opened;
-    },
-    cut() {
-      down = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        down = true;
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
   };
 }
 

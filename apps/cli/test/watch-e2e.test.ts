@@ -2,7 +2,8 @@ import { startBroker, type RunningBroker } from '@tidings/broker';
 import { topics } from '@tidings/protocol';
 import { connectServiceClient } from '@tidings/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cuttableLink, eventually, jsonLines, servicesUp, startChatStack, type ChatStack, type CuttableLink, type Machine } from './chat-stack.js';
+import { createLink, type Link } from '@tidings/linksim';
+import { eventually, jsonLines, servicesUp, startChatStack, type ChatStack, type Machine } from './chat-stack.js';
 import { errorLine } from './helpers.js';
 import { uniqueUser } from './stack.js';
 
@@ -175,11 +176,13 @@ describe('tidings watch', () => {
 });
 
 describe('tidings watch on a link that drops', () => {
-  let link: CuttableLink;
+  let link: Link;
+  let linkUrl: string;
 
   beforeAll(async () => {
-    const port = Number(new URL(chat.url).port);
-    link = await cuttableLink({ host: '127.0.0.1', port });
+    // The link simulator with no impairment: offline (cut, and refusing new connections) on demand.
+    link = await createLink({ target: { port: Number(new URL(chat.url).port) } });
+    linkUrl = `mqtt://127.0.0.1:${link.port}`;
   });
   afterAll(async () => {
     await link?.close();
@@ -187,7 +190,7 @@ describe('tidings watch on a link that drops', () => {
 
   it('after losing its connection, prints the messages sent meanwhile exactly once, in order', async () => {
     const alice = await chat.machine(uniqueUser('alice'));
-    const bob = await chat.machine(uniqueUser('bob'), { url: link.url });
+    const bob = await chat.machine(uniqueUser('bob'), { url: linkUrl });
     const room = await roomWith('flaky', alice, bob);
     await ok(alice, ['send', room, '--stdin'], lines(2));
 
@@ -196,12 +199,12 @@ describe('tidings watch on a link that drops', () => {
     await ok(alice, ['send', room, 'line 3']);
     await watch.stdout.waitFor('"s":3');
 
-    link.cut();
+    link.setOffline(true);
     await watch.stdout.waitFor('"state":"lost"');
     // Sent while the watcher cannot reach the broker: the broker queues them for its session,
-    // and the watcher also asks history for everything after #3 when it is back.
+    // and the watcher asks history only whether anything after them is missing when it is back.
     await ok(alice, ['send', room, '--stdin'], lines(5, 4));
-    link.restore();
+    link.setOffline(false);
     await watch.stdout.waitFor('"state":"restored"', 1, 20_000);
     await watch.stdout.waitFor('"s":8', 1, 10_000);
     await ok(alice, ['send', room, 'line 9']);
@@ -221,7 +224,7 @@ describe('tidings watch on a link that drops', () => {
 
   it('fills the gap from history when the broker restarted and forgot its session', async () => {
     const alice = await chat.machine(uniqueUser('alice'));
-    const bob = await chat.machine(uniqueUser('bob'), { url: link.url });
+    const bob = await chat.machine(uniqueUser('bob'), { url: linkUrl });
     const room = await roomWith('restart', alice, bob);
     await ok(alice, ['send', room, '--stdin'], lines(2));
 
@@ -230,7 +233,7 @@ describe('tidings watch on a link that drops', () => {
 
     // The watcher's link goes down, and the broker restarts on the same port: every session
     // (subscriptions, queued events, the watcher's reply topic) is gone.
-    link.cut();
+    link.setOffline(true);
     await watch.stdout.waitFor('"state":"lost"');
     const port = Number(new URL(chat.url).port);
     await chat.stack.broker.close();
@@ -247,7 +250,7 @@ describe('tidings watch on a link that drops', () => {
     await servicesUp(chat.stack, chat.url, ['chat-store', 'chat-query']);
     // Sent while the watcher is away, once the services are back.
     await ok(alice, ['send', room, '--stdin'], lines(4, 3));
-    link.restore();
+    link.setOffline(false);
     await watch.stdout.waitFor('"state":"restored"', 1, 20_000);
     await watch.stdout.waitFor('"s":6', 1, 15_000);
     // And it follows the room live again on the new broker.

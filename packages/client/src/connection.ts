@@ -138,10 +138,21 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
         ),
       baseConnectTimeout,
     );
+    let conn: Connection | undefined;
     const ok = () => {
-      cleanup();
-      const conn = new Connection(client, identity, rtt, liveness?.expect);
-      conn.requester.ready().then(() => resolve(conn), fail);
+      conn ??= new Connection(client, identity, rtt, liveness?.expect);
+      const c = conn;
+      // The reply topic's SUBACK may be lost with a link that drops right after CONNACK: then
+      // the next connection subscribes again (the Requester does), within the same timeout.
+      c.requester.ready().then(
+        () => {
+          cleanup();
+          resolve(c);
+        },
+        (err: Error) => {
+          lastError = err;
+        },
+      );
     };
     const onError = (err: Error & { code?: number | string }) => {
       // The broker refused these credentials or this client id: retrying cannot help.

@@ -57,11 +57,21 @@ export async function runSend(
   const link = { ...linkOf(ctx), connectTimeoutMs: waitMs };
   if (!fromStdin) {
     const text = messageTextOf(rawText, command);
-    const sent = await signedIn(ctx, (conn) => sendMessage(conn, c, text, { onRetry, waitMs }), { link });
+    const sent = await notSentIfUnreachable(signedIn(ctx, (conn) => sendMessage(conn, c, text, { onRetry, waitMs }), { link }));
     return { text: `sent ${formatMessageRef(c, sent.s)}`, data: { c, ...sent } };
   }
-  const sent = await signedIn(ctx, (conn) => sendLines(conn, ctx, c, waitMs, onRetry), { link });
+  const sent = await notSentIfUnreachable(signedIn(ctx, (conn) => sendLines(conn, ctx, c, waitMs, onRetry), { link }));
   return { text: null, data: { c, messages: sent } };
+}
+
+/** The broker could not be reached within the wait: nothing left this machine — "not sent", exit 75 like any unconfirmed send. */
+async function notSentIfUnreachable<T>(sending: Promise<T>): Promise<T> {
+  try {
+    return await sending;
+  } catch (err) {
+    if (err instanceof TidingsError && err.code === 'UNAVAILABLE' && !isNotConfirmed(err)) throw new NotConfirmedError(`not sent: ${err.message}`, false);
+    throw err;
+  }
 }
 
 /**
