@@ -40,7 +40,7 @@ export function buildAsyncApi(): Record<string, Json> {
   ops.receiveReply = {
     action: 'receive',
     channel: { $ref: '#/channels/reply' },
-    summary: 'Receive replies to your requests (QoS 1)',
+    summary: 'Receive replies to your requests (subscribe at QoS 0: a reply lost with a dropped link is asked for again by the request sent again)',
     messages: [{ $ref: '#/channels/reply/messages/reply' }],
   };
 
@@ -74,10 +74,17 @@ export function buildAsyncApi(): Record<string, Json> {
       channel: { $ref: `#/channels/${key}` },
       summary: o.summary,
       messages: [{ $ref: `#/channels/${key}/messages/request` }],
+      // Requests go at QoS 0: the client keeps each until its reply and sends it again, same id,
+      // after every reconnect (docs/protocol.md, "Requests on a bad link").
+      bindings: { mqtt: { qos: 0 } },
     };
+    if (o.reply !== false) {
+      send.description = o.repeatable
+        ? 'Repeatable: handled again when sent again with the same id, with the same effect.'
+        : 'Sent again with the same id, it is handled once: the service answers the copy with its first answer (kept 5 minutes).';
+    }
     if (o.reply === false) {
       delete messages[`${key}_result`];
-      send.bindings = { mqtt: { qos: 0 } };
     } else {
       send.reply = {
         channel: { $ref: '#/channels/reply' },
