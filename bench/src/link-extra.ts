@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createChatStore } from '@tidings/chat-store';
 import { connectUser, randomId } from '@tidings/client';
-import { readOnlyOutage, runSendsThroughOutage, startTestStack, startTestService } from '@tidings/testkit';
+import { readOnlyOutage, runSendsThroughOutage, startTestStack, startTestService, type SendsThroughOutageResult } from '@tidings/testkit';
 import { ROOT, sleep, tempDir } from './procs.js';
 import { seedRoom, seedSignedInUsers } from './seed.js';
 import { round } from './stats.js';
@@ -54,18 +54,7 @@ export async function measureWebFirstLoad(scale: number, progress: (m: string) =
   }
 }
 
-export interface PgReadOnly {
-  sends: number;
-  acked: number;
-  gaveUp: number;
-  lost: number;
-  doubled: number;
-  gapFree: boolean;
-  ackMs: { p50: number; p99: number; max: number };
-  outageMs: number;
-  drainMs: number;
-  replies: Record<string, number>;
-}
+export type PgReadOnly = Pick<SendsThroughOutageResult, 'sends' | 'acked' | 'gaveUp' | 'lost' | 'doubled' | 'gapFree' | 'ackMs' | 'outageMs' | 'drainMs' | 'replies'>;
 
 /**
  * PostgreSQL made read-only for 8 s (2 s in quick mode) under 900 sends (200) from 9 users, with

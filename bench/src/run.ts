@@ -6,7 +6,7 @@
 // in further processes; prints progress to stderr, writes bench/results/<timestamp>.json and
 // prints the results as markdown tables (rendered from that JSON).
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, ensureDir, sutDefaults } from './procs.js';
@@ -18,7 +18,7 @@ import { linkScenario } from './scenarios/link.js';
 import { rawBroker } from './scenarios/raw-broker.js';
 import { signIn } from './scenarios/sign-in.js';
 import { wireBytes } from './scenarios/wire.js';
-import { checkTargets, renderResults, type Results, type ScenarioKey } from './table.js';
+import { checkTargets, renderLinkSection, renderResults, type Results, type ScenarioKey } from './table.js';
 
 const SCENARIOS: { key: ScenarioKey; title: string; run: (ctx: ScenarioContext, results: Results) => Promise<unknown> }[] = [
   { key: 'raw', title: 'raw broker: Tidings (auth off) vs Mosquitto', run: (ctx) => rawBroker(ctx) },
@@ -135,8 +135,36 @@ async function main(): Promise<void> {
   const file = args.out ? path.resolve(args.out) : path.join(resultsDir, `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${renderResults(results)}\n`);
+  if (results.scenarios.link && !args.quick) writeLinkSection(results);
   say(`bench: finished in ${results.seconds} s; results in ${path.relative(process.cwd(), file) || file}`);
   process.exitCode = results.errors.length > 0 ? 1 : 0;
+}
+
+/**
+ * A full run of the bad-link scenario writes its tables into docs/benchmarks.md, between the
+ * markers of its section, with the commit and the machine's load: the numbers the docs quote are
+ * the ones the last run measured.
+ */
+function writeLinkSection(results: Results): void {
+  const file = path.join(ROOT, 'docs/benchmarks.md');
+  const begin = '<!-- bench:link:begin -->';
+  const end = '<!-- bench:link:end -->';
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a === -1 || b < a) {
+    process.stderr.write(`bench: ${file} has no ${begin} … ${end} section; the link tables were not written there\n`);
+    return;
+  }
+  const section = [begin, '', renderLinkSection(results, commit), '', end].join('\n');
+  writeFileSync(file, text.slice(0, a) + section + text.slice(b + end.length));
+  process.stderr.write(`bench: wrote the bad-link tables into ${path.relative(process.cwd(), file) || file}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -229,6 +229,21 @@ export function renderResults(r: Results): string {
 const sec = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '–' : `${(ms / 1000).toFixed(1)} s`);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
+/** The bad-link tables and their targets, as docs/benchmarks.md shows them. */
+export function renderLinkSection(r: Results, commit: string): string {
+  const link = r.scenarios.link;
+  if (!link) return '';
+  const m = r.machine;
+  const targets = linkTargets(link);
+  return [
+    `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC at commit ${commit} (\`pnpm bench --only link\`), ${m.cpus} × ${m.cpuModel}, load average ${m.loadAverageStart.join(' ')} → ${m.loadAverageEnd.join(' ')}.`,
+    '',
+    ...renderLink(link).slice(2),
+    '',
+    table(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === null ? 'not at this scale' : t.met ? 'yes' : '**no**'])),
+  ].join('\n');
+}
+
 function renderLink(link: LinkResults): string[] {
   const out: string[] = [`### 7. Bad links${link.scale === 1 ? '' : ` (time-scaled × ${link.scale}: client timers are not, so times do not compare with a full run)`}`, ''];
   const rows = Object.entries(link.chats).map(([name, c]) => [
