@@ -108,7 +108,7 @@ export class Requester {
   #subscribed: Promise<unknown> | undefined;
   /** The reply topic is subscribed: requests may go out. */
   #ready = false;
-  /** Connection generation: grows on every CONNACK. */
+  /** Connection generation: grows with every CONNECT sent. */
   #conn = 0;
   #pingSentAt: number | undefined;
 
@@ -128,6 +128,7 @@ export class Requester {
     // CONNACK (the broker queues what comes before it), so once the reply topic is known to be
     // in the session, every waiting request follows CONNECT at once, a round trip earlier.
     client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd === 'pingreq') this.#pingSentAt = performance.now();
       if (packet.cmd !== 'connect') return;
       this.#conn++;
       if (this.#ready && this.#identity.kind === 'user') queueMicrotask(() => this.#transmitAll(true));
@@ -146,9 +147,6 @@ export class Requester {
       void this.ready().catch(() => {});
     });
     // MQTT keepalive pings are clean RTT samples (nothing else is waited for).
-    client.on('packetsend', (packet: Packet) => {
-      if (packet.cmd === 'pingreq') this.#pingSentAt = performance.now();
-    });
     client.on('packetreceive', (packet: Packet) => {
       if (packet.cmd === 'pingresp' && this.#pingSentAt !== undefined) {
         this.rtt.sample(performance.now() - this.#pingSentAt);
