@@ -19,8 +19,8 @@ export interface Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodT
    * true: handling the same request again has the same effect and answer (reads; chat.send,
    * whose id is its idempotency key; markers and likes that are set, not toggled). Clients send
    * a request again with the same id after a reconnect; for an action that is not repeatable
-   * the service's dispatcher remembers its answer for a while and answers a copy with it
-   * instead of handling it twice.
+   * the service's dispatcher remembers its answer for a while and answers a copy (same id and
+   * bytes) with it instead of handling it twice.
    */
   repeatable?: true;
 }

@@ -1,8 +1,8 @@
 /**
  * The answers a service gave to requests that are not repeatable (creating a room, changing a
  * password, signing in), so that a copy of the same request — a client sends one again, same
- * id, after a reconnect — gets the first answer instead of being handled twice. A copy that
- * arrives while the first is still being handled waits for it.
+ * id and bytes, after a reconnect — gets the first answer instead of being handled twice. A
+ * copy that arrives while the first is still being handled waits for it.
  *
  * Bounded three ways, so no client can make a service hold more: entries live `ttlMs`; one
  * client id keeps at most `perClient` (its oldest is forgotten first); all clients together at

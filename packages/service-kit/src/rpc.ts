@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ErrorCodes,
   MAX_REQUEST_BYTES,
@@ -180,9 +181,12 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
         return { reply: JSON.stringify(errorReply(requestId, new TidingsError('INTERNAL'))), keep: false };
       }
     };
-    // A copy of a request (same client, action and id: sent again after a reconnect) gets the
-    // first answer; repeatable actions are simply handled again.
-    const body = op.repeatable ? (await run()).reply : await replies.answer(clientId, `${action} ${requestId}`, run);
+    // A copy of a request (the same client, action, id and bytes: sent again after a reconnect)
+    // gets the first answer; repeatable actions are simply handled again. An id reused for a
+    // different request is a different request.
+    const body = op.repeatable
+      ? (await run()).reply
+      : await replies.answer(clientId, `${action} ${requestId} ${createHash('sha256').update(payload).digest('base64url')}`, run);
     return publishReply(clientId, body);
   }
 

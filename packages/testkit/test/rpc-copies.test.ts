@@ -29,6 +29,9 @@ it('handles a copy of a non-repeatable request once and answers it with the firs
   expect(first).toEqual({ id: 'req-1', r: { name: 'garden-1', lastSeq: 0 } });
   expect(copy).toEqual(first);
   expect(runs.create).toBe(1);
+  // the same id for another request (a client reusing ids) is another request
+  const other = await raw.send('room.create', JSON.stringify({ id: 'req-1', name: 'orchard' }));
+  expect(other).toEqual({ id: 'req-1', r: { name: 'orchard-2', lastSeq: 0 } });
 
   const read = JSON.stringify({ id: 'req-2', c: 'garden', s: 1 });
   await raw.send('chat.read', read);
