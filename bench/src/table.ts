@@ -1,6 +1,7 @@
 import type { ConnectionsResult } from './scenarios/connections.js';
 import type { Latency } from './scenarios/context.js';
 import type { E2eResult, E2eRun } from './scenarios/end-to-end.js';
+import type { FuzzScenarioResult } from './scenarios/fuzz.js';
 import type { HistoryResult } from './scenarios/history.js';
 import type { LinkResults } from './scenarios/link.js';
 import type { RawBrokerResult, RawRun } from './scenarios/raw-broker.js';
@@ -12,7 +13,7 @@ import type { WireBytesResult } from './scenarios/wire.js';
  * `Results` object that is written as JSON, so the table and the JSON cannot disagree.
  */
 
-export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'link';
+export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'link' | 'fuzz';
 
 export interface Results {
   schema: 1;
@@ -39,6 +40,7 @@ export interface Results {
     history?: HistoryResult;
     signin?: SignInScenarioResult;
     link?: LinkResults;
+    fuzz?: FuzzScenarioResult;
   };
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
@@ -220,6 +222,30 @@ export function renderResults(r: Results): string {
 
   const link = r.scenarios.link;
   if (link) out.push('', ...renderLink(link));
+
+  const fz = r.scenarios.fuzz;
+  if (fz) {
+    out.push('', `### 8. Fuzzing: ${fmt(fz.runsPerAction)} payloads per action, seed ${fz.seed}`, '');
+    out.push(
+      `${fmt(fz.cases)} cases in ${sec(fz.ms)}: ${fmt(fz.casesPerSecond)} cases/s, against ${fmt(fz.baselinePerSecond)} normal requests/s (auth.whoami, one at a time) on the same system. Problems: ${fz.problems.length === 0 ? 'none' : fz.problems.length}.`,
+      '',
+    );
+    out.push(
+      table(
+        ['Action', 'Cases', 'Valid results', 'Coded errors', 'Service answered after'],
+        fz.actions.map((a) => [
+          a.action,
+          fmt(a.cases),
+          a.unanswered > 0 ? `– (one-way: ${fmt(a.unanswered)} sent)` : fmt(a.ok),
+          Object.entries(a.errors)
+            .sort((x, y) => y[1] - x[1])
+            .map(([k, v]) => `${fmt(v)} ${k}`)
+            .join(', ') || 'none',
+          a.healthyAfter ? 'yes' : 'NO',
+        ]),
+      ),
+    );
+  }
 
   if (r.notes.length > 0) out.push('', '### Notes', '', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Failed scenarios', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.message.split('\n')[0]}`));
