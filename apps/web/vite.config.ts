@@ -34,7 +34,7 @@ function mqttBrowserOnly(): Plugin {
         const resolved = await this.resolve(source, importer, { skipSelf: true });
         const root = resolved && packageRoot(resolved.id, 'readable-stream');
         // only the layout of readable-stream 4 is known here; anything else is bundled as it is
-        if (root && JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version.startsWith('4.')) return STREAMS + root;
+        if (root && (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version.startsWith('4.')) return STREAMS + root;
       }
       return null;
     },

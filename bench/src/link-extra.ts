@@ -38,7 +38,7 @@ export async function measureWebFirstLoad(scale: number, progress: (m: string) =
       env: { ...process.env, FIRST_LOAD_OUT: out, LINK_PROFILE: 'calm', LINK_SCALE: String(scale), NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const s of [child.stdout!, child.stderr!]) s.on('data', (d: Buffer) => log.push(d.toString()));
+    for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => log.push(d.toString()));
     child.on('exit', resolve);
   });
   try {

@@ -101,8 +101,8 @@ export function spawnSut(name: string, command: string, args: string[], env: Nod
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail = new Tail();
-  proc.stdout!.on('data', (c: Buffer) => tail.add(c));
-  proc.stderr!.on('data', (c: Buffer) => tail.add(c));
+  proc.stdout.on('data', (c: Buffer) => tail.add(c));
+  proc.stderr.on('data', (c: Buffer) => tail.add(c));
   const spawned: Spawned = {
     name,
     proc,
@@ -160,7 +160,7 @@ export function waitForPort(port: number, timeoutMs: number, proc?: Spawned): Pr
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (proc && exited(proc.proc)) return reject(new Error(`${proc.name} exited while starting:\n${proc.tail}`));
+      if (proc && exited(proc.proc)) return reject(new Error(`${proc.name} exited while starting:\n${proc.tail.toString()}`));
       const socket = net.connect({ host: '127.0.0.1', port });
       socket.once('connect', () => {
         socket.destroy();

@@ -37,7 +37,7 @@ export function round(value: number, digits = 2): number {
 
 /** p50/p95/p99/max/mean of latency samples in ms (NaN fields when there are none). */
 export function summarize(samples: ArrayLike<number>): LatencySummary {
-  const sorted = Float64Array.from(samples as ArrayLike<number>).sort();
+  const sorted = Float64Array.from(samples).sort();
   let sum = 0;
   for (const v of sorted) sum += v;
   return {

@@ -55,7 +55,7 @@ export async function prepareData(databaseUrl?: string): Promise<Prepared> {
   const url = databaseUrl ?? defaultDatabaseUrl(tmp.dir);
   await migrate(url);
   loadOrCreateServiceCredentials(tmp.dir);
-  return { dataDir: tmp.dir, databaseUrl: url, remove: tmp.remove };
+  return { dataDir: tmp.dir, databaseUrl: url, remove: () => tmp.remove() };
 }
 
 export async function startSut(options: SutOptions & { prepared?: Prepared } = {}): Promise<Sut> {
@@ -104,7 +104,7 @@ export async function startSut(options: SutOptions & { prepared?: Prepared } = {
       if (missing.length === 0) break;
       for (const n of missing) {
         const s = services[n]!;
-        if (exited(s.proc)) throw new Error(`${n} exited while starting:\n${s.tail}`);
+        if (exited(s.proc)) throw new Error(`${n} exited while starting:\n${s.tail.toString()}`);
       }
       if (Date.now() > deadline) throw new Error(`services not up after 30 s: ${missing.join(', ')}`);
       await sleep(100);

@@ -136,8 +136,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     };
   };
 
-  const authError = (returnCode: number, reason: string): AuthenticateError =>
-    Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
+  const authError = (returnCode: number, reason: string): AuthenticateError => Object.assign<Error, { returnCode: number }>(new Error(reason), { returnCode });
 
   function isLoopback(address: string): boolean {
     return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
@@ -328,8 +327,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tls');
       })
     : undefined;
-  tlsServer?.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
-  httpServer.on('tlsClientError', (err) => log.debug({ err: err.message }, 'TLS handshake failed'));
+  tlsServer?.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
+  httpServer.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
 
   // The servers exist before aedes (a bad TLS key throws here, with nothing to clean up yet);
   // they reach aedes only through handleConnection, after they listen.

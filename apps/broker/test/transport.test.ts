@@ -76,21 +76,21 @@ describe('/healthz', () => {
     expect(first.status).toBe(200);
     expect(first.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(first.body)).toMatchObject({ status: 'ok', connections: 0, services: {} });
-    expect(JSON.parse(first.body).uptimeSeconds).toBeGreaterThanOrEqual(0);
+    expect((JSON.parse(first.body) as { uptimeSeconds: number }).uptimeSeconds).toBeGreaterThanOrEqual(0);
 
     const { logger } = captureLogger();
     const likes = await connectService({ url: h.broker.url, service: 'likes', secret: h.credentials.likes!, logger });
-    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body)).toMatchObject({
+    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown).toMatchObject({
       connections: 1,
       services: {},
     });
     markServiceReady(likes); // a service is up once it serves, not merely connected
-    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body)).toMatchObject({
+    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown).toMatchObject({
       connections: 1,
       services: { likes: 'up' },
     });
     await disconnectService(likes, 'likes');
-    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body)).toMatchObject({
+    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown).toMatchObject({
       connections: 0,
       services: { likes: 'down' },
     });
@@ -161,7 +161,7 @@ describe('TLS', () => {
     expect(overTls.connected && overWss.connected).toBe(true);
     const health = await get(`https://127.0.0.1:${h.broker.httpPort}/healthz`, { ca: cert });
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body).connections).toBe(2);
+    expect((JSON.parse(health.body) as { connections: number }).connections).toBe(2);
   });
 
   it('refuses a TLS client that does not trust the certificate', async () => {

@@ -121,7 +121,7 @@ function sqliteReads(db: Database): HistoryReads | undefined {
     };
   } catch (err) {
     reader.close();
-    throw new Error(`cannot prepare the history reads (is the database migrated? pnpm migrate): ${(err as Error).message}`);
+    throw new Error(`cannot prepare the history reads (is the database migrated? pnpm migrate): ${(err as Error).message}`, { cause: err });
   }
   const { byName, byDmKey, userExists, older, newer } = prepared;
   return {

@@ -29,10 +29,10 @@ export class LiveEvents {
   conversation(conv: ConversationInfo, event: UnaddressedEvent): void {
     if (conv.participants) {
       const [a, b] = conv.participants;
-      this.inbox(a, { ...event, c: dmRef(b) } as ConversationEvent);
-      if (b !== a) this.inbox(b, { ...event, c: dmRef(a) } as ConversationEvent);
+      this.inbox(a, { ...event, c: dmRef(b) });
+      if (b !== a) this.inbox(b, { ...event, c: dmRef(a) });
     } else if (conv.name !== null) {
-      this.#publish(topics.room(conv.name), event as ConversationEvent);
+      this.#publish(topics.room(conv.name), event);
     }
   }
 
@@ -43,7 +43,7 @@ export class LiveEvents {
 
   /** To a room's topic. */
   room(name: string, event: UnaddressedEvent): void {
-    this.#publish(topics.room(name), event as ConversationEvent);
+    this.#publish(topics.room(name), event);
   }
 
   /** Waits for every event still being sent (on stop). */

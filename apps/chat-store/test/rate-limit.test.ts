@@ -75,7 +75,7 @@ describeBackends('the send rate limit', (backend) => {
     clock.advance(1000); // 10 tokens
     const later = await Promise.allSettled(Array.from({ length: 11 }, (_, i) => alice.request('chat.send', { c: 'general', x: `later${i}` })));
     expect(later.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
-    expect(later.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['RATE_LIMITED']);
+    expect(later.filter((r) => r.status === 'rejected').map((r) => (r.reason as { code: string }).code)).toEqual(['RATE_LIMITED']);
     expect(await h.messages(roomId('general'))).toHaveLength(31);
   });
 

@@ -83,7 +83,7 @@ export type Command = CommandSpec<OptionSpecs>;
 
 /** Declares a command with typed option values; the table in commands/index.ts lists them. */
 export function defineCommand<const O extends OptionSpecs = Record<never, OptionSpec>>(spec: CommandSpec<O>): Command {
-  return spec as unknown as Command;
+  return spec;
 }
 
 /** Wrong command line: exit status 2. */

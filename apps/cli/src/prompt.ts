@@ -219,6 +219,7 @@ class TerminalPrompter implements Prompter {
       this.#current = '';
       return;
     }
+    // eslint-disable-next-line no-control-regex -- control keys are not text
     if (key?.ctrl || key?.meta || str === undefined || /[\u0000-\u001f\u007f]/.test(str)) return;
     this.#current += str;
     if (waiter?.echo) this.#output.write(str);

@@ -17,10 +17,10 @@ let rooms = 0;
 /** A room name no other test of the file uses. */
 const uniqueRoom = (prefix: string) => `${prefix}-${process.pid % 1000}-${++rooms}`;
 
-const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data?: Record<string, any>; error?: { code: string; message: string } };
+const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data?: Record<string, unknown> & { messages: { s: number; at: number }[] }; error?: { code: string; message: string } };
 
 /** Lines of a history printed in text, without the time column (asserted separately). */
-const withoutTimes = (stdout: string) => stdout.trimEnd().split('\n').map((l) => l.replace(/^(#\d+)  \d\d:\d\d  /, '$1  '));
+const withoutTimes = (stdout: string) => stdout.trimEnd().split('\n').map((l) => l.replace(/^(#\d+) {2}\d\d:\d\d {2}/, '$1  '));
 
 async function people(...names: string[]): Promise<Machine[]> {
   return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
@@ -121,7 +121,7 @@ describe('messages from the terminal', () => {
     await ok(alice!, ['create', room]);
     await ok(alice!, ['send', room, 'tick']);
     const page = json(await ok(alice!, ['history', room, '--json'])).data!;
-    const at = page.messages[0].at as number;
+    const at = page.messages[0]!.at;
     expect(await ok(alice!, ['history', room])).toBe(`#1  ${formatWhen(at, { now: Date.now() })}  ${alice!.username}: tick\n`);
   });
 
@@ -169,7 +169,7 @@ describe('messages from the terminal', () => {
     expect(await ok(alice!, ['history', room, '--before', '1'])).toBe('no messages before #1\n');
 
     const page = json(await ok(alice!, ['history', room, '--after', '0', '--limit', '4', '--json'])).data!;
-    expect(page.messages.map((m: { s: number }) => m.s)).toEqual([1, 2, 3, 4]);
+    expect(page.messages.map((m) => m.s)).toEqual([1, 2, 3, 4]);
     expect(page).toMatchObject({ c: room, more: true, lastSeq: 12 });
   });
 

@@ -102,7 +102,7 @@ describe('the CLI against a running broker and auth service', () => {
     const parse = (stdout: string) => {
       const lines = stdout.trim().split('\n');
       expect(lines).toHaveLength(1);
-      return JSON.parse(lines[0]!);
+      return JSON.parse(lines[0]!) as { ok: boolean; data: Record<string, unknown> };
     };
 
     expect(parse((await m.cli(['register', user, '--json', '--password-stdin'], 'dave-password\n')).stdout)).toEqual({

@@ -40,7 +40,7 @@ describe('errors', () => {
     expect(result.status).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const body = JSON.parse(lines[0]!);
+    const body = JSON.parse(lines[0]!) as { error: { message: string } };
     expect(body).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining(`cannot reach the broker at ${url}`) } });
     expect(unreachableLine(result)).toBe(`tidings: ${body.error.message}`);
     expect(await new CliHome(home.home).readSession()).toBeNull();

@@ -52,7 +52,7 @@ describe('account recovery from the CLI', () => {
     const set = await m.cli(['security-question', 'set', '--stdin'], `3\nThe Pixies\n${password}\n`);
     expect(set).toEqual({ status: 0, stdout: `security question set: ${SECURITY_QUESTIONS[2]}\n`, stderr: '' });
     const shown = await m.cli(['security-question']);
-    expect(shown.stdout).toMatch(new RegExp(`^${SECURITY_QUESTIONS[2]!.replace('?', '\\?')}\\n\\(set \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)\\nrecovery codes left: 0\\n$`));
+    expect(shown.stdout).toMatch(new RegExp(`^${SECURITY_QUESTIONS[2].replace('?', '\\?')}\\n\\(set \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)\\nrecovery codes left: 0\\n$`));
 
     const own = await m.cli(['security-question', 'set', '--stdin', '--json'], `What did we eat on the ferry?\nchips\n${password}\n`);
     expect(json(own.stdout)).toMatchObject({ ok: true, data: { question: 'What did we eat on the ferry?', replaced: true } });

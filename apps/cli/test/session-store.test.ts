@@ -14,7 +14,7 @@ const session: Session = {
   device: 'cli-abc',
 };
 
-let cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
 });

@@ -14,7 +14,7 @@ const kv = (() => {
   }
 })();
 
-const mqtt: IClientOptions = { timerVariant: createWorkerTimer() as unknown as NonNullable<IClientOptions['timerVariant']> };
+const mqtt: IClientOptions = { timerVariant: createWorkerTimer() };
 
 // index.html shows the sign-in form before this script arrives: take over what was typed there.
 const container = document.getElementById('app')!;

@@ -2,7 +2,7 @@
  * The generator side of the IPC protocol of procs.ts: commands arrive as `{seq, command, args}`,
  * run one at a time in arrival order, and are answered with their result or error.
  */
-type Handler = (args: never) => Promise<unknown> | unknown;
+type Handler = (args: never) => unknown;
 
 export function serve(handlers: Record<string, Handler>): void {
   if (!process.send) throw new Error('a generator runs as a forked process (see bench/src/procs.ts)');

@@ -4,9 +4,9 @@ import type { LatencySummary } from '../stats.js';
 export interface ScenarioContext {
   quick: boolean;
   /** One progress line (the runner prefixes the scenario). */
-  progress(message: string): void;
+  progress: (message: string) => void;
   /** A note for the report (settings changed for load generation, skips, caveats). */
-  note(message: string): void;
+  note: (message: string) => void;
 }
 
 /** Latency fields as the JSON stores them (ms). */

@@ -65,7 +65,7 @@ export async function history(ctx: ScenarioContext): Promise<HistoryResult> {
   const targets: { database: 'SQLite' | 'PostgreSQL'; url?: string; drop?: () => Promise<void> }[] = [{ database: 'SQLite' }];
   if (pgBase) {
     const pg = postgresBenchUrl(pgBase);
-    targets.push({ database: 'PostgreSQL', url: pg.url, drop: pg.drop });
+    targets.push({ database: 'PostgreSQL', url: pg.url, drop: () => pg.drop() });
   } else {
     result.postgres = 'PostgreSQL skipped: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) to run it';
     ctx.note(result.postgres);
@@ -133,8 +133,8 @@ async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { re
   for (const system of binary ? (['tidings', 'mosquitto'] as const) : (['tidings'] as const)) {
     const broker =
       system === 'tidings'
-        ? await startSut({ auth: false }).then((s) => ({ port: s.mqttPort, version: 'aedes 1.2.0, auth off', stop: s.stop }))
-        : await startMosquitto(binary!, { noDelay: true }).then((m) => ({ port: m.port, version: `mosquitto ${m.version}, set_tcp_nodelay`, stop: m.stop }));
+        ? await startSut({ auth: false }).then((s) => ({ port: s.mqttPort, version: 'aedes 1.2.0, auth off', stop: () => s.stop() }))
+        : await startMosquitto(binary!, { noDelay: true }).then((m) => ({ port: m.port, version: `mosquitto ${m.version}, set_tcp_nodelay`, stop: () => m.stop() }));
     const gens: Generator[] = [];
     try {
       const responder = await startGenerator('echo');

@@ -66,13 +66,13 @@ export async function rawBroker(ctx: ScenarioContext): Promise<RawBrokerResult> 
       port = sut.mqttPort;
       pid = sut.broker.pid;
       version = 'aedes 1.2.0, auth off';
-      stop = sut.stop;
+      stop = () => sut.stop();
     } else {
       const m = await startMosquitto(binary!);
       port = m.port;
       pid = m.pid;
       version = `mosquitto ${m.version}, default limits`;
-      stop = m.stop;
+      stop = () => m.stop();
     }
     const gen = await startGenerator('raw');
     try {

@@ -140,7 +140,7 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
     );
     let conn: Connection | undefined;
     const ok = () => {
-      conn ??= new Connection(client, identity, rtt, liveness?.expect);
+      conn ??= new Connection(client, identity, rtt, liveness && (() => liveness.expect()));
       const c = conn;
       // The reply topic's SUBACK may be lost with a link that drops right after CONNACK: then
       // the next connection subscribes again (the Requester does), within the same timeout.

@@ -66,7 +66,7 @@ export function useLiveness(client: MqttClient, rtt: RttEstimator, options: Live
 
   client.on('connect', () => {
     stream?.off('data', heard);
-    stream = client.stream as typeof stream;
+    stream = client.stream;
     stream?.on('data', heard);
     heard();
     clearInterval(timer);

@@ -67,6 +67,7 @@ describe('Nagle off', () => {
   it('turns off Nagle on the current stream and on every reconnect’s new stream', () => {
     const calls: boolean[] = [];
     const stream = () => ({ setNoDelay: (on: boolean) => calls.push(on) });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widened on purpose: the test swaps in a stream without setNoDelay
     const client = Object.assign(new EventEmitter(), { stream: stream() as unknown });
     useNoDelay(client);
     client.stream = stream();

@@ -32,7 +32,7 @@ export interface Database {
    * its writes would join (and roll back with) that transaction. Integers come back as BigInt
    * (`defaultSafeIntegers`, Prisma's setting) unless a statement says `safeIntegers(false)`.
    */
-  sqlite(): SqliteConnection | null;
+  sqlite: () => SqliteConnection | null;
   /** The URL it was opened with (may hold a password: log it only through redactUrl). */
   readonly url: string;
   close(): Promise<void>;
@@ -114,7 +114,7 @@ function poolReleasingDeadConnections(config: pg.PoolConfig): pg.Pool {
 }
 
 function releasedWhenItEnds(client: pg.PoolClient): pg.PoolClient {
-  const release = client.release;
+  const release = client.release.bind(client);
   let released = false;
   const onEnd = () => client.release(new Error('the connection ended during a transaction'));
   client.once('end', onEnd);

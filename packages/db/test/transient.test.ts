@@ -14,7 +14,7 @@ import { isTransientDbError, migrate, openDatabase, transientDbErrorCode, type D
  */
 
 /** The rejection of `work` (fails the test when it resolves). */
-async function failureOf(work: () => Promise<unknown> | unknown): Promise<unknown> {
+async function failureOf(work: () => unknown): Promise<unknown> {
   try {
     await work();
   } catch (err) {
@@ -247,7 +247,7 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
         },
         { isolationLevel: 'Serializable' },
       );
-    const conflict = (await Promise.allSettled([serializable(), serializable()])).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    const conflict = (await Promise.allSettled([serializable(), serializable()])).flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     expect(conflict).toHaveLength(1);
     expect(transientDbErrorCode(conflict[0]), String(conflict[0])).toBe('40001');
 
@@ -257,7 +257,7 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
         await pause();
         await tx.$executeRawUnsafe('UPDATE "Conversation" SET "lastSeq" = 1 WHERE "id" = $1', second);
       });
-    const deadlock = (await Promise.allSettled([crossing(a, b), crossing(b, a)])).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    const deadlock = (await Promise.allSettled([crossing(a, b), crossing(b, a)])).flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     expect(deadlock).toHaveLength(1);
     expect(transientDbErrorCode(deadlock[0]), String(deadlock[0])).toBe('40P01');
   });

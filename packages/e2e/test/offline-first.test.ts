@@ -135,7 +135,7 @@ describe('offline-first delivery', () => {
           const send = () => c.request('chat.send', { c: 'general', x: `from ${ci}: ${i}` }, { id });
           const acks = await Promise.all([send(), ...Array.from({ length: copies }, send)]);
           for (const a of acks) expect(a).toEqual(acks[0]);
-          acked.set(id, acks[0]!.s);
+          acked.set(id, acks[0].s);
         }
       }),
     );

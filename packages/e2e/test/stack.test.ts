@@ -69,7 +69,7 @@ async function startStack(): Promise<Stack> {
   });
   const lines: string[] = [];
   const listeners = new Set<() => void>();
-  for (const stream of [proc.stdout!, proc.stderr!]) {
+  for (const stream of [proc.stdout, proc.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => {
       lines.push(line);
       for (const l of [...listeners]) l();

@@ -135,7 +135,7 @@ function objectArbitrary(schema: JsonSchema, hints: FieldHints, depth: number): 
   const properties = schema.properties ?? {};
   const model: Record<string, Arbitrary<unknown>> = {};
   for (const [key, sub] of Object.entries(properties)) model[key] = valueArbitrary(sub, hints, key, depth + 1);
-  return fc.record(model, { requiredKeys: (schema.required ?? []).filter((k) => k in properties) }) as Arbitrary<Record<string, unknown>>;
+  return fc.record(model, { requiredKeys: (schema.required ?? []).filter((k) => k in properties) });
 }
 
 /**

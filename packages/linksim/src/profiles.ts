@@ -93,7 +93,7 @@ export function validateProfile(profile: LinkProfile): void {
   ] as const) {
     if (list === undefined) continue;
     if (!Array.isArray(list)) bad(`${kind} must be a list`);
-    list.forEach((t, i) => {
+    (list as readonly { atMs: unknown; durationMs: unknown }[]).forEach((t, i) => {
       time(t.atMs, `${kind}[${i}].atMs`);
       time(t.durationMs, `${kind}[${i}].durationMs`, true);
     });

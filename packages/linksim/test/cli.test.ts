@@ -23,7 +23,7 @@ describe('tidings-linksim', () => {
     expect(out.text()).toContain('seed 7');
     expect(out.text()).toMatch(/schedule:\n {2}\+\d\.\d{3}s cut\n/);
     expect(out.text()).toContain('+1.500s stall for 1.000s');
-    expect(out.text()).toMatch(/  … and \d+ more in the first 10 minutes\n/);
+    expect(out.text()).toMatch(/ {2}… and \d+ more in the first 10 minutes\n/);
 
     await roundTrip(await connect(port));
     await waitFor(() => /\+\d+\.\d+s connect #1\n/.test(out.text()) && /\+\d+\.\d+s cut \(\d+ connections\)\n/.test(out.text()), 'events');

@@ -83,7 +83,7 @@ describe('HTTP and WebSocket through a link', () => {
       ws.once('error', reject);
     });
     const t1 = performance.now();
-    const echoed = new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+    const echoed = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString('utf8'))));
     ws.send('hello over the link');
     expect(await echoed).toBe('hello over the link');
     expect(performance.now() - t1).toBeGreaterThanOrEqual(100);

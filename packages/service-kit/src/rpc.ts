@@ -163,7 +163,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       const started = performance.now();
       try {
         const handler = handlers[action] as Handler<typeof action>;
-        const data = await handler(request.data as ParsedRequestOf<typeof action>, contextOf(caller, log));
+        const data = await handler(request.data, contextOf(caller, log));
         if (logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'handled');
         return { reply: JSON.stringify({ id: requestId, r: data }), keep: true };
       } catch (err) {

@@ -157,6 +157,6 @@ export async function startSingleService<S extends RunnableService>(
       const raw = await h.rawUser(username, device);
       return { ...raw, username, send: (action, payload) => raw.send(topics.userRequest(raw.clientId, action), payload) };
     },
-    close: h.close,
+    close: () => h.close(),
   };
 }

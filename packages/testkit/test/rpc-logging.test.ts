@@ -25,7 +25,7 @@ it('logs a request with its action, client and user, and makes no logger for a r
       return dispatcherChild(b, o);
     }) as Logger['child'];
     return dispatcher;
-  }) as Logger['child'];
+  });
 
   h = await startSingleService('sqlite', 'auth', (deps) => {
     const rpc = createRpcServer({

@@ -49,7 +49,7 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
     c: o.c,
     me: o.me,
     fetchAfter: (after, limit) => conn.request('chat.history', { c: o.c, after, limit }),
-    emit: o.emit,
+    emit: (event) => o.emit(event),
     onParticipant: (username) => {
       const topic = topics.presence(username);
       if (held.has(topic)) return;

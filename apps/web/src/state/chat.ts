@@ -176,7 +176,7 @@ export class ChatState {
       case 'ty': {
         if (event.u === this.me) return 'unchanged';
         let typing = this.#typing.get(ref);
-        if (!typing) this.#typing.set(ref, (typing = new Map()));
+        if (!typing) this.#typing.set(ref, (typing = new Map<string, number>()));
         typing.set(event.u, this.#now() + TYPING_SHOW_MS);
         return 'changed';
       }

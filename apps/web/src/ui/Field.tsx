@@ -31,6 +31,7 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
         ref={input}
         id={id}
         name={id}
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- preact's input types want the literal
         type={type as "text"}
         value={value}
         onInput={(e) => onValue(e.currentTarget.value)}

@@ -27,13 +27,13 @@ const bytes = (link: Link) => ({ down: link.stats.down, up: link.stats.up });
 async function when(page: Page, selector: string, text?: string): Promise<number> {
   const handle = await page.waitForFunction(
     ([s, t]) => {
-      const el = document.querySelector(s!);
+      const el = document.querySelector(s);
       return el && (t === undefined || el.textContent === t) ? performance.now() : 0;
     },
     [selector, text] as const,
     LONG,
   );
-  return (await handle.jsonValue()) as number;
+  return (await handle.jsonValue());
 }
 
 describeBrowser('the first load through a slow link', () => {
