@@ -15,6 +15,8 @@ runService({
     TIDINGS_DB_RETRY_SECONDS: z.coerce.number().min(0).max(600).default(30),
     /** Sends waiting to be stored at most; past it new sends are answered UNAVAILABLE at once. */
     TIDINGS_SEND_QUEUE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /** Rooms one user may create; past it room.create is refused (FORBIDDEN). */
+    TIDINGS_ROOMS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(50),
   }),
   create: ({ client, db, logger, env }) =>
     createChatStore({
@@ -26,6 +28,7 @@ runService({
         sendBurst: env.TIDINGS_SEND_BURST,
         dbRetryMs: env.TIDINGS_DB_RETRY_SECONDS * 1000,
         maxWaiting: env.TIDINGS_SEND_QUEUE,
+        roomsPerUser: env.TIDINGS_ROOMS_PER_USER,
       },
     }),
 });

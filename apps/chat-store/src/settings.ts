@@ -21,6 +21,8 @@ export interface ChatStoreSettings {
   dbRetryMaxMs: number;
   /** Sends waiting to be stored at most; past it new sends get UNAVAILABLE at once (TIDINGS_SEND_QUEUE). */
   maxWaiting: number;
+  /** Rooms one user may have created (deleted rooms do not exist, so do not count); past it room.create is FORBIDDEN (TIDINGS_ROOMS_PER_USER). */
+  roomsPerUser: number;
 }
 
 /** The largest batch the writer's statements allow (see batch-sql.ts). */
@@ -36,6 +38,7 @@ export const DEFAULT_SETTINGS: ChatStoreSettings = {
   dbRetryBaseMs: 50,
   dbRetryMaxMs: 1000,
   maxWaiting: 10_000,
+  roomsPerUser: 50,
 };
 
 /** Settings that may be 0. */
@@ -56,6 +59,7 @@ export function resolveSettings(partial: Partial<ChatStoreSettings> = {}): ChatS
   }
   if (settings.sendBurst < 1) throw new RangeError('chat-store setting sendBurst must be at least 1');
   if (!Number.isInteger(settings.maxWaiting)) throw new RangeError('chat-store setting maxWaiting must be an integer');
+  if (!Number.isInteger(settings.roomsPerUser)) throw new RangeError('chat-store setting roomsPerUser must be an integer');
   if (settings.dbRetryMaxMs < settings.dbRetryBaseMs) throw new RangeError('chat-store setting dbRetryMaxMs must be at least dbRetryBaseMs');
   return settings;
 }

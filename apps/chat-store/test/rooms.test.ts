@@ -32,6 +32,19 @@ describeBackends('rooms', (backend) => {
     expect(await h.counts()).toEqual(before);
   });
 
+  it('lets one user create at most roomsPerUser rooms, even when the requests come at once; others still can', async () => {
+    h = await startChat(backend, { settings: { roomsPerUser: 3 } });
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => alice.request('room.create', { name: `mine-${i}` })));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+      expect(o.reason).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('at most 3') });
+    }
+    expect(await h.stack.db.prisma.conversation.count({ where: { name: { startsWith: 'mine-' } } })).toBe(3);
+    expect(await bob.request('room.create', { name: 'bobs' })).toEqual({ name: 'bobs', lastSeq: 0 });
+  });
+
   it('joins a room (idempotently), announcing it once, with the read marker at the room’s last message', async () => {
     h = await startChat(backend);
     const alice = await h.user('alice');
