@@ -13,6 +13,8 @@ export {
   callerUsername,
   createRpcServer,
   rateLimited,
+  readableId,
+  OVERSIZE_ID_PARSE_MAX_BYTES,
   unavailableFor,
   TRANSIENT_RETRY_AFTER_S,
   type Caller,
