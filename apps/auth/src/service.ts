@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { AttemptLimiter, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { AttemptLimiter, FairQueue, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { AuthContext } from './context.js';
 import { authHandlers } from './handlers/index.js';
@@ -54,6 +54,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       return dummyHash;
     },
     revocations: createRevocationPublisher(deps.client, logger),
+    hashLine: new FairQueue({
+      concurrency: settings.hashConcurrency,
+      maxWaiting: settings.hashQueue,
+      maxPerKey: settings.hashPerClient,
+      deadlineMs: settings.hashDeadlineMs,
+    }),
     logger,
   };
   let rpc: RpcServer | undefined;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { AttemptLimiter, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { AttemptLimiter, FairQueue, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { RecoveryContext } from './context.js';
 import { createLaterEvents } from './events.js';
@@ -63,6 +63,12 @@ export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDep
     },
     revocations: createRevocationPublisher(deps.client, logger),
     events: createLaterEvents(deps.db, logger),
+    hashLine: new FairQueue({
+      concurrency: settings.hashConcurrency,
+      maxWaiting: settings.hashQueue,
+      maxPerKey: settings.hashPerClient,
+      deadlineMs: settings.hashDeadlineMs,
+    }),
     logger,
   };
   let rpc: RpcServer | undefined;
