@@ -48,7 +48,9 @@ export function parseRef(ref: string): ParsedRef {
 
 export const Seq = z.number().int().positive().describe('Sequence number of a message in its conversation');
 /** Message text as sent: trimmed; 1–4000 characters is checked by the service (so it can say which). */
-export const Text = ClientString.max(TEXT_MAX * 4);
+export const Text = ClientString.max(TEXT_MAX * 4).describe(
+  `1–${TEXT_MAX} characters (code points) after trimming, checked by the service; the schema bound counts UTF-16 units`,
+);
 
 export function textProblem(text: string): string | null {
   const trimmed = text.trim();
