@@ -45,6 +45,32 @@ export function rssOf(pid: number): number {
   }
 }
 
+/** Peak resident set size of a process so far in bytes (VmHWM), or NaN when it is gone. */
+export function peakRssOf(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Polls a process's RSS every `everyMs` until stopped; resolves the highest reading, in bytes. */
+export function rssPeakMeter(pid: number, everyMs = 20): { stop(): number } {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    const v = rssOf(pid);
+    if (v > peak || Number.isNaN(peak)) peak = v;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const v = rssOf(pid);
+      return Math.max(peak, Number.isNaN(v) ? 0 : v);
+    },
+  };
+}
+
 const TICKS = 100; // USER_HZ on Linux
 
 /** CPU time (user + system) a process has used so far, in seconds. */

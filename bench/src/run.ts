@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,link,fuzz] [--profile] [--out <file>]`
+// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz] [--profile] [--out <file>]`
 //
 // Runs the benchmark scenarios one after another, each against its own freshly started system
 // under test (our broker and services as separate processes, or Mosquitto) with load generators
@@ -18,6 +18,7 @@ import { history } from './scenarios/history.js';
 import { linkScenario } from './scenarios/link.js';
 import { rawBroker } from './scenarios/raw-broker.js';
 import { signIn } from './scenarios/sign-in.js';
+import { signInFlood } from './scenarios/signin-flood.js';
 import { wireBytes } from './scenarios/wire.js';
 import { checkTargets, renderLinkSection, renderResults, type Results, type ScenarioKey } from './table.js';
 
@@ -28,6 +29,7 @@ const SCENARIOS: { key: ScenarioKey; title: string; run: (ctx: ScenarioContext, 
   { key: 'connections', title: 'signed-in WebSocket connections', run: (ctx) => connections(ctx) },
   { key: 'history', title: 'history pages from a big room', run: (ctx) => history(ctx) },
   { key: 'signin', title: 'sign-in (argon2id, default cost)', run: (ctx) => signIn(ctx) },
+  { key: 'signin-flood', title: 'a real user signs in during a flood of 200 guest sign-ins', run: (ctx) => signInFlood(ctx) },
   { key: 'link', title: 'bad links: calm, flaky, outage (through the link simulator)', run: (ctx) => linkScenario(ctx) },
   { key: 'fuzz', title: 'fuzzing every action against the real services (FUZZ_SEED, FUZZ_RUNS)', run: (ctx) => fuzz(ctx) },
 ];
@@ -45,7 +47,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--') continue;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,link,fuzz] [--profile] [--out file.json]\n' +
+        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz] [--profile] [--out file.json]\n' +
           '  --quick    every scenario, smaller and shorter (under a minute)\n' +
           '  --profile  run the processes under test with node --cpu-prof (profiles in bench/results/prof)\n' +
           'PostgreSQL history runs when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set.\n',

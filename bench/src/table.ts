@@ -6,6 +6,7 @@ import type { HistoryResult } from './scenarios/history.js';
 import type { LinkResults } from './scenarios/link.js';
 import type { RawBrokerResult, RawRun } from './scenarios/raw-broker.js';
 import type { SignInScenarioResult } from './scenarios/sign-in.js';
+import type { SignInFloodResult } from './scenarios/signin-flood.js';
 import type { WireBytesResult } from './scenarios/wire.js';
 
 /**
@@ -13,7 +14,7 @@ import type { WireBytesResult } from './scenarios/wire.js';
  * `Results` object that is written as JSON, so the table and the JSON cannot disagree.
  */
 
-export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'link' | 'fuzz';
+export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'signin-flood' | 'link' | 'fuzz';
 
 export interface Results {
   schema: 1;
@@ -39,6 +40,7 @@ export interface Results {
     connections?: ConnectionsResult;
     history?: HistoryResult;
     signin?: SignInScenarioResult;
+    'signin-flood'?: SignInFloodResult;
     link?: LinkResults;
     fuzz?: FuzzScenarioResult;
   };
@@ -220,6 +222,9 @@ export function renderResults(r: Results): string {
     );
   }
 
+  const flood = r.scenarios['signin-flood'];
+  if (flood) out.push('', ...renderSignInFlood(flood));
+
   const link = r.scenarios.link;
   if (link) out.push('', ...renderLink(link));
 
@@ -250,6 +255,32 @@ export function renderResults(r: Results): string {
   if (r.notes.length > 0) out.push('', '### Notes', '', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Failed scenarios', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.message.split('\n')[0]}`));
   return out.join('\n');
+}
+
+/** The sign-in flood's table, as docs/benchmarks.md shows it. */
+export function renderSignInFlood(f: SignInFloodResult): string[] {
+  const codes = (c: Record<string, number>) =>
+    Object.entries(c)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${fmt(v)} ${k}`)
+      .join(', ') || 'none';
+  const rows: string[][] = [['alone (no flood)', '–', `${ms(f.alone.p50)} / ${ms(f.alone.max)} (${f.alone.n})`, '–', '–', '–', '–']];
+  for (const run of f.runs) {
+    rows.push([
+      run.label,
+      run.line,
+      `${ms(run.signIn.p50)} / ${ms(run.signIn.max)} (${run.signIn.n})`,
+      fmt(run.userRefusals),
+      `${codes(run.flood)} of ${fmt(run.floodSent)}`,
+      `${fmt(run.floodSeconds, 1)} s`,
+      `${fmt(run.rssBeforeMiB)} → ${fmt(run.rssPeakMiB)} MiB (VmHWM ${fmt(run.hwmMiB)})`,
+    ]);
+  }
+  return [
+    `### 6b. Sign-in during a flood: ${f.params.connections} guest connections × ${f.params.waves} wave(s) of auth.login with a wrong password, ${f.params.argon2}`,
+    '',
+    table(['Run', 'Hash line', 'Real user: sign-in p50 / max ms (n)', 'Its RATE_LIMITED', 'Flood answers', 'Flood lasted', 'auth RSS: before → peak'], rows),
+  ];
 }
 
 const sec = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? '–' : `${(ms / 1000).toFixed(1)} s`);

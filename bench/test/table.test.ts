@@ -143,6 +143,34 @@ describe('the results table', () => {
     expect(checkTargets(r).find((t) => t.target.startsWith('End to end on SQLite'))!.met).toBe(false);
   });
 
+  it('shows the sign-in flood: the real user alone and during the flood, the flood’s answers, auth’s memory', () => {
+    const r = sample();
+    r.scenarios['signin-flood'] = {
+      params: { connections: 200, waves: 3, argon2: 'argon2id m=65536 KiB, t=3, p=4 (auth defaults)' },
+      alone: lat(210.5, 250, 260),
+      runs: [
+        {
+          label: 'flood, hash line on (defaults)',
+          line: '2 at once, 16 waiting, 2 per client, 5 s',
+          signIn: { ...lat(480.25, 600, 700), n: 5 },
+          userRefusals: 0,
+          flood: { RATE_LIMITED: 560, INVALID_CREDENTIALS: 40 },
+          floodSent: 600,
+          floodSeconds: 7.25,
+          rssBeforeMiB: 128,
+          rssPeakMiB: 270,
+          hwmMiB: 271,
+        },
+      ],
+    };
+    const table = renderResults(r);
+    expect(table).toContain('### 6b. Sign-in during a flood: 200 guest connections × 3 wave(s)');
+    expect(table).toContain('| alone (no flood) | – | 210.5 / 261.0 (1000) |');
+    expect(table).toContain(
+      '| flood, hash line on (defaults) | 2 at once, 16 waiting, 2 per client, 5 s | 480.3 / 701.0 (5) | 0 | 560 RATE_LIMITED, 40 INVALID_CREDENTIALS of 600 | 7.3 s | 128 → 270 MiB (VmHWM 271) |',
+    );
+  });
+
   it('checks the targets of issue 6 against the measurements', () => {
     const targets = checkTargets(sample());
     const met = Object.fromEntries(targets.map((t) => [t.target.split(':')[0]!.split(' ≤')[0]!.split(' <')[0], t.met]));

@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { rateLimited, type AttemptLimiter, type Logger, type RevocationPublisher } from '@tidings/service-kit';
+import { rateLimited, type AttemptLimiter, type FairQueue, type LineTicket, type Logger, type RevocationPublisher } from '@tidings/service-kit';
 import type { PasswordHasher } from './hasher.js';
 import type { AuthSettings } from './settings.js';
 import type { FailureThrottle } from './throttle.js';
@@ -20,7 +20,33 @@ export interface AuthContext {
    * they cost the same time as a wrong password. */
   dummyHash: () => string;
   revocations: RevocationPublisher;
+  /** Every hash and verification waits its turn here (see {@link lineTicket}). */
+  hashLine: FairQueue;
   logger: Logger;
+}
+
+/** The line's group of every sign-in attempt on a username without an account. */
+export const NO_ACCOUNT_GROUP = 'no-account';
+/** The line's group of every sign-up. */
+export const SIGN_UP_GROUP = 'sign-up';
+
+/**
+ * A hash's place in the line: it takes turns in the group of the account it is for
+ * (`account:<username>`), and it counts against the client id's share (at most hashPerClient).
+ *
+ * Why the account and not the client: a guest's client id is free — a flood of guests brings a new
+ * one per connection — so turns by client id would give the flood one turn per connection and the
+ * real user one in hundreds. The account is what the real user owns and a flood cannot multiply:
+ * attempts on names without an account share one group ({@link NO_ACCOUNT_GROUP}), and so do all
+ * sign-ups ({@link SIGN_UP_GROUP}); attempts on real accounts are bounded per account by the
+ * failure throttle. (Whether an account exists is no secret: auth.register says so.)
+ */
+export function lineTicket(group: string, clientId: string): LineTicket {
+  return { group, caps: [`client:${clientId}`] };
+}
+
+export function accountGroup(username: string): string {
+  return `account:${username}`;
 }
 
 /** Counts one sign-in/sign-up attempt for the client id; refuses beyond the per-minute cap. */
@@ -38,11 +64,12 @@ export async function takeClientAttempt(auth: AuthContext, clientId: string): Pr
  */
 export async function verifyThrottled(
   auth: AuthContext,
-  key: string,
+  attempt: { key: string; username: string; clientId: string },
   password: string,
   loadHash: () => Promise<string | undefined>,
   log: Logger,
 ): Promise<boolean> {
+  const { key } = attempt;
   const verdict = auth.failures.begin(key);
   if (!verdict.allowed) {
     await auth.sleep(auth.settings.refusalDelayMs);
@@ -51,7 +78,8 @@ export async function verifyThrottled(
   let ok: boolean;
   try {
     const stored = await loadHash();
-    const matches = await auth.hasher.verify(stored ?? auth.dummyHash(), password);
+    const group = stored === undefined ? NO_ACCOUNT_GROUP : accountGroup(attempt.username);
+    const matches = await auth.hashLine.run(lineTicket(group, attempt.clientId), () => auth.hasher.verify(stored ?? auth.dummyHash(), password));
     ok = matches && stored !== undefined;
   } catch (err) {
     auth.failures.end(key, 'abandoned');

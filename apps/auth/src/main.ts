@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The auth process: environment, database and broker connection come from runService.
-import { ServiceEnv, runService } from '@tidings/service-kit';
+import { HashLineEnv, ServiceEnv, hashLineSettings, runService } from '@tidings/service-kit';
 import { z } from 'zod';
 import { createAuthService } from './service.js';
 
@@ -11,7 +11,8 @@ runService({
   env: ServiceEnv.extend({
     /** How long a sign-in lasts (default 30 days). */
     TIDINGS_SESSION_TTL_DAYS: z.coerce.number().positive().max(366).default(30),
+    ...HashLineEnv.shape,
   }),
   create: ({ client, db, logger, env }) =>
-    createAuthService({ client, db, logger, settings: { sessionTtlMs: Math.round(env.TIDINGS_SESSION_TTL_DAYS * DAY_MS) } }),
+    createAuthService({ client, db, logger, settings: { sessionTtlMs: Math.round(env.TIDINGS_SESSION_TTL_DAYS * DAY_MS), ...hashLineSettings(env) } }),
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { AttemptLimiter, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { AttemptLimiter, FairQueue, createRevocationPublisher, createRpcServer, type FairQueueStats, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { AuthContext } from './context.js';
 import { authHandlers } from './handlers/index.js';
@@ -28,6 +28,8 @@ export interface AuthService {
    * MQTT client and the database open: whoever made them closes them. */
   stop(): Promise<void>;
   readonly settings: AuthSettings;
+  /** The line of password hashes now: running, waiting, started and refused so far. */
+  hashLine(): FairQueueStats;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -54,12 +56,19 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       return dummyHash;
     },
     revocations: createRevocationPublisher(deps.client, logger),
+    hashLine: new FairQueue({
+      concurrency: settings.hashConcurrency,
+      maxWaiting: settings.hashQueue,
+      maxPerKey: settings.hashPerClient,
+      deadlineMs: settings.hashDeadlineMs,
+    }),
     logger,
   };
   let rpc: RpcServer | undefined;
 
   return {
     settings,
+    hashLine: () => auth.hashLine.stats,
     async start() {
       if (rpc) throw new Error('the auth service is already started');
       dummyHash = await auth.hasher.hash(randomBytes(24).toString('base64url'));

@@ -16,6 +16,14 @@ export interface AuthSettings {
   refusalDelayMs: number;
   /** Upper bound on the entries each in-memory limiter keeps (oldest dropped beyond it). */
   maxTrackedKeys: number;
+  /** The line of password hashes (service-kit's FairQueue): hashes computed at once … */
+  hashConcurrency: number;
+  /** … hashes waiting at most (beyond: RATE_LIMITED) … */
+  hashQueue: number;
+  /** … hashes of one client id in the line at most … */
+  hashPerClient: number;
+  /** … and the longest wait in the line, in ms (then RATE_LIMITED). */
+  hashDeadlineMs: number;
 }
 
 export const DEFAULT_SETTINGS: AuthSettings = {
@@ -27,6 +35,10 @@ export const DEFAULT_SETTINGS: AuthSettings = {
   clientAttemptsPerMinute: 10,
   refusalDelayMs: 500,
   maxTrackedKeys: 100_000,
+  hashConcurrency: 2,
+  hashQueue: 16,
+  hashPerClient: 2,
+  hashDeadlineMs: 5000,
 };
 
 export function resolveSettings(partial: Partial<AuthSettings> = {}): AuthSettings {
@@ -39,5 +51,8 @@ export function resolveSettings(partial: Partial<AuthSettings> = {}): AuthSettin
   if (settings.sessionTtlMs <= 0) throw new RangeError('auth setting sessionTtlMs must be positive');
   if (settings.maxFailures < 1) throw new RangeError('auth setting maxFailures must be at least 1');
   if (settings.maxLockMs < settings.baseLockMs) throw new RangeError('auth setting maxLockMs must be at least baseLockMs');
+  for (const key of ['hashConcurrency', 'hashPerClient', 'hashDeadlineMs'] as const) {
+    if (settings[key] < 1) throw new RangeError(`auth setting ${key} must be at least 1`);
+  }
   return settings;
 }

@@ -14,4 +14,12 @@ describe('auth settings', () => {
     expect(() => resolveSettings({ maxFailures: Number.NaN })).toThrow(/maxFailures/);
     expect(() => resolveSettings({ baseLockMs: 60_000, maxLockMs: 1000 })).toThrow(/maxLockMs/);
   });
+
+  it('bounds the line of password hashes: 2 at once, 16 waiting, 2 per client, 5 s', () => {
+    expect(DEFAULT_SETTINGS).toMatchObject({ hashConcurrency: 2, hashQueue: 16, hashPerClient: 2, hashDeadlineMs: 5000 });
+    expect(resolveSettings({ hashQueue: 0 }).hashQueue).toBe(0);
+    expect(() => resolveSettings({ hashConcurrency: 0 })).toThrow(/hashConcurrency/);
+    expect(() => resolveSettings({ hashPerClient: 0 })).toThrow(/hashPerClient/);
+    expect(() => resolveSettings({ hashDeadlineMs: 0 })).toThrow(/hashDeadlineMs/);
+  });
 });

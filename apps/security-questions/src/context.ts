@@ -1,6 +1,6 @@
 import type { Database } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import { rateLimited, type AttemptLimiter, type Logger, type RevocationPublisher } from '@tidings/service-kit';
+import { rateLimited, type AttemptLimiter, type FairQueue, type Logger, type RevocationPublisher } from '@tidings/service-kit';
 import type { LaterEvents } from './events.js';
 import type { SecretHasher } from './hasher.js';
 import type { RecoveryKeys } from './keys.js';
@@ -28,7 +28,23 @@ export interface RecoveryContext {
   dummyHash: () => string;
   revocations: RevocationPublisher;
   events: LaterEvents;
+  /** Every hash and verification waits its turn here (see {@link inHashLine}). */
+  hashLine: FairQueue;
   logger: Logger;
+}
+
+/** The line's group of every recovery attempt on a username without an account. */
+export const NO_ACCOUNT_GROUP = 'no-account';
+
+/**
+ * Runs a hash or verification in the line: it takes turns in the group of the account it is for
+ * (`account:<username>`, or {@link NO_ACCOUNT_GROUP}), and counts against the client id's share.
+ * The same keys as auth's, for the same reason (apps/auth/src/context.ts, lineTicket): a guest's
+ * client id is free, the account is not.
+ */
+export function inHashLine<T>(rc: RecoveryContext, account: { username: string; exists: boolean }, clientId: string, job: () => Promise<T>): Promise<T> {
+  const group = account.exists ? `account:${account.username}` : NO_ACCOUNT_GROUP;
+  return rc.hashLine.run({ group, caps: [`client:${clientId}`] }, job);
 }
 
 /** Counts one attempt of the client in `limiter`; refuses (after the refusal delay) beyond its cap. */
@@ -70,7 +86,7 @@ export async function underFailureLimit(
  * Checks the signed-in caller's current password (security.set, recovery.codes), limited per
  * user, so a stolen session cannot be used to guess the password through this service.
  */
-export async function checkCurrentPassword(rc: RecoveryContext, username: string, password: string): Promise<{ id: string }> {
+export async function checkCurrentPassword(rc: RecoveryContext, username: string, password: string, clientId: string): Promise<{ id: string }> {
   const user = await rc.db.prisma.user.findUnique({ where: { username }, select: { id: true, passwordHash: true } });
   if (!user) throw new TidingsError('UNAUTHORIZED', 'This account no longer exists.');
   const ok = await underFailureLimit(
@@ -78,7 +94,7 @@ export async function checkCurrentPassword(rc: RecoveryContext, username: string
     rc.passwordFailures,
     `password:${username}`,
     'Too many wrong passwords: wait and try again.',
-    () => rc.hasher.verify(user.passwordHash, password),
+    () => inHashLine(rc, { username, exists: true }, clientId, () => rc.hasher.verify(user.passwordHash, password)),
   );
   if (!ok) throw new TidingsError('INVALID_CREDENTIALS', 'The current password is wrong.');
   return { id: user.id };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { AttemptLimiter, createRevocationPublisher, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { AttemptLimiter, FairQueue, createRevocationPublisher, createRpcServer, type FairQueueStats, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { RecoveryContext } from './context.js';
 import { createLaterEvents } from './events.js';
@@ -34,6 +34,8 @@ export interface SecurityQuestionsService {
   /** Waits for the account events recorded after an answer (failed attempts) to be written. */
   flushEvents(): Promise<void>;
   readonly settings: RecoverySettings;
+  /** The line of hashes now: running, waiting, started and refused so far. */
+  hashLine(): FairQueueStats;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -63,12 +65,19 @@ export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDep
     },
     revocations: createRevocationPublisher(deps.client, logger),
     events: createLaterEvents(deps.db, logger),
+    hashLine: new FairQueue({
+      concurrency: settings.hashConcurrency,
+      maxWaiting: settings.hashQueue,
+      maxPerKey: settings.hashPerClient,
+      deadlineMs: settings.hashDeadlineMs,
+    }),
     logger,
   };
   let rpc: RpcServer | undefined;
 
   return {
     settings,
+    hashLine: () => rc.hashLine.stats,
     async start() {
       if (rpc) throw new Error('the security-questions service is already started');
       dummyHash = await rc.hasher.hash(randomBytes(24).toString('base64url'));

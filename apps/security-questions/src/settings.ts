@@ -14,6 +14,14 @@ export interface RecoverySettings {
   refusalDelayMs: number;
   /** Upper bound on the entries each in-memory limiter keeps (oldest dropped beyond it). */
   maxTrackedKeys: number;
+  /** The line of hashes (service-kit's FairQueue), as in auth: hashes computed at once … */
+  hashConcurrency: number;
+  /** … hashes waiting at most (beyond: RATE_LIMITED) … */
+  hashQueue: number;
+  /** … hashes of one client id in the line at most … */
+  hashPerClient: number;
+  /** … and the longest wait in the line, in ms (then RATE_LIMITED). */
+  hashDeadlineMs: number;
 }
 
 export const DEFAULT_SETTINGS: RecoverySettings = {
@@ -25,6 +33,10 @@ export const DEFAULT_SETTINGS: RecoverySettings = {
   passwordWindowMs: 15 * 60 * 1000,
   refusalDelayMs: 500,
   maxTrackedKeys: 100_000,
+  hashConcurrency: 2,
+  hashQueue: 16,
+  hashPerClient: 2,
+  hashDeadlineMs: 5000,
 };
 
 export function resolveSettings(partial: Partial<RecoverySettings> = {}): RecoverySettings {
@@ -34,7 +46,7 @@ export function resolveSettings(partial: Partial<RecoverySettings> = {}): Recove
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`security-questions setting ${key} must be a non-negative number, got ${value}`);
     settings[key] = value;
   }
-  for (const key of ['recoveryFailures', 'clientRecoveryAttempts', 'questionsPerClientPerMinute', 'passwordFailures'] as const) {
+  for (const key of ['recoveryFailures', 'clientRecoveryAttempts', 'questionsPerClientPerMinute', 'passwordFailures', 'hashConcurrency', 'hashPerClient', 'hashDeadlineMs'] as const) {
     if (settings[key] < 1) throw new RangeError(`security-questions setting ${key} must be at least 1`);
   }
   if (settings.recoveryWindowMs <= 0 || settings.passwordWindowMs <= 0) throw new RangeError('security-questions windows must be positive');

@@ -58,4 +58,10 @@ describe('settings', () => {
     expect(() => resolveSettings({ refusalDelayMs: -1 })).toThrow(/non-negative/);
     expect(resolveSettings({ recoveryFailures: 3 }).recoveryFailures).toBe(3);
   });
+
+  it('bounds the line of hashes as auth does: 2 at once, 16 waiting, 2 per client, 5 s', () => {
+    expect(resolveSettings()).toMatchObject({ hashConcurrency: 2, hashQueue: 16, hashPerClient: 2, hashDeadlineMs: 5000 });
+    expect(() => resolveSettings({ hashConcurrency: 0 })).toThrow(/hashConcurrency/);
+    expect(() => resolveSettings({ hashDeadlineMs: 0 })).toThrow(/hashDeadlineMs/);
+  });
 });

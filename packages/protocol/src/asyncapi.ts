@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnyReply, ErrorReply, OkReply } from './envelope.js';
+import { AnyReply, ErrorReply, MAX_REQUEST_BYTES, OkReply } from './envelope.js';
 import { ErrorCodes } from './errors.js';
 import { ACTIONS, operations } from './operations.js';
 import { ServiceHealth, SessionRevokedEvent } from './auth.js';
@@ -18,8 +18,10 @@ const channelKey = (action: string) => action.replace('.', '_');
 
 /**
  * Builds the AsyncAPI 3 document of the whole MQTT API from the operation table.
- * `docs/asyncapi.yaml` is this document, written by `pnpm --filter @tidings/protocol asyncapi`;
- * a test fails when the file and the package disagree.
+ * `docs/asyncapi.yaml` is this document, written by `pnpm --filter @tidings/protocol asyncapi`
+ * (scripts/asyncapi.mjs) as YAML that reads the same under YAML 1.1 and 1.2: keys and strings
+ * such as `on`, `off`, `yes`, `no` are quoted, so a 1.1 parser does not read them as booleans;
+ * a test fails when the file and the package disagree, read either way.
  */
 export function buildAsyncApi(): Record<string, Json> {
   const channels: Record<string, Json> = {};
@@ -155,6 +157,12 @@ export function buildAsyncApi(): Record<string, Json> {
         '',
         'A reply is `{"id":…,"r":<result>}` on success and `{"id":…|null,"e":{"code":…,"message":…,"retryAfter"?:…}}`',
         'on failure (`id` is null when the request was not readable enough to carry one).',
+        '',
+        `Limits: a request payload is at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes (16 KiB) of UTF-8 JSON; a larger one gets`,
+        '`PAYLOAD_TOO_LARGE` (with its `id` when that can be read). Every string in a request is well-formed Unicode',
+        'without U+0000: a lone UTF-16 surrogate (`"\\ud800"`) or U+0000 gets `BAD_REQUEST`. Message text is 1–4,000',
+        'characters (code points) after trimming. The broker closes any connection that sends an MQTT packet larger than',
+        '65,536 bytes (64 KiB).',
         '',
         'Error codes:',
         ...Object.entries(ErrorCodes).map(([code, meaning]) => `- \`${code}\`: ${meaning}`),

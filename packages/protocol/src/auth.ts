@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RequestBase } from './envelope.js';
+import { ClientString } from './text.js';
 import { DEVICE_PATTERN, USERNAME_PATTERN } from './topics.js';
 
 export const USERNAME_MIN = 3;
@@ -8,14 +9,14 @@ export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
 
 /** A username as typed; case-insensitive, so it is trimmed and lower-cased before the rules apply. */
-export const UsernameInput = z.string().max(256).trim().toLowerCase().describe('3–32 of a-z 0-9 _ . - (case-insensitive)');
+export const UsernameInput = ClientString.max(256).trim().toLowerCase().describe('3–32 of a-z 0-9 _ . - (case-insensitive)');
 /** A password as sent; the length rules are checked by the service so it can answer INVALID_PASSWORD. */
-export const PasswordInput = z.string().max(4096);
+export const PasswordInput = ClientString.max(4096);
 
 export const Username = z.string().regex(USERNAME_PATTERN);
-export const Device = z.string().regex(DEVICE_PATTERN);
+export const Device = ClientString.regex(DEVICE_PATTERN);
 export const Timestamp = z.number().int().nonnegative().describe('Milliseconds since the Unix epoch');
-export const SessionId = z.string().min(8).max(64);
+export const SessionId = ClientString.min(8).max(64);
 
 /** Names no one may register: they would read as the system speaking. */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['svc', 'admin', 'root', 'system', 'tidings', 'guest', 'server']);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CorrelationId, RequestBase } from './envelope.js';
 import { Timestamp, Username } from './auth.js';
+import { ClientString } from './text.js';
 import { USERNAME_PATTERN } from './topics.js';
 
 /**
@@ -20,16 +21,14 @@ export const TEXT_MAX = 4000;
 export const HISTORY_LIMIT_MAX = 100;
 export const HISTORY_LIMIT_DEFAULT = 50;
 
-export const RoomName = z
-  .string()
+export const RoomName = ClientString
   .max(64)
   .trim()
   .toLowerCase()
   .regex(ROOM_NAME_PATTERN, 'a room name has 2–32 of a-z 0-9 _ - and starts with a letter or digit');
 
 /** `general` (a room) or `@bob` (the direct conversation with bob). */
-export const ConversationRef = z
-  .string()
+export const ConversationRef = ClientString
   .max(64)
   .refine((v) => (v.startsWith('@') ? USERNAME_PATTERN.test(v.slice(1)) : ROOM_NAME_PATTERN.test(v)), {
     message: 'a conversation is a room name or @username',
@@ -49,7 +48,9 @@ export function parseRef(ref: string): ParsedRef {
 
 export const Seq = z.number().int().positive().describe('Sequence number of a message in its conversation');
 /** Message text as sent: trimmed; 1–4000 characters is checked by the service (so it can say which). */
-export const Text = z.string().max(TEXT_MAX * 4);
+export const Text = ClientString.max(TEXT_MAX * 4).describe(
+  `1–${TEXT_MAX} characters (code points) after trimming, checked by the service; the schema bound counts UTF-16 units`,
+);
 
 export function textProblem(text: string): string | null {
   const trimmed = text.trim();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PasswordInput, SessionId, Timestamp, UsernameInput } from './auth.js';
 import { RequestBase } from './envelope.js';
+import { ClientString } from './text.js';
 
 /**
  * Account recovery and account safety.
@@ -69,8 +70,8 @@ export function answerProblem(answer: string): string | null {
 }
 
 /** A question or answer as sent; the rules above are checked by the service so it can say which. */
-export const QuestionInput = z.string().max(RAW_MAX);
-export const AnswerInput = z.string().max(RAW_MAX);
+export const QuestionInput = ClientString.max(RAW_MAX);
+export const AnswerInput = ClientString.max(RAW_MAX);
 
 // --- recovery codes ---------------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ export function normalizeRecoveryCode(typed: string): string | null {
 }
 
 /** A code as sent; the service normalises it (a malformed one fails like a wrong one). */
-export const RecoveryCodeInput = z.string().max(64);
+export const RecoveryCodeInput = ClientString.max(64);
 
 // --- recovery.question (guest) ---
 export const RecoveryQuestionRequest = RequestBase.extend({ username: UsernameInput });

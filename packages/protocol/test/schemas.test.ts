@@ -15,6 +15,13 @@ import {
   HistoryRequest,
   textProblem,
   ConversationEvent,
+  ACTIONS,
+  ClientString,
+  NOT_WELL_FORMED_MESSAGE,
+  NUL_MESSAGE,
+  isWellFormedByRegex,
+  isWellFormedText,
+  type Action,
 } from '../src/index.js';
 
 describe('auth schemas', () => {
@@ -105,5 +112,74 @@ describe('chat schemas', () => {
     expect(ConversationEvent.safeParse({ t: 'm', s: 1, u: 'alice', x: 'hi', at: 1 }).success).toBe(true);
     expect(ConversationEvent.safeParse({ t: 'l', s: 1, n: 2 }).success).toBe(true);
     expect(ConversationEvent.safeParse({ t: 'zz', s: 1 }).success).toBe(false);
+  });
+});
+
+describe('client strings', () => {
+  const LONE = ['\ud800', '\udfff', 'a\ud83d', '\ude00b', '\ud83d\ud83d\ude00'];
+  const GOOD = ['', 'plain', 'émoji 😀 and ß', '\ud83d\ude00', 'tab\tand\nnewline', 'U+FFFD \ufffd'];
+
+  it('tells well-formed Unicode from a lone surrogate, with isWellFormed and with the regex older browsers fall back on', () => {
+    for (const s of GOOD) {
+      expect(isWellFormedText(s), JSON.stringify(s)).toBe(true);
+      expect(isWellFormedByRegex(s), JSON.stringify(s)).toBe(true);
+    }
+    for (const s of LONE) {
+      expect(isWellFormedText(s), JSON.stringify(s)).toBe(false);
+      expect(isWellFormedByRegex(s), JSON.stringify(s)).toBe(false);
+    }
+  });
+
+  it('refuses a lone surrogate and U+0000 in every string field of every request schema', () => {
+    // A valid request of each action with string fields, and the fields that are strings.
+    const valid: Partial<Record<Action, Record<string, unknown>>> = {
+      'auth.register': { username: 'alice', password: 'a good password' },
+      'auth.login': { username: 'alice', password: 'a good password', device: 'laptop' },
+      'auth.logout': { sessionId: 'session-1' },
+      'auth.passwd': { currentPassword: 'a good password', newPassword: 'a better one', sessionId: 'session-1' },
+      'auth.sessions': { sessionId: 'session-1' },
+      'auth.revoke': { sessionId: 'session-1' },
+      'chat.send': { c: 'general', x: 'hello' },
+      'chat.edit': { c: 'general', s: 1, x: 'hello' },
+      'chat.delete': { c: '@bob', s: 1 },
+      'chat.read': { c: 'general', s: 1 },
+      'chat.history': { c: 'general' },
+      'chat.typing': { c: 'general' },
+      'room.create': { name: 'newroom' },
+      'room.join': { name: 'general' },
+      'room.leave': { name: 'general' },
+      'like.add': { c: 'general', s: 1 },
+      'like.remove': { c: 'general', s: 1 },
+      'recovery.question': { username: 'alice' },
+      'recovery.reset': { username: 'alice', answer: 'rex', newPassword: 'a better one' },
+      'recovery.code': { username: 'alice', code: 'abcde-fghjk', newPassword: 'a better one' },
+      'security.set': { question: 'What was my first pet?', answer: 'rex', currentPassword: 'a good password' },
+      'recovery.codes': { currentPassword: 'a good password' },
+    };
+    let checked = 0;
+    for (const action of ACTIONS) {
+      const schema = operations[action].request;
+      const body = { ...(action === 'chat.typing' ? {} : { id: 'r1' }), ...valid[action] };
+      expect(schema.safeParse(body).success, `${action} valid`).toBe(true);
+      for (const [key, value] of Object.entries(body)) {
+        if (typeof value !== 'string') continue;
+        for (const bad of [`${value}\ud800`, `\udc00${value}`, `${value}\u0000`]) {
+          const result = schema.safeParse({ ...body, [key]: bad });
+          expect(result.success, `${action}.${key} = ${JSON.stringify(bad)}`).toBe(false);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('says what is wrong', () => {
+    expect(ClientString.safeParse('a\ud800').error?.issues[0]?.message).toBe(NOT_WELL_FORMED_MESSAGE);
+    expect(ClientString.safeParse('a\u0000').error?.issues[0]?.message).toBe(NUL_MESSAGE);
+    // chat.send and chat.edit answer the same text the same way
+    const send = operations['chat.send'].request.safeParse({ id: 'a', c: 'general', x: 'hi \ud800' });
+    const edit = operations['chat.edit'].request.safeParse({ id: 'a', c: 'general', s: 1, x: 'hi \ud800' });
+    expect(send.error?.issues[0]).toMatchObject({ path: ['x'], message: NOT_WELL_FORMED_MESSAGE });
+    expect(edit.error?.issues[0]).toMatchObject({ path: ['x'], message: NOT_WELL_FORMED_MESSAGE });
   });
 });

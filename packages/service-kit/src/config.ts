@@ -35,6 +35,32 @@ export const ServiceEnv = z.object({
 });
 export type ServiceEnv = z.output<typeof ServiceEnv>;
 
+/**
+ * The line of password hashes (FairQueue) of auth and security-questions, each process its own:
+ * unset means the service's default (2 at once, 16 waiting, 2 per client or account, 5 s).
+ */
+export const HashLineEnv = z.object({
+  /** Hashes computed at once (each argon2id hash holds 64 MiB while it runs). */
+  TIDINGS_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** Hashes waiting at most; beyond it RATE_LIMITED. */
+  TIDINGS_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+  /** Hashes of one client id in the line (waiting or running) at most. */
+  TIDINGS_HASH_PER_CLIENT: z.coerce.number().int().min(1).max(1000).optional(),
+  /** Longest wait in the line, in ms; then RATE_LIMITED. */
+  TIDINGS_HASH_DEADLINE_MS: z.coerce.number().int().min(1).max(600_000).optional(),
+});
+export type HashLineEnv = z.output<typeof HashLineEnv>;
+
+/** The hash-line settings of a service from its environment (only those set: the rest keep the service's default). */
+export function hashLineSettings(env: HashLineEnv): { hashConcurrency?: number; hashQueue?: number; hashPerClient?: number; hashDeadlineMs?: number } {
+  const out: { hashConcurrency?: number; hashQueue?: number; hashPerClient?: number; hashDeadlineMs?: number } = {};
+  if (env.TIDINGS_HASH_CONCURRENCY !== undefined) out.hashConcurrency = env.TIDINGS_HASH_CONCURRENCY;
+  if (env.TIDINGS_HASH_QUEUE !== undefined) out.hashQueue = env.TIDINGS_HASH_QUEUE;
+  if (env.TIDINGS_HASH_PER_CLIENT !== undefined) out.hashPerClient = env.TIDINGS_HASH_PER_CLIENT;
+  if (env.TIDINGS_HASH_DEADLINE_MS !== undefined) out.hashDeadlineMs = env.TIDINGS_HASH_DEADLINE_MS;
+  return out;
+}
+
 export function mqttUrlOf(env: ServiceEnv): string {
   return env.TIDINGS_MQTT_URL ?? `mqtt://127.0.0.1:${env.TIDINGS_MQTT_PORT}`;
 }

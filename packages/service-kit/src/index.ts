@@ -1,4 +1,4 @@
-export { loadConfig, port, LogLevel, ServiceEnv, mqttUrlOf } from './config.js';
+export { loadConfig, port, LogLevel, ServiceEnv, HashLineEnv, hashLineSettings, mqttUrlOf } from './config.js';
 export { createLogger, dropLogOutput, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
 export {
   SERVICES,
@@ -13,6 +13,8 @@ export {
   callerUsername,
   createRpcServer,
   rateLimited,
+  readableId,
+  OVERSIZE_ID_PARSE_MAX_BYTES,
   unavailableFor,
   TRANSIENT_RETRY_AFTER_S,
   type Caller,
@@ -29,3 +31,11 @@ export { runService, type RunnableService, type ServiceDeps, type ServiceMain } 
 export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
 export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
 export { accountEvent, eventId } from './account-events.js';
+export {
+  FairQueue,
+  DEFAULT_LINE_MESSAGE,
+  type FairQueueOptions,
+  type FairQueueStats,
+  type LineRefusal,
+  type LineTicket,
+} from './fair-queue.js';

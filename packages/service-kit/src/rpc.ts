@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  CorrelationId,
   ErrorCodes,
   MAX_REQUEST_BYTES,
   TidingsError,
@@ -77,6 +78,32 @@ export interface RpcServerOptions {
   replyCache?: ReplyCacheOptions;
 }
 
+/**
+ * An oversize payload up to this many bytes is still parsed, only to find its `id` for the
+ * PAYLOAD_TOO_LARGE reply: the broker closes any connection sending a packet over 64 KiB, so a
+ * larger payload cannot arrive through it, and no more than that is ever parsed for a refusal.
+ */
+export const OVERSIZE_ID_PARSE_MAX_BYTES = 64 * 1024;
+
+/** Strict UTF-8: invalid bytes are a bad request, not U+FFFD silently put in their place. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The payload as JSON, or undefined when it is not UTF-8 or not JSON. */
+function parseJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(utf8.decode(payload)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's correlation id when it has a valid one (to echo in an error reply), else null. */
+export function readableId(json: unknown): string | null {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const parsed = CorrelationId.safeParse((json as { id?: unknown }).id);
+  return parsed.success ? parsed.data : null;
+}
+
 /** Answers that say "try again": a copy of the request must be handled again, not answered from the cache. */
 const RETRYABLE = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
 
@@ -142,16 +169,16 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
       return reply(clientId, errorReply(null, new TidingsError('FORBIDDEN', `${action} is not for ${caller.kind}s`)));
     }
     if (payload.length > maxBytes) {
-      return reply(clientId, errorReply(null, new TidingsError('PAYLOAD_TOO_LARGE', `the request has ${payload.length} bytes; at most ${maxBytes} are allowed`)));
+      // The id is echoed when the payload still parses (bounded: see OVERSIZE_ID_PARSE_MAX_BYTES),
+      // so a client can tell which of its requests was too large.
+      const id = payload.length <= OVERSIZE_ID_PARSE_MAX_BYTES ? readableId(parseJson(payload)) : null;
+      return reply(clientId, errorReply(id, new TidingsError('PAYLOAD_TOO_LARGE', `the request has ${payload.length} bytes; at most ${maxBytes} are allowed`)));
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return reply(clientId, errorReply(null, new TidingsError('BAD_REQUEST', 'the payload is not JSON')));
+    const json = parseJson(payload);
+    if (json === undefined) {
+      return reply(clientId, errorReply(null, new TidingsError('BAD_REQUEST', 'the payload is not UTF-8 JSON')));
     }
-    const rawId = (json as { id?: unknown } | null)?.id;
-    const id = typeof rawId === 'string' && rawId.length > 0 && rawId.length <= 64 ? rawId : null;
+    const id = readableId(json);
     const request = op.request.safeParse(json);
     if (!request.success) {
       const issue = request.error.issues[0];
@@ -194,11 +221,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   async function handleOneWay(action: Action, caller: Caller, payload: Buffer, log: () => Logger): Promise<void> {
     const op = operations[action];
     if (op.audience !== caller.kind || payload.length > maxBytes) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      log().debug('one-way request is not JSON');
+    const json = parseJson(payload);
+    if (json === undefined) {
+      log().debug('one-way request is not UTF-8 JSON');
       return;
     }
     const request = op.request.safeParse(json);

@@ -61,5 +61,6 @@ export {
   type ServiceProcess,
   type ServiceProcessOptions,
 } from './process.js';
-export { malformedEnvelopes, type BadPayload } from './bad-input.js';
+export { malformedEnvelopes, malformedText, LONE_SURROGATE, NUL, type BadPayload } from './bad-input.js';
 export { describeServiceMain, type ServiceMainSpec } from './service-main.js';
+export { gatedHasher, type GatedHasher, type HeldCall, type Hasher } from './gated-hasher.js';

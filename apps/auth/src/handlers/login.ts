@@ -1,6 +1,6 @@
 import { TidingsError } from '@tidings/protocol';
 import { accountEvent, issueToken, type Handler } from '@tidings/service-kit';
-import { takeClientAttempt, verifyThrottled, type AuthContext } from '../context.js';
+import { accountGroup, lineTicket, takeClientAttempt, verifyThrottled, type AuthContext } from '../context.js';
 import { EVENT_RETENTION_MS } from '../events.js';
 
 /** One answer for an unknown username and a wrong password, so neither tells which it was. */
@@ -19,7 +19,7 @@ export function loginHandler(auth: AuthContext): Handler<'auth.login'> {
     const lookup: { user: { id: string; username: string; passwordHash: string } | null } = { user: null };
     const ok = await verifyThrottled(
       auth,
-      `login:${username}`,
+      { key: `login:${username}`, username, clientId: ctx.caller.clientId },
       password,
       async () => {
         lookup.user = await prisma.user.findUnique({ where: { username }, select: { id: true, username: true, passwordHash: true } });
@@ -33,7 +33,7 @@ export function loginHandler(auth: AuthContext): Handler<'auth.login'> {
     if (auth.hasher.needsRehash?.(found.passwordHash)) {
       // Parameters were raised since this hash was made: store a stronger one now that we have the password.
       try {
-        const passwordHash = await auth.hasher.hash(password);
+        const passwordHash = await auth.hashLine.run(lineTicket(accountGroup(found.username), ctx.caller.clientId), () => auth.hasher.hash(password));
         await prisma.user.updateMany({ where: { id: found.id, passwordHash: found.passwordHash }, data: { passwordHash } });
       } catch (err) {
         ctx.logger.warn({ err, username: found.username }, 'could not upgrade the password hash');

@@ -1,6 +1,6 @@
 import { TidingsError, passwordProblem } from '@tidings/protocol';
 import { accountEvent, callerUsername, type Handler } from '@tidings/service-kit';
-import { verifyThrottled, type AuthContext } from '../context.js';
+import { accountGroup, lineTicket, verifyThrottled, type AuthContext } from '../context.js';
 
 /**
  * auth.passwd (user): changes the caller's password after checking the current one (throttled
@@ -18,10 +18,11 @@ export function passwdHandler(auth: AuthContext): Handler<'auth.passwd'> {
     const prisma = auth.db.prisma;
     const user = await prisma.user.findUnique({ where: { username }, select: { id: true, passwordHash: true } });
     if (!user) throw new TidingsError('UNAUTHORIZED', 'This account no longer exists.');
-    const ok = await verifyThrottled(auth, `passwd:${username}`, currentPassword, async () => user.passwordHash, ctx.logger);
+    const attempt = { key: `passwd:${username}`, username, clientId: ctx.caller.clientId };
+    const ok = await verifyThrottled(auth, attempt, currentPassword, async () => user.passwordHash, ctx.logger);
     if (!ok) throw new TidingsError('INVALID_CREDENTIALS', 'The current password is wrong.');
 
-    const passwordHash = await auth.hasher.hash(newPassword);
+    const passwordHash = await auth.hashLine.run(lineTicket(accountGroup(username), ctx.caller.clientId), () => auth.hasher.hash(newPassword));
     const now = new Date(auth.now());
     const revokedIds = await prisma.$transaction(async (tx) => {
       // Only if nobody changed the password since we read it (two changes racing).

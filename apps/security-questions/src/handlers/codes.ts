@@ -12,7 +12,7 @@ import { codeHash, newRecoveryCode } from '../keys.js';
 export function codesHandler(rc: RecoveryContext): Handler<'recovery.codes'> {
   return async (request, ctx) => {
     const username = callerUsername(ctx);
-    const user = await checkCurrentPassword(rc, username, request.currentPassword);
+    const user = await checkCurrentPassword(rc, username, request.currentPassword, ctx.caller.clientId);
     const codes = new Set<string>();
     while (codes.size < RECOVERY_CODE_COUNT) codes.add(newRecoveryCode());
     const now = new Date(rc.now());

@@ -6,7 +6,7 @@ import {
   usernameProblem,
 } from '@tidings/protocol';
 import { accountEvent, type Handler, type HandlerContext } from '@tidings/service-kit';
-import { takeAttempt, underFailureLimit, type RecoveryContext } from '../context.js';
+import { inHashLine, takeAttempt, underFailureLimit, type RecoveryContext } from '../context.js';
 import { codeHash } from '../keys.js';
 
 /** One answer for every failed recovery, whatever the reason (unknown name, no question, wrong answer or code). */
@@ -37,7 +37,8 @@ export function resetHandler(rc: RecoveryContext): Handler<'recovery.reset'> {
         select: { id: true, securityQuestion: { select: { answerHash: true } } },
       });
       const stored = user?.securityQuestion?.answerHash;
-      const matches = await rc.hasher.verify(stored ?? rc.dummyHash(), normalizeAnswer(request.answer));
+      const account = { username: request.username, exists: user !== null };
+      const matches = await inHashLine(rc, account, ctx.caller.clientId, () => rc.hasher.verify(stored ?? rc.dummyHash(), normalizeAnswer(request.answer)));
       return { userId: user?.id, ok: matches && stored !== undefined };
     });
 }
@@ -118,7 +119,7 @@ async function resetPassword(
   newPassword: string,
   codeId: string | undefined,
 ): Promise<number> {
-  const passwordHash = await rc.hasher.hash(newPassword);
+  const passwordHash = await inHashLine(rc, { username, exists: true }, ctx.caller.clientId, () => rc.hasher.hash(newPassword));
   const now = new Date(rc.now());
   const revoked = await rc.db.prisma.$transaction(async (tx) => {
     if (codeId !== undefined) {

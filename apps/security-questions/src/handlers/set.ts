@@ -1,6 +1,6 @@
 import { TidingsError, answerProblem, normalizeAnswer, normalizeQuestion, questionProblem } from '@tidings/protocol';
 import { accountEvent, callerUsername, type Handler } from '@tidings/service-kit';
-import { checkCurrentPassword, type RecoveryContext } from '../context.js';
+import { checkCurrentPassword, inHashLine, type RecoveryContext } from '../context.js';
 
 /**
  * security.set (user): sets or replaces the caller's security question and answer. Always needs
@@ -19,8 +19,8 @@ export function setHandler(rc: RecoveryContext): Handler<'security.set'> {
     const answer = normalizeAnswer(request.answer);
     if (wordsOf(question).includes(wordsOf(answer))) throw new TidingsError('BAD_REQUEST', 'The answer may not appear in the question.');
 
-    const user = await checkCurrentPassword(rc, username, request.currentPassword);
-    const answerHash = await rc.hasher.hash(answer);
+    const user = await checkCurrentPassword(rc, username, request.currentPassword, ctx.caller.clientId);
+    const answerHash = await inHashLine(rc, { username, exists: true }, ctx.caller.clientId, () => rc.hasher.hash(answer));
     const now = new Date(rc.now());
     const replaced = await rc.db.prisma.$transaction(async (tx) => {
       const before = await tx.securityQuestion.findUnique({ where: { userId: user.id }, select: { userId: true } });
