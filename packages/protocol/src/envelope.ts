@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 
-/** Largest request payload any service accepts, in bytes (the broker's packet limit is larger). */
-export const MAX_REQUEST_BYTES = 16 * 1024;
-
 /** The correlation id a client puts on every request; the reply carries it back. */
 export const CorrelationId = z.string().min(1).max(64).describe('Correlation id chosen by the client, echoed in the reply');
 

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './topics.js';
+export * from './limits.js';
 export * from './envelope.js';
 export * from './auth.js';
 export * from './chat.js';
