@@ -25,11 +25,12 @@ export interface ServiceConnectionOptions {
 
 /**
  * When a service's broker connection counts as failing: `maxDrops` connections within `windowMs`
- * that the broker accepted and then closed before they had lasted `stableMs`. That is what a
- * service meets when the broker closes it for something it sends again after every reconnect (a
- * packet over the broker's limit, queued at QoS 1): reconnecting never heals it, a fresh process
- * does. A broker that is down or restarting is not counted: its connections lasted, and attempts
- * that fail before CONNACK are not drops. `maxDrops: 0` never gives up.
+ * that reached the broker (the TCP connection was made) and were closed before they had lasted
+ * `stableMs`. That is what a service meets when the broker closes it for something it sends again
+ * after every reconnect (a packet over the broker's limit, queued at QoS 1 — mqtt.js sends it right
+ * after CONNECT, so the broker closes it before any CONNACK): reconnecting never heals it, a fresh
+ * process does. A broker that is down or restarting is not counted: a connection that had lasted
+ * is not a drop, nor is an attempt that never reached a broker. `maxDrops: 0` never gives up.
  * TIDINGS_BROKER_DROPS_MAX / TIDINGS_BROKER_DROPS_WINDOW_MS / TIDINGS_BROKER_STABLE_MS change it.
  */
 export interface BrokerHealth {
@@ -52,16 +53,16 @@ export class ConnectionDrops {
     this.#now = now;
   }
 
-  /** The broker accepted a connection (CONNACK). */
-  connected(): void {
-    this.#connectedAt = this.#now();
+  /** This connection reached the broker (its TCP connection was made, or a CONNACK came); once per connection. */
+  reached(): void {
+    this.#connectedAt ??= this.#now();
   }
 
   /** A connection closed (or an attempt failed); true when the connection now counts as failing. */
   closed(): boolean {
     const at = this.#connectedAt;
     this.#connectedAt = undefined;
-    if (at === undefined) return false; // an attempt that never got a CONNACK: the broker is away, not refusing us
+    if (at === undefined) return false; // an attempt that never reached a broker: it is away, not refusing us
     const now = this.#now();
     if (now - at >= this.#health.stableMs) return false;
     this.#drops = this.#drops.filter((t) => now - t < this.#health.windowMs);
@@ -138,8 +139,14 @@ export async function connectService(options: ServiceConnectionOptions): Promise
     logger.error({ drops: drops.recent, windowMs: health.windowMs, stableMs: health.stableMs }, 'broker connection keeps failing: unhealthy');
     options.onUnhealthy?.(why);
   });
+  // The TCP connection of each attempt (mqtt.js makes a new stream, then writes CONNECT on it).
+  client.on('packetsend', (packet) => {
+    if (packet.cmd !== 'connect') return;
+    const stream = client.stream as { once?: (event: string, listener: () => void) => unknown } | undefined;
+    stream?.once?.('connect', () => drops.reached());
+  });
   client.on('connect', () => {
-    drops.connected();
+    drops.reached();
     logger.info({ url: options.url }, 'connected to the broker');
     // After a reconnect the last will has said `down`: say `up` again, once serving.
     if (readiness.get(client)?.ready) announce();
