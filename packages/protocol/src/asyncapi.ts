@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AnyReply, ErrorReply, OkReply } from './envelope.js';
 import { ErrorCodes } from './errors.js';
+import { MAX_PACKET_BYTES, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, PAGE_BYTES } from './limits.js';
 import { ACTIONS, operations } from './operations.js';
 import { ServiceHealth, SessionRevokedEvent } from './auth.js';
 import { ConversationEvent, DevicePresence, PresenceEvent } from './chat.js';
@@ -155,6 +156,10 @@ export function buildAsyncApi(): Record<string, Json> {
         '',
         'A reply is `{"id":…,"r":<result>}` on success and `{"id":…|null,"e":{"code":…,"message":…,"retryAfter"?:…}}`',
         'on failure (`id` is null when the request was not readable enough to carry one).',
+        '',
+        `Sizes: the broker closes a connection that sends a packet over ${MAX_PACKET_BYTES} bytes; a request payload is at most`,
+        `${MAX_REQUEST_BYTES} bytes, a reply payload at most ${MAX_REPLY_BYTES}. History pages and list pages end at ${PAGE_BYTES} bytes of`,
+        'items as well as at their limit, with `more: true`; lists are read page by page with `after: next`.',
         '',
         'Error codes:',
         ...Object.entries(ErrorCodes).map(([code, meaning]) => `- \`${code}\`: ${meaning}`),
