@@ -1,4 +1,4 @@
-import { CLIENT_BACKOFF, backoffDelay, connectUser, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
+import { CLIENT_BACKOFF, backoffDelay, connectUser, readAllPages, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
 import {
   ConversationEvent,
   HISTORY_LIMIT_MAX,
@@ -300,7 +300,9 @@ export class ChatSession {
 
   /** Fetches the conversation list and follows the rooms in it. */
   async refreshConversations(): Promise<void> {
-    const { conversations } = await this.request('chat.conversations', {});
+    // Every page: conversations come 500, or 56 KiB, at a time.
+    const pages = await readAllPages((after) => this.request('chat.conversations', after === undefined ? {} : { after }));
+    const conversations = pages.flatMap((p) => p.conversations);
     this.chat.applySummaries(conversations);
     await this.#followRooms();
     this.changed();
@@ -556,12 +558,16 @@ export class ChatSession {
 
   // --- rooms and people ---------------------------------------------------------------------
 
-  listRooms(): Promise<ResultOf<'room.list'>> {
-    return this.request('room.list', {});
+  /** Every room, all pages (room.list answers 500 at a time). */
+  async listRooms(): Promise<ResultOf<'room.list'>> {
+    const pages = await readAllPages((after) => this.request('room.list', after === undefined ? {} : { after }));
+    return { rooms: pages.flatMap((p) => p.rooms), more: false };
   }
 
-  listUsers(): Promise<ResultOf<'user.list'>> {
-    return this.request('user.list', {});
+  /** Every user, all pages (user.list answers 500 at a time). */
+  async listUsers(): Promise<ResultOf<'user.list'>> {
+    const pages = await readAllPages((after) => this.request('user.list', after === undefined ? {} : { after }));
+    return { users: pages.flatMap((p) => p.users), more: false };
   }
 
   /** Creates or joins a room, follows its live topic and opens it. */
