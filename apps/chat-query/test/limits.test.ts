@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HISTORY_LIMIT_MAX, LIST_LIMIT_MAX, MAX_REPLY_BYTES, PAGE_BYTES, TEXT_MAX, type Message } from '@tidings/protocol';
+import { HISTORY_LIMIT_MAX, LIST_LIMIT_MAX, MAX_REPLY_BYTES, PAGE_BYTES, TEXT_MAX, type Message, type ResultOf } from '@tidings/protocol';
 import type { Connection } from '@tidings/client';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startChatQuery, type QueryHarness } from './helpers.js';
@@ -102,7 +102,7 @@ describeBackends('reply sizes', (backend) => {
       let after: string | undefined;
       let pages = 0;
       for (;;) {
-        const page = await alice.request('chat.conversations', { ...(after ? { after } : {}), ...(limit ? { limit } : {}) });
+        const page: ResultOf<'chat.conversations'> = await alice.request('chat.conversations', { ...(after ? { after } : {}), ...(limit ? { limit } : {}) });
         pages++;
         seen.push(...page.conversations.map((c) => c.c));
         expect(page.conversations.every((c) => c.last !== undefined)).toBe(true);
@@ -138,7 +138,7 @@ describeBackends('reply sizes', (backend) => {
       let after: string | undefined;
       let pages = 0;
       for (;;) {
-        const page = await alice.request('room.list', { ...(after ? { after } : {}), ...(limit ? { limit } : {}) });
+        const page: ResultOf<'room.list'> = await alice.request('room.list', { ...(after ? { after } : {}), ...(limit ? { limit } : {}) });
         pages++;
         expect(page.rooms.length).toBeLessThanOrEqual(limit ?? LIST_LIMIT_MAX);
         rooms.push(...page.rooms.map((r) => r.name));
@@ -151,7 +151,7 @@ describeBackends('reply sizes', (backend) => {
       const users: string[] = [];
       after = undefined;
       for (;;) {
-        const page = await alice.request('user.list', { ...(after ? { after } : {}), ...(limit ? { limit } : {}) });
+        const page: ResultOf<'user.list'> = await alice.request('user.list', { ...(after ? { after } : {}), ...(limit ? { limit } : {}) });
         users.push(...page.users.map((u) => u.u));
         if (!page.more) break;
         after = page.next;

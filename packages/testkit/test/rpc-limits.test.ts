@@ -34,9 +34,9 @@ it('answers a reply that cannot fit with REPLY_TOO_LARGE, keeps its broker conne
       logger: cap.logger,
       handlers: {
         // A list that is not paged as it must be: 1,000 users of 32 characters is about 90 KB.
-        'user.list': async (request) => {
+        'user.list': (request) => {
           const n = request.after === 'huge' ? 1000 : 2;
-          return { users: Array.from({ length: n }, (_, i) => ({ u: `u${String(i).padStart(4, '0')}${'z'.repeat(27)}`, online: true, lastMsg: Date.now() })), more: false };
+          return Promise.resolve({ users: Array.from({ length: n }, (_, i) => ({ u: `u${String(i).padStart(4, '0')}${'z'.repeat(27)}`, online: true, lastMsg: Date.now() })), more: false });
         },
       },
     });
