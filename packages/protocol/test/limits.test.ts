@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConversationSummary,
+  EVENTS_LIMIT_MAX,
+  EventsResult,
+  SessionsResult,
   LIST_LIMIT_MAX,
   MAX_PACKET_BYTES,
   MAX_REPLY_BYTES,
@@ -52,6 +55,14 @@ describe('packet and page limits', () => {
     // The longest reply topic: t/r/<username of 32>:<device of 64>, and a service client id.
     const topic = topics.reply(`${'u'.repeat(32)}:${'d'.repeat(64)}`);
     expect(publishPacketBytes(topic, MAX_REPLY_BYTES, 1)).toBeLessThanOrEqual(MAX_PACKET_BYTES);
+  });
+
+  it('fit the replies bounded by count alone: 100 sessions, 100 account events', () => {
+    const t = 8.64e15;
+    const sessions = Array.from({ length: 100 }, () => ({ id: 's'.repeat(64), device: 'd'.repeat(40), createdAt: t, lastSeenAt: t, expiresAt: t, current: false }));
+    expect(jsonBytes({ id: 'i'.repeat(64), r: SessionsResult.parse({ sessions }) })).toBeLessThan(MAX_REPLY_BYTES / 2);
+    const events = Array.from({ length: EVENTS_LIMIT_MAX }, () => ({ kind: 'signed-in', at: t, detail: 'd'.repeat(40) }));
+    expect(jsonBytes({ id: 'i'.repeat(64), r: EventsResult.parse({ events }) })).toBeLessThan(MAX_REPLY_BYTES / 2);
   });
 
   it('count UTF-8 bytes as Node does', () => {
