@@ -1,5 +1,14 @@
 import { LIST_LIMIT_MAX, PAGE_BYTES, TidingsError } from '@tidings/protocol';
 
+/**
+ * At least the bytes of a message's JSON: its fields' keys and punctuation take 59 bytes, its four
+ * numbers at most 16 digits each, and a character of text or username at most 6 (a `\u0001`
+ * escape; a surrogate pair is 2 UTF-16 units and 4 bytes).
+ */
+export function messageBytesBound(m: { u: string; x: string }): number {
+  return 160 + 6 * (m.x.length + m.u.length);
+}
+
 /** Bytes of `value` as JSON (UTF-8), exactly as the reply will carry it. */
 export function jsonBytesOf(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
@@ -11,7 +20,20 @@ export function jsonBytesOf(value: unknown): number {
  * its other fields). The first item always goes in — none can be larger than the budget (a
  * message is at most about 24 KiB) — so every page moves on. `more`: items were left out.
  */
-export function fillPage<T>(items: readonly T[], limit: number, budget: number = PAGE_BYTES, sizeOf: (item: T) => number = jsonBytesOf): { page: T[]; more: boolean } {
+export function fillPage<T>(
+  items: readonly T[],
+  limit: number,
+  budget: number = PAGE_BYTES,
+  sizeOf: (item: T) => number = jsonBytesOf,
+  /** An upper bound of sizeOf that is cheap: when the page's bounds fit, nothing is serialized to be measured. */
+  boundOf?: (item: T) => number,
+): { page: T[]; more: boolean } {
+  if (boundOf) {
+    const n = Math.min(limit, items.length);
+    let bound = 0;
+    for (let i = 0; i < n && bound <= budget; i++) bound += boundOf(items[i]!) + 1;
+    if (bound <= budget) return { page: items.slice(0, n), more: n < items.length };
+  }
   const page: T[] = [];
   let bytes = 0;
   for (const item of items) {

@@ -1,7 +1,7 @@
-import { HISTORY_LIMIT_DEFAULT, type Message } from '@tidings/protocol';
+import { HISTORY_LIMIT_DEFAULT, PAGE_BYTES, type Message } from '@tidings/protocol';
 import { callerUsername, type Handler } from '@tidings/service-kit';
 import { findConversation, type QueryContext } from '../context.js';
-import { fillPage } from '../paging.js';
+import { fillPage, jsonBytesOf, messageBytesBound } from '../paging.js';
 
 /**
  * chat.history (user): one page of a conversation, ascending by sequence number.
@@ -40,7 +40,8 @@ export function historyHandler(q: QueryContext): Handler<'chat.history'> {
       const below = request.before === undefined ? lastSeq + 1 : Math.min(request.before, lastSeq + 1);
       messages = below <= 1 ? [] : await q.reads.olderThan({ ...page, below });
     }
-    const filled = fillPage(messages, limit);
+    // Most pages are short messages: their bounds fit, and nothing is serialized twice.
+    const filled = fillPage(messages, limit, PAGE_BYTES, jsonBytesOf, messageBytesBound);
     messages = filled.page;
     const more = filled.more;
     if (request.after === undefined) messages.reverse();
