@@ -1,7 +1,6 @@
 import { CLIENT_BACKOFF, backoffDelay, connectUser, readAllPages, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
 import {
   ConversationEvent,
-  HISTORY_LIMIT_MAX,
   PresenceEvent,
   RoomName,
   isTidingsError,
@@ -13,7 +12,7 @@ import {
   type ResultOf,
 } from '@tidings/protocol';
 import { loadChatCache, saveChatCache } from '../state/cache.js';
-import { CATCH_UP_MAX_GAP, ChatState, TypingThrottle, planCatchUp } from '../state/chat.js';
+import { ChatState, TypingThrottle, fillAfter, planCatchUp } from '../state/chat.js';
 import { Emitter } from '../state/emitter.js';
 import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
 import { Outbox, classifySendError, type OutboxItem } from '../state/outbox.js';
@@ -50,12 +49,6 @@ const PAGE = 50;
 const SEND_WINDOW = 8;
 /** A conversation shorter than this on opening gets one older page at once, to fill the screen. */
 const FILL = 30;
-/**
- * Pages a catch-up reads at most. A page may hold fewer than its limit (pages end at 56 KiB of
- * messages: two of the longest), never none while `more`: so a gap of CATCH_UP_MAX_GAP messages
- * is filled within that many pages.
- */
-const HISTORY_PAGES_MAX = CATCH_UP_MAX_GAP + 1;
 
 export class ChatSession {
   readonly changes = new Emitter();
@@ -404,18 +397,13 @@ export class ChatSession {
         if (conv.log.size > 0) this.chat.resetLog(ref);
         this.chat.addPage(ref, page.messages, page.lastSeq);
       } else {
-        let after = plan.after;
-        let limit = probe ? 0 : HISTORY_LIMIT_MAX;
-        for (let i = 0; i < HISTORY_PAGES_MAX; i++) {
-          const high = conv.log.high;
-          const page = await this.request('chat.history', { c: ref, after, limit });
-          this.chat.addPage(ref, page.messages, page.lastSeq);
-          const missing = page.lastSeq > conv.log.high;
-          if (!missing || (!page.more && limit !== 0)) break;
-          if (limit !== 0 && conv.log.high === high) break; // the page moved nothing on: do not loop
-          limit = HISTORY_LIMIT_MAX;
-          after = conv.log.high;
-        }
+        await fillAfter(
+          conv.log,
+          plan.after,
+          probe,
+          (after, limit) => this.request('chat.history', { c: ref, after, limit }),
+          (page) => this.chat.addPage(ref, page.messages, page.lastSeq),
+        );
       }
       conv.fresh = true;
       this.historyError.delete(ref);
