@@ -1,3 +1,5 @@
+import { MAX_PACKET_BYTES } from '@tidings/protocol';
+
 /**
  * Resource limits of the broker. The aedes ones map one-to-one onto aedes 1.2 options
  * (`maxTopicLevels`, `maxInflightInbound`, `drainTimeout`, `connectTimeout`, `queueLimit`);
@@ -30,7 +32,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  maxPacketSize: 64 * 1024,
+  maxPacketSize: MAX_PACKET_BYTES, // services never publish more (@tidings/protocol limits.ts)
   maxTopicLevels: 16,
   maxInflightInbound: 100,
   drainTimeout: 30_000,

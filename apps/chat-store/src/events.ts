@@ -1,5 +1,5 @@
 import { dmRef, topics, type ConversationEvent } from '@tidings/protocol';
-import type { Logger } from '@tidings/service-kit';
+import { publishBounded, type Logger } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { ConversationInfo } from './directory.js';
 
@@ -52,7 +52,9 @@ export class LiveEvents {
   }
 
   #publish(topic: string, event: ConversationEvent): void {
-    const task = this.#client.publishAsync(topic, JSON.stringify(event), { qos: 1 }).then(
+    // A message event is at most about 24 KiB (4,000 characters of 6-byte JSON escapes): far
+    // below the broker's packet limit. publishBounded drops (and logs) anything larger.
+    const task = publishBounded(this.#client, this.#logger, topic, JSON.stringify(event), { qos: 1 }).then(
       () => undefined,
       (err: unknown) => this.#logger.warn({ err, topic, t: event.t }, 'could not publish a live event (clients fill the gap from history)'),
     );

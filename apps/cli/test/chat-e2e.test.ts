@@ -262,3 +262,30 @@ describe('the user directory from the terminal', () => {
     });
   });
 });
+
+describe('long lists from the terminal', () => {
+  it('rooms and users read every page: past 500 entries, and conversations whose last messages fill a page each two', async () => {
+    const [bob] = await people('bob');
+    const prisma = chat.stack.db.prisma;
+    const tag = `${process.pid % 1000}`;
+    const roomNames = Array.from({ length: 520 }, (_, i) => `many-${tag}-${String(i).padStart(3, '0')}`);
+    await prisma.conversation.createMany({ data: roomNames.map((name) => ({ id: `room_${name}`, kind: 'room', name })) });
+    const usernames = Array.from({ length: 520 }, (_, i) => `many${tag}.${String(i).padStart(3, '0')}`);
+    await prisma.user.createMany({ data: usernames.map((username) => ({ id: `user_${username}`, username, passwordHash: '!' })) });
+    // bob is in 12 rooms whose last message is 4,000 characters JSON writes as 6-byte escapes: two to a page
+    const bobId = (await prisma.user.findUniqueOrThrow({ where: { username: bob!.username } })).id;
+    const long = roomNames.slice(0, 12);
+    for (const [i, name] of long.entries()) {
+      await prisma.membership.create({ data: { conversationId: `room_${name}`, userId: bobId, joinedAt: new Date(Date.now() - 60_000 + i) } });
+      await prisma.message.create({ data: { id: `m_${name}`, conversationId: `room_${name}`, seq: 1, senderId: bobId, clientKey: `k_${name}`, text: '\u0001'.repeat(4000), createdAt: new Date(Date.now() - 30_000 + i) } });
+      await prisma.conversation.update({ where: { id: `room_${name}` }, data: { lastSeq: 1 } });
+    }
+
+    const rooms = json(await ok(bob!, ['rooms', '--json'])).data!.rooms as { name: string; joined: boolean; unread?: number }[];
+    expect(rooms.filter((r) => r.name.startsWith(`many-${tag}-`)).map((r) => r.name)).toEqual(roomNames);
+    // every joined room has its unread count: it came from every page of the conversations
+    expect(rooms.filter((r) => long.includes(r.name))).toEqual(long.map((name) => expect.objectContaining({ name, joined: true, unread: 1 })));
+    const users = json(await ok(bob!, ['users', '--json'])).data!.users as { u: string }[];
+    expect(users.filter((u) => u.u.startsWith(`many${tag}.`)).map((u) => u.u)).toEqual(usernames);
+  });
+});

@@ -1,7 +1,7 @@
 import { ConversationLog } from '@tidings/client';
 import type { Message } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
-import { CATCH_UP_MAX_GAP, ChatState, planCatchUp } from '../src/state/chat.js';
+import { CATCH_UP_MAX_GAP, CATCH_UP_PAGES_MAX, ChatState, fillAfter, planCatchUp } from '../src/state/chat.js';
 
 const msg = (s: number): Message => ({ s, u: 'bob', x: `m${s}`, at: s });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
@@ -72,5 +72,40 @@ describe('what to fetch after a reconnect', () => {
       chat.addPage('general', page.messages, page.lastSeq);
     }
     expect(conv.log.messages().map((m) => m.s)).toEqual(range(1, 280).map((m) => m.s));
+  });
+});
+
+describe('filling a gap from pages that end early', () => {
+  /** A server whose pages end after `perPage` messages (as 56 KiB of the longest messages do), with `more`. */
+  const shortPages = (last: number, perPage: number, asked: number[]) => (after: number, limit: number) => {
+    asked.push(limit);
+    const n = Math.min(limit, perPage);
+    const messages = range(after + 1, Math.min(last, after + n));
+    return Promise.resolve({ messages, more: after + messages.length < last, lastSeq: last });
+  };
+
+  it('reads every page of a gap as big as a catch-up fills, two messages a page', async () => {
+    const log = new ConversationLog();
+    log.addHistory(range(1, 10), 10);
+    const asked: number[] = [];
+    const last = 10 + CATCH_UP_MAX_GAP;
+    await fillAfter(log, log.high, false, shortPages(last, 2, asked), (p) => log.addHistory(p.messages, p.lastSeq));
+    expect(log.high).toBe(last);
+    expect(log.messages().map((m) => m.s)).toEqual(range(1, last).map((m) => m.s));
+    expect(asked).toHaveLength(CATCH_UP_MAX_GAP / 2);
+    expect(CATCH_UP_PAGES_MAX).toBeGreaterThanOrEqual(CATCH_UP_MAX_GAP);
+  });
+
+  it('probes first with limit 0, and stops when a page moves nothing on', async () => {
+    const log = new ConversationLog();
+    log.addHistory(range(1, 10), 10);
+    const asked: number[] = [];
+    await fillAfter(log, 10, true, shortPages(15, 2, asked), (p) => log.addHistory(p.messages, p.lastSeq));
+    expect(asked).toEqual([0, 100, 100, 100]);
+    expect(log.high).toBe(15);
+    // a server that says more but sends nothing
+    let calls = 0;
+    await fillAfter(log, 15, false, () => (calls++, Promise.resolve({ messages: [], more: true, lastSeq: 99 })), () => {});
+    expect(calls).toBe(1);
   });
 });

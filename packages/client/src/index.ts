@@ -5,3 +5,4 @@ export { DEFAULT_REQUEST_TIMEOUT_MS, NotConfirmedError, Requester, isNotConfirme
 export { RttEstimator, type RttOptions } from './rtt.js';
 export { CLIENT_BACKOFF, Connection, connectGuest, connectUser, type ConnectOptions, type UserCredentials } from './connection.js';
 export { ConversationLog } from './conversation-log.js';
+export { MAX_LIST_PAGES, readAllPages, type ListPageResult } from './pages.js';

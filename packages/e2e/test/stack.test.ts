@@ -164,6 +164,22 @@ describe('the one-command stack', () => {
     for (const pid of new Set(stack.logs().map((l) => l.pid))) expect(alive(pid), `pid ${pid} still running`).toBe(false);
   }, 60_000); // ~13 s here; the machine is shared
 
+  it('restarts a service that stops by itself (as one whose broker connection keeps failing exits with status 1)', async () => {
+    const stack = await startStack();
+    const [queryPid] = pidsOf(stack, 'chat-query');
+    process.kill(queryPid!, 'SIGKILL');
+    await stack.waitFor((l) => l.startsWith('[tidings] chat-query stopped (SIGKILL); restarting in 500 ms'), 'the restart');
+    await stack.waitFor((l) => {
+      if (!l.startsWith('{')) return false;
+      const entry = JSON.parse(l) as { name?: string; pid?: number; msg?: string };
+      return entry.name === 'chat-query' && entry.pid !== queryPid && entry.msg === 'started';
+    }, 'a new chat-query started');
+    expect(pidsOf(stack, 'chat-query')).toHaveLength(2);
+    expect(alive(queryPid!)).toBe(false);
+    process.kill(-stack.proc.pid!, 'SIGINT');
+    expect(await stack.exited).toBe(0);
+  }, 60_000);
+
   it('leaves nothing running when the stack itself is killed with SIGKILL', async () => {
     const stack = await startStack();
     const children = [...new Set(stack.logs().map((l) => l.pid))];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { AnyReply, ErrorReply, MAX_REQUEST_BYTES, OkReply } from './envelope.js';
+import { AnyReply, ErrorReply, OkReply } from './envelope.js';
 import { ErrorCodes } from './errors.js';
+import { MAX_PACKET_BYTES, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, PAGE_BYTES } from './limits.js';
 import { ACTIONS, operations } from './operations.js';
 import { ServiceHealth, SessionRevokedEvent } from './auth.js';
 import { ConversationEvent, DevicePresence, PresenceEvent } from './chat.js';
@@ -158,11 +159,12 @@ export function buildAsyncApi(): Record<string, Json> {
         'A reply is `{"id":…,"r":<result>}` on success and `{"id":…|null,"e":{"code":…,"message":…,"retryAfter"?:…}}`',
         'on failure (`id` is null when the request was not readable enough to carry one).',
         '',
-        `Limits: a request payload is at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes (16 KiB) of UTF-8 JSON; a larger one gets`,
-        '`PAYLOAD_TOO_LARGE` (with its `id` when that can be read). Every string in a request is well-formed Unicode',
-        'without U+0000: a lone UTF-16 surrogate (`"\\ud800"`) or U+0000 gets `BAD_REQUEST`. Message text is 1–4,000',
-        'characters (code points) after trimming. The broker closes any connection that sends an MQTT packet larger than',
-        '65,536 bytes (64 KiB).',
+        `Limits: the broker closes any connection that sends an MQTT packet over ${MAX_PACKET_BYTES.toLocaleString('en-US')} bytes (64 KiB). A request payload`,
+        `is at most ${MAX_REQUEST_BYTES.toLocaleString('en-US')} bytes (16 KiB) of UTF-8 JSON; a larger one gets \`PAYLOAD_TOO_LARGE\` (with its \`id\` when that can be`,
+        `read). A reply payload is at most ${MAX_REPLY_BYTES.toLocaleString('en-US')} bytes. History pages and list pages end at ${PAGE_BYTES.toLocaleString('en-US')} bytes of items as`,
+        'well as at their count limit, with `more: true`; lists are read page by page with `after: next`. Every string in a',
+        'request is well-formed Unicode without U+0000: a lone UTF-16 surrogate (`"\\ud800"`) or U+0000 gets `BAD_REQUEST`.',
+        'Message text is 1–4,000 characters (code points) after trimming.',
         '',
         'Error codes:',
         ...Object.entries(ErrorCodes).map(([code, meaning]) => `- \`${code}\`: ${meaning}`),

@@ -20,6 +20,8 @@ export const DEFAULT_ROOM = 'general';
 export const TEXT_MAX = 4000;
 export const HISTORY_LIMIT_MAX = 100;
 export const HISTORY_LIMIT_DEFAULT = 50;
+/** Items in one page of chat.conversations, room.list and user.list: at most, and when not asked. */
+export const LIST_LIMIT_MAX = 500;
 
 export const RoomName = ClientString
   .max(64)
@@ -114,11 +116,29 @@ export const HistoryRequest = RequestBase.extend({
 export const HistoryResult = z.object({
   c: ConversationRef,
   messages: z.array(Message).describe('ascending by sequence number'),
-  more: z.boolean().describe('more messages exist in the direction asked'),
+  more: z
+    .boolean()
+    .describe(
+      'more messages exist in the direction asked; a page also ends before `limit` when its messages reach 56 KiB of JSON (then `more` is true: ask again from its first or last message)',
+    ),
   lastSeq: z.number().int().nonnegative(),
 });
 
-export const ConversationsRequest = RequestBase;
+/**
+ * A page of a list (chat.conversations, room.list, user.list): at most `limit` items and at most
+ * 56 KiB of them (PAGE_BYTES). `more` says further items exist; send the same request with
+ * `after` set to the page's `next` to read them.
+ */
+export const ListPageRequest = RequestBase.extend({
+  after: z.string().min(1).max(256).optional().describe('the `next` of the previous page: the page after it'),
+  limit: z.number().int().min(1).max(LIST_LIMIT_MAX).optional().describe(`1–${LIST_LIMIT_MAX} items, default ${LIST_LIMIT_MAX}`),
+});
+const listPage = {
+  more: z.boolean().describe('more items exist after this page: ask again with `after: next`'),
+  next: z.string().optional().describe('present when `more`: the cursor of the next page'),
+};
+
+export const ConversationsRequest = ListPageRequest;
 export const ConversationSummary = z.object({
   c: ConversationRef,
   kind: z.enum(['room', 'dm']),
@@ -127,16 +147,17 @@ export const ConversationSummary = z.object({
   unread: z.number().int().nonnegative(),
   last: Message.optional(),
 });
-export const ConversationsResult = z.object({ conversations: z.array(ConversationSummary) });
+export const ConversationsResult = z.object({ conversations: z.array(ConversationSummary), ...listPage });
 
-export const RoomListRequest = RequestBase;
+export const RoomListRequest = ListPageRequest;
 export const RoomListResult = z.object({
   rooms: z.array(
     z.object({ name: z.string(), members: z.number().int().nonnegative(), lastSeq: z.number().int().nonnegative(), joined: z.boolean() }),
   ),
+  ...listPage,
 });
 
-export const UserListRequest = RequestBase;
+export const UserListRequest = ListPageRequest;
 export const UserListResult = z.object({
   users: z.array(
     z.object({
@@ -146,6 +167,7 @@ export const UserListResult = z.object({
       lastMsg: Timestamp.optional().describe('time of the user’s last message'),
     }),
   ),
+  ...listPage,
 });
 
 // --- likes --------------------------------------------------------------------------------

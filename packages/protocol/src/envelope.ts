@@ -2,13 +2,6 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { ClientString } from './text.js';
 
-/**
- * Largest request payload any service accepts, in bytes: 16 KiB of UTF-8 JSON (a larger one gets
- * PAYLOAD_TOO_LARGE). The broker's own limit is larger: it closes a connection that sends an MQTT
- * packet over 64 KiB (apps/broker, maxPacketSize).
- */
-export const MAX_REQUEST_BYTES = 16 * 1024;
-
 /** The correlation id a client puts on every request; the reply carries it back. */
 export const CorrelationId = ClientString.min(1).max(64).describe('Correlation id chosen by the client, echoed in the reply');
 

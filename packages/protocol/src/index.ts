@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './topics.js';
 export * from './text.js';
+export * from './limits.js';
 export * from './envelope.js';
 export * from './auth.js';
 export * from './chat.js';

@@ -32,6 +32,14 @@ export const ServiceEnv = z.object({
    */
   TIDINGS_RECONNECT_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   TIDINGS_RECONNECT_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(1000),
+  /**
+   * When the broker connection counts as failing and the process exits (status 1) for its
+   * supervisor to start it afresh: this many connections within the window that the broker closed
+   * before they had lasted TIDINGS_BROKER_STABLE_MS (mqtt.ts BROKER_HEALTH). 0: never exit.
+   */
+  TIDINGS_BROKER_DROPS_MAX: z.coerce.number().int().min(0).max(1000).default(5),
+  TIDINGS_BROKER_DROPS_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  TIDINGS_BROKER_STABLE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 export type ServiceEnv = z.output<typeof ServiceEnv>;
 

@@ -8,7 +8,17 @@ export {
   type ServiceCredentials,
   type ServiceName,
 } from './credentials.js';
-export { connectService, disconnectService, markServiceReady, mqttDebugLog, SERVICE_RECONNECT, type ServiceConnectionOptions } from './mqtt.js';
+export {
+  BROKER_HEALTH,
+  ConnectionDrops,
+  connectService,
+  disconnectService,
+  markServiceReady,
+  mqttDebugLog,
+  SERVICE_RECONNECT,
+  type BrokerHealth,
+  type ServiceConnectionOptions,
+} from './mqtt.js';
 export {
   callerUsername,
   createRpcServer,
@@ -24,10 +34,11 @@ export {
   type RpcServer,
   type RpcServerOptions,
 } from './rpc.js';
+export { oversizePacket, publishBounded, type BoundedPublishOptions } from './publish.js';
 export { ReplyCache, type ReplyCacheOptions } from './reply-cache.js';
 export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
-export { runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';
+export { exitUnhealthy, runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';
 export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
 export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
 export { accountEvent, eventId } from './account-events.js';

@@ -13,6 +13,67 @@ export interface ServiceConnectionOptions {
   mqtt?: IClientOptions;
   /** Reconnect delays (default {@link SERVICE_RECONNECT}). */
   reconnect?: { baseMs: number; maxMs: number };
+  /** When the broker connection counts as failing (default {@link BROKER_HEALTH}). */
+  health?: BrokerHealth;
+  /**
+   * Called once when the broker connection keeps failing (see {@link BrokerHealth}); a service
+   * process exits with status 1 so that its supervisor starts it afresh (runService). Without it
+   * the failure is only logged.
+   */
+  onUnhealthy?: (why: string) => void;
+}
+
+/**
+ * When a service's broker connection counts as failing: `maxDrops` connections within `windowMs`
+ * that reached the broker (the TCP connection was made) and were closed before they had lasted
+ * `stableMs`. That is what a service meets when the broker closes it for something it sends again
+ * after every reconnect (a packet over the broker's limit, queued at QoS 1 — mqtt.js sends it right
+ * after CONNECT, so the broker closes it before any CONNACK): reconnecting never heals it, a fresh
+ * process does. A broker that is down or restarting is not counted: a connection that had lasted
+ * is not a drop, nor is an attempt that never reached a broker. `maxDrops: 0` never gives up.
+ * TIDINGS_BROKER_DROPS_MAX / TIDINGS_BROKER_DROPS_WINDOW_MS / TIDINGS_BROKER_STABLE_MS change it.
+ */
+export interface BrokerHealth {
+  maxDrops: number;
+  windowMs: number;
+  stableMs: number;
+}
+
+export const BROKER_HEALTH: Readonly<BrokerHealth> = Object.freeze({ maxDrops: 5, windowMs: 60_000, stableMs: 10_000 });
+
+/** Counts short-lived broker connections (see {@link BrokerHealth}); pure, with an injected clock. */
+export class ConnectionDrops {
+  readonly #health: BrokerHealth;
+  readonly #now: () => number;
+  #connectedAt: number | undefined;
+  #drops: number[] = [];
+
+  constructor(health: BrokerHealth, now: () => number = Date.now) {
+    this.#health = health;
+    this.#now = now;
+  }
+
+  /** This connection reached the broker (its TCP connection was made, or a CONNACK came); once per connection. */
+  reached(): void {
+    this.#connectedAt ??= this.#now();
+  }
+
+  /** A connection closed (or an attempt failed); true when the connection now counts as failing. */
+  closed(): boolean {
+    const at = this.#connectedAt;
+    this.#connectedAt = undefined;
+    if (at === undefined) return false; // an attempt that never reached a broker: it is away, not refusing us
+    const now = this.#now();
+    if (now - at >= this.#health.stableMs) return false;
+    this.#drops = this.#drops.filter((t) => now - t < this.#health.windowMs);
+    this.#drops.push(now);
+    return this.#health.maxDrops > 0 && this.#drops.length >= this.#health.maxDrops;
+  }
+
+  /** Short-lived connections within the window (tests, logs). */
+  get recent(): number {
+    return this.#drops.length;
+  }
 }
 
 /**
@@ -68,7 +129,24 @@ export async function connectService(options: ServiceConnectionOptions): Promise
   const up: ServiceHealth = { status: 'up', service, startedAt };
   const announce = () => client.publish(healthTopic, JSON.stringify(up), { qos: 1, retain: true });
   readiness.set(client, { ready: false, announce });
+  const health = options.health ?? BROKER_HEALTH;
+  const drops = new ConnectionDrops(health);
+  let unhealthy = false;
+  client.on('close', () => {
+    if (!drops.closed() || unhealthy) return;
+    unhealthy = true;
+    const why = `the broker closed ${drops.recent} connections within ${health.windowMs} ms, each before it had lasted ${health.stableMs} ms`;
+    logger.error({ drops: drops.recent, windowMs: health.windowMs, stableMs: health.stableMs }, 'broker connection keeps failing: unhealthy');
+    options.onUnhealthy?.(why);
+  });
+  // The TCP connection of each attempt (mqtt.js makes a new stream, then writes CONNECT on it).
+  client.on('packetsend', (packet) => {
+    if (packet.cmd !== 'connect') return;
+    const stream = client.stream as { once?: (event: string, listener: () => void) => unknown } | undefined;
+    stream?.once?.('connect', () => drops.reached());
+  });
   client.on('connect', () => {
+    drops.reached();
     logger.info({ url: options.url }, 'connected to the broker');
     // After a reconnect the last will has said `down`: say `up` again, once serving.
     if (readiness.get(client)?.ready) announce();

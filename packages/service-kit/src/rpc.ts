@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   CorrelationId,
   ErrorCodes,
+  MAX_REPLY_BYTES,
   MAX_REQUEST_BYTES,
   TidingsError,
   isAction,
@@ -17,6 +18,7 @@ import { transientDbErrorCode } from '@tidings/db';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { markServiceReady } from './mqtt.js';
+import { publishBounded } from './publish.js';
 import { ReplyCache, type ReplyCacheOptions } from './reply-cache.js';
 
 /** Who sent a request, as the broker verified it (read from the topic, never the payload). */
@@ -137,10 +139,24 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   }
 
   function publishReply(clientId: string, body: string): Promise<void> {
-    return client.publishAsync(topics.reply(clientId), body, { qos: 1 }).then(
+    return publishBounded(client, logger, topics.reply(clientId), body, { qos: 1 }).then(
       () => undefined,
       (err: unknown) => logger.warn({ err, clientId }, 'could not publish a reply'),
     );
+  }
+
+  /**
+   * The reply as it may be sent: one larger than MAX_REPLY_BYTES (a page or list not bounded as it
+   * must be — a bug) becomes a REPLY_TOO_LARGE error, logged at error level with its size. Never
+   * sent: the broker would close the service's connection, and mqtt.js would send it again.
+   */
+  function fitted(requestId: string, body: string, log: () => Logger): string {
+    if (body.length * 3 <= MAX_REPLY_BYTES) return body; // at most 3 bytes per UTF-16 code unit
+    const bytes = Buffer.byteLength(body);
+    if (bytes <= MAX_REPLY_BYTES) return body;
+    log().error({ bytes, limit: MAX_REPLY_BYTES }, 'reply too large: answered REPLY_TOO_LARGE instead');
+    const err = new TidingsError('REPLY_TOO_LARGE', `the answer has ${bytes} bytes; a reply may have at most ${MAX_REPLY_BYTES}: ask for less`);
+    return JSON.stringify(errorReply(requestId, err));
   }
 
   function errorReply(id: string | null, err: TidingsError): ErrorReply {
@@ -192,7 +208,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
         const handler = handlers[action] as Handler<typeof action>;
         const data = await handler(request.data, contextOf(caller, log));
         if (logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'handled');
-        return { reply: JSON.stringify({ id: requestId, r: data }), keep: true };
+        return { reply: fitted(requestId, JSON.stringify({ id: requestId, r: data }), log), keep: true };
       } catch (err) {
         if (err instanceof TidingsError) {
           log().info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');

@@ -31,6 +31,20 @@ export interface ServiceMain<S extends typeof ServiceEnv> {
 }
 
 /**
+ * What a service process does when its broker connection keeps failing (mqtt.ts BrokerHealth):
+ * exits at once with status 1, so that its supervisor (scripts/stack.mjs, systemd) starts it
+ * afresh — a new process has nothing queued to send again. Not a graceful stop: that would wait on
+ * the broker connection that is failing; the broker publishes the service's last will (`down`),
+ * and clients send their requests in flight again, same id, to the new process.
+ */
+export function exitUnhealthy(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): (why: string) => void {
+  return (why) => {
+    logger.fatal({ why }, 'unhealthy: exiting for the supervisor to restart this service');
+    exit(1);
+  };
+}
+
+/**
  * The `main` of every service process: reads and validates the environment once (a bad value
  * stops the process with a message naming the variable), makes the root logger, finds the
  * service secret, opens the database, connects to the broker, builds the service with its
@@ -57,7 +71,8 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
     let client: MqttClient | undefined;
     try {
       const reconnect = { baseMs: env.TIDINGS_RECONNECT_BASE_MS, maxMs: Math.max(env.TIDINGS_RECONNECT_BASE_MS, env.TIDINGS_RECONNECT_MAX_MS) };
-      client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger, reconnect });
+      const health = { maxDrops: env.TIDINGS_BROKER_DROPS_MAX, windowMs: env.TIDINGS_BROKER_DROPS_WINDOW_MS, stableMs: env.TIDINGS_BROKER_STABLE_MS };
+      client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger, reconnect, health, onUnhealthy: exitUnhealthy(logger) });
       const service = await main.create({ client, db, logger, env });
       await service.start();
       const mqtt = client;

@@ -1,6 +1,7 @@
-import { HISTORY_LIMIT_DEFAULT, type Message } from '@tidings/protocol';
+import { HISTORY_LIMIT_DEFAULT, PAGE_BYTES, type Message } from '@tidings/protocol';
 import { callerUsername, type Handler } from '@tidings/service-kit';
 import { findConversation, type QueryContext } from '../context.js';
+import { fillPage, jsonBytesOf, messageBytesBound } from '../paging.js';
 
 /**
  * chat.history (user): one page of a conversation, ascending by sequence number.
@@ -15,6 +16,11 @@ import { findConversation, type QueryContext } from '../context.js';
  * SQLite, Prisma on PostgreSQL). Rooms are public to every
  * signed-in user (their live topic is too); `@bob` is always the caller's own conversation with
  * bob. Like counts come from Message.likeCount, kept by the likes service.
+ *
+ * A page is bounded in bytes too: it ends early when its messages reach PAGE_BYTES (56 KiB) of
+ * JSON, with `more` set — it keeps the messages next to the cursor (the newest ones for a page
+ * backwards, the oldest for gap-fill), so asking again from its edge reads on. Twenty messages of
+ * 4,000 characters would otherwise exceed what the broker accepts in one packet.
  */
 export function historyHandler(q: QueryContext): Handler<'chat.history'> {
   return async (request, ctx) => {
@@ -34,8 +40,10 @@ export function historyHandler(q: QueryContext): Handler<'chat.history'> {
       const below = request.before === undefined ? lastSeq + 1 : Math.min(request.before, lastSeq + 1);
       messages = below <= 1 ? [] : await q.reads.olderThan({ ...page, below });
     }
-    const more = messages.length > limit;
-    if (more) messages.length = limit;
+    // Most pages are short messages: their bounds fit, and nothing is serialized twice.
+    const filled = fillPage(messages, limit, PAGE_BYTES, jsonBytesOf, messageBytesBound);
+    messages = filled.page;
+    const more = filled.more;
     if (request.after === undefined) messages.reverse();
 
     // A message sent between the two reads may be on a gap-fill page already: never report less.

@@ -1,7 +1,6 @@
-import { CLIENT_BACKOFF, backoffDelay, connectUser, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
+import { CLIENT_BACKOFF, backoffDelay, connectUser, readAllPages, type ConnectOptions, type Connection, type UserCredentials } from '@tidings/client';
 import {
   ConversationEvent,
-  HISTORY_LIMIT_MAX,
   PresenceEvent,
   RoomName,
   isTidingsError,
@@ -13,7 +12,7 @@ import {
   type ResultOf,
 } from '@tidings/protocol';
 import { loadChatCache, saveChatCache } from '../state/cache.js';
-import { ChatState, TypingThrottle, planCatchUp } from '../state/chat.js';
+import { ChatState, TypingThrottle, fillAfter, planCatchUp } from '../state/chat.js';
 import { Emitter } from '../state/emitter.js';
 import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
 import { Outbox, classifySendError, type OutboxItem } from '../state/outbox.js';
@@ -50,7 +49,6 @@ const PAGE = 50;
 const SEND_WINDOW = 8;
 /** A conversation shorter than this on opening gets one older page at once, to fill the screen. */
 const FILL = 30;
-const HISTORY_PAGES_MAX = Math.ceil(300 / HISTORY_LIMIT_MAX) + 1;
 
 export class ChatSession {
   readonly changes = new Emitter();
@@ -300,7 +298,9 @@ export class ChatSession {
 
   /** Fetches the conversation list and follows the rooms in it. */
   async refreshConversations(): Promise<void> {
-    const { conversations } = await this.request('chat.conversations', {});
+    // Every page: conversations come 500, or 56 KiB, at a time.
+    const pages = await readAllPages((after) => this.request('chat.conversations', after === undefined ? {} : { after }));
+    const conversations = pages.flatMap((p) => p.conversations);
     this.chat.applySummaries(conversations);
     await this.#followRooms();
     this.changed();
@@ -397,16 +397,13 @@ export class ChatSession {
         if (conv.log.size > 0) this.chat.resetLog(ref);
         this.chat.addPage(ref, page.messages, page.lastSeq);
       } else {
-        let after = plan.after;
-        let limit = probe ? 0 : HISTORY_LIMIT_MAX;
-        for (let i = 0; i < HISTORY_PAGES_MAX; i++) {
-          const page = await this.request('chat.history', { c: ref, after, limit });
-          this.chat.addPage(ref, page.messages, page.lastSeq);
-          const missing = page.lastSeq > conv.log.high;
-          if (!missing || (!page.more && limit !== 0)) break;
-          limit = HISTORY_LIMIT_MAX;
-          after = conv.log.high;
-        }
+        await fillAfter(
+          conv.log,
+          plan.after,
+          probe,
+          (after, limit) => this.request('chat.history', { c: ref, after, limit }),
+          (page) => this.chat.addPage(ref, page.messages, page.lastSeq),
+        );
       }
       conv.fresh = true;
       this.historyError.delete(ref);
@@ -556,12 +553,16 @@ export class ChatSession {
 
   // --- rooms and people ---------------------------------------------------------------------
 
-  listRooms(): Promise<ResultOf<'room.list'>> {
-    return this.request('room.list', {});
+  /** Every room, all pages (room.list answers 500 at a time). */
+  async listRooms(): Promise<ResultOf<'room.list'>> {
+    const pages = await readAllPages((after) => this.request('room.list', after === undefined ? {} : { after }));
+    return { rooms: pages.flatMap((p) => p.rooms), more: false };
   }
 
-  listUsers(): Promise<ResultOf<'user.list'>> {
-    return this.request('user.list', {});
+  /** Every user, all pages (user.list answers 500 at a time). */
+  async listUsers(): Promise<ResultOf<'user.list'>> {
+    const pages = await readAllPages((after) => this.request('user.list', after === undefined ? {} : { after }));
+    return { users: pages.flatMap((p) => p.users), more: false };
   }
 
   /** Creates or joins a room, follows its live topic and opens it. */

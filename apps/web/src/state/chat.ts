@@ -1,5 +1,5 @@
 import { ConversationLog } from '@tidings/client';
-import { parseRef, type ConversationEvent, type Message } from '@tidings/protocol';
+import { HISTORY_LIMIT_MAX, parseRef, type ConversationEvent, type Message } from '@tidings/protocol';
 
 /**
  * What the app knows about the signed-in user's conversations — plain data and decisions, no
@@ -302,6 +302,47 @@ export function planCatchUp(log: { size: number; high: number }, lastSeq: number
   if (log.size === 0 || log.high === 0) return { kind: 'newest' };
   if (lastSeq - log.high > maxGap) return { kind: 'newest' };
   return { kind: 'after', after: log.high };
+}
+
+/**
+ * Pages a catch-up reads at most. A page may hold fewer messages than its limit (pages end at
+ * 56 KiB of messages: two of the longest), never none while `more`: so a gap of CATCH_UP_MAX_GAP
+ * messages is filled within that many pages.
+ */
+export const CATCH_UP_PAGES_MAX = CATCH_UP_MAX_GAP + 1;
+
+export interface HistoryPage {
+  messages: Message[];
+  more: boolean;
+  lastSeq: number;
+}
+
+/**
+ * Fills a conversation from `after` (the contiguous high-water mark) page by page until nothing
+ * is missing: each page is merged by `add`, and the next asks after the new high-water mark.
+ * `probe` asks first for no message at all (`limit: 0` answers `lastSeq`): after a reconnect that
+ * kept the session, what was queued has arrived already. Stops when a page moves nothing on
+ * (a server that skips a number must not loop the app) and after `maxPages`.
+ */
+export async function fillAfter(
+  log: { readonly high: number },
+  after: number,
+  probe: boolean,
+  fetch: (after: number, limit: number) => Promise<HistoryPage>,
+  add: (page: HistoryPage) => void,
+  maxPages = CATCH_UP_PAGES_MAX,
+): Promise<void> {
+  let limit = probe ? 0 : HISTORY_LIMIT_MAX;
+  for (let i = 0; i < maxPages; i++) {
+    const high = log.high;
+    const page = await fetch(after, limit);
+    add(page);
+    const missing = page.lastSeq > log.high;
+    if (!missing || (!page.more && limit !== 0)) break;
+    if (limit !== 0 && log.high === high) break; // the page moved nothing on: do not loop
+    limit = HISTORY_LIMIT_MAX;
+    after = log.high;
+  }
 }
 
 /** Sends "typing" at most once per interval per conversation. */
