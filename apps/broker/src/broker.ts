@@ -60,6 +60,10 @@ export interface RunningBroker {
   mqttsUrl?: string;
   close(): Promise<void>;
   connectedClients(): number;
+  /** Messages and payload bytes the broker keeps for one persistent session (client id). */
+  queued(clientId: string): { messages: number; bytes: number };
+  /** Retained messages held (device presence, presence, health). */
+  retainedCount(): number;
 }
 
 type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
@@ -528,6 +532,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       wsUrl: `${options.tls ? 'wss' : 'ws'}://${connectHost}:${httpPort}/mqtt`,
       close,
       connectedClients: () => aedes.connectedClients,
+      queued: (clientId) => persistence.tidings.queued(clientId),
+      retainedCount: () => persistence.tidings.retainedCount(),
     };
     if (mqttsPort !== undefined) {
       broker.mqttsPort = mqttsPort;

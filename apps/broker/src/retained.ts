@@ -145,6 +145,8 @@ export interface PersistenceOptions {
 export interface PersistenceControl {
   /** Messages and bytes queued for a client id. */
   queued(clientId: string): { messages: number; bytes: number };
+  /** Retained messages held. */
+  retainedCount(): number;
   /** Forgets everything kept for a client id that is not connected: subscriptions, queue, will, QoS 2 state. */
   forgetClient(clientId: string): Promise<void>;
 }
@@ -282,6 +284,7 @@ export function indexedMemoryPersistence(options: PersistenceOptions = {}): Tidi
   const call = (name: string, client: { id: string }) => (p[name] as ById).call(persistence, client);
   const tidings: PersistenceControl = {
     queued: (clientId) => queues.size(clientId),
+    retainedCount: () => index.size,
     async forgetClient(clientId) {
       queues.forget(clientId);
       await call('cleanSubscriptions', { id: clientId });
