@@ -55,6 +55,29 @@ async function deviceWatcher() {
   };
 }
 
+/** The payloads retained on a topic, as a fresh subscriber gets them. */
+async function retainedOn(topic: string): Promise<string[]> {
+  const reader = await connectServiceClient(h.stack, 'presence');
+  try {
+    const retained: string[] = [];
+    const marker = topics.serviceHealth('presence');
+    const done = new Promise<void>((resolve) =>
+      reader.on('message', (t, payload, packet) => {
+        if (t === topic && packet.retain) retained.push(payload.toString());
+        if (t === marker && !packet.retain) resolve();
+      }),
+    );
+    await reader.subscribeAsync(topic, { qos: 1 });
+    await reader.subscribeAsync(marker, { qos: 1 });
+    // Retained messages follow SUBACK at once; a live message of our own comes after them.
+    await reader.publishAsync(marker, JSON.stringify({ status: 'up', service: 'presence' }), { qos: 1 });
+    await done;
+    return retained;
+  } finally {
+    await reader.endAsync(true);
+  }
+}
+
 /** The thief's device, connected with the stolen token: every will it tries, and the one it may have. */
 async function thiefDevice(login: ResultOf<'auth.login'>, owner: ResultOf<'auth.login'>): Promise<MqttClient> {
   const clientId = userClientId('alice', 'thief');
@@ -122,7 +145,9 @@ describe('a revoked session’s last will', () => {
     await gone;
     await cleared;
 
-    // The watcher saw the thief come online and its device topic cleared; never the will `0`.
+    // The watcher saw the thief come online and its device topic cleared; never the will `0`,
+    // and nothing is left retained there (a will published after the clearing would be).
+    expect(await retainedOn(thiefTopic)).toEqual([]);
     expect(payloads(thiefTopic)).toEqual(['1', '']);
     // Nothing was sent in the user's name, and the owner's session is as the flow left it.
     expect(await h.stack.db.prisma.message.count()).toBe(0);
