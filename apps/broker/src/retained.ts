@@ -262,12 +262,13 @@ export function indexedMemoryPersistence(options: PersistenceOptions = {}): Tidi
     options.onQueueFull ?? (() => {}),
     (packet) => new PacketOf(packet),
   );
-  p.outgoingEnqueue = async (sub: { clientId: string }, packet: Queued) => queues.enqueue(sub.clientId, packet);
-  p.outgoingEnqueueCombi = async (subs: { clientId: string }[], packet: Queued) => {
+  p.outgoingEnqueue = (sub: { clientId: string }, packet: Queued) => Promise.resolve(queues.enqueue(sub.clientId, packet));
+  p.outgoingEnqueueCombi = (subs: { clientId: string }[], packet: Queued) => {
     for (const sub of subs) queues.enqueue(sub.clientId, packet);
+    return Promise.resolve();
   };
-  p.outgoingUpdate = async (client: { id: string }, packet: Queued) => queues.update(client.id, packet);
-  p.outgoingClearMessageId = async (client: { id: string }, packet: Queued) => queues.clear(client.id, packet.messageId);
+  p.outgoingUpdate = (client: { id: string }, packet: Queued) => Promise.resolve(queues.update(client.id, packet));
+  p.outgoingClearMessageId = (client: { id: string }, packet: Queued) => Promise.resolve(queues.clear(client.id, packet.messageId));
   p.outgoingStream = (client: { id: string }) => Readable.from(queues.snapshot(client.id));
 
   const keep = options.keepSubscription;
