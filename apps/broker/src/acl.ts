@@ -1,4 +1,4 @@
-import { GUEST_ACTIONS, USER_ACTIONS, operationsOf, topics } from '@tidings/protocol';
+import { GUEST_ACTIONS, MAX_TOPIC_LEVEL_LENGTH, USER_ACTIONS, operationsOf, topics } from '@tidings/protocol';
 
 /**
  * Who a connection is, as the broker verified it at CONNECT. The ACL below works on this
@@ -81,9 +81,17 @@ export function grantsOf(identity: Identity): Grants {
   return grants;
 }
 
-/** True when a topic or filter is well formed for us: not `$…`, no empty level. */
+/**
+ * True when a topic or filter is well formed for us: not `$…`, no empty level, no level longer
+ * than MAX_TOPIC_LEVEL_LENGTH (128) characters and no U+0000 anywhere (MQTT forbids it in topic
+ * names and filters; aedes does not check).
+ */
 function wellFormed(levels: string[]): boolean {
-  return levels.length > 0 && !levels[0]!.startsWith('$') && levels.every((l) => l.length > 0);
+  return (
+    levels.length > 0 &&
+    !levels[0]!.startsWith('$') &&
+    levels.every((l) => l.length > 0 && l.length <= MAX_TOPIC_LEVEL_LENGTH && !l.includes('\u0000'))
+  );
 }
 
 /** Does one grant allow this filter (or topic)? Levels are compared one by one. */
@@ -135,5 +143,39 @@ export function canReceive(identity: Identity, topic: string): boolean {
  */
 export function canRetain(identity: Identity, topic: string): boolean {
   if (identity.kind === 'service') return true;
+  return identity.kind === 'user' && topic === topics.devicePresence(identity.username, identity.clientId);
+}
+
+/** The one payload a device may leave as its last will on its own device topic. */
+export const DEVICE_WILL_PAYLOAD = '0';
+
+/**
+ * May this identity leave this last will? A will is published by the broker after the
+ * connection is gone — after a revocation too, were it not cleared then — so it gets only what a
+ * client needs: a guest none, a signed-in device `0` (retain allowed) on its own device topic,
+ * a service what it may publish (its retained `down` health). A will on a request topic would be
+ * a request sent by nobody in particular, after the fact.
+ */
+export function canWill(identity: Identity, will: { topic: string; payload: Buffer; retain: boolean }): boolean {
+  switch (identity.kind) {
+    case 'guest':
+      return false;
+    case 'user':
+      return will.topic === topics.devicePresence(identity.username, identity.clientId) && will.payload.toString('latin1') === DEVICE_WILL_PAYLOAD;
+    case 'service':
+      return canPublish(identity, will.topic) && (!will.retain || canRetain(identity, will.topic));
+  }
+}
+
+/**
+ * Is this what a signed-in device may publish on its own device topic? Only `1` (connected) and
+ * `0` (going away): anything else would be kept by the broker as a retained message nobody reads.
+ */
+export function isDevicePresencePayload(payload: Buffer): boolean {
+  return payload.length === 1 && (payload[0] === 0x31 || payload[0] === 0x30);
+}
+
+/** Is this topic the identity's own device topic (the one place a signed-in client retains)? */
+export function isOwnDeviceTopic(identity: Identity, topic: string): boolean {
   return identity.kind === 'user' && topic === topics.devicePresence(identity.username, identity.clientId);
 }

@@ -8,7 +8,7 @@ import { SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { canPublish, canReceive, canRetain, canSubscribe, type Identity } from './acl.js';
+import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePresencePayload, isOwnDeviceTopic, type Identity } from './acl.js';
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
@@ -60,6 +60,10 @@ export interface RunningBroker {
   mqttsUrl?: string;
   close(): Promise<void>;
   connectedClients(): number;
+  /** Messages and payload bytes the broker keeps for one persistent session (client id). */
+  queued(clientId: string): { messages: number; bytes: number };
+  /** Retained messages held (device presence, presence, health). */
+  retainedCount(): number;
 }
 
 type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
@@ -87,9 +91,20 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const identities = new WeakMap<Client, Identity>();
   const remoteAddresses = new WeakMap<object, { address: string; transport: Transport }>();
   const throttled = new WeakSet<Client>();
-  const willOf = new WeakMap<Client, { topic: string; retain: boolean }>();
+  const willOf = new WeakMap<Client, { topic: string; payload: Buffer; retain: boolean }>();
+  /** Clients whose CONNECT had an empty client id, with the clean flag they asked for. */
+  const emptyClientId = new WeakMap<Client, boolean>();
   /** Live user connections by session id, for revocation and the expiry sweep. */
   const bySession = new Map<string, Set<Client>>();
+  /**
+   * The device ids (client ids) each session has connected as, bounded by
+   * limits.maxDevicesPerSession; kept until the session is revoked or expires, when the state the
+   * broker holds for those devices (retained presence, persistent session, queue) is cleared.
+   * In memory like that state itself: a broker restart forgets both.
+   */
+  const devicesOf = new Map<string, { username: string; expiresAt: number; clientIds: Set<string> }>();
+  /** Which session last connected as a client id: only that session's end clears its state. */
+  const sessionOfClientId = new Map<string, string>();
   const recentlyRevoked = new Map<string, number>();
   const attempts = new Map<string, number[]>();
   const serviceStates = new Map<string, 'up' | 'down'>();
@@ -156,24 +171,67 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     return recent.length <= cap;
   }
 
-  function closeSessions(sessionIds: readonly string[], reason: string): number {
+  /**
+   * Ends sessions in the broker: closes their live connections without their last wills (a
+   * revoked session does nothing more, and a will is published after the fact), then clears what
+   * the broker keeps for their devices — the retained device presence (the presence service reads
+   * the empty message as "gone"), the persistent session's subscriptions and queue.
+   */
+  function endSessions(sessionIds: readonly string[], reason: string): number {
     let closed = 0;
     for (const sessionId of sessionIds) {
+      const closing: Promise<void>[] = [];
       for (const client of bySession.get(sessionId) ?? []) {
         log.info({ ...describe(client), sessionId, reason }, 'closing a connection: session ended');
-        client.close();
+        dropWill(client);
+        closing.push(new Promise<void>((resolve) => client.close(() => resolve())));
         closed++;
       }
       bySession.delete(sessionId);
+      const devices = devicesOf.get(sessionId);
+      devicesOf.delete(sessionId);
+      if (devices) void Promise.all(closing).then(() => forgetDevices(sessionId, devices.username, devices.clientIds));
     }
     return closed;
+  }
+
+  /** aedes publishes `client.will` when the connection goes; clearing it first means no will. */
+  function dropWill(client: Client): void {
+    const c = client as Client & { will?: unknown; _will?: unknown };
+    c.will = null;
+    c._will = null;
+  }
+
+  async function forgetDevices(sessionId: string, username: string, clientIds: Iterable<string>): Promise<void> {
+    for (const clientId of clientIds) {
+      // Another session connected as this device since: its state is that session's now.
+      if (sessionOfClientId.get(clientId) !== sessionId) continue;
+      sessionOfClientId.delete(clientId);
+      if ((aedes as Aedes & { clients: Record<string, Client | undefined> }).clients[clientId]) continue;
+      try {
+        await new Promise<void>((resolve) =>
+          aedes.publish({ cmd: 'publish', topic: topics.devicePresence(username, clientId), payload: Buffer.alloc(0), qos: 0, retain: true, dup: false }, () => resolve()),
+        );
+        await persistence.tidings.forgetClient(clientId);
+      } catch (err) {
+        log.warn({ err, clientId }, 'could not clear the state of an ended session\'s device');
+      }
+    }
   }
 
   const hooks: Partial<AedesOptions> = {
     preConnect(client, packet, callback) {
       const where = remoteAddresses.get(client.conn);
       if (!allowAttempt(where?.address ?? 'unknown')) throttled.add(client);
-      if (packet.will) willOf.set(client, { topic: packet.will.topic, retain: packet.will.retain ?? false });
+      if (packet.clientId === '') emptyClientId.set(client, packet.clean ?? true);
+      if (packet.will) {
+        const payload = packet.will.payload;
+        willOf.set(client, {
+          topic: packet.will.topic,
+          payload: Buffer.isBuffer(payload) ? payload : Buffer.from(String(payload ?? '')),
+          retain: packet.will.retain ?? false,
+        });
+      }
       callback(null, true);
     },
   };
@@ -181,6 +239,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   if (!authOn) {
     // An open broker still keeps the connection cap (set it to 0 for load tests from one host).
     hooks.authenticate = (client, _username, _password, callback) => {
+      // MQTT 3.1.1 [MQTT-3.1.3-8]: an empty client id asks the server to assign one, which only
+      // a clean session may do (aedes assigns one either way).
+      if (emptyClientId.get(client) === false) {
+        log.info(describe(client), 'refused a connection: empty client id with a persistent session');
+        return callback(authError(ReturnCode.IDENTIFIER_REJECTED, 'empty client id with a persistent session'), null);
+      }
       if (!throttled.has(client)) return callback(null, true);
       log.info(describe(client), 'refused a connection: too many connection attempts from this address');
       callback(authError(ReturnCode.SERVER_UNAVAILABLE, 'too many connection attempts from this address'), null);
@@ -193,15 +257,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       };
       // The cap is counted in preConnect; refusing here is what lets the client read a CONNACK.
       if (throttled.has(client)) return fail(ReturnCode.SERVER_UNAVAILABLE, 'too many connection attempts from this address');
+      // Our client ids carry the identity (g:…, <username>:<device>, svc:…): none is empty, and
+      // the id aedes made up for an empty one must not be judged in its place.
+      if (emptyClientId.has(client)) return fail(ReturnCode.IDENTIFIER_REJECTED, 'empty client id');
       authenticator({ clientId: client.id, clean: client.clean, username, password }).then(
         (verdict) => {
           if (verdict.refused) return fail(verdict.returnCode, verdict.reason);
           const identity = verdict.identity;
           const will = willOf.get(client);
-          if (will && (!canPublish(identity, will.topic) || (will.retain && !canRetain(identity, will.topic))))
-            return fail(ReturnCode.NOT_AUTHORIZED, 'last-will topic not allowed for this identity');
+          if (will && !canWill(identity, will))
+            return fail(ReturnCode.NOT_AUTHORIZED, identity.kind === 'user' ? 'last will other than 0 on the own device topic' : 'last will not allowed for this identity');
           if (identity.kind === 'user') {
             if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
+            let devices = devicesOf.get(identity.sessionId);
+            if (!devices) devicesOf.set(identity.sessionId, (devices = { username: identity.username, expiresAt: identity.expiresAt, clientIds: new Set() }));
+            if (!devices.clientIds.has(identity.clientId) && devices.clientIds.size >= limits.maxDevicesPerSession)
+              return fail(ReturnCode.NOT_AUTHORIZED, `this session is in use on ${limits.maxDevicesPerSession} devices already`);
+            devices.clientIds.add(identity.clientId);
+            sessionOfClientId.set(identity.clientId, identity.sessionId);
             let set = bySession.get(identity.sessionId);
             if (!set) bySession.set(identity.sessionId, (set = new Set()));
             set.add(client);
@@ -226,6 +299,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (packet.retain && !canRetain(identity, packet.topic)) {
         log.info({ ...describe(client), topic: packet.topic }, 'refused a publish: retain not allowed; closing the connection');
         return callback(new Error('not authorized to retain messages'));
+      }
+      if (isOwnDeviceTopic(identity, packet.topic) && !isDevicePresencePayload(packet.payload as Buffer)) {
+        log.info({ ...describe(client), topic: packet.topic, bytes: packet.payload.length }, 'refused a publish: a device topic carries 1 or 0; closing the connection');
+        return callback(new Error('a device topic carries 1 or 0'));
+      }
+      // A will too comes through here, as the connection goes: nothing of a revoked session passes.
+      if (identity.kind === 'user' && recentlyRevoked.has(identity.sessionId)) {
+        log.info({ ...describe(client), topic: packet.topic }, 'refused a publish: session revoked');
+        return callback(new Error('session revoked'));
       }
       callback(null);
     };
@@ -332,8 +414,19 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   // The servers exist before aedes (a bad TLS key throws here, with nothing to clean up yet);
   // they reach aedes only through handleConnection, after they listen.
+  const persistence = indexedMemoryPersistence({
+    queue: { maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes },
+    onQueueFull: (clientId, bounds) =>
+      log.info({ clientId, ...bounds }, 'a persistent session\'s queue is full: dropping its oldest messages (the client fills gaps from history)'),
+    // A persistent session keeps only the filters the ACL granted (aedes would keep refused ones too).
+    keepSubscription: (client, filter) => {
+      if (!authOn) return true;
+      const identity = identities.get(client as Client);
+      return identity !== undefined && canSubscribe(identity, filter);
+    },
+  });
   const aedes = await Aedes.createBroker({
-    persistence: indexedMemoryPersistence(),
+    persistence,
     maxTopicLevels: limits.maxTopicLevels,
     maxInflightInbound: limits.maxInflightInbound,
     drainTimeout: limits.drainTimeout,
@@ -367,7 +460,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     }
     const t = now();
     for (const id of event.sessionIds) recentlyRevoked.set(id, t);
-    const closed = closeSessions(event.sessionIds, event.reason);
+    const closed = endSessions(event.sessionIds, event.reason);
     log.info({ username: event.username, reason: event.reason, sessions: event.sessionIds.length, closed }, 'sessions revoked');
   });
 
@@ -388,18 +481,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   const sweep = () => {
     const t = now();
+    const expired = new Set<string>();
     for (const [sessionId, clients] of bySession) {
       for (const client of clients) {
         const identity = identities.get(client);
         if (client.closed) clients.delete(client);
-        else if (identity?.kind === 'user' && identity.expiresAt <= t) {
-          log.info({ ...describe(client), sessionId }, 'closing a connection: session expired');
-          client.close();
-          clients.delete(client);
-        }
+        else if (identity?.kind === 'user' && identity.expiresAt <= t) expired.add(sessionId);
       }
       if (clients.size === 0) bySession.delete(sessionId);
     }
+    for (const [sessionId, devices] of devicesOf) if (devices.expiresAt <= t) expired.add(sessionId);
+    if (expired.size > 0) endSessions([...expired], 'expired');
     for (const [id, at] of recentlyRevoked) if (at <= t - REVOKED_MEMORY_MS) recentlyRevoked.delete(id);
     for (const [address, list] of attempts) if (list.every((at) => at <= t - 60_000)) attempts.delete(address);
   };
@@ -439,6 +531,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       wsUrl: `${options.tls ? 'wss' : 'ws'}://${connectHost}:${httpPort}/mqtt`,
       close,
       connectedClients: () => aedes.connectedClients,
+      queued: (clientId) => persistence.tidings.queued(clientId),
+      retainedCount: () => persistence.tidings.retainedCount(),
     };
     if (mqttsPort !== undefined) {
       broker.mqttsPort = mqttsPort;

@@ -29,7 +29,15 @@ export interface Limits {
   exemptLoopback: boolean;
   /** How often expired sessions are swept from live connections, in ms. */
   sessionSweepMs: number;
+  /** Distinct device ids (client ids) one session token may connect as; a further one is refused. */
+  maxDevicesPerSession: number;
+  /** Messages kept for one persistent session (sent and unacknowledged, or waiting offline); the oldest go first. */
+  maxQueuedMessages: number;
+  /** Payload bytes kept for one persistent session; the oldest messages go first. */
+  maxQueuedBytes: number;
 }
+
+import { MAX_DEVICES_PER_SESSION, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES } from '@tidings/protocol';
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPacketSize: MAX_PACKET_BYTES, // services never publish more (@tidings/protocol limits.ts)
@@ -41,6 +49,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   connectionAttemptsPerMinute: 30,
   exemptLoopback: true,
   sessionSweepMs: 60_000,
+  maxDevicesPerSession: MAX_DEVICES_PER_SESSION,
+  maxQueuedMessages: MAX_QUEUED_MESSAGES,
+  maxQueuedBytes: MAX_QUEUED_BYTES,
 });
 
 export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
@@ -50,6 +61,8 @@ export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
     if (!Number.isInteger(value) || value < 0) throw new Error(`limit ${name} must be a non-negative integer, got ${String(value)}`);
   }
   if (limits.maxPacketSize < 1024) throw new Error('limit maxPacketSize must be at least 1024 bytes');
+  if (limits.maxDevicesPerSession < 1) throw new Error('limit maxDevicesPerSession must be at least 1');
+  if (limits.maxQueuedMessages < 1 || limits.maxQueuedBytes < 1024) throw new Error('limits maxQueuedMessages (≥ 1) and maxQueuedBytes (≥ 1024) bound every persistent session');
   if (limits.maxTopicLevels < 5 || limits.maxTopicLevels > 100) throw new Error('limit maxTopicLevels must be between 5 and 100');
   return limits;
 }

@@ -34,11 +34,26 @@ const BrokerEnv = z
     TIDINGS_MAX_CONNECTS_PER_MINUTE: z.coerce.number().int().min(0).optional(),
     /** Trust X-Forwarded-For on WebSocket upgrades: only behind a reverse proxy you run. */
     TIDINGS_TRUST_PROXY: flag(false),
+    /** Distinct device ids (client ids) one session token may connect as (default 16). */
+    TIDINGS_MAX_DEVICES_PER_SESSION: z.coerce.number().int().min(1).optional(),
+    /** Messages kept for one persistent session, oldest dropped first (default 1000). */
+    TIDINGS_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).optional(),
+    /** Payload bytes kept for one persistent session, oldest dropped first (default 262144). */
+    TIDINGS_MAX_QUEUED_BYTES: z.coerce.number().int().min(1024).optional(),
   })
   .refine((env) => (env.TIDINGS_TLS_CERT === undefined) === (env.TIDINGS_TLS_KEY === undefined), {
     message: 'set both TIDINGS_TLS_CERT and TIDINGS_TLS_KEY, or neither',
     path: ['TIDINGS_TLS_CERT'],
   });
+
+/** The per-session bounds set in the environment (docs/protocol.md, "Wills, devices and queues"). */
+function sessionLimits(e: z.output<typeof BrokerEnv>) {
+  return {
+    ...(e.TIDINGS_MAX_DEVICES_PER_SESSION === undefined ? {} : { maxDevicesPerSession: e.TIDINGS_MAX_DEVICES_PER_SESSION }),
+    ...(e.TIDINGS_MAX_QUEUED_MESSAGES === undefined ? {} : { maxQueuedMessages: e.TIDINGS_MAX_QUEUED_MESSAGES }),
+    ...(e.TIDINGS_MAX_QUEUED_BYTES === undefined ? {} : { maxQueuedBytes: e.TIDINGS_MAX_QUEUED_BYTES }),
+  };
+}
 
 let env: z.output<typeof BrokerEnv>;
 try {
@@ -111,7 +126,10 @@ runMain(logger, async () => {
       auth: env.TIDINGS_BROKER_AUTH,
       staticDir,
       trustProxy: env.TIDINGS_TRUST_PROXY,
-      limits: env.TIDINGS_MAX_CONNECTS_PER_MINUTE === undefined ? {} : { connectionAttemptsPerMinute: env.TIDINGS_MAX_CONNECTS_PER_MINUTE },
+      limits: {
+        ...(env.TIDINGS_MAX_CONNECTS_PER_MINUTE === undefined ? {} : { connectionAttemptsPerMinute: env.TIDINGS_MAX_CONNECTS_PER_MINUTE }),
+        ...sessionLimits(env),
+      },
     });
   } catch (err) {
     await db?.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canPublish, canReceive, canRetain, canSubscribe, type Identity } from '../src/acl.js';
+import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePresencePayload, type Identity } from '../src/acl.js';
 
 const guest: Identity = { kind: 'guest', clientId: 'g:guest0001' };
 const alice: Identity = { kind: 'user', username: 'alice', clientId: 'alice:laptop', sessionId: 's'.repeat(16), expiresAt: Date.now() + 60_000 };
@@ -194,5 +194,44 @@ describe('chat rules', () => {
     ['service', store, 't/inbox/+', false],
   ]))('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
     expect(canSubscribe(identity, topic)).toBe(allowed);
+  });
+});
+
+describe('canWill', () => {
+  const w = (topic: string, payload: string, retain = true) => ({ topic, payload: Buffer.from(payload), retain });
+  it('allows a device only `0` on its own device topic', () => {
+    expect(canWill(alice, w('t/d/alice/alice:laptop', '0'))).toBe(true);
+    expect(canWill(alice, w('t/d/alice/alice:laptop', '0', false))).toBe(true);
+    expect(canWill(alice, w('t/d/alice/alice:laptop', '1'))).toBe(false);
+    expect(canWill(alice, w('t/d/alice/alice:laptop', '00'))).toBe(false);
+    expect(canWill(alice, w('t/d/alice/alice:phone', '0'))).toBe(false);
+    expect(canWill(alice, w('t/u/alice:laptop/auth.revoke', '{"id":"x","sessionId":"abcdefghijklmnop"}', false))).toBe(false);
+    expect(canWill(alice, w('t/u/alice:laptop/chat.send', '{"id":"x","c":"general","x":"hi"}', false))).toBe(false);
+  });
+  it('gives a guest none and a service what it may publish', () => {
+    expect(canWill(guest, w('t/g/g:guest0001/auth.login', '{}', false))).toBe(false);
+    expect(canWill(likes, w('t/svc/health/likes', '{"status":"down","service":"likes"}'))).toBe(true);
+    expect(canWill(likes, w('t/svc/health/auth', '{"status":"down","service":"auth"}'))).toBe(false);
+    expect(canWill(auth, w('t/svc/session-revoked', '{}', false))).toBe(true);
+  });
+});
+
+describe('isDevicePresencePayload', () => {
+  it('is 1 or 0 and nothing else', () => {
+    expect(['1', '0'].map((p) => isDevicePresencePayload(Buffer.from(p)))).toEqual([true, true]);
+    expect(['', '10', ' 1', 'x'.repeat(60_000), '\u0000', 'true'].map((p) => isDevicePresencePayload(Buffer.from(p)))).toEqual([false, false, false, false, false, false]);
+  });
+});
+
+describe('topic levels', () => {
+  it('refuses U+0000 and levels over 128 characters in filters and topics', () => {
+    expect(canSubscribe(alice, `t/room/${'a'.repeat(128)}`)).toBe(true);
+    expect(canSubscribe(alice, `t/room/${'a'.repeat(129)}`)).toBe(false);
+    expect(canSubscribe(alice, `t/room/${'a'.repeat(60_000)}`)).toBe(false);
+    expect(canSubscribe(alice, 't/room/gen\u0000eral')).toBe(false);
+    expect(canSubscribe(alice, 't/p/\u0000')).toBe(false);
+    expect(canPublish(likes, 't/room/gen\u0000eral')).toBe(false);
+    expect(canPublish(likes, `t/room/${'a'.repeat(129)}`)).toBe(false);
+    expect(canReceive(alice, 't/room/gen\u0000eral')).toBe(false);
   });
 });

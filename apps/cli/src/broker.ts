@@ -191,11 +191,12 @@ export async function withSession<T>(
   } catch (err) {
     if (err instanceof TidingsError && err.code === 'UNAUTHORIZED') {
       await ctx.home.removeSession();
-      throw new TidingsError(
-        'UNAUTHORIZED',
-        `the session of ${session.username} has expired or was revoked: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`,
-        { cause: err },
-      );
+      // CONNACK 5 for a token the broker accepted: it is in use on as many devices as a session may
+      // have (each `watch` of a conversation is one); 4 is an expired or revoked session.
+      const why = (err.cause as { code?: unknown } | undefined)?.code === 5 ? 'is in use on too many devices' : 'has expired or was revoked';
+      throw new TidingsError('UNAUTHORIZED', `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -151,6 +151,24 @@ describe('the CLI against a running broker and auth service', () => {
     expect((await laptop.cli(['whoami'])).stdout).toBe(`${user}\n`);
   });
 
+  it('says a session is in use on too many devices when the broker refuses its 17th device id', async () => {
+    const m = await machine();
+    const user = uniqueUser('frank');
+    await m.cli(['register', user, '--password-stdin'], 'frank-password\n');
+    expect((await m.cli(['login', user, '--password-stdin'], 'frank-password\n')).status).toBe(0);
+    const session = (await m.store.readSession())!;
+    // login itself connected as this machine's device once (1 of 16); 15 more fill the set
+    for (let i = 0; i < 15; i++) {
+      const conn = await connectUser({ url: auth.url }, { username: user, token: session.token, device: `other-${i}` });
+      await conn.close();
+    }
+    // The devices it has keep working; a watch (a device of its own per conversation) is the 17th.
+    expect((await m.cli(['whoami'])).stdout).toBe(`${user}\n`);
+    const watch = await m.cli(['watch', 'general', '--for', '0.1']);
+    expect(watch.status).toBe(1);
+    expect(errorLine(watch)).toBe(`tidings: the session of ${user} is in use on too many devices: sign in again with tidings login ${user}`);
+  });
+
   it('removes a revoked session on logout and says it was already over', async () => {
     const m = await machine();
     const user = uniqueUser('frank');

@@ -5,6 +5,7 @@ import { MAX_PACKET_BYTES, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, PAGE_BYTES } from
 import { ACTIONS, operations } from './operations.js';
 import { ServiceHealth, SessionRevokedEvent } from './auth.js';
 import { ConversationEvent, DevicePresence, PresenceEvent } from './chat.js';
+import { MAX_DEVICES_PER_SESSION, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, MAX_TOPIC_LEVEL_LENGTH } from './devices.js';
 import { ROOT, topics } from './topics.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -106,7 +107,7 @@ export function buildAsyncApi(): Record<string, Json> {
       'Online when any of the user’s devices is connected. Published by the presence service; any signed-in user may subscribe (`t/p/+`).'],
     ['devicePresence', topics.devicePresence('{username}', '{clientId}'), 'A device’s connection state', {
       username: { description: 'The device’s verified username' }, clientId: { description: 'The device’s client id' } }, DevicePresence,
-      'The device publishes `1` (retained) when connected and sets `0` (retained) as its last will. Read by the presence service only.'],
+      'The device publishes `1` (retained) after every connect and sets `0` (retained) as its last will; the topic carries `1` or `0` and nothing else, and `0` here is the only last will a signed-in client may set. When its session ends the broker clears the retained message (an empty one) instead of publishing the will. Read by the presence service only.'],
   ];
   for (const [key, address, title, parameters, payload, description] of events) {
     channels[key] = { address, title, description, parameters, messages: { event: { $ref: `#/components/messages/${key}Event` } } };
@@ -174,6 +175,26 @@ export function buildAsyncApi(): Record<string, Json> {
     servers: {
       local: { host: 'localhost:1883', protocol: 'mqtt', protocolVersion: '3.1.1', description: 'Embedded broker, TCP' },
       localWs: { host: 'localhost:8080', pathname: '/mqtt', protocol: 'ws', description: 'Embedded broker, WebSocket' },
+    },
+    'x-session-limits': {
+      devicesPerSession: {
+        value: MAX_DEVICES_PER_SESSION,
+        description: 'Distinct client ids one session token may connect as; a further one is refused (CONNACK 5) until the session ends.',
+      },
+      queuedMessagesPerSession: {
+        value: MAX_QUEUED_MESSAGES,
+        description: 'Messages the broker keeps for one persistent session (waiting offline or unacknowledged); beyond it the oldest are dropped and the client fills the gap from chat.history.',
+      },
+      queuedBytesPerSession: {
+        value: MAX_QUEUED_BYTES,
+        description: 'Payload and topic bytes the broker keeps for one persistent session; beyond it the oldest messages are dropped.',
+      },
+      topicLevelCharacters: {
+        value: MAX_TOPIC_LEVEL_LENGTH,
+        description: 'Characters in one level of a topic or filter; no level may contain U+0000 (SUBACK 0x80, or the connection closes on a publish).',
+      },
+      lastWill: { description: 'A signed-in client: `0` on its own device topic only; a guest: none. Never published for a revoked or expired session.' },
+      emptyClientId: { description: 'MQTT 3.1.1: refused (CONNACK 2) with clean: false; with authentication on, refused in every case.' },
     },
     channels,
     operations: ops,

@@ -8,3 +8,4 @@ export * from './chat.js';
 export * from './recovery.js';
 export * from './operations.js';
 export { buildAsyncApi } from './asyncapi.js';
+export * from './devices.js';
