@@ -2,6 +2,8 @@
 export interface AuthSettings {
   /** How long a session token is valid after sign-in. */
   sessionTtlMs: number;
+  /** Active sessions one account keeps at most: a sign-in past it ends the oldest (TIDINGS_MAX_SESSIONS_PER_USER). */
+  maxSessionsPerUser: number;
   /** Failed logins (per username) within `failureWindowMs` before the username is locked. */
   maxFailures: number;
   /** The window failures are counted in; also the quiet time after which lock escalation resets. */
@@ -28,6 +30,7 @@ export interface AuthSettings {
 
 export const DEFAULT_SETTINGS: AuthSettings = {
   sessionTtlMs: 30 * 24 * 60 * 60 * 1000,
+  maxSessionsPerUser: 10,
   maxFailures: 5,
   failureWindowMs: 15 * 60 * 1000,
   baseLockMs: 30 * 1000,
@@ -49,6 +52,7 @@ export function resolveSettings(partial: Partial<AuthSettings> = {}): AuthSettin
     settings[key] = value;
   }
   if (settings.sessionTtlMs <= 0) throw new RangeError('auth setting sessionTtlMs must be positive');
+  if (!Number.isInteger(settings.maxSessionsPerUser) || settings.maxSessionsPerUser < 1) throw new RangeError('auth setting maxSessionsPerUser must be an integer of at least 1');
   if (settings.maxFailures < 1) throw new RangeError('auth setting maxFailures must be at least 1');
   if (settings.maxLockMs < settings.baseLockMs) throw new RangeError('auth setting maxLockMs must be at least baseLockMs');
   for (const key of ['hashConcurrency', 'hashPerClient', 'hashDeadlineMs'] as const) {
