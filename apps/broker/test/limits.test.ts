@@ -136,6 +136,28 @@ describe('guardPackets', () => {
   });
 });
 
+describe('aedes limits as the broker sets them', () => {
+  it('closes a connection that sends no CONNECT within connectTimeout', async () => {
+    const h = await harness({ limits: { connectTimeout: 300 } });
+    const port = Number(new URL(h.broker.url).port);
+    const socket = net.connect(port, '127.0.0.1');
+    const started = Date.now();
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('closes a connection that subscribes to a filter of more than maxTopicLevels levels; one within it is granted', async () => {
+    const h = await harness();
+    const within = await asService(h, 'auth');
+    expect(await grantsOf(within, [topics.guestRequestFilter('auth.login')])).toEqual([1]);
+    const deep = `${topics.guestRequestFilter('auth.login')}/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}`;
+    const watch = await asService(h, 'likes');
+    const gone = closed(watch);
+    watch.subscribe(deep, { qos: 1 }, () => {});
+    await gone;
+  });
+});
+
 describe('resolveLimits', () => {
   it('fills in the defaults and refuses nonsense', () => {
     expect(resolveLimits({ maxPacketSize: 4096 })).toMatchObject({ maxPacketSize: 4096, maxTopicLevels: 16, connectionAttemptsPerMinute: 30, exemptLoopback: true });
