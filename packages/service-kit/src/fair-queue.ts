@@ -107,12 +107,8 @@ export class FairQueue {
         this.#running++;
         this.#stats.started++;
         const t0 = this.#o.now();
-        let promise: Promise<T>;
-        try {
-          promise = job();
-        } catch (err) {
-          promise = Promise.reject(err);
-        }
+        // async: a job that throws at once rejects like one that fails later
+        const promise = (async () => job())();
         promise
           .finally(() => {
             this.#jobMs = 0.8 * this.#jobMs + 0.2 * Math.max(0, this.#o.now() - t0);

@@ -239,7 +239,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     if (op.audience !== caller.kind || payload.length > maxBytes) return;
     const json = parseJson(payload);
     if (json === undefined) {
-      log().debug('one-way request is not UTF-8 JSON');
+      log().debug('one-way request is not JSON'); // (or not UTF-8)
       return;
     }
     const request = op.request.safeParse(json);

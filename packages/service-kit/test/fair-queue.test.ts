@@ -179,7 +179,7 @@ describe('FairQueue', () => {
     const { q } = line({ concurrency: 1, maxPerKey: 1 });
     await expect(q.run(as('a'), () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(q.run(as('a'), () => { throw new Error('sync'); })).rejects.toThrow('sync');
-    await expect(q.run(as('a'), async () => 'ok')).resolves.toBe('ok');
+    await expect(q.run(as('a'), () => Promise.resolve('ok'))).resolves.toBe('ok');
     expect(q.stats).toMatchObject({ running: 0, waiting: 0 });
   });
 

@@ -44,7 +44,7 @@ export function gatedHasher(inner: Hasher): GatedHasher {
     calls.push(call);
     if (isOpen) return run();
     return new Promise<T>((resolve, reject) => {
-      held.push({ call, go: () => run().then(resolve, reject) });
+      held.push({ call, go: () => void run().then(resolve, reject) });
       notify();
     });
   }

@@ -13,9 +13,9 @@ async function start(): Promise<{ calls: () => number }> {
       client: deps.client,
       logger: captureLogger('svc').logger,
       handlers: {
-        'chat.edit': async (request) => {
+        'chat.edit': (request) => {
           calls++;
-          return { s: request.s, ed: 1 };
+          return Promise.resolve({ s: request.s, ed: 1 });
         },
       },
     });
