@@ -10,7 +10,7 @@ async function until(ok: () => boolean): Promise<void> {
 }
 
 function outcome(p: Promise<unknown>) {
-  const out: { code?: string; retryAfter?: number; ok?: boolean } = {};
+  const out: { code?: string; retryAfter?: number | undefined; ok?: boolean } = {};
   p.then(
     () => (out.ok = true),
     (err: unknown) => {
