@@ -284,7 +284,7 @@ describe('long lists from the terminal', () => {
     const rooms = json(await ok(bob!, ['rooms', '--json'])).data!.rooms as { name: string; joined: boolean; unread?: number }[];
     expect(rooms.filter((r) => r.name.startsWith(`many-${tag}-`)).map((r) => r.name)).toEqual(roomNames);
     // every joined room has its unread count: it came from every page of the conversations
-    expect(rooms.filter((r) => long.includes(r.name))).toEqual(long.map((name) => expect.objectContaining({ name, joined: true, unread: 1 })));
+    expect(rooms.filter((r) => long.includes(r.name))).toEqual(long.map((name): unknown => expect.objectContaining({ name, joined: true, unread: 1 })));
     const users = json(await ok(bob!, ['users', '--json'])).data!.users as { u: string }[];
     expect(users.filter((u) => u.u.startsWith(`many${tag}.`)).map((u) => u.u)).toEqual(usernames);
   });
