@@ -15,7 +15,7 @@ function outcome(p: Promise<unknown>) {
     () => (out.ok = true),
     (err: unknown) => {
       out.code = err instanceof TidingsError ? err.code : String(err);
-      if (err instanceof TidingsError) out.retryAfter = err.retryAfter;
+      if (err instanceof TidingsError && err.retryAfter !== undefined) out.retryAfter = err.retryAfter;
     },
   );
   return out;
