@@ -7,7 +7,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '**/src/generated/**', '**/test-results/**', 'bench/results/**', 'data/**', 'apps/web/src/vendor/node/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/generated/**',
+      '**/src/generated/**',
+      '**/test-results/**',
+      'bench/results/**',
+      'data/**',
+      'apps/web/src/vendor/node/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -34,7 +43,10 @@ export default tseslint.config(
       // callers rely on; removing `async` would change behaviour, not style.
       '@typescript-eslint/require-await': 'off',
       // The compiler already reports unused names (noUnusedLocals/Parameters); `_x` marks one kept on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

@@ -83,7 +83,14 @@ function zodWithoutJsonSchema(): Plugin {
       const real = readFileSync(id.slice(PREFIX.length), 'utf8');
       const names = new Set<string>();
       for (const [, name] of real.matchAll(/^export (?:async )?(?:function\*?|const|let|var|class) ([A-Za-z_$][\w$]*)/gm)) names.add(name!);
-      for (const [, list] of real.matchAll(/^export \{([^}]*)\}/gm)) for (const item of list!.split(',')) names.add(item.trim().split(/\s+as\s+/).at(-1)!);
+      for (const [, list] of real.matchAll(/^export \{([^}]*)\}/gm))
+        for (const item of list!.split(','))
+          names.add(
+            item
+              .trim()
+              .split(/\s+as\s+/)
+              .at(-1)!,
+          );
       names.delete('');
       return [
         `const unsupported = () => { throw new Error('zod JSON Schema is not part of the browser build (apps/web/vite.config.ts)'); };`,

@@ -128,10 +128,15 @@ export async function runLinkChat(o: LinkChatOptions): Promise<LinkChatResult> {
     }
     if (e.type === 'ready') ready();
     if (e.type === 'connection') events.watcher.push(`${(watcherLink.elapsedMs() / 1000).toFixed(1)}s watch: link ${(e as { state?: string }).state}`);
-    if (e.type === 'message' && typeof e.x === 'string' && e.x.startsWith('m')) printed.push({ x: e.x, s: e.s ?? 0, at: performance.now(), bytes: watcherLink.stats.up + watcherLink.stats.down });
+    if (e.type === 'message' && typeof e.x === 'string' && e.x.startsWith('m'))
+      printed.push({ x: e.x, s: e.s ?? 0, at: performance.now(), bytes: watcherLink.stats.up + watcherLink.stats.down });
   });
   const watchExit = new Promise<number | null>((resolve) => watch.on('exit', (code) => resolve(code)));
-  await Promise.race([isReady, watchExit.then((c) => Promise.reject(new Error(`watch exited (${c}) before it was ready: ${watchErr.join(' | ')}`))), sleep(120_000).then(() => Promise.reject(new Error('watch not ready after 120 s')))]);
+  await Promise.race([
+    isReady,
+    watchExit.then((c) => Promise.reject(new Error(`watch exited (${c}) before it was ready: ${watchErr.join(' | ')}`))),
+    sleep(120_000).then(() => Promise.reject(new Error('watch not ready after 120 s'))),
+  ]);
   o.progress?.(`watcher ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const send = spawnCli(['send', room, '--stdin', '--wait', String(Math.round(o.waitMs / 1000))], homeS);
@@ -205,7 +210,13 @@ export async function runLinkChat(o: LinkChatOptions): Promise<LinkChatResult> {
       // (reconnecting included), per message printed meanwhile (new ones sent meanwhile too).
       const bytes = last.bytes - outage.bytesAtEnd!;
       const printedMeanwhile = printed.filter((p) => p.at >= outage.end! && p.at <= last.at).length;
-      result.catchUp = { missed: missed.length, printed: printedMeanwhile, ms: round(last.at - outage.end, 0), bytes, bytesPerMessage: round(bytes / printedMeanwhile, 1) };
+      result.catchUp = {
+        missed: missed.length,
+        printed: printedMeanwhile,
+        ms: round(last.at - outage.end, 0),
+        bytes,
+        bytesPerMessage: round(bytes / printedMeanwhile, 1),
+      };
     }
   }
   await senderLink.close();

@@ -43,7 +43,9 @@ export async function measureWebFirstLoad(scale: number, progress: (m: string) =
   });
   try {
     const figures = JSON.parse(await readFile(out, 'utf8')) as WebFirstLoad;
-    progress(`web: sign-in form ${(figures.firstVisit.paintedMs / 1000).toFixed(1)} s, ready ${(figures.firstVisit.readyMs / 1000).toFixed(1)} s, ${(figures.firstVisit.visit.down / 1024).toFixed(1)} KB down`);
+    progress(
+      `web: sign-in form ${(figures.firstVisit.paintedMs / 1000).toFixed(1)} s, ready ${(figures.firstVisit.readyMs / 1000).toFixed(1)} s, ${(figures.firstVisit.visit.down / 1024).toFixed(1)} KB down`,
+    );
     return figures;
   } catch {
     const text = log.join('');
@@ -54,7 +56,10 @@ export async function measureWebFirstLoad(scale: number, progress: (m: string) =
   }
 }
 
-export type PgReadOnly = Pick<SendsThroughOutageResult, 'sends' | 'acked' | 'gaveUp' | 'lost' | 'doubled' | 'gapFree' | 'ackMs' | 'outageMs' | 'drainMs' | 'replies'>;
+export type PgReadOnly = Pick<
+  SendsThroughOutageResult,
+  'sends' | 'acked' | 'gaveUp' | 'lost' | 'doubled' | 'gapFree' | 'ackMs' | 'outageMs' | 'drainMs' | 'replies'
+>;
 
 /**
  * PostgreSQL made read-only for 8 s (2 s in quick mode) under 900 sends (200) from 9 users, with
@@ -78,7 +83,18 @@ export async function pgReadOnly(quick: boolean, progress: (m: string) => void):
       outageMs: quick ? 2000 : 8000,
     });
     progress(`PostgreSQL read-only ${round(r.outageMs / 1000, 1)} s: ${r.acked}/${r.sends} acked, ${r.gaveUp} given up, ${r.lost} lost, ${r.doubled} doubled`);
-    return { sends: r.sends, acked: r.acked, gaveUp: r.gaveUp, lost: r.lost, doubled: r.doubled, gapFree: r.gapFree, ackMs: r.ackMs, outageMs: r.outageMs, drainMs: r.drainMs, replies: r.replies };
+    return {
+      sends: r.sends,
+      acked: r.acked,
+      gaveUp: r.gaveUp,
+      lost: r.lost,
+      doubled: r.doubled,
+      gapFree: r.gapFree,
+      ackMs: r.ackMs,
+      outageMs: r.outageMs,
+      drainMs: r.drainMs,
+      replies: r.replies,
+    };
   } finally {
     await stack.close();
     if (saved === undefined) delete process.env.TEST_POSTGRES_URL;
@@ -116,12 +132,10 @@ export async function brokerRestart(progress: (m: string) => void): Promise<Brok
     const inFlight = new Set<Promise<void>>();
     while (!stop) {
       sends++;
-      const p = conn
-        .request('chat.send', { c: 'general', x: `restart ${sends}` }, { id: randomId(12), timeoutMs: 30_000 })
-        .then(
-          () => void acks.push(performance.now()),
-          () => void notConfirmed++,
-        );
+      const p = conn.request('chat.send', { c: 'general', x: `restart ${sends}` }, { id: randomId(12), timeoutMs: 30_000 }).then(
+        () => void acks.push(performance.now()),
+        () => void notConfirmed++,
+      );
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
       await sleep(100);

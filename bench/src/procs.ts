@@ -90,9 +90,7 @@ export function cpuMeter(pids: Record<string, number>): () => Record<string, num
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
   return () => {
     const seconds = (Date.now() - start) / 1000;
-    return Object.fromEntries(
-      Object.entries(pids).map(([k, pid]) => [k, Math.round(((cpuSecondsOf(pid) - before[k]!) / seconds) * 100) / 100]),
-    );
+    return Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Math.round(((cpuSecondsOf(pid) - before[k]!) / seconds) * 100) / 100]));
   };
 }
 
@@ -235,7 +233,19 @@ export async function startMosquitto(binary: string, options: { noDelay?: boolea
   const tmp = await tempDir('mosquitto');
   const port = await freePort();
   const conf = path.join(tmp.dir, 'mosquitto.conf');
-  await writeFile(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ...(options.noDelay ? ['set_tcp_nodelay true'] : []), 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      ...(options.noDelay ? ['set_tcp_nodelay true'] : []),
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
   const version = await new Promise<string>((resolve) => {
     const p = spawn(binary, ['-h'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';

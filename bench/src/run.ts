@@ -113,7 +113,9 @@ async function main(): Promise<void> {
   const chosen = SCENARIOS.filter((s) => !args.only || args.only.includes(s.key));
   const t0 = performance.now();
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  say(`bench: ${results.mode} run of ${chosen.length} scenario(s) on ${results.machine.cpus} × ${results.machine.cpuModel}, load average ${results.machine.loadAverageStart.join(' ')}`);
+  say(
+    `bench: ${results.mode} run of ${chosen.length} scenario(s) on ${results.machine.cpus} × ${results.machine.cpuModel}, load average ${results.machine.loadAverageStart.join(' ')}`,
+  );
   for (const [i, s] of chosen.entries()) {
     const started = performance.now();
     const prefix = `[${i + 1}/${chosen.length} ${s.key}]`;

@@ -54,16 +54,16 @@ export async function seedSignedInUsers(db: Database, count: number | readonly s
     (users[users.length - 1] as SeededUser & { tokenHash: string }).tokenHash = t.tokenHash;
   }
   await insertRows(
-      db,
-      'User',
-      ['id', 'username', 'passwordHash', 'createdAt', 'updatedAt'],
-      users.map((u) => [u.id, u.username, '!bench-user-without-password', now, now]),
+    db,
+    'User',
+    ['id', 'username', 'passwordHash', 'createdAt', 'updatedAt'],
+    users.map((u) => [u.id, u.username, '!bench-user-without-password', now, now]),
   );
   await insertRows(
-      db,
-      'Session',
-      ['id', 'userId', 'tokenHash', 'device', 'createdAt', 'lastSeenAt', 'expiresAt'],
-      users.map((u) => [u.sessionId, u.id, (u as SeededUser & { tokenHash: string }).tokenHash, 'bench', now, now, expires]),
+    db,
+    'Session',
+    ['id', 'userId', 'tokenHash', 'device', 'createdAt', 'lastSeenAt', 'expiresAt'],
+    users.map((u) => [u.sessionId, u.id, (u as SeededUser & { tokenHash: string }).tokenHash, 'bench', now, now, expires]),
   );
   return users.map(({ id, username, token, sessionId }) => ({ id, username, token, sessionId }));
 }

@@ -71,7 +71,15 @@ function table(header: string[], rows: string[][]): string {
 function rawRows(r: RawBrokerResult): string[][] {
   const rows: string[][] = [];
   const add = (system: string, kind: string, load: string, run: RawRun) =>
-    rows.push([system, kind, load, fmt(run.messagesPerSecond), fmt(run.deliveriesPerSecond), lat3(run.latency), `${fmt(run.cpu.broker, 2)} / ${fmt(run.cpu.generator, 2)}`]);
+    rows.push([
+      system,
+      kind,
+      load,
+      fmt(run.messagesPerSecond),
+      fmt(run.deliveriesPerSecond),
+      lat3(run.latency),
+      `${fmt(run.cpu.broker, 2)} / ${fmt(run.cpu.generator, 2)}`,
+    ]);
   for (const s of r.systems) {
     const name = `${s.system === 'tidings' ? 'Tidings broker' : 'Mosquitto'} (${s.version})`;
     add(name, '1:1', `saturation (${r.params.pairs} pairs × ${r.params.pairWindow} in flight)`, s.oneToOne.saturation);
@@ -107,7 +115,12 @@ export function renderResults(r: Results): string {
 
   if (r.targets.length > 0) {
     out.push('', '### Targets', '');
-    out.push(table(['Target', 'Measured', 'Met'], r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not at this scale' : t.met ? 'yes' : '**no**'])));
+    out.push(
+      table(
+        ['Target', 'Measured', 'Met'],
+        r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not at this scale' : t.met ? 'yes' : '**no**']),
+      ),
+    );
   }
 
   const raw = r.scenarios.raw;
@@ -142,7 +155,11 @@ export function renderResults(r: Results): string {
 
   const wire = r.scenarios.wire;
   if (wire) {
-    out.push('', `### 3. Bytes on the wire (${wire.params.text.length}-character text; usernames of ${wire.params.usernameLength}, device ids of ${wire.params.deviceLength}, request ids of ${wire.params.idLength} characters)`, '');
+    out.push(
+      '',
+      `### 3. Bytes on the wire (${wire.params.text.length}-character text; usernames of ${wire.params.usernameLength}, device ids of ${wire.params.deviceLength}, request ids of ${wire.params.idLength} characters)`,
+      '',
+    );
     const row = (label: string, pick: (t: WireBytesResult['transports'][number]) => { up: number; down: number; total: number }) => [
       label,
       ...wire.transports.map((t) => {
@@ -172,7 +189,14 @@ export function renderResults(r: Results): string {
     out.push(
       table(
         ['Clients', 'Connects/s', 'Broker RSS', 'Per client', 'Broker CPU while connecting', 'Failed'],
-        conns.steps.map((s) => [fmt(s.clients), fmt(s.connectsPerSecond), `${fmt(s.brokerRssMiB)} MiB`, `${fmt(s.kibPerClient, 1)} KiB`, fmt(s.brokerCpu, 2), s.failed ? `${s.failed} (${s.firstError ?? ''})` : '0']),
+        conns.steps.map((s) => [
+          fmt(s.clients),
+          fmt(s.connectsPerSecond),
+          `${fmt(s.brokerRssMiB)} MiB`,
+          `${fmt(s.kibPerClient, 1)} KiB`,
+          fmt(s.brokerCpu, 2),
+          s.failed ? `${s.failed} (${s.firstError ?? ''})` : '0',
+        ]),
       ),
     );
     out.push('', `Idle broker: ${fmt(conns.idleRssMiB)} MiB RSS.`);
@@ -191,7 +215,12 @@ export function renderResults(r: Results): string {
       for (const p of d.pages) rows.push([d.database, p.page, lat3(p.mqtt), lat3(p.query)]);
     }
     for (const b of hist.baselines) {
-      rows.push([`${b.system === 'tidings' ? 'Tidings broker' : 'Mosquitto'} alone (${b.version})`, `a ${fmt(b.replyBytes)}-byte reply from a client that does no work`, lat3(b.roundTrip), '—']);
+      rows.push([
+        `${b.system === 'tidings' ? 'Tidings broker' : 'Mosquitto'} alone (${b.version})`,
+        `a ${fmt(b.replyBytes)}-byte reply from a client that does no work`,
+        lat3(b.roundTrip),
+        '—',
+      ]);
     }
     out.push(table(['Database (or baseline)', 'Page', 'chat.history over MQTT p50 / p95 / p99', 'Queries alone p50 / p95 / p99'], rows));
     out.push(
@@ -297,12 +326,18 @@ export function renderLinkSection(r: Results, commit: string): string {
     '',
     ...renderLink(link).slice(2),
     '',
-    table(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === null ? 'not at this scale' : t.met ? 'yes' : '**no**'])),
+    table(
+      ['Target', 'Measured', 'Met'],
+      targets.map((t) => [t.target, t.measured, t.met === null ? 'not at this scale' : t.met ? 'yes' : '**no**']),
+    ),
   ].join('\n');
 }
 
 function renderLink(link: LinkResults): string[] {
-  const out: string[] = [`### 7. Bad links${link.scale === 1 ? '' : ` (time-scaled × ${link.scale}: client timers are not, so times do not compare with a full run)`}`, ''];
+  const out: string[] = [
+    `### 7. Bad links${link.scale === 1 ? '' : ` (time-scaled × ${link.scale}: client timers are not, so times do not compare with a full run)`}`,
+    '',
+  ];
   const rows = Object.entries(link.chats).map(([name, c]) => [
     `${name} (sender ${c.profiles.sender}, watcher ${c.profiles.watcher})`,
     `${c.acked} / ${c.sent}`,
@@ -348,14 +383,29 @@ function renderLink(link: LinkResults): string[] {
       out.push(
         table(
           ['Read-only for', 'Sends', 'Acked', 'Given up / lost / doubled', 'Gap-free', 'Ack p50 / p99 / max', 'Last ack after the end'],
-          [[sec(pg.outageMs), fmt(pg.sends), fmt(pg.acked), `${pg.gaveUp} / ${pg.lost} / ${pg.doubled}`, pg.gapFree ? 'yes' : 'NO', `${sec(pg.ackMs.p50)} / ${sec(pg.ackMs.p99)} / ${sec(pg.ackMs.max)}`, sec(pg.drainMs)]],
+          [
+            [
+              sec(pg.outageMs),
+              fmt(pg.sends),
+              fmt(pg.acked),
+              `${pg.gaveUp} / ${pg.lost} / ${pg.doubled}`,
+              pg.gapFree ? 'yes' : 'NO',
+              `${sec(pg.ackMs.p50)} / ${sec(pg.ackMs.p99)} / ${sec(pg.ackMs.max)}`,
+              sec(pg.drainMs),
+            ],
+          ],
         ),
       );
   }
   const br = link.brokerRestart;
   if (br) {
     out.push('', 'Broker killed (SIGKILL) and restarted, SQLite:', '');
-    out.push(table(['Down for', 'Stored again after it accepted connections', 'Sends', 'Acked', 'Not confirmed'], [[sec(br.pauseMs), sec(br.storedAgainMs), fmt(br.sends), fmt(br.acked), fmt(br.notConfirmed)]]));
+    out.push(
+      table(
+        ['Down for', 'Stored again after it accepted connections', 'Sends', 'Acked', 'Not confirmed'],
+        [[sec(br.pauseMs), sec(br.storedAgainMs), fmt(br.sends), fmt(br.acked), fmt(br.notConfirmed)]],
+      ),
+    );
   }
   return out;
 }
@@ -388,7 +438,11 @@ export function checkTargets(r: Results): TargetCheck[] {
   }
   const tcp = r.scenarios.wire?.transports.find((t) => t.transport === 'tcp');
   if (tcp) {
-    checks.push({ target: 'A delivered 20-character message ≤ 120 bytes on the wire', measured: `${fmt(tcp.delivered.total, 1)} B (MQTT/TCP)`, met: tcp.delivered.total <= 120 });
+    checks.push({
+      target: 'A delivered 20-character message ≤ 120 bytes on the wire',
+      measured: `${fmt(tcp.delivered.total, 1)} B (MQTT/TCP)`,
+      met: tcp.delivered.total <= 120,
+    });
     checks.push({ target: 'A send + ack ≤ 200 bytes', measured: `${fmt(tcp.sendAndAck.total, 1)} B (MQTT/TCP)`, met: tcp.sendAndAck.total <= 200 });
   }
   const conns = r.scenarios.connections;
@@ -428,7 +482,13 @@ function linkTargets(link: LinkResults): TargetCheck[] {
     checks.push({
       target: 'flaky: 50 of 50 acknowledged, 0 reported failed; all delivered exactly once, in order',
       measured: `${flaky.acked} acked, ${flaky.notConfirmed} not confirmed, ${flaky.failed} failed; ${flaky.delivered} delivered, ${flaky.duplicates} twice, ${flaky.inOrder ? 'in order' : 'out of order'}`,
-      met: flaky.acked === flaky.sent && flaky.failed === 0 && flaky.notConfirmed === 0 && flaky.delivered === flaky.sent && flaky.duplicates === 0 && flaky.inOrder,
+      met:
+        flaky.acked === flaky.sent &&
+        flaky.failed === 0 &&
+        flaky.notConfirmed === 0 &&
+        flaky.delivered === flaky.sent &&
+        flaky.duplicates === 0 &&
+        flaky.inOrder,
     });
     checks.push({
       target: 'flaky: delivery p90 ≤ 10 s, max ≤ 30 s',
@@ -462,6 +522,11 @@ function linkTargets(link: LinkResults): TargetCheck[] {
     });
   }
   const br = link.brokerRestart;
-  if (br) checks.push({ target: 'broker kill -9 + restart: messages stored again ≤ 3 s after the broker is back', measured: sec(br.storedAgainMs), met: br.storedAgainMs <= 3000 });
+  if (br)
+    checks.push({
+      target: 'broker kill -9 + restart: messages stored again ≤ 3 s after the broker is back',
+      measured: sec(br.storedAgainMs),
+      met: br.storedAgainMs <= 3000,
+    });
   return checks;
 }

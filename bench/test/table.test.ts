@@ -30,14 +30,33 @@ function sample(): Results {
     startedAt: '2026-11-26T20:00:00.000Z',
     finishedAt: '2026-11-26T20:09:00.000Z',
     seconds: 540.2,
-    machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 8, os: 'Linux', node: 'v20.20.2', openFiles: '20000 / 20000', loadAverageStart: [1.5, 1, 1], loadAverageEnd: [2, 1, 1] },
+    machine: {
+      cpus: 2,
+      cpuModel: 'Test CPU',
+      memoryGiB: 8,
+      os: 'Linux',
+      node: 'v20.20.2',
+      openFiles: '20000 / 20000',
+      loadAverageStart: [1.5, 1, 1],
+      loadAverageEnd: [2, 1, 1],
+    },
     notes: ['e2e: a note'],
     scenarios: {
       raw: {
         params: { pairs: 10, pairWindow: 10, subscribers: 100, fanWindow: 5, oneToOneRate: 1000, fanOutRate: 100, seconds: 5 },
         systems: [
-          { system: 'tidings', version: 'aedes', oneToOne: { saturation: rawRun(43571, 43571, 2.22), fixed: rawRun(1000, 1000, 0.93) }, fanOut: { saturation: rawRun(734, 73447, 5.51), fixed: rawRun(100, 10000, 2.8) } },
-          { system: 'mosquitto', version: 'mosquitto 2', oneToOne: { saturation: rawRun(76508, 76508, 1.23), fixed: rawRun(999, 999, 0.83) }, fanOut: { saturation: rawRun(677, 67716, 5.5), fixed: rawRun(100, 10000, 2.38) } },
+          {
+            system: 'tidings',
+            version: 'aedes',
+            oneToOne: { saturation: rawRun(43571, 43571, 2.22), fixed: rawRun(1000, 1000, 0.93) },
+            fanOut: { saturation: rawRun(734, 73447, 5.51), fixed: rawRun(100, 10000, 2.8) },
+          },
+          {
+            system: 'mosquitto',
+            version: 'mosquitto 2',
+            oneToOne: { saturation: rawRun(76508, 76508, 1.23), fixed: rawRun(999, 999, 0.83) },
+            fanOut: { saturation: rawRun(677, 67716, 5.5), fixed: rawRun(100, 10000, 2.38) },
+          },
         ],
       },
       e2e: {
@@ -88,7 +107,14 @@ function sample(): Results {
           { system: 'mosquitto', version: 'mosquitto 2.0.11, set_tcp_nodelay', roundTrip: lat(0.21, 0.42, 1.11), replyBytes: 3546 },
         ],
       },
-      signin: { params: { clients: 10, seconds: 15, argon2: 'argon2id' }, loginsPerSecond: 4.7, login: lat(2065.3, 2200, 2316.7), full: lat(2072, 2210, 2320.7), errors: {}, cpu: { auth: 1.52 } },
+      signin: {
+        params: { clients: 10, seconds: 15, argon2: 'argon2id' },
+        loginsPerSecond: 4.7,
+        login: lat(2065.3, 2200, 2316.7),
+        full: lat(2072, 2210, 2320.7),
+        errors: {},
+        cpu: { auth: 1.52 },
+      },
     },
     errors: [],
     targets: [],

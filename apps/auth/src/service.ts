@@ -47,10 +47,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     now,
     sleep: deps.sleep ?? realSleep,
     failures: new FailureThrottle(settings, now),
-    clientAttempts: new AttemptLimiter(
-      { limit: settings.clientAttemptsPerMinute, windowMs: 60_000, maxKeys: settings.maxTrackedKeys },
-      now,
-    ),
+    clientAttempts: new AttemptLimiter({ limit: settings.clientAttemptsPerMinute, windowMs: 60_000, maxKeys: settings.maxTrackedKeys }, now),
     dummyHash: () => {
       if (dummyHash === undefined) throw new Error('the auth service was not started');
       return dummyHash;

@@ -52,7 +52,8 @@ export function resolveSettings(partial: Partial<AuthSettings> = {}): AuthSettin
     settings[key] = value;
   }
   if (settings.sessionTtlMs <= 0) throw new RangeError('auth setting sessionTtlMs must be positive');
-  if (!Number.isInteger(settings.maxSessionsPerUser) || settings.maxSessionsPerUser < 1) throw new RangeError('auth setting maxSessionsPerUser must be an integer of at least 1');
+  if (!Number.isInteger(settings.maxSessionsPerUser) || settings.maxSessionsPerUser < 1)
+    throw new RangeError('auth setting maxSessionsPerUser must be an integer of at least 1');
   if (settings.maxFailures < 1) throw new RangeError('auth setting maxFailures must be at least 1');
   if (settings.maxLockMs < settings.baseLockMs) throw new RangeError('auth setting maxLockMs must be at least baseLockMs');
   for (const key of ['hashConcurrency', 'hashPerClient', 'hashDeadlineMs'] as const) {

@@ -83,7 +83,9 @@ describeBackends('the hash line', (backend) => {
     gate.close();
     const guest = await h.guest();
     guests.push(guest);
-    const tries = ['alice', 'bob', 'carol'].map((u) => outcome(guest.request('auth.login', { username: u, password: 'a wrong password' }, { timeoutMs: 30_000 })));
+    const tries = ['alice', 'bob', 'carol'].map((u) =>
+      outcome(guest.request('auth.login', { username: u, password: 'a wrong password' }, { timeoutMs: 30_000 })),
+    );
     await until(() => tries.some((t) => t.code === 'RATE_LIMITED'));
     expect(h.service.hashLine()).toMatchObject({ running: 1, waiting: 1, refused: { 'per-key': 1 } });
     gate.open();

@@ -105,9 +105,7 @@ describeBackends('sign-in throttling', (backend) => {
     h = await startAuth(backend);
     await h.register('grace', 'graces password');
     const guests = await Promise.all(Array.from({ length: 8 }, () => h.guest()));
-    const outcomes = await Promise.all(
-      guests.map((g, i) => errorOf(g.request('auth.login', { username: 'grace', password: `parallel guess ${i}` }))),
-    );
+    const outcomes = await Promise.all(guests.map((g, i) => errorOf(g.request('auth.login', { username: 'grace', password: `parallel guess ${i}` }))));
     const codes = outcomes.map((e) => e.code).sort();
     expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(5);
     expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(3);

@@ -7,7 +7,13 @@ describeServiceMain({
   service: 'auth',
   script: path.resolve(import.meta.dirname, '../dist/main.js'),
   does: 'serves requests',
-  env: { TIDINGS_SESSION_TTL_DAYS: '2', TIDINGS_HASH_CONCURRENCY: '1', TIDINGS_HASH_QUEUE: '4', TIDINGS_HASH_PER_CLIENT: '1', TIDINGS_HASH_DEADLINE_MS: '3000' },
+  env: {
+    TIDINGS_SESSION_TTL_DAYS: '2',
+    TIDINGS_HASH_CONCURRENCY: '1',
+    TIDINGS_HASH_QUEUE: '4',
+    TIDINGS_HASH_PER_CLIENT: '1',
+    TIDINGS_HASH_DEADLINE_MS: '3000',
+  },
   async exercise(stack) {
     const guest = await connectGuest({ url: stack.url });
     await guest.request('auth.register', { username: 'alice', password: 'a main-process password' });

@@ -127,8 +127,7 @@ describeBackends('auth.passwd', (backend) => {
     const login = await h.login('heidi', 'heidis password');
     const conn = await h.user(login);
     armed = true;
-    const change = (newPassword: string) =>
-      conn.request('auth.passwd', { currentPassword: 'heidis password', newPassword, sessionId: login.sessionId });
+    const change = (newPassword: string) => conn.request('auth.passwd', { currentPassword: 'heidis password', newPassword, sessionId: login.sessionId });
     const results = await Promise.allSettled([change('new password from a'), change('new password from b')]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.find((r) => r.status === 'rejected')?.reason).toMatchObject({ code: 'CONFLICT' });

@@ -51,10 +51,7 @@ const SUBSCRIBE: Rules = {
   ],
   service: [
     (id) => (id.service === 'presence' ? [topics.devicePresenceFilter] : []),
-    (id) =>
-      operationsOf(id.service).map((op) =>
-        op.audience === 'guest' ? topics.guestRequestFilter(op.action) : topics.userRequestFilter(op.action),
-      ),
+    (id) => operationsOf(id.service).map((op) => (op.audience === 'guest' ? topics.guestRequestFilter(op.action) : topics.userRequestFilter(op.action))),
     () => [topics.serviceHealthFilter],
   ],
 };
@@ -87,11 +84,7 @@ export function grantsOf(identity: Identity): Grants {
  * names and filters; aedes does not check).
  */
 function wellFormed(levels: string[]): boolean {
-  return (
-    levels.length > 0 &&
-    !levels[0]!.startsWith('$') &&
-    levels.every((l) => l.length > 0 && l.length <= MAX_TOPIC_LEVEL_LENGTH && !l.includes('\u0000'))
-  );
+  return levels.length > 0 && !levels[0]!.startsWith('$') && levels.every((l) => l.length > 0 && l.length <= MAX_TOPIC_LEVEL_LENGTH && !l.includes('\u0000'));
 }
 
 /** Does one grant allow this filter (or topic)? Levels are compared one by one. */

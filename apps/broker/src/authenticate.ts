@@ -63,8 +63,7 @@ export function createAuthenticator(options: AuthenticatorOptions): (attempt: Co
       const service = username.slice('svc:'.length);
       const secret = Object.hasOwn(serviceCredentials, service) ? serviceCredentials[service] : undefined;
       if (secret === undefined) return refuse(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'unknown service');
-      if (password === undefined || !safeEqual(password.toString('utf8'), secret))
-        return refuse(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'wrong service secret');
+      if (password === undefined || !safeEqual(password.toString('utf8'), secret)) return refuse(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'wrong service secret');
       const parsed = parseClientId(clientId);
       if (parsed.kind !== 'service' || parsed.service !== service)
         return refuse(ReturnCode.IDENTIFIER_REJECTED, 'service client id is not svc:<service>:<instance>');
@@ -74,8 +73,7 @@ export function createAuthenticator(options: AuthenticatorOptions): (attempt: Co
     const name = username.toLowerCase();
     if (!USERNAME_PATTERN.test(name)) return refuse(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'malformed username');
     const parsed = parseClientId(clientId);
-    if (parsed.kind !== 'user' || parsed.username !== name)
-      return refuse(ReturnCode.IDENTIFIER_REJECTED, 'user client id is not <username>:<device>');
+    if (parsed.kind !== 'user' || parsed.username !== name) return refuse(ReturnCode.IDENTIFIER_REJECTED, 'user client id is not <username>:<device>');
     if (password === undefined) return refuse(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'no session token');
     const token = parseToken(password.toString('utf8'));
     if (!token) return refuse(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'malformed session token');

@@ -210,11 +210,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if ((aedes as Aedes & { clients: Record<string, Client | undefined> }).clients[clientId]) continue;
       try {
         await new Promise<void>((resolve) =>
-          aedes.publish({ cmd: 'publish', topic: topics.devicePresence(username, clientId), payload: Buffer.alloc(0), qos: 0, retain: true, dup: false }, () => resolve()),
+          aedes.publish({ cmd: 'publish', topic: topics.devicePresence(username, clientId), payload: Buffer.alloc(0), qos: 0, retain: true, dup: false }, () =>
+            resolve(),
+          ),
         );
         await persistence.tidings.forgetClient(clientId);
       } catch (err) {
-        log.warn({ err, clientId }, 'could not clear the state of an ended session\'s device');
+        log.warn({ err, clientId }, "could not clear the state of an ended session's device");
       }
     }
   }
@@ -252,7 +254,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   } else {
     hooks.authenticate = (client, username, password, callback) => {
       const fail = (returnCode: number, reason: string) => {
-        log.info({ ...describe(client), username: username?.startsWith('svc:') ? username : username?.toLowerCase(), returnCode, reason }, 'refused a connection');
+        log.info(
+          { ...describe(client), username: username?.startsWith('svc:') ? username : username?.toLowerCase(), returnCode, reason },
+          'refused a connection',
+        );
         callback(authError(returnCode, reason), null);
       };
       // The cap is counted in preConnect; refusing here is what lets the client read a CONNACK.
@@ -266,7 +271,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           const identity = verdict.identity;
           const will = willOf.get(client);
           if (will && !canWill(identity, will))
-            return fail(ReturnCode.NOT_AUTHORIZED, identity.kind === 'user' ? 'last will other than 0 on the own device topic' : 'last will not allowed for this identity');
+            return fail(
+              ReturnCode.NOT_AUTHORIZED,
+              identity.kind === 'user' ? 'last will other than 0 on the own device topic' : 'last will not allowed for this identity',
+            );
           if (identity.kind === 'user') {
             if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
             let devices = devicesOf.get(identity.sessionId);
@@ -301,7 +309,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         return callback(new Error('not authorized to retain messages'));
       }
       if (isOwnDeviceTopic(identity, packet.topic) && !isDevicePresencePayload(packet.payload as Buffer)) {
-        log.info({ ...describe(client), topic: packet.topic, bytes: packet.payload.length }, 'refused a publish: a device topic carries 1 or 0; closing the connection');
+        log.info(
+          { ...describe(client), topic: packet.topic, bytes: packet.payload.length },
+          'refused a publish: a device topic carries 1 or 0; closing the connection',
+        );
         return callback(new Error('a device topic carries 1 or 0'));
       }
       // A will too comes through here, as the connection goes: nothing of a revoked session passes.
@@ -399,9 +410,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     socket.setNoDelay(true);
     handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tcp');
   });
-  const httpServer = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
-    : http.createServer(onRequest);
+  const httpServer = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
   httpServer.on('upgrade', onUpgrade);
   const tlsServer = options.tls
     ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => {
@@ -417,7 +426,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const persistence = indexedMemoryPersistence({
     queue: { maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes },
     onQueueFull: (clientId, bounds) =>
-      log.info({ clientId, ...bounds }, 'a persistent session\'s queue is full: dropping its oldest messages (the client fills gaps from history)'),
+      log.info({ clientId, ...bounds }, "a persistent session's queue is full: dropping its oldest messages (the client fills gaps from history)"),
     // A persistent session keeps only the filters the ACL granted (aedes would keep refused ones too).
     keepSubscription: (client, filter) => {
       if (!authOn) return true;

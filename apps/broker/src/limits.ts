@@ -62,7 +62,8 @@ export function resolveLimits(overrides: Partial<Limits> | undefined): Limits {
   }
   if (limits.maxPacketSize < 1024) throw new Error('limit maxPacketSize must be at least 1024 bytes');
   if (limits.maxDevicesPerSession < 1) throw new Error('limit maxDevicesPerSession must be at least 1');
-  if (limits.maxQueuedMessages < 1 || limits.maxQueuedBytes < 1024) throw new Error('limits maxQueuedMessages (≥ 1) and maxQueuedBytes (≥ 1024) bound every persistent session');
+  if (limits.maxQueuedMessages < 1 || limits.maxQueuedBytes < 1024)
+    throw new Error('limits maxQueuedMessages (≥ 1) and maxQueuedBytes (≥ 1024) bound every persistent session');
   if (limits.maxTopicLevels < 5 || limits.maxTopicLevels > 100) throw new Error('limit maxTopicLevels must be between 5 and 100');
   return limits;
 }

@@ -23,7 +23,10 @@ const BrokerEnv = z
     /** PEM files; both or neither. With them: MQTT over TLS on TIDINGS_MQTTS_PORT and HTTPS/WSS on TIDINGS_HTTP_PORT. */
     TIDINGS_TLS_CERT: z.string().min(1).optional(),
     TIDINGS_TLS_KEY: z.string().min(1).optional(),
-    TIDINGS_DATA_DIR: z.string().default('./data').transform((p) => path.resolve(p)),
+    TIDINGS_DATA_DIR: z
+      .string()
+      .default('./data')
+      .transform((p) => path.resolve(p)),
     DATABASE_URL: z.string().optional(),
     TIDINGS_LOG_LEVEL: LogLevel,
     /** off = an open broker without authentication or ACL, for raw benchmarks only. */

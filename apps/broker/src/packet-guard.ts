@@ -1,7 +1,10 @@
 import { Duplex } from 'node:stream';
 
 export class PacketTooLargeError extends Error {
-  constructor(readonly size: number, readonly max: number) {
+  constructor(
+    readonly size: number,
+    readonly max: number,
+  ) {
     super(`MQTT packet of ${size} bytes exceeds the limit of ${max} bytes`);
     this.name = 'PacketTooLargeError';
   }

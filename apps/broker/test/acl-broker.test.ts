@@ -32,7 +32,12 @@ async function cast(): Promise<Cast> {
   const auth = await asService(h, 'auth');
   const watch = await asService(h, 'auth');
   const authInbox = inbox(watch);
-  const filters = [topics.guestRequestFilter('auth.login'), topics.guestRequestFilter('auth.register'), topics.userRequestFilter('auth.whoami'), topics.serviceHealthFilter];
+  const filters = [
+    topics.guestRequestFilter('auth.login'),
+    topics.guestRequestFilter('auth.register'),
+    topics.userRequestFilter('auth.whoami'),
+    topics.serviceHealthFilter,
+  ];
   expect(await grantsOf(watch, filters)).toEqual([1, 1, 1, 1]);
   return { h, guestId, guest, alice, bob, auth, watch, authInbox };
 }
@@ -190,7 +195,14 @@ describe('publishing through the broker', () => {
 });
 
 function connectListening(url: string, s: { username: string; token: string }, onMessage: (topic: string, payload: Buffer) => void): MqttClient {
-  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, clientId: `${s.username}:laptop`, username: s.username, password: s.token, clean: false });
+  const client = connect(url, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    clientId: `${s.username}:laptop`,
+    username: s.username,
+    password: s.token,
+    clean: false,
+  });
   client.on('message', onMessage);
   onTestFinished(() => client.endAsync(true));
   return client;

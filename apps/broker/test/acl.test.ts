@@ -109,7 +109,21 @@ describe('canSubscribe', () => {
   });
 
   it.each([guest, alice, auth, likes])('refuses #, t/#, the system topics, + and malformed filters to $kind $clientId', (identity) => {
-    for (const filter of ['#', 't/#', '$SYS/#', '$SYS/+/new/clients', '+', '+/+', 't/+', 't/r/#', '', 't//r', 't/r/g:guest0001/', 't/svc/health/a+', 't/svc/health/#']) {
+    for (const filter of [
+      '#',
+      't/#',
+      '$SYS/#',
+      '$SYS/+/new/clients',
+      '+',
+      '+/+',
+      't/+',
+      't/r/#',
+      '',
+      't//r',
+      't/r/g:guest0001/',
+      't/svc/health/a+',
+      't/svc/health/#',
+    ]) {
       expect(canSubscribe(identity, filter), filter).toBe(false);
     }
   });
@@ -149,50 +163,54 @@ describe('chat rules', () => {
   const presence: Identity = { kind: 'service', service: 'presence', clientId: 'svc:presence:1' };
   const query: Identity = { kind: 'service', service: 'chat-query', clientId: 'svc:chat-query:1' };
 
-  it.each(cases([
-    ['user', alice, 't/d/alice/alice:laptop', true],
-    ['user', alice, 't/d/alice/alice:phone', false],
-    ['user', alice, 't/d/bob/bob:laptop', false],
-    ['user', alice, 't/room/general', false],
-    ['user', alice, 't/inbox/alice', false],
-    ['user', alice, 't/p/alice', false],
-    ['user', alice, 't/u/alice:laptop/chat.send', true],
-    ['user', alice, 't/u/alice:laptop/chat.typing', true],
-    ['user', alice, 't/u/bob:laptop/chat.send', false],
-    ['service', store, 't/room/general', true],
-    ['service', store, 't/inbox/bob', true],
-    ['service', store, 't/p/bob', false],
-    ['service', likes, 't/room/general', true],
-    ['service', presence, 't/p/bob', true],
-    ['service', presence, 't/room/general', true],
-    ['service', query, 't/room/general', false],
-    ['service', query, 't/inbox/bob', false],
-    ['service', auth, 't/room/general', false],
-    ['guest', guest, 't/room/general', false],
-  ]))('a $who $verdict publish on $topic', ({ identity, topic, allowed }) => {
+  it.each(
+    cases([
+      ['user', alice, 't/d/alice/alice:laptop', true],
+      ['user', alice, 't/d/alice/alice:phone', false],
+      ['user', alice, 't/d/bob/bob:laptop', false],
+      ['user', alice, 't/room/general', false],
+      ['user', alice, 't/inbox/alice', false],
+      ['user', alice, 't/p/alice', false],
+      ['user', alice, 't/u/alice:laptop/chat.send', true],
+      ['user', alice, 't/u/alice:laptop/chat.typing', true],
+      ['user', alice, 't/u/bob:laptop/chat.send', false],
+      ['service', store, 't/room/general', true],
+      ['service', store, 't/inbox/bob', true],
+      ['service', store, 't/p/bob', false],
+      ['service', likes, 't/room/general', true],
+      ['service', presence, 't/p/bob', true],
+      ['service', presence, 't/room/general', true],
+      ['service', query, 't/room/general', false],
+      ['service', query, 't/inbox/bob', false],
+      ['service', auth, 't/room/general', false],
+      ['guest', guest, 't/room/general', false],
+    ]),
+  )('a $who $verdict publish on $topic', ({ identity, topic, allowed }) => {
     expect(canPublish(identity, topic)).toBe(allowed);
   });
 
-  it.each(cases([
-    ['user', alice, 't/room/general', true],
-    ['user', alice, 't/room/+', true],
-    ['user', alice, 't/inbox/alice', true],
-    ['user', alice, 't/inbox/bob', false],
-    ['user', alice, 't/inbox/+', false],
-    ['user', alice, 't/p/+', true],
-    ['user', alice, 't/p/bob', true],
-    ['user', alice, 't/d/+/+', false],
-    ['user', alice, 't/d/bob/bob:laptop', false],
-    ['guest', guest, 't/room/general', false],
-    ['guest', guest, 't/p/+', false],
-    ['service', presence, 't/d/+/+', true],
-    ['service', store, 't/d/+/+', false],
-    ['service', store, 't/u/+/chat.send', true],
-    ['service', store, 't/u/+/like.add', false],
-    ['service', likes, 't/u/+/like.add', true],
-    ['service', presence, 't/u/+/chat.typing', true],
-    ['service', store, 't/inbox/+', false],
-  ]))('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
+  it.each(
+    cases([
+      ['user', alice, 't/room/general', true],
+      ['user', alice, 't/room/+', true],
+      ['user', alice, 't/inbox/alice', true],
+      ['user', alice, 't/inbox/bob', false],
+      ['user', alice, 't/inbox/+', false],
+      ['user', alice, 't/p/+', true],
+      ['user', alice, 't/p/bob', true],
+      ['user', alice, 't/d/+/+', false],
+      ['user', alice, 't/d/bob/bob:laptop', false],
+      ['guest', guest, 't/room/general', false],
+      ['guest', guest, 't/p/+', false],
+      ['service', presence, 't/d/+/+', true],
+      ['service', store, 't/d/+/+', false],
+      ['service', store, 't/u/+/chat.send', true],
+      ['service', store, 't/u/+/like.add', false],
+      ['service', likes, 't/u/+/like.add', true],
+      ['service', presence, 't/u/+/chat.typing', true],
+      ['service', store, 't/inbox/+', false],
+    ]),
+  )('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
     expect(canSubscribe(identity, topic)).toBe(allowed);
   });
 });
@@ -219,7 +237,14 @@ describe('canWill', () => {
 describe('isDevicePresencePayload', () => {
   it('is 1 or 0 and nothing else', () => {
     expect(['1', '0'].map((p) => isDevicePresencePayload(Buffer.from(p)))).toEqual([true, true]);
-    expect(['', '10', ' 1', 'x'.repeat(60_000), '\u0000', 'true'].map((p) => isDevicePresencePayload(Buffer.from(p)))).toEqual([false, false, false, false, false, false]);
+    expect(['', '10', ' 1', 'x'.repeat(60_000), '\u0000', 'true'].map((p) => isDevicePresencePayload(Buffer.from(p)))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

@@ -48,9 +48,7 @@ describe('users', () => {
     const before = new Date(Date.now() - 1);
     await h.db.prisma.session.updateMany({ data: { lastSeenAt: new Date(0) } });
     await Promise.all(sessions.map((s) => asUser(h.broker.url, s)));
-    await expect
-      .poll(async () => h.db.prisma.session.count({ where: { id: { in: sessions.map((s) => s.sessionId) }, lastSeenAt: { gte: before } } }))
-      .toBe(30);
+    await expect.poll(async () => h.db.prisma.session.count({ where: { id: { in: sessions.map((s) => s.sessionId) }, lastSeenAt: { gte: before } } })).toBe(30);
   });
 
   it('refuses a wrong token, a malformed token and no token', async () => {

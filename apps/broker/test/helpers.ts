@@ -91,7 +91,10 @@ export const randomGuestId = () => guestClientId(randomBytes(9).toString('base64
 
 /** An error from a refused connection: the CONNACK return code, or a closed socket. */
 export class Refused extends Error {
-  constructor(readonly returnCode: number | undefined, message: string) {
+  constructor(
+    readonly returnCode: number | undefined,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -102,9 +105,7 @@ export function open(url: string, options: IClientOptions): Promise<MqttClient> 
   onTestFinished(() => client.endAsync(true));
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));
-    client.once('error', (err: Error & { code?: number | string }) =>
-      reject(new Refused(typeof err.code === 'number' ? err.code : undefined, err.message)),
-    );
+    client.once('error', (err: Error & { code?: number | string }) => reject(new Refused(typeof err.code === 'number' ? err.code : undefined, err.message)));
     client.once('close', () => reject(new Refused(undefined, 'connection closed before CONNACK')));
   });
 }

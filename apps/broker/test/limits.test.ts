@@ -128,7 +128,14 @@ describe('guardPackets', () => {
     const outer = guardPackets(inner, 1024, () => {});
     // as mqtt-packet writes a PUBLISH: header, topic length, topic, packet id, payload
     outer.cork();
-    for (const part of [[0x32, 0x0a], [0x00, 0x03], [0x61, 0x2f, 0x62], [0x00, 0x01], [0x68, 0x69, 0x21]]) outer.write(Buffer.from(part));
+    for (const part of [
+      [0x32, 0x0a],
+      [0x00, 0x03],
+      [0x61, 0x2f, 0x62],
+      [0x00, 0x01],
+      [0x68, 0x69, 0x21],
+    ])
+      outer.write(Buffer.from(part));
     outer.uncork();
     outer.write(Buffer.from([0xc0, 0x00]));
     await new Promise((resolve) => setImmediate(resolve));
@@ -160,7 +167,12 @@ describe('aedes limits as the broker sets them', () => {
 
 describe('resolveLimits', () => {
   it('fills in the defaults and refuses nonsense', () => {
-    expect(resolveLimits({ maxPacketSize: 4096 })).toMatchObject({ maxPacketSize: 4096, maxTopicLevels: 16, connectionAttemptsPerMinute: 30, exemptLoopback: true });
+    expect(resolveLimits({ maxPacketSize: 4096 })).toMatchObject({
+      maxPacketSize: 4096,
+      maxTopicLevels: 16,
+      connectionAttemptsPerMinute: 30,
+      exemptLoopback: true,
+    });
     expect(() => resolveLimits({ maxPacketSize: -1 })).toThrow(/maxPacketSize/);
     expect(() => resolveLimits({ drainTimeout: 1.5 })).toThrow(/drainTimeout/);
     expect(() => resolveLimits({ maxTopicLevels: 500 })).toThrow(/maxTopicLevels/);

@@ -54,10 +54,10 @@ describe('last wills', () => {
       otherDevice: will(topics.devicePresence('alice', userClientId('alice', 'phone')), '0'),
     };
     for (const [name, w] of Object.entries(attempts)) {
-      expect([name, await refusalOf(h.broker.url, { clientId: userClientId('alice', 'laptop'), username: 'alice', password: s.token, clean: true, will: w })]).toEqual([
+      expect([
         name,
-        NOT_AUTHORIZED,
-      ]);
+        await refusalOf(h.broker.url, { clientId: userClientId('alice', 'laptop'), username: 'alice', password: s.token, clean: true, will: w }),
+      ]).toEqual([name, NOT_AUTHORIZED]);
     }
   });
 
@@ -147,7 +147,9 @@ describe('devices per session', () => {
       const d = await asUser(h.broker.url, s, `dev${i}`);
       await d.endAsync();
     }
-    expect(await refusalOf(h.broker.url, { clientId: userClientId('alice', 'one-too-many'), username: 'alice', password: s.token, clean: true })).toBe(NOT_AUTHORIZED);
+    expect(await refusalOf(h.broker.url, { clientId: userClientId('alice', 'one-too-many'), username: 'alice', password: s.token, clean: true })).toBe(
+      NOT_AUTHORIZED,
+    );
     // The devices it has are still its own, and another session of the same user has its own set.
     await asUser(h.broker.url, s, 'dev0');
     const other = await createSession(h.db, 'alice');

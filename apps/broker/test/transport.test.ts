@@ -42,7 +42,27 @@ function selfSigned() {
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(cert), key: readFileSync(key) };
 }
 
@@ -80,20 +100,26 @@ describe('/healthz', () => {
 
     const { logger } = captureLogger();
     const likes = await connectService({ url: h.broker.url, service: 'likes', secret: h.credentials.likes!, logger });
-    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown).toMatchObject({
-      connections: 1,
-      services: {},
-    });
+    await expect
+      .poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown)
+      .toMatchObject({
+        connections: 1,
+        services: {},
+      });
     markServiceReady(likes); // a service is up once it serves, not merely connected
-    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown).toMatchObject({
-      connections: 1,
-      services: { likes: 'up' },
-    });
+    await expect
+      .poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown)
+      .toMatchObject({
+        connections: 1,
+        services: { likes: 'up' },
+      });
     await disconnectService(likes, 'likes');
-    await expect.poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown).toMatchObject({
-      connections: 0,
-      services: { likes: 'down' },
-    });
+    await expect
+      .poll(async () => JSON.parse((await get(`http://127.0.0.1:${h.broker.httpPort}/healthz`)).body) as unknown)
+      .toMatchObject({
+        connections: 0,
+        services: { likes: 'down' },
+      });
   });
 
   it('answers 404 for other paths when no web app is served', async () => {
@@ -133,7 +159,17 @@ describe('static files', () => {
   it('serves nothing outside its directory, no hidden files and no symlinks leading out', async () => {
     const h = await harness({ staticDir: site() });
     const port = h.broker.httpPort;
-    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/.env', '/link.txt', '/%00', '/..\\secret.txt', '/nosuch.html']) {
+    for (const p of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/.env',
+      '/link.txt',
+      '/%00',
+      '/..\\secret.txt',
+      '/nosuch.html',
+    ]) {
       expect(await rawGet(port, p), p).toBe(404);
     }
   });

@@ -101,7 +101,16 @@ function fromNamed(r: NamedRow): Message {
 }
 
 /** A page row as the prepared statement returns it: the columns of pageSql in order. */
-type PositionalRow = [seq: number, username: string, text: string, createdAt: string | number, editedAt: string | number | null, deletedAt: string | number | null, likeCount: number, me: number];
+type PositionalRow = [
+  seq: number,
+  username: string,
+  text: string,
+  createdAt: string | number,
+  editedAt: string | number | null,
+  deletedAt: string | number | null,
+  likeCount: number,
+  me: number,
+];
 
 function fromPositional(r: PositionalRow): Message {
   return wireMessage(r[0], r[1], r[2], msOf(r[3]), r[4] === null ? null : msOf(r[4]), r[5] === null ? null : msOf(r[5]), r[6], r[7] === 1);
@@ -138,7 +147,9 @@ function sqliteReads(db: Database): HistoryReads | undefined {
 function prismaReads(db: Database): HistoryReads {
   const prisma = db.prisma;
   const sql = (text: string) => (db.provider === 'sqlite' ? forSqlite(text) : text);
-  const [byName, byDmKey, userExists, olderSql, newerSql] = [CONVERSATION_BY_NAME, CONVERSATION_BY_DM_KEY, USER_EXISTS, pageSql('older'), pageSql('newer')].map(sql) as [string, string, string, string, string];
+  const [byName, byDmKey, userExists, olderSql, newerSql] = [CONVERSATION_BY_NAME, CONVERSATION_BY_DM_KEY, USER_EXISTS, pageSql('older'), pageSql('newer')].map(
+    sql,
+  ) as [string, string, string, string, string];
   const one = async <T>(text: string, value: string) => (await prisma.$queryRawUnsafe<T[]>(text, value))[0];
   return {
     path: 'prisma',

@@ -391,10 +391,7 @@ describeBackends('chat.history', (backend) => {
       { before: Number.POSITIVE_INFINITY }, // 1e400 in JSON
     ];
     for (const fields of bad) {
-      await expect(
-        alice.request('chat.history', { c: 'general', ...fields }),
-        JSON.stringify(fields),
-      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      await expect(alice.request('chat.history', { c: 'general', ...fields }), JSON.stringify(fields)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     }
     for (const c of ['General!', '@', '@x', 'a', '', 42]) {
       await expect(alice.request('chat.history', { c } as never), String(c)).rejects.toMatchObject({ code: 'BAD_REQUEST' });

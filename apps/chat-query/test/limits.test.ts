@@ -129,7 +129,9 @@ describeBackends('reply sizes', (backend) => {
     await prisma.conversation.createMany({ data: roomNames.map((name) => ({ id: `room_${name}`, kind: 'room', name })) });
     const usernames = range(1, N).map((i) => `u${String(i).padStart(5, '0')}.${'y'.repeat(25)}`);
     const now = new Date();
-    await prisma.user.createMany({ data: usernames.map((username) => ({ id: randomUUID(), username, passwordHash: '!', lastSeenAt: now, lastMessageAt: now })) });
+    await prisma.user.createMany({
+      data: usernames.map((username) => ({ id: randomUUID(), username, passwordHash: '!', lastSeenAt: now, lastMessageAt: now })),
+    });
     const alice = await h.user('alice');
     const sizes = replySizes(alice);
 

@@ -2,7 +2,16 @@ import { PAGE_BYTES, TEXT_MAX, type Message } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
 import { fillPage, jsonBytesOf, messageBytesBound } from '../src/paging.js';
 
-const message = (x: string, extra: Partial<Message> = {}): Message => ({ s: 2 ** 31 - 1, u: 'u'.repeat(32), x, at: 8.64e15, ed: 8.64e15, lk: 2 ** 31 - 1, me: true, ...extra });
+const message = (x: string, extra: Partial<Message> = {}): Message => ({
+  s: 2 ** 31 - 1,
+  u: 'u'.repeat(32),
+  x,
+  at: 8.64e15,
+  ed: 8.64e15,
+  lk: 2 ** 31 - 1,
+  me: true,
+  ...extra,
+});
 
 describe('fillPage', () => {
   it('ends a page at the limit or at the byte budget, whichever comes first, and always takes the first item', () => {

@@ -22,7 +22,15 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
     const general = await seed.room('general', ['alice', 'bob', 'carol']);
     const ab = await seed.dm('alice', 'bob');
     for (let i = 1; i <= 40; i++) await seed.send(i % 3 === 0 ? ab : general, ['alice', 'bob', 'carol'][i % 3]!, `text ${i} ✓`);
-    for (const [seq, who] of [[1, 'alice'], [1, 'bob'], [2, 'carol'], [4, 'alice'], [7, 'bob'], [9, 'alice']] as const) await seed.like(general, seq, who);
+    for (const [seq, who] of [
+      [1, 'alice'],
+      [1, 'bob'],
+      [2, 'carol'],
+      [4, 'alice'],
+      [7, 'bob'],
+      [9, 'alice'],
+    ] as const)
+      await seed.like(general, seq, who);
     await seed.like(ab, 2, 'bob');
     await seed.edit(general, 4, 'edited');
     await seed.remove(general, 7);

@@ -50,7 +50,10 @@ it('a chat-query process whose broker connection keeps being closed exits with s
   await alice.client.publishAsync(topics.userRequest(alice.clientId, 'chat.history'), JSON.stringify({ id: 'h1', c: 'general' }), { qos: 1 });
 
   expect(await proc.exited).toBe(1);
-  const lines = proc.lines().filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; drops?: number });
+  const lines = proc
+    .lines()
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string; drops?: number });
   expect(lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'broker connection keeps failing: unhealthy', drops: 3 }));
   // the exit is announced (a reconnect attempt already under way may still log after it)
   expect(lines).toContainEqual(expect.objectContaining({ level: 60, msg: 'unhealthy: exiting for the supervisor to restart this service' }));

@@ -46,7 +46,10 @@ export interface NewMessage {
 export function insertMessages(provider: Provider, rows: readonly NewMessage[]): Statement {
   const p = new Params(provider);
   const values = rows
-    .map((r) => `(${p.add(r.id)}, ${p.add(r.conversationId)}, ${p.int(r.seq)}, ${p.add(r.senderId)}, ${p.add(r.clientKey)}, ${p.add(r.text)}, ${p.add(r.createdAt)}, 0)`)
+    .map(
+      (r) =>
+        `(${p.add(r.id)}, ${p.add(r.conversationId)}, ${p.int(r.seq)}, ${p.add(r.senderId)}, ${p.add(r.clientKey)}, ${p.add(r.text)}, ${p.add(r.createdAt)}, 0)`,
+    )
     .join(', ');
   return {
     sql: `INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount") VALUES ${values}`,

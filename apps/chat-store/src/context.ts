@@ -50,12 +50,7 @@ export function notAMember(): TidingsError {
  * (and, with `member`, have the caller as a member); `@user` must be someone else who exists, and
  * the conversation with them must have been started.
  */
-export async function existingConversation(
-  chat: ChatContext,
-  caller: UserRef,
-  ref: string,
-  options: { member: boolean },
-): Promise<ConversationInfo> {
+export async function existingConversation(chat: ChatContext, caller: UserRef, ref: string, options: { member: boolean }): Promise<ConversationInfo> {
   const parsed = parseRef(ref);
   if (parsed.kind === 'room') {
     const room = await roomOrThrow(chat, parsed.name);

@@ -126,7 +126,12 @@ export class Directory {
           dmKey,
           createdAt,
           createdById: a.id,
-          members: { create: [{ userId: a.id, joinedAt: createdAt }, { userId: b.id, joinedAt: createdAt }] },
+          members: {
+            create: [
+              { userId: a.id, joinedAt: createdAt },
+              { userId: b.id, joinedAt: createdAt },
+            ],
+          },
         },
         select: conversationSelect,
       });

@@ -61,10 +61,7 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     directory: new Directory(deps.db.prisma, settings.cacheSize),
     writer,
     events,
-    sendLimiter: new TokenBucketLimiter(
-      { ratePerSecond: settings.sendRatePerSecond, burst: settings.sendBurst, maxKeys: settings.cacheSize },
-      now,
-    ),
+    sendLimiter: new TokenBucketLimiter({ ratePerSecond: settings.sendRatePerSecond, burst: settings.sendBurst, maxKeys: settings.cacheSize }, now),
     settings,
     now,
     logger,

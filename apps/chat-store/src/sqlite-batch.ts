@@ -31,9 +31,7 @@ export class SqliteBatchStatements {
       'INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount") VALUES (?, ?, ?, ?, ?, ?, ?, 0)',
     );
     this.#advance = connection.prepare('UPDATE "Conversation" SET "lastSeq" = ? WHERE "id" = ? AND "lastSeq" = ?');
-    this.#readMarker = connection.prepare(
-      'UPDATE "Membership" SET "lastReadSeq" = ? WHERE "conversationId" = ? AND "userId" = ? AND "lastReadSeq" < ?',
-    );
+    this.#readMarker = connection.prepare('UPDATE "Membership" SET "lastReadSeq" = ? WHERE "conversationId" = ? AND "userId" = ? AND "lastReadSeq" < ?');
     this.#touch = connection.prepare('UPDATE "User" SET "lastMessageAt" = ? WHERE "id" = ?');
   }
 

@@ -356,7 +356,10 @@ export class MessageWriter {
       );
     } else if (now - outage.loggedAt >= OUTAGE_LOG_EVERY_MS) {
       outage.loggedAt = now;
-      this.#logger.warn({ dbError, waiting: this.#pending.size, failures: outage.failures, ms: Math.round(now - outage.since) }, 'the database is still unavailable');
+      this.#logger.warn(
+        { dbError, waiting: this.#pending.size, failures: outage.failures, ms: Math.round(now - outage.since) },
+        'the database is still unavailable',
+      );
     }
     outage.failures += 1;
     const keep: Entry[] = [];
@@ -408,7 +411,10 @@ export class MessageWriter {
     const run = (st: Statement) => tx.$executeRawUnsafe(st.sql, ...st.values);
 
     // 1. Keys stored before (a retry after a restart, or a batch whose commit looked failed).
-    const check = selectStored(provider, batch.map((e) => ({ senderId: e.sender.id, clientKey: e.clientKey })));
+    const check = selectStored(
+      provider,
+      batch.map((e) => ({ senderId: e.sender.id, clientKey: e.clientKey })),
+    );
     const found = await tx.$queryRawUnsafe<{ id: string; senderId: string; clientKey: string; conversationId: string; seq: number | bigint }[]>(
       check.sql,
       ...check.values,

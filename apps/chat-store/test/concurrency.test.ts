@@ -88,7 +88,10 @@ describeBackends('many senders at once', (backend) => {
     // Each conversation is numbered 1..n, and its lastSeq is n.
     const conversations = await h.stack.db.prisma.conversation.findMany({ select: { id: true, lastSeq: true } });
     for (const conv of conversations) {
-      const seqs = rows.filter((r) => r.conversationId === conv.id).map((r) => r.seq).sort((a, b) => a - b);
+      const seqs = rows
+        .filter((r) => r.conversationId === conv.id)
+        .map((r) => r.seq)
+        .sort((a, b) => a - b);
       expect(isContiguous(seqs), `seed ${seed}: ${conv.id} numbered 1..${seqs.length}`).toBe(true);
       expect(conv.lastSeq).toBe(seqs.length);
     }

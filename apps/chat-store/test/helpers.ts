@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { connectUser, type Connection } from '@tidings/client';
 import { ConversationEvent, topics, type Action, type ErrorBody } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
-import { connectRaw, createUserSession, startTestService, startTestStack, type Backend, type TestService, type TestSession, type TestStack } from '@tidings/testkit';
+import {
+  connectRaw,
+  createUserSession,
+  startTestService,
+  startTestStack,
+  type Backend,
+  type TestService,
+  type TestSession,
+  type TestStack,
+} from '@tidings/testkit';
 import type { MqttClient } from 'mqtt';
 import { createChatStore, type ChatStore } from '../src/service.js';
 import type { ChatStoreSettings } from '../src/settings.js';
@@ -61,7 +70,9 @@ export interface ChatHarness {
   crash(): Promise<ChatStore>;
   counts(): Promise<{ messages: number; conversations: number; memberships: number; users: number }>;
   /** Messages of a conversation (by id), ascending. */
-  messages(conversationId: string): Promise<{ seq: number; text: string; clientKey: string; senderId: string; deletedAt: Date | null; editedAt: Date | null }[]>;
+  messages(
+    conversationId: string,
+  ): Promise<{ seq: number; text: string; clientKey: string; senderId: string; deletedAt: Date | null; editedAt: Date | null }[]>;
   close(): Promise<void>;
 }
 

@@ -40,9 +40,7 @@ describeBackends('sending to a room', (backend) => {
     const alice = await h.user('alice');
     await alice.request('room.join', { name: 'general' });
     await alice.request('room.create', { name: 'random' });
-    const acks = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => alice.request('chat.send', { c: i % 3 === 0 ? 'random' : 'general', x: `m${i}` })),
-    );
+    const acks = await Promise.all(Array.from({ length: 30 }, (_, i) => alice.request('chat.send', { c: i % 3 === 0 ? 'random' : 'general', x: `m${i}` })));
     const general = (await h.messages(roomId('general'))).map((m) => m.seq);
     const random = (await h.messages(roomId('random'))).map((m) => m.seq);
     expect(general).toHaveLength(20);

@@ -45,7 +45,10 @@ describe('the batch statements', () => {
   const statements = (provider: 'sqlite' | 'postgresql'): Statement[] => [
     selectStored(provider, batch),
     insertMessages(provider, batch),
-    advanceLastSeq(provider, [{ id: 'room_general', from: 6, to: 7 }, { id: 'dm_a:b', from: 0, to: 1 }]),
+    advanceLastSeq(provider, [
+      { id: 'room_general', from: 6, to: 7 },
+      { id: 'dm_a:b', from: 0, to: 1 },
+    ]),
     advanceReadMarkers(provider, [{ conversationId: 'room_general', userId: 'u1', s: 7 }]),
     touchSenders(provider, ['u1', 'u2'], new Date(0)),
   ];

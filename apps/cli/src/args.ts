@@ -49,7 +49,10 @@ function usageFrom(err: unknown): UsageError {
   const e = err as { code?: string; message?: string };
   if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) {
     const first = (e.message ?? '').split('. ')[0] ?? '';
-    const sentence = first.replace(/'/g, '').replace(/^Option/, 'option').replace(/^Unknown/, 'unknown');
+    const sentence = first
+      .replace(/'/g, '')
+      .replace(/^Option/, 'option')
+      .replace(/^Unknown/, 'unknown');
     return new UsageError(sentence);
   }
   return new UsageError(String(e.message ?? err));

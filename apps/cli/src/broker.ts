@@ -138,12 +138,7 @@ export interface UserConnectionOptions {
  * Connects as the signed-in user of `session`, runs `fn`, closes. Throws UNAUTHORIZED
  * from connecting when the broker refuses the token.
  */
-export async function asUser<T>(
-  url: string,
-  session: Session,
-  fn: (conn: Connection) => Promise<T>,
-  options: UserConnectionOptions = {},
-): Promise<T> {
+export async function asUser<T>(url: string, session: Session, fn: (conn: Connection) => Promise<T>, options: UserConnectionOptions = {}): Promise<T> {
   const { connectUser } = await loadClient();
   const credentials = { username: session.username, token: session.token, device: options.device ?? session.device };
   const conn = await reach(url, options.link ?? DEFAULT_LINK, (o) => connectUser(o, credentials));
@@ -194,9 +189,13 @@ export async function withSession<T>(
       // CONNACK 5 for a token the broker accepted: it is in use on as many devices as a session may
       // have (each `watch` of a conversation is one); 4 is an expired or revoked session.
       const why = (err.cause as { code?: unknown } | undefined)?.code === 5 ? 'is in use on too many devices' : 'has expired or was revoked';
-      throw new TidingsError('UNAUTHORIZED', `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`, {
-        cause: err,
-      });
+      throw new TidingsError(
+        'UNAUTHORIZED',
+        `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }

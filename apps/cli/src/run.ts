@@ -74,11 +74,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     json = parsed.global.json === true;
     const urlGiven = parsed.global.url !== undefined;
-    const url = urlGiven
-      ? checkBrokerUrl(parsed.global.url!, '--url')
-      : io.env.TIDINGS_URL
-        ? checkBrokerUrl(io.env.TIDINGS_URL, 'TIDINGS_URL')
-        : DEFAULT_URL;
+    const url = urlGiven ? checkBrokerUrl(parsed.global.url!, '--url') : io.env.TIDINGS_URL ? checkBrokerUrl(io.env.TIDINGS_URL, 'TIDINGS_URL') : DEFAULT_URL;
     const ctx: Context<Record<string, string | boolean | undefined>> = {
       io,
       args: parsed.args,

@@ -79,7 +79,14 @@ describe('what send says when it cannot be sure', () => {
     const h = await tempHome();
     const username = uniqueUser('carl');
     const session = await createUserSession(bare, username, { device: 'term' });
-    await new CliHome(h.home).writeSession({ url, username, token: session.token, sessionId: session.sessionId, expiresAt: Date.now() + 3600_000, device: 'term' });
+    await new CliHome(h.home).writeSession({
+      url,
+      username,
+      token: session.token,
+      sessionId: session.sessionId,
+      expiresAt: Date.now() + 3600_000,
+      device: 'term',
+    });
     return h;
   }
 
@@ -87,7 +94,9 @@ describe('what send says when it cannot be sure', () => {
     const h = await signedInHome(bare.url);
     const result = await runCli(['send', 'general', 'hello?', '--wait', '1'], { env: h.env });
     expect(result.status).toBe(EXIT_NOT_CONFIRMED);
-    expect(result.stderr).toMatch(/^tidings: not confirmed yet: no ack within 1 s for the message to general \(id [A-Za-z0-9_-]{12}\); it may still arrive, never twice/m);
+    expect(result.stderr).toMatch(
+      /^tidings: not confirmed yet: no ack within 1 s for the message to general \(id [A-Za-z0-9_-]{12}\); it may still arrive, never twice/m,
+    );
     expect(result.stderr).not.toMatch(/failed/);
     await h.remove();
   });
@@ -99,7 +108,10 @@ describe('what send says when it cannot be sure', () => {
     const h = await signedInHome(`mqtt://127.0.0.1:${offline.port}`);
     const result = await runCli(['send', 'general', 'hello?', '--wait', '1', '--json'], { env: h.env });
     expect(result.status).toBe(EXIT_NOT_CONFIRMED);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { code: 'NOT_CONFIRMED', message: expect.stringMatching(/^not sent: cannot reach the broker at /) } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { code: 'NOT_CONFIRMED', message: expect.stringMatching(/^not sent: cannot reach the broker at /) },
+    });
     expect(result.stderr).toMatch(/^cannot reach the broker at .* yet \(.*\): trying for 1 s$/m);
     await h.remove();
   });

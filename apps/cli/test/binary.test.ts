@@ -157,7 +157,10 @@ describe('tidings watch as its own process', () => {
     const alice = await chat.machine(uniqueUser('alice'));
     const exit = await start(['watch', 'general', '--for', '0.5', '--json'], alice.env).exit;
     expect(exit.status).toBe(0);
-    const lines = exit.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = exit.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[lines.length - 1]).toEqual({ ok: true, data: { c: 'general', high: expect.any(Number), lastSeq: expect.any(Number) } });
   });
 });

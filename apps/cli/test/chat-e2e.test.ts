@@ -17,10 +17,15 @@ let rooms = 0;
 /** A room name no other test of the file uses. */
 const uniqueRoom = (prefix: string) => `${prefix}-${process.pid % 1000}-${++rooms}`;
 
-const json = (stdout: string) => JSON.parse(stdout) as { ok: boolean; data?: Record<string, unknown> & { messages: { s: number; at: number }[] }; error?: { code: string; message: string } };
+const json = (stdout: string) =>
+  JSON.parse(stdout) as { ok: boolean; data?: Record<string, unknown> & { messages: { s: number; at: number }[] }; error?: { code: string; message: string } };
 
 /** Lines of a history printed in text, without the time column (asserted separately). */
-const withoutTimes = (stdout: string) => stdout.trimEnd().split('\n').map((l) => l.replace(/^(#\d+) {2}\d\d:\d\d {2}/, '$1  '));
+const withoutTimes = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.replace(/^(#\d+) {2}\d\d:\d\d {2}/, '$1  '));
 
 async function people(...names: string[]): Promise<Machine[]> {
   return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
@@ -131,7 +136,11 @@ describe('messages from the terminal', () => {
     await ok(alice!, ['create', room]);
     const out = await ok(alice!, ['send', room, '--stdin'], 'one\n\n  \ntwo\r\nthree');
     expect(out).toBe(`sent ${room}#1\nsent ${room}#2\nsent ${room}#3\n`);
-    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([`#1  ${alice!.username}: one`, `#2  ${alice!.username}: two`, `#3  ${alice!.username}: three`]);
+    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([
+      `#1  ${alice!.username}: one`,
+      `#2  ${alice!.username}: two`,
+      `#3  ${alice!.username}: three`,
+    ]);
 
     const asJson = json(await ok(alice!, ['send', room, '--stdin', '--json'], 'four\nfive\n'));
     expect(asJson.data).toEqual({
@@ -154,7 +163,10 @@ describe('messages from the terminal', () => {
     await ok(alice!, ['send', room, '--stdin'], Array.from({ length: 12 }, (_, i) => `m${i + 1}`).join('\n'));
     const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `#${from + i}  ${u}: m${from + i}`);
 
-    expect(withoutTimes(await ok(alice!, ['history', room, '--limit', '5']))).toEqual([...lines(8, 12), `… older: tidings history ${room} --before 8 --limit 5`]);
+    expect(withoutTimes(await ok(alice!, ['history', room, '--limit', '5']))).toEqual([
+      ...lines(8, 12),
+      `… older: tidings history ${room} --before 8 --limit 5`,
+    ]);
     expect(withoutTimes(await ok(alice!, ['history', room, '--before', '8', '--limit', '5']))).toEqual([
       ...lines(3, 7),
       `… older: tidings history ${room} --before 3 --limit 5`,
@@ -277,7 +289,17 @@ describe('long lists from the terminal', () => {
     const long = roomNames.slice(0, 12);
     for (const [i, name] of long.entries()) {
       await prisma.membership.create({ data: { conversationId: `room_${name}`, userId: bobId, joinedAt: new Date(Date.now() - 60_000 + i) } });
-      await prisma.message.create({ data: { id: `m_${name}`, conversationId: `room_${name}`, seq: 1, senderId: bobId, clientKey: `k_${name}`, text: '\u0001'.repeat(4000), createdAt: new Date(Date.now() - 30_000 + i) } });
+      await prisma.message.create({
+        data: {
+          id: `m_${name}`,
+          conversationId: `room_${name}`,
+          seq: 1,
+          senderId: bobId,
+          clientKey: `k_${name}`,
+          text: '\u0001'.repeat(4000),
+          createdAt: new Date(Date.now() - 30_000 + i),
+        },
+      });
       await prisma.conversation.update({ where: { id: `room_${name}` }, data: { lastSeq: 1 } });
     }
 

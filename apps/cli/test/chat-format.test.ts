@@ -51,9 +51,7 @@ describe('formatting rooms and users', () => {
       { name: 'ops', members: 1, lastSeq: 0, joined: true, unread: 0 },
       { name: 'random-talk', members: 12, lastSeq: 9, joined: false },
     ]);
-    expect(text).toBe(
-      ['*  general      3 members   2 unread', '*  ops          1 member', '   random-talk  12 members  not joined'].join('\n'),
-    );
+    expect(text).toBe(['*  general      3 members   2 unread', '*  ops          1 member', '   random-talk  12 members  not joined'].join('\n'));
     expect(formatRooms([])).toBe('no rooms');
   });
 

@@ -194,9 +194,9 @@ describe('the CLI against a running broker and auth service', () => {
     const second = (await m.store.readSession())!;
     expect(second.sessionId).not.toBe(first.sessionId);
 
-    await expect(
-      connectUser({ url: auth.url, connectTimeoutMs: 5000 }, { username: user, token: first.token, device: 'probe' }),
-    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(connectUser({ url: auth.url, connectTimeoutMs: 5000 }, { username: user, token: first.token, device: 'probe' })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
     expect((await m.cli(['whoami'])).stdout).toBe(`${user}\n`);
   });
 

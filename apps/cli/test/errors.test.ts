@@ -36,7 +36,10 @@ describe('errors', () => {
 
   it('answers {"ok":false,"error":{"code":"UNAVAILABLE",…}} under --json when the broker is unreachable', async () => {
     const url = `mqtt://127.0.0.1:${port}`;
-    const result = await runCli(['login', 'alice', '--json', '--password-stdin', '--url', url], { env: { ...home.env, ...UNREACHABLE }, stdin: 'password-1\n' });
+    const result = await runCli(['login', 'alice', '--json', '--password-stdin', '--url', url], {
+      env: { ...home.env, ...UNREACHABLE },
+      stdin: 'password-1\n',
+    });
     expect(result.status).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -47,12 +47,17 @@ function json(stdout: string): { ok: boolean; data?: Record<string, unknown>; er
 describe('account recovery from the CLI', () => {
   it('sets a security question from standard input (a number picks from the list), shows it, and replaces it', async () => {
     const { m, password } = await signedInUser('qa');
-    expect(await m.cli(['security-question'])).toMatchObject({ status: 0, stdout: 'no security question set (tidings security-question set)\nrecovery codes left: 0\n' });
+    expect(await m.cli(['security-question'])).toMatchObject({
+      status: 0,
+      stdout: 'no security question set (tidings security-question set)\nrecovery codes left: 0\n',
+    });
 
     const set = await m.cli(['security-question', 'set', '--stdin'], `3\nThe Pixies\n${password}\n`);
     expect(set).toEqual({ status: 0, stdout: `security question set: ${SECURITY_QUESTIONS[2]}\n`, stderr: '' });
     const shown = await m.cli(['security-question']);
-    expect(shown.stdout).toMatch(new RegExp(`^${SECURITY_QUESTIONS[2].replace('?', '\\?')}\\n\\(set \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)\\nrecovery codes left: 0\\n$`));
+    expect(shown.stdout).toMatch(
+      new RegExp(`^${SECURITY_QUESTIONS[2].replace('?', '\\?')}\\n\\(set \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)\\nrecovery codes left: 0\\n$`),
+    );
 
     const own = await m.cli(['security-question', 'set', '--stdin', '--json'], `What did we eat on the ferry?\nchips\n${password}\n`);
     expect(json(own.stdout)).toMatchObject({ ok: true, data: { question: 'What did we eat on the ferry?', replaced: true } });
@@ -116,7 +121,10 @@ describe('account recovery from the CLI', () => {
     const made = await m.cli(['recovery-codes', '--stdin'], `${password}\n`);
     expect(made.status).toBe(0);
     expect(made.stdout).toMatch(/^Store these recovery codes somewhere safe/);
-    const codes = made.stdout.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
+    const codes = made.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('  '))
+      .map((l) => l.trim());
     expect(codes).toHaveLength(10);
     for (const code of codes) expect(code).toMatch(RECOVERY_CODE_PATTERN);
     expect((await m.cli(['security-question'])).stdout).toContain('recovery codes left: 10');
@@ -180,7 +188,11 @@ describe('sessions and events from the CLI', () => {
       ].sort(),
     );
 
-    expect(await m.cli(['sessions', 'revoke', phoneSession.sessionId])).toEqual({ status: 0, stdout: `session ${phoneSession.sessionId} revoked\n`, stderr: '' });
+    expect(await m.cli(['sessions', 'revoke', phoneSession.sessionId])).toEqual({
+      status: 0,
+      stdout: `session ${phoneSession.sessionId} revoked\n`,
+      stderr: '',
+    });
     await closed;
     await onPhone.close().catch(() => {});
     const unknown = await m.cli(['sessions', 'revoke', phoneSession.sessionId]);
@@ -203,7 +215,10 @@ describe('sessions and events from the CLI', () => {
     await sys.recovery.flushEvents();
     const events = await m.cli(['events']);
     expect(events.status).toBe(0);
-    const lines = events.stdout.trimEnd().split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC {2}/, ''));
+    const lines = events.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC {2}/, ''));
     expect(lines).toEqual([
       'failed recovery attempt with the security question',
       'new recovery codes made (the earlier ones stopped working)',

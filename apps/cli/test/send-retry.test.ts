@@ -29,7 +29,9 @@ describe('sending a message', () => {
     const err = await sendMessage(conn, 'general', 'hello', { waitMs: 90_000 }).catch((e: unknown) => e);
     expect(isNotConfirmed(err)).toBe(true);
     expect((err as NotConfirmedError).code).toBe('UNAVAILABLE');
-    expect((err as Error).message).toMatch(/^not confirmed yet: no ack within 90 s for the message to general \(id [A-Za-z0-9_-]{12}\); it may still arrive, never twice/);
+    expect((err as Error).message).toMatch(
+      /^not confirmed yet: no ack within 90 s for the message to general \(id [A-Za-z0-9_-]{12}\); it may still arrive, never twice/,
+    );
     expect(calls).toEqual([{ id: calls[0]!.id, c: 'general', x: 'hello', timeoutMs: 90_000 }]);
   });
 

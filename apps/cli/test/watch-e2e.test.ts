@@ -155,7 +155,9 @@ describe('tidings watch', () => {
     await chat.stack.db.prisma.session.update({ where: { id: session.sessionId }, data: { revokedAt: new Date() } });
     const auth = await connectServiceClient(chat.stack, 'auth');
     try {
-      await auth.publishAsync(topics.sessionRevoked, JSON.stringify({ sessionIds: [session.sessionId], username: alice.username, reason: 'logout' }), { qos: 1 });
+      await auth.publishAsync(topics.sessionRevoked, JSON.stringify({ sessionIds: [session.sessionId], username: alice.username, reason: 'logout' }), {
+        qos: 1,
+      });
       const result = await watch.done;
       expect(result.status).toBe(1);
       expect(result.stderr.trimEnd().split('\n').pop()).toBe(

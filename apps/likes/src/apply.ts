@@ -18,13 +18,7 @@ export interface LikeOutcome {
  * always equals the number of likes (on SQLite writers are serialised anyway). A message deleted
  * meanwhile is refused with NOT_FOUND.
  */
-export async function applyLike(
-  db: Database,
-  messageId: string,
-  userId: string,
-  on: boolean,
-  now: () => number = Date.now,
-): Promise<LikeOutcome> {
+export async function applyLike(db: Database, messageId: string, userId: string, on: boolean, now: () => number = Date.now): Promise<LikeOutcome> {
   return db.prisma.$transaction(async (tx) => {
     const message = await tx.message.update({
       where: { id: messageId },

@@ -24,9 +24,7 @@ describeBackends('applyLike', (backend) => {
       const fans = await Promise.all(Array.from({ length: 25 }, (_, i) => seed.userId(`fan${i}`)));
       await Promise.all(fans.slice(0, 5).map((id) => applyLike(stack!.db, message.id, id, true)));
 
-      const results = await Promise.all(
-        fans.map((id, i) => applyLike(i % 2 === 0 ? stack!.db : other, message.id, id, i >= 5 || i % 2 === 0)),
-      );
+      const results = await Promise.all(fans.map((id, i) => applyLike(i % 2 === 0 ? stack!.db : other, message.id, id, i >= 5 || i % 2 === 0)));
       const likes = await stack.db.prisma.like.count({ where: { messageId: message.id } });
       const stored = await stack.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
       // fans 0–4 liked first; then 1 and 3 took theirs back and 5–24 liked: 3 + 20.
@@ -80,4 +78,3 @@ describeBackends('applyLike', (backend) => {
     expect(await stack.db.prisma.like.count()).toBe(0);
   });
 });
-

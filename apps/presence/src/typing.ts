@@ -80,8 +80,7 @@ export interface TypingDeps {
  */
 export function typingHandler(deps: TypingDeps): (request: ParsedRequestOf<'chat.typing'>, ctx: HandlerContext) => Promise<void> {
   const { client, db, limiter } = deps;
-  const relay = (topic: string, event: ConversationEvent) =>
-    client.publishAsync(topic, JSON.stringify(event), { qos: 0, retain: false }).then(() => undefined);
+  const relay = (topic: string, event: ConversationEvent) => client.publishAsync(topic, JSON.stringify(event), { qos: 0, retain: false }).then(() => undefined);
 
   return async (request, ctx) => {
     if (ctx.caller.kind !== 'user') return;

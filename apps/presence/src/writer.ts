@@ -78,9 +78,7 @@ export class PresenceWriter {
     const prisma = this.#db.prisma;
     try {
       // updateMany: a user deleted meanwhile is no error, just no row.
-      await prisma.$transaction(
-        [...batch].map(([username, data]) => prisma.user.updateMany({ where: { username }, data })),
-      );
+      await prisma.$transaction([...batch].map(([username, data]) => prisma.user.updateMany({ where: { username }, data })));
       this.#logger.debug({ users: batch.size }, 'presence written');
     } catch (err) {
       this.#logger.warn({ err, users: batch.size }, 'could not write presence; will retry');

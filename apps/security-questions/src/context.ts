@@ -89,12 +89,8 @@ export async function underFailureLimit(
 export async function checkCurrentPassword(rc: RecoveryContext, username: string, password: string, clientId: string): Promise<{ id: string }> {
   const user = await rc.db.prisma.user.findUnique({ where: { username }, select: { id: true, passwordHash: true } });
   if (!user) throw new TidingsError('UNAUTHORIZED', 'This account no longer exists.');
-  const ok = await underFailureLimit(
-    rc,
-    rc.passwordFailures,
-    `password:${username}`,
-    'Too many wrong passwords: wait and try again.',
-    () => inHashLine(rc, { username, exists: true }, clientId, () => rc.hasher.verify(user.passwordHash, password)),
+  const ok = await underFailureLimit(rc, rc.passwordFailures, `password:${username}`, 'Too many wrong passwords: wait and try again.', () =>
+    inHashLine(rc, { username, exists: true }, clientId, () => rc.hasher.verify(user.passwordHash, password)),
   );
   if (!ok) throw new TidingsError('INVALID_CREDENTIALS', 'The current password is wrong.');
   return { id: user.id };

@@ -1,8 +1,4 @@
-export {
-  createSecurityQuestionsService,
-  type SecurityQuestionsService,
-  type SecurityQuestionsServiceDeps,
-} from './service.js';
+export { createSecurityQuestionsService, type SecurityQuestionsService, type SecurityQuestionsServiceDeps } from './service.js';
 export { createArgon2Hasher, ARGON2_OPTIONS, type Argon2Params, type SecretHasher } from './hasher.js';
 export { DEFAULT_SETTINGS, resolveSettings, type RecoverySettings } from './settings.js';
 export { FailureLimiter } from './limits.js';

@@ -46,7 +46,15 @@ export function resolveSettings(partial: Partial<RecoverySettings> = {}): Recove
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`security-questions setting ${key} must be a non-negative number, got ${value}`);
     settings[key] = value;
   }
-  for (const key of ['recoveryFailures', 'clientRecoveryAttempts', 'questionsPerClientPerMinute', 'passwordFailures', 'hashConcurrency', 'hashPerClient', 'hashDeadlineMs'] as const) {
+  for (const key of [
+    'recoveryFailures',
+    'clientRecoveryAttempts',
+    'questionsPerClientPerMinute',
+    'passwordFailures',
+    'hashConcurrency',
+    'hashPerClient',
+    'hashDeadlineMs',
+  ] as const) {
     if (settings[key] < 1) throw new RangeError(`security-questions setting ${key} must be at least 1`);
   }
   if (settings.recoveryWindowMs <= 0 || settings.passwordWindowMs <= 0) throw new RangeError('security-questions windows must be positive');

@@ -33,7 +33,11 @@ function badPayloads(action: GuestAction | UserAction): { name: string; payload:
       { name: 'wrong field types', payload: JSON.stringify({ id: 'w1', ...Object.fromEntries(fields.map((k) => [k, 12345])) }), code: 'BAD_REQUEST' },
       { name: 'missing fields', payload: JSON.stringify({ id: 'm1' }), code: 'BAD_REQUEST' },
       { name: 'null fields', payload: JSON.stringify({ id: 'n1', ...Object.fromEntries(fields.map((k) => [k, null])) }), code: 'BAD_REQUEST' },
-      { name: 'fields as objects', payload: JSON.stringify({ id: 'o1', ...Object.fromEntries(fields.map((k) => [k, { toString: 'x' }])) }), code: 'BAD_REQUEST' },
+      {
+        name: 'fields as objects',
+        payload: JSON.stringify({ id: 'o1', ...Object.fromEntries(fields.map((k) => [k, { toString: 'x' }])) }),
+        code: 'BAD_REQUEST',
+      },
       // Each string field over its limit (answers and questions 1000, codes 64, passwords 4096), under 16 KiB in all.
       ...fields.map((k) => ({ name: `${k} oversized`, payload: JSON.stringify({ id: 'l1', ...valid, [k]: 'y'.repeat(5000) }), code: 'BAD_REQUEST' })),
     );

@@ -60,8 +60,10 @@ export interface HarnessOptions {
 export type Login = ResultOf<'auth.login'>;
 
 /** Both services under test (auth for sign-up and sign-in); guests, users and raw clients come from testkit's harness. */
-export interface Harness
-  extends Omit<ServiceHarness<{ auth: ServiceFactory<AuthService>; 'security-questions': ServiceFactory<SecurityQuestionsService> }>, 'services'> {
+export interface Harness extends Omit<
+  ServiceHarness<{ auth: ServiceFactory<AuthService>; 'security-questions': ServiceFactory<SecurityQuestionsService> }>,
+  'services'
+> {
   auth: AuthService;
   service: SecurityQuestionsService;
   clock: ManualClock;

@@ -9,8 +9,7 @@ describeBackends('recovery attempt limits', (backend) => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  const reset = (username: string, answer: string, newPassword = 'a new password') =>
-    h.asGuest('recovery.reset', { username, answer, newPassword });
+  const reset = (username: string, answer: string, newPassword = 'a new password') => h.asGuest('recovery.reset', { username, answer, newPassword });
 
   it('refuses after five wrong answers, even from fresh connections, says when to retry, and lets the right answer in after', async () => {
     h = await startRecovery(backend);

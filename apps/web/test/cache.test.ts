@@ -60,7 +60,12 @@ describe('the history cache', () => {
     ]);
     const chat = new ChatState('alice');
     expect(loadChatCache(memoryStore(data), KEY, chat)).toBe(1);
-    expect(chat.get('general')!.log.messages().map((m) => m.s)).toEqual([1, 3]);
+    expect(
+      chat
+        .get('general')!
+        .log.messages()
+        .map((m) => m.s),
+    ).toEqual([1, 3]);
     expect(loadChatCache(memoryStore(new Map([[KEY, '{"v":0}']])), KEY, new ChatState('alice'))).toBe(0);
   });
 });

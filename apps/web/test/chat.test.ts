@@ -140,7 +140,12 @@ describe('the conversation list', () => {
     chat.addOwn('general', 6, 2000, ' hi ');
     chat.applyEvent('general', live(6, 'alice'));
     chat.addOwn('general', 6, 2000, 'hi');
-    expect(chat.get('general')!.log.messages().filter((m) => m.s === 6)).toHaveLength(1);
+    expect(
+      chat
+        .get('general')!
+        .log.messages()
+        .filter((m) => m.s === 6),
+    ).toHaveLength(1);
   });
 
   it('says when the list of conversations changed elsewhere', () => {

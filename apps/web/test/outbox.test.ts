@@ -195,7 +195,11 @@ describe('what a failed send means', () => {
   });
 
   it('waits the retryAfter of a service whose database is briefly unavailable', () => {
-    expect(classifySendError(new TidingsError('UNAVAILABLE', 'database busy', { retryAfter: 2 }), 1)).toEqual({ kind: 'retry', afterMs: 2000, reason: 'database busy' });
+    expect(classifySendError(new TidingsError('UNAVAILABLE', 'database busy', { retryAfter: 2 }), 1)).toEqual({
+      kind: 'retry',
+      afterMs: 2000,
+      reason: 'database busy',
+    });
   });
 
   it('waits the retryAfter the server asked for', () => {

@@ -102,7 +102,8 @@ describe('compress-plugin.ts, the .br/.gz files of the build', () => {
     expect(brotliDecompressSync(br).toString()).toBe(js);
     expect(gunzipSync(gz).toString()).toBe(js);
     expect(br.length).toBeLessThan(gz.length);
-    for (const f of ['tiny.css.br', 'tiny.css.gz', 'noise.svg.br', 'logo.png.br', 'logo.png.gz', '.vite/manifest.json.br']) expect(existsSync(path.join(dir, f)), f).toBe(false);
+    for (const f of ['tiny.css.br', 'tiny.css.gz', 'noise.svg.br', 'logo.png.br', 'logo.png.gz', '.vite/manifest.json.br'])
+      expect(existsSync(path.join(dir, f)), f).toBe(false);
     await compressTree(dir);
     expect(readFileSync(path.join(dir, 'assets', 'app.js.br'))).toEqual(br);
     expect(readFileSync(path.join(dir, 'assets', 'app.js.gz'))).toEqual(gz);

@@ -105,7 +105,13 @@ describe('filling a gap from pages that end early', () => {
     expect(log.high).toBe(15);
     // a server that says more but sends nothing
     let calls = 0;
-    await fillAfter(log, 15, false, () => (calls++, Promise.resolve({ messages: [], more: true, lastSeq: 99 })), () => {});
+    await fillAfter(
+      log,
+      15,
+      false,
+      () => (calls++, Promise.resolve({ messages: [], more: true, lastSeq: 99 })),
+      () => {},
+    );
     expect(calls).toBe(1);
   });
 });

@@ -55,7 +55,14 @@ export interface HistoryRunResult {
 
 async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
   const clientId = `${args.user.username}:bench-h`;
-  const client = await LeanClient.connect({ host: '127.0.0.1', port: args.port, clientId, username: args.user.username, password: args.user.token, clean: true });
+  const client = await LeanClient.connect({
+    host: '127.0.0.1',
+    port: args.port,
+    clientId,
+    username: args.user.username,
+    password: args.user.token,
+    clean: true,
+  });
   try {
     await client.subscribe([topics.reply(clientId)], 1);
     const topic = topics.userRequest(clientId, 'chat.history');
@@ -88,7 +95,13 @@ async function query(args: QueryHistoryArgs): Promise<HistoryRunResult> {
       const ms = performance.now() - started;
       if (i >= args.warmup) latencies.push(ms);
     }
-    return { latencies: latencies.thinned(), cold: [], messages: Math.min(50, rows.length), firstSeq: rows[Math.min(49, rows.length - 1)]?.s ?? 0, replyBytes: 0 };
+    return {
+      latencies: latencies.thinned(),
+      cold: [],
+      messages: Math.min(50, rows.length),
+      firstSeq: rows[Math.min(49, rows.length - 1)]?.s ?? 0,
+      replyBytes: 0,
+    };
   } finally {
     reads.close();
     await db.close();

@@ -140,10 +140,13 @@ async function run(args: RunArgs): Promise<RunResult> {
         }
       }
       // A lost message would hold its window slot forever: stop waiting 5 s after the end.
-      setTimeout(() => {
-        running = false;
-        resolve();
-      }, until - nowMs() + 5000);
+      setTimeout(
+        () => {
+          running = false;
+          resolve();
+        },
+        until - nowMs() + 5000,
+      );
     });
     running = false;
   } else {

@@ -5,7 +5,11 @@ import { Samples } from '../stats.js';
  * Times `warmup + requests` round trips, one at a time: `send(i)` publishes request i, and the
  * next message on the client (its reply) ends it.
  */
-export async function roundTrips(client: LeanClient, args: { warmup: number; requests: number; cold?: number }, send: (i: number) => void): Promise<{ latencies: number[]; cold: number[]; last: Buffer }> {
+export async function roundTrips(
+  client: LeanClient,
+  args: { warmup: number; requests: number; cold?: number },
+  send: (i: number) => void,
+): Promise<{ latencies: number[]; cold: number[]; last: Buffer }> {
   let waiter: ((payload: Buffer) => void) | undefined;
   client.onMessage = (_t, payload) => waiter?.(payload);
   const latencies = new Samples();

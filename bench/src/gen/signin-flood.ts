@@ -109,7 +109,11 @@ async function flood(args: FloodArgs): Promise<FloodResult> {
         guests.map(async (g) => {
           sent++;
           try {
-            await g.request('auth.login', { username: `nobody-${randomBytes(6).toString('hex')}`, password: 'not the password at all' }, { timeoutMs: args.timeoutMs });
+            await g.request(
+              'auth.login',
+              { username: `nobody-${randomBytes(6).toString('hex')}`, password: 'not the password at all' },
+              { timeoutMs: args.timeoutMs },
+            );
             codes.ok = (codes.ok ?? 0) + 1;
           } catch (err) {
             const code = (err as { code?: string }).code ?? 'error';

@@ -49,7 +49,6 @@ export interface WireResult {
   shapes: { sendPayload: string; eventPayload: string; ackPayload: string };
 }
 
-
 function delta(proxy: CountingProxy, before: { up: number; down: number }, per = 1): Bytes {
   const up = (proxy.up - before.up) / per;
   const down = (proxy.down - before.down) / per;

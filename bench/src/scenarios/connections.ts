@@ -87,7 +87,9 @@ export async function connections(ctx: ScenarioContext): Promise<ConnectionsResu
       const firstError = parts.find((p) => p.firstError)?.firstError;
       if (firstError) s.firstError = firstError;
       result.steps.push(s);
-      ctx.progress(`${s.clients.toLocaleString('en')} clients: ${s.connectsPerSecond} connects/s, broker RSS ${s.brokerRssMiB} MiB (${s.kibPerClient} KiB per client)${failed ? `, ${failed} failed: ${firstError}` : ''}`);
+      ctx.progress(
+        `${s.clients.toLocaleString('en')} clients: ${s.connectsPerSecond} connects/s, broker RSS ${s.brokerRssMiB} MiB (${s.kibPerClient} KiB per client)${failed ? `, ${failed} failed: ${firstError}` : ''}`,
+      );
     }
     return result;
   } finally {

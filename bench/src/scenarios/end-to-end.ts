@@ -53,7 +53,9 @@ export async function endToEnd(ctx: ScenarioContext, raw: RawBrokerResult | unde
   const generators = 2;
   const seconds = ctx.quick ? 1 : 8;
   const rates = ctx.quick ? [1000] : [250, 1000, 2000];
-  ctx.note(`chat-store's per-user send limit raised to ${SEND_RATE}/s, burst ${SEND_BURST} (TIDINGS_SEND_RATE, TIDINGS_SEND_BURST) so ${senders} senders can offer the load`);
+  ctx.note(
+    `chat-store's per-user send limit raised to ${SEND_RATE}/s, burst ${SEND_BURST} (TIDINGS_SEND_RATE, TIDINGS_SEND_BURST) so ${senders} senders can offer the load`,
+  );
   const shape = { senders, window, generators, seconds, warmupMs: ctx.quick ? 300 : 1000 };
 
   // The room of 20: saturation, then the fixed offered loads; then the same room with all but one
@@ -152,18 +154,24 @@ async function measureRoom(ctx: ScenarioContext, plan: RoomPlan): Promise<{ big:
     // warm the caches (users, room, memberships, sequence numbers) and the JIT
     await measure({ rate: 200 }, ctx.quick ? 0.5 : 1);
     const saturation = await measure({ window: plan.window });
-    ctx.progress(`saturation, ${plan.members} listening: ${saturation.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${saturation.ack.p50} ms, p99 ${saturation.ack.p99} ms`);
+    ctx.progress(
+      `saturation, ${plan.members} listening: ${saturation.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${saturation.ack.p50} ms, p99 ${saturation.ack.p99} ms`,
+    );
     const fixed: E2eRun[] = [];
     for (const rate of plan.rates) {
       await sleep(500);
       const r = await measure({ rate });
       fixed.push(r);
-      ctx.progress(`${rate}/s offered: ${r.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50/p95/p99 ${r.ack.p50}/${r.ack.p95}/${r.ack.p99} ms, delivery p99 ${r.delivery.p99} ms`);
+      ctx.progress(
+        `${rate}/s offered: ${r.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50/p95/p99 ${r.ack.p50}/${r.ack.p95}/${r.ack.p99} ms, delivery p99 ${r.delivery.p99} ms`,
+      );
     }
     await Promise.all(gens.map((gen, g) => gen.call('listen', { listeners: g === 0 ? 1 : 0 } satisfies ChatListenArgs)));
     await sleep(500);
     const small = await measure({ window: plan.window });
-    ctx.progress(`saturation, 1 listening: ${small.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${small.ack.p50} ms, p99 ${small.ack.p99} ms`);
+    ctx.progress(
+      `saturation, 1 listening: ${small.persistedPerSecond.toLocaleString('en')} msg/s stored, ack p50 ${small.ack.p50} ms, p99 ${small.ack.p99} ms`,
+    );
     return { big: { saturation, fixed }, small: { saturation: small } };
   } finally {
     await Promise.all(gens.map((g) => g.kill()));

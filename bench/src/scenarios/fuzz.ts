@@ -18,7 +18,14 @@ export async function fuzz(ctx: ScenarioContext): Promise<FuzzScenarioResult> {
     seed,
     runsPerAction,
     baselineRequests: ctx.quick ? 200 : 2000,
-    onAction: (t) => ctx.progress(`${t.action}: ${t.cases} cases, ${t.ok} ok, ${Object.entries(t.errors).map(([k, v]) => `${v} ${k}`).join(', ') || 'no errors'}`),
+    onAction: (t) =>
+      ctx.progress(
+        `${t.action}: ${t.cases} cases, ${t.ok} ok, ${
+          Object.entries(t.errors)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ') || 'no errors'
+        }`,
+      ),
   });
   if (report.problems.length > 0) throw new Error(`fuzzing found ${report.problems.length} problem(s) (seed ${seed}):\n${report.problems.join('\n')}`);
   return report;

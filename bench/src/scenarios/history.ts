@@ -94,10 +94,20 @@ export async function history(ctx: ScenarioContext): Promise<HistoryResult> {
         ] as const) {
           const base = { room: 'big', requests, warmup, ...(before === undefined ? {} : { before }) };
           // Only the first run after start is cold: the newest page's.
-          const viaMqtt = await gen.call<HistoryRunResult>('mqtt', { ...base, cold: page === 'newest' ? cold : 0, port: sut.mqttPort, user: reader } satisfies MqttHistoryArgs);
-          const viaQuery = await gen.call<HistoryRunResult>('query', { ...base, databaseUrl: prepared.databaseUrl, caller: reader.username } satisfies QueryHistoryArgs);
+          const viaMqtt = await gen.call<HistoryRunResult>('mqtt', {
+            ...base,
+            cold: page === 'newest' ? cold : 0,
+            port: sut.mqttPort,
+            user: reader,
+          } satisfies MqttHistoryArgs);
+          const viaQuery = await gen.call<HistoryRunResult>('query', {
+            ...base,
+            databaseUrl: prepared.databaseUrl,
+            caller: reader.username,
+          } satisfies QueryHistoryArgs);
           const expectFirst = (before ?? messages + 1) - 50;
-          if (viaMqtt.messages !== 50 || viaMqtt.firstSeq !== expectFirst) throw new Error(`the ${page} page was not messages ${expectFirst}…${expectFirst + 49} (got ${viaMqtt.messages} from ${viaMqtt.firstSeq})`);
+          if (viaMqtt.messages !== 50 || viaMqtt.firstSeq !== expectFirst)
+            throw new Error(`the ${page} page was not messages ${expectFirst}…${expectFirst + 49} (got ${viaMqtt.messages} from ${viaMqtt.firstSeq})`);
           const p: HistoryPage = { page, mqtt: summarize(viaMqtt.latencies), query: summarize(viaQuery.latencies) };
           if (page === 'newest') {
             coldStart = summarize(viaMqtt.cold);
@@ -105,7 +115,9 @@ export async function history(ctx: ScenarioContext): Promise<HistoryResult> {
             ctx.progress(`${target.database} newest page, first ${cold} requests after start: p50 ${coldStart.p50} ms, p99 ${coldStart.p99} ms`);
           }
           pages.push(p);
-          ctx.progress(`${target.database} ${page} page: chat.history p50 ${p.mqtt.p50} ms, p99 ${p.mqtt.p99} ms; query p50 ${p.query.p50} ms, p99 ${p.query.p99} ms`);
+          ctx.progress(
+            `${target.database} ${page} page: chat.history p50 ${p.mqtt.p50} ms, p99 ${p.mqtt.p99} ms; query p50 ${p.query.p50} ms, p99 ${p.query.p99} ms`,
+          );
         }
         result.databases.push({ database: target.database, messages, seedSeconds: Math.round(seedSeconds * 10) / 10, pages, cold: coldStart!, replyBytes });
       } finally {
@@ -123,7 +135,11 @@ export async function history(ctx: ScenarioContext): Promise<HistoryResult> {
 }
 
 /** The same round trip through the broker alone: our broker (auth off) and Mosquitto. */
-async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { replyBytes: number; requests: number; warmup: number }): Promise<HistoryBaseline[]> {
+async function baselines(
+  ctx: ScenarioContext,
+  result: HistoryResult,
+  args: { replyBytes: number; requests: number; warmup: number },
+): Promise<HistoryBaseline[]> {
   const binary = findMosquitto();
   if (!binary) {
     result.mosquitto = 'mosquitto not found (looked in BENCH_MOSQUITTO and the usual sbin/bin folders): its history baseline skipped';
@@ -134,7 +150,11 @@ async function baselines(ctx: ScenarioContext, result: HistoryResult, args: { re
     const broker =
       system === 'tidings'
         ? await startSut({ auth: false }).then((s) => ({ port: s.mqttPort, version: 'aedes 1.2.0, auth off', stop: () => s.stop() }))
-        : await startMosquitto(binary!, { noDelay: true }).then((m) => ({ port: m.port, version: `mosquitto ${m.version}, set_tcp_nodelay`, stop: () => m.stop() }));
+        : await startMosquitto(binary!, { noDelay: true }).then((m) => ({
+            port: m.port,
+            version: `mosquitto ${m.version}, set_tcp_nodelay`,
+            stop: () => m.stop(),
+          }));
     const gens: Generator[] = [];
     try {
       const responder = await startGenerator('echo');

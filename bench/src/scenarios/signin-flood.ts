@@ -93,7 +93,9 @@ export async function signInFlood(ctx: ScenarioContext): Promise<SignInFloodResu
         hwmMiB: Math.round(peakRssOf(pid) / MiB),
       };
       result.runs.push(run);
-      ctx.progress(`${v.label}: real user's sign-in p50 ${run.signIn.p50} ms, max ${run.signIn.max} ms; flood ${JSON.stringify(run.flood)} in ${run.floodSeconds} s; auth RSS peak ${run.rssPeakMiB} MiB`);
+      ctx.progress(
+        `${v.label}: real user's sign-in p50 ${run.signIn.p50} ms, max ${run.signIn.max} ms; flood ${JSON.stringify(run.flood)} in ${run.floodSeconds} s; auth RSS peak ${run.rssPeakMiB} MiB`,
+      );
       await gen.call('closeAll');
     } finally {
       await gen.kill();

@@ -23,14 +23,25 @@ export async function wireBytes(ctx: ScenarioContext): Promise<WireBytesResult> 
   const text = 'hello from the bench';
   // Device ids and chat.send ids as the web app makes them (apps/web/src/state/identity.ts, outbox.ts).
   const device = { prefix: 'w-', random: 8 };
-  const params = { text, usernameLength: 8, deviceLength: device.prefix.length + device.random, idLength: 12, messages: ctx.quick ? 50 : 200, pages: ctx.quick ? 5 : 40 };
+  const params = {
+    text,
+    usernameLength: 8,
+    deviceLength: device.prefix.length + device.random,
+    idLength: 12,
+    messages: ctx.quick ? 50 : 200,
+    pages: ctx.quick ? 5 : 40,
+  };
   const prepared = await prepareData();
   const db = await openDatabase(prepared.databaseUrl);
   const [sender, receiver] = await seedSignedInUsers(db, ['sender01', 'reader01']);
   await seedRoom(db, room, [sender!, receiver!]);
   await db.close();
   // One sender sends a few hundred messages in a row: above the per-user limit of 10/s (bytes are the same either way).
-  const sut = await startSut({ prepared, services: ['auth', 'chat-store', 'chat-query'], serviceEnv: { TIDINGS_SEND_RATE: '10000', TIDINGS_SEND_BURST: '100000' } });
+  const sut = await startSut({
+    prepared,
+    services: ['auth', 'chat-store', 'chat-query'],
+    serviceEnv: { TIDINGS_SEND_RATE: '10000', TIDINGS_SEND_BURST: '100000' },
+  });
   ctx.note('chat-store send limit raised (TIDINGS_SEND_RATE=10000, TIDINGS_SEND_BURST=100000) so one sender can send its messages back to back');
   const gen = await startGenerator('wire');
   try {

@@ -179,7 +179,11 @@ function refusal(err: Error & { code?: number | string }): TidingsError {
   if (err.code === 5) {
     // A valid session refused all the same: it is in use on as many devices as one session may
     // have (16), or the connection asked for what it may not (a last will other than its own `0`).
-    return new TidingsError('UNAUTHORIZED', 'the broker refused this connection: the session is in use on too many devices (sign in again) or it asked for what it may not', { cause: err });
+    return new TidingsError(
+      'UNAUTHORIZED',
+      'the broker refused this connection: the session is in use on too many devices (sign in again) or it asked for what it may not',
+      { cause: err },
+    );
   }
   if (err.code === 2) return new TidingsError('BAD_REQUEST', 'the broker refused this client id', { cause: err });
   return new TidingsError('UNAVAILABLE', `cannot reach the broker: ${err.message}`, { cause: err });

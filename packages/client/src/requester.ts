@@ -1,12 +1,4 @@
-import {
-  AnyReply,
-  TidingsError,
-  operations,
-  topics,
-  type Action,
-  type RequestOf,
-  type ResultOf,
-} from '@tidings/protocol';
+import { AnyReply, TidingsError, operations, topics, type Action, type RequestOf, type ResultOf } from '@tidings/protocol';
 import type { IConnackPacket, MqttClient, Packet } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { randomId } from './ids.js';
@@ -209,7 +201,19 @@ export class Requester {
     const fresh = pending === undefined;
     if (!pending) {
       const topic = identity.kind === 'guest' ? topics.guestRequest(identity.clientId, action) : topics.userRequest(identity.clientId, action);
-      pending = { id, action, topic, payload: JSON.stringify({ ...body, id }), waiters: new Set(), sends: 0, leftClient: false, sentAt: 0, conn: -1, connSends: 0, timer: undefined };
+      pending = {
+        id,
+        action,
+        topic,
+        payload: JSON.stringify({ ...body, id }),
+        waiters: new Set(),
+        sends: 0,
+        leftClient: false,
+        sentAt: 0,
+        conn: -1,
+        connSends: 0,
+        timer: undefined,
+      };
       this.#pending.set(id, pending);
     }
     const p = pending;
@@ -332,9 +336,6 @@ export class Requester {
       return;
     }
     const parsed = operations[p.action].result.safeParse(reply.r);
-    this.#settle(
-      reply.id,
-      parsed.success ? { data: parsed.data } : new TidingsError('INTERNAL', `malformed ${p.action} reply from the service`),
-    );
+    this.#settle(reply.id, parsed.success ? { data: parsed.data } : new TidingsError('INTERNAL', `malformed ${p.action} reply from the service`));
   }
 }

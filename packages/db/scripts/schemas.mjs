@@ -20,7 +20,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const want = postgresSchema(readFileSync(source, 'utf8'));
   if (process.argv.includes('--check')) {
     let have = '';
-    try { have = readFileSync(target, 'utf8'); } catch { /* not written yet */ }
+    try {
+      have = readFileSync(target, 'utf8');
+    } catch {
+      /* not written yet */
+    }
     if (have !== want) {
       console.error('prisma/postgres/schema.prisma is stale: run `pnpm --filter @tidings/db schemas`');
       process.exit(1);

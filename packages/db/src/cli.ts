@@ -11,7 +11,9 @@ if (command !== 'migrate') {
 const url = process.env.DATABASE_URL || defaultDatabaseUrl(process.env.TIDINGS_DATA_DIR || './data');
 try {
   const { applied, alreadyApplied } = await migrate(url);
-  console.log(`migrated ${redactUrl(url)}: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${alreadyApplied.length} already there`);
+  console.log(
+    `migrated ${redactUrl(url)}: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${alreadyApplied.length} already there`,
+  );
 } catch (err) {
   console.error(`migration failed for ${redactUrl(url)}: ${(err as Error).message}`);
   process.exit(1);

@@ -89,8 +89,7 @@ export function transientDbErrorCode(err: unknown): string | undefined {
     if (typeof e !== 'object' || e === null || seen.has(e) || depth > 6) return undefined;
     seen.add(e);
     const inner =
-      visit((e as { meta?: { driverAdapterError?: unknown } }).meta?.driverAdapterError, depth + 1) ??
-      visit((e as { cause?: unknown }).cause, depth + 1);
+      visit((e as { meta?: { driverAdapterError?: unknown } }).meta?.driverAdapterError, depth + 1) ?? visit((e as { cause?: unknown }).cause, depth + 1);
     if (inner) return inner;
     const own =
       transientCode(codeOf(e, 'originalCode')) ??

@@ -25,7 +25,6 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
-
 /** The `?schema=` of a PostgreSQL URL (Prisma's convention), or undefined for the default `public`. */
 export function postgresSchemaOf(url: string): string | undefined {
   const schema = new URL(url).searchParams.get('schema') ?? undefined;

@@ -117,7 +117,9 @@ describe('schemas', () => {
     const schema = readFileSync(path.join(MIGRATIONS_DIR, '../schema.prisma'), 'utf8');
     const models = [...schema.matchAll(/^model (\w+)/gm)].map((m) => m[1]!);
     for (const provider of ['sqlite', 'postgresql'] as const) {
-      const all = loadMigrations(provider).map((m) => m.sql).join('\n');
+      const all = loadMigrations(provider)
+        .map((m) => m.sql)
+        .join('\n');
       for (const model of models) expect(all).toContain(`CREATE TABLE "${model}"`);
     }
   });

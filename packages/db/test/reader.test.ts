@@ -41,7 +41,10 @@ describe('openSqliteReader', () => {
         { username: 'bob' },
       ]);
       const raw = reader.prepareRaw<[string, number]>('SELECT "username", length("username") FROM "User" WHERE "username" > ? ORDER BY "username"');
-      expect(raw.all('a')).toEqual([['alice', 5], ['bob', 3]]);
+      expect(raw.all('a')).toEqual([
+        ['alice', 5],
+        ['bob', 3],
+      ]);
       expect(raw.get('b')).toEqual(['bob', 3]);
     } finally {
       reader.close();

@@ -73,7 +73,12 @@ describe('isTransientDbError on SQLite', () => {
         await failureOf(() => db.prisma.$executeRawUnsafe('UPDATE "User" SET "username" = "username"')),
         await failureOf(() => db.prisma.$transaction(async (tx) => tx.user.updateMany({ where: { id: 'none' }, data: { username: 'x' } }))),
         // The writer's prepared statements on Prisma's own connection: better-sqlite3's error, unwrapped.
-        await failureOf(() => db.sqlite()!.transaction(() => db.sqlite()!.prepare('UPDATE "User" SET "username" = "username"').run()).immediate()),
+        await failureOf(() =>
+          db
+            .sqlite()!
+            .transaction(() => db.sqlite()!.prepare('UPDATE "User" SET "username" = "username"').run())
+            .immediate(),
+        ),
       ];
       for (const err of failures) {
         expect(transientDbErrorCode(err), String(err)).toBe('SQLITE_BUSY');
@@ -96,7 +101,9 @@ describe('isTransientDbError on SQLite', () => {
     try {
       const failures = [
         await failureOf(() => db.prisma.user.create({ data: { ...user(), username: u.username } })),
-        await failureOf(() => db.prisma.$executeRawUnsafe('INSERT INTO "User" ("id", "username", "passwordHash", "createdAt") VALUES (?, ?, ?, ?)', u.id, 'x', '!', new Date())),
+        await failureOf(() =>
+          db.prisma.$executeRawUnsafe('INSERT INTO "User" ("id", "username", "passwordHash", "createdAt") VALUES (?, ?, ?, ?)', u.id, 'x', '!', new Date()),
+        ),
         await failureOf(() => db.prisma.$queryRawUnsafe('SELEC 1')),
         await failureOf(() => db.prisma.session.create({ data: { id: randomUUID(), userId: 'nobody', tokenHash: 'h', expiresAt: new Date() } })),
         // SQLITE_READONLY: a setting of the file or its mount, which does not change by itself.
@@ -121,8 +128,7 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
   let url: string;
   let db: Database;
 
-  const terminateOthers = () =>
-    admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+  const terminateOthers = () => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: pgUrl });
@@ -278,7 +284,9 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
     await db.prisma.user.create({ data: u });
     const failures = [
       await failureOf(() => db.prisma.user.create({ data: { ...user(), username: u.username } })),
-      await failureOf(() => db.prisma.$executeRawUnsafe('INSERT INTO "User" ("id", "username", "passwordHash", "createdAt") VALUES ($1, $2, $3, now())', u.id, 'x', '!')),
+      await failureOf(() =>
+        db.prisma.$executeRawUnsafe('INSERT INTO "User" ("id", "username", "passwordHash", "createdAt") VALUES ($1, $2, $3, now())', u.id, 'x', '!'),
+      ),
       await failureOf(() => db.prisma.session.create({ data: { id: randomUUID(), userId: 'nobody', tokenHash: 'h', expiresAt: new Date() } })),
       await failureOf(() => db.prisma.user.update({ where: { id: 'nobody' }, data: { username: 'y' } })),
       await failureOf(() => db.prisma.$queryRawUnsafe('SELEC 1')),

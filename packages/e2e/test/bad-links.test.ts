@@ -71,7 +71,13 @@ async function follower(conn: Connection) {
       if (!page.more) break;
     }
   };
-  conn.client.on('connect', (connack) => void (connack.sessionPresent ? conn.request('chat.history', { c: 'general', after: log.high, limit: 0 }).then((p) => log.addHistory([], p.lastSeq)) : fill()).catch(() => {}));
+  conn.client.on(
+    'connect',
+    (connack) =>
+      void (
+        connack.sessionPresent ? conn.request('chat.history', { c: 'general', after: log.high, limit: 0 }).then((p) => log.addHistory([], p.lastSeq)) : fill()
+      ).catch(() => {}),
+  );
   await conn.request('room.join', { name: 'general' });
   await conn.client.subscribeAsync(topics.room('general'), { qos: 1 });
   await fill();

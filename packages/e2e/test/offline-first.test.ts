@@ -125,7 +125,7 @@ describe('offline-first delivery', () => {
     for (const c of clients) await c.request('room.join', { name: 'general' });
     const acked = new Map<string, number>(); // message id → seq
     let random = 42;
-    const next = () => ((random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
     await Promise.all(
       clients.map(async (c, ci) => {

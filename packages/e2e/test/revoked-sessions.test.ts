@@ -29,7 +29,12 @@ async function start() {
     services: {
       auth: (deps) => createAuthService({ ...deps, sleep: async () => {}, hasher: authHasher(CHEAP) }),
       'security-questions': (deps) =>
-        createSecurityQuestionsService({ ...deps, recoveryKey: 'e2e-recovery-key-0123456789abcdefghijklmn', sleep: async () => {}, hasher: createArgon2Hasher(CHEAP) }),
+        createSecurityQuestionsService({
+          ...deps,
+          recoveryKey: 'e2e-recovery-key-0123456789abcdefghijklmn',
+          sleep: async () => {},
+          hasher: createArgon2Hasher(CHEAP),
+        }),
       'chat-store': (deps) => createChatStore(deps),
     },
   });

@@ -125,7 +125,14 @@ const alive = (pid: number) => {
   }
 };
 
-const pidsOf = (stack: Stack, name: string) => [...new Set(stack.logs().filter((l) => l.name === name).map((l) => l.pid))];
+const pidsOf = (stack: Stack, name: string) => [
+  ...new Set(
+    stack
+      .logs()
+      .filter((l) => l.name === name)
+      .map((l) => l.pid),
+  ),
+];
 
 describe('the one-command stack', () => {
   it('restarts a broker killed with SIGKILL, leaves the services running, and stops in order on Ctrl-C', async () => {

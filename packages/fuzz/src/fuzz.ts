@@ -82,7 +82,8 @@ export function judge(action: Action, payload: Buffer, answer: Answer): string {
   if ('r' in reply) {
     if (reply.id === null) throw new Error('a result without the request id');
     const result = op.result.safeParse(reply.r);
-    if (!result.success) throw new Error(`the result does not match ${action}'s schema: ${result.error.issues[0]?.message ?? ''} in ${answer.reply.slice(0, 200)}`);
+    if (!result.success)
+      throw new Error(`the result does not match ${action}'s schema: ${result.error.issues[0]?.message ?? ''} in ${answer.reply.slice(0, 200)}`);
     return 'ok';
   }
   if (reply.e.code === 'INTERNAL') throw new Error(`INTERNAL: ${reply.e.message}`);
@@ -177,10 +178,12 @@ async function typingRelayed(target: FuzzTarget): Promise<boolean> {
  */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const target = await startFuzzTarget();
-  const baselinePerSecond = options.baselineRequests ? await baseline(target, options.baselineRequests).catch(async (err: unknown) => {
-    await target.close();
-    throw err;
-  }) : undefined;
+  const baselinePerSecond = options.baselineRequests
+    ? await baseline(target, options.baselineRequests).catch(async (err: unknown) => {
+        await target.close();
+        throw err;
+      })
+    : undefined;
   const started = performance.now();
   const tallies: ActionTally[] = [];
   const problems: string[] = [];

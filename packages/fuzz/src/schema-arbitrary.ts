@@ -53,7 +53,7 @@ export const NASTY_STRINGS: readonly string[] = [
   't/u/+/#',
   '$SYS/x',
   '%s%n%x',
-  "'; DROP TABLE \"Message\"; --",
+  '\'; DROP TABLE "Message"; --',
   '__proto__',
   'constructor',
   'NaN',
@@ -82,10 +82,7 @@ function integerArbitrary(s: JsonSchema, integer: boolean): Arbitrary<number> {
   const lo = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : -1_000_000);
   const hi = Math.min(s.maximum ?? 1_000_000, 1_000_000_000);
   const inRange = integer ? fc.integer({ min: Math.max(lo, -1_000_000_000), max: Math.max(hi, lo) }) : fc.double({ noNaN: true });
-  return fc.oneof(
-    inRange,
-    fc.constantFrom(lo, hi, lo - 1, hi + 1, 0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -0, 1e308),
-  );
+  return fc.oneof(inRange, fc.constantFrom(lo, hi, lo - 1, hi + 1, 0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -0, 1e308));
 }
 
 /**
@@ -151,9 +148,7 @@ export function requestArbitrary(schema: JsonSchema, hints: FieldHints = {}): Ar
   ];
   if (keys.length > 0) {
     broken.push(
-      shaped.chain((body) =>
-        fc.tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => ({ ...body, [k]: v })),
-      ),
+      shaped.chain((body) => fc.tuple(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]) => ({ ...body, [k]: v }))),
       shaped.chain((body) =>
         fc.constantFrom(...keys).map((k) => {
           const copy: Record<string, unknown> = { ...body };
@@ -176,7 +171,12 @@ export function mutateBytes(bytes: Buffer): Arbitrary<Buffer> {
     at.chain((i) => fc.integer({ min: 1, max: 255 }).map((x) => splice(i, 1, Buffer.from([(bytes[i] ?? 0) ^ x])))),
     at.map((i) => bytes.subarray(0, i)),
     fc.tuple(at, fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([i, b]) => splice(i, 0, Buffer.from(b))),
-    fc.tuple(at, fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xc0, 0x80]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\\u0000'), Buffer.from('\\ud800'))).map(([i, b]) => splice(i, 0, b)),
+    fc
+      .tuple(
+        at,
+        fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xc0, 0x80]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\\u0000'), Buffer.from('\\ud800')),
+      )
+      .map(([i, b]) => splice(i, 0, b)),
     fc.tuple(at, at).map(([i, j]) => splice(Math.min(i, j), 0, bytes.subarray(Math.min(i, j), Math.max(i, j) + 1))),
     fc.integer({ min: 2, max: 40 }).map((n) => Buffer.from('['.repeat(n * 50) + ']'.repeat(n * 50))),
   );

@@ -79,8 +79,7 @@ function describeEvent(e: LinkEvent): string {
   }
 }
 
-const describePlanned = (e: ScheduledEvent) =>
-  `  +${seconds(e.atMs)} ${e.kind}${e.kind === 'cut' ? '' : ` for ${seconds(e.durationMs)}`}`;
+const describePlanned = (e: ScheduledEvent) => `  +${seconds(e.atMs)} ${e.kind}${e.kind === 'cut' ? '' : ` for ${seconds(e.durationMs)}`}`;
 
 /** The CLI, with its streams and stop signal passed in; resolves with the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -153,7 +152,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const out = (line: string) => io.stdout.write(`${line}\n`);
   if (json) {
-    out(JSON.stringify({ type: 'listening', host: link.host, port: link.port, seed: link.seed, target: options.target, profile: link.profile, schedule: link.schedule.filter((e) => e.atMs <= 600_000) }));
+    out(
+      JSON.stringify({
+        type: 'listening',
+        host: link.host,
+        port: link.port,
+        seed: link.seed,
+        target: options.target,
+        profile: link.profile,
+        schedule: link.schedule.filter((e) => e.atMs <= 600_000),
+      }),
+    );
     link.on('event', (e) => out(JSON.stringify(e)));
   } else {
     out(`tidings-linksim: ${link.host}:${link.port} → ${options.target.host}:${options.target.port}`);

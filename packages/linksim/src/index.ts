@@ -5,13 +5,5 @@
  */
 export { createLink, type Link, type LinkEvent, type LinkEvents, type LinkEventType, type LinkOptions, type LinkStats } from './link.js';
 export { LinkError, LinkErrorCode } from './errors.js';
-export {
-  isProfileName,
-  profiles,
-  scaleProfile,
-  validateProfile,
-  type LinkProfile,
-  type ProfileName,
-  type TimedImpairment,
-} from './profiles.js';
+export { isProfileName, profiles, scaleProfile, validateProfile, type LinkProfile, type ProfileName, type TimedImpairment } from './profiles.js';
 export { mulberry32, planSchedule, type ImpairmentKind, type ScheduledEvent } from './schedule.js';

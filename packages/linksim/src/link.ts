@@ -268,10 +268,13 @@ class LinkImpl implements Link {
     this.timers = {
       later: (ms, fn) => {
         if (this.closed) return null;
-        const t = setTimeout(() => {
-          this.timerSet.delete(t);
-          fn();
-        }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+        const t = setTimeout(
+          () => {
+            this.timerSet.delete(t);
+            fn();
+          },
+          Math.min(Math.max(0, ms), MAX_TIMER_MS),
+        );
         this.timerSet.add(t);
         return t;
       },

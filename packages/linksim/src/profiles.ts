@@ -55,8 +55,7 @@ export function scaleProfile(profile: LinkProfile, factor: number): LinkProfile 
     throw new LinkError('INVALID_ARGUMENT', `scale factor must be a positive number, got ${factor}`);
   }
   validateProfile(profile);
-  const timed = (list: readonly TimedImpairment[]) =>
-    list.map((t) => ({ atMs: t.atMs * factor, durationMs: t.durationMs * factor }));
+  const timed = (list: readonly TimedImpairment[]) => list.map((t) => ({ atMs: t.atMs * factor, durationMs: t.durationMs * factor }));
   return {
     name: factor === 1 ? profile.name : `${profile.name}@${factor}`,
     delayMs: profile.delayMs * factor,

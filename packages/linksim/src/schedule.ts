@@ -33,8 +33,7 @@ export function* scheduleOf(profile: LinkProfile, seed: number, offsetMs = 0): G
   ].sort((a, b) => a.atMs - b.atMs);
   const random = mulberry32(seed);
   const cuts = profile.cuts;
-  const nextCut = (after: number) =>
-    cuts ? after + Math.round(cuts.minMs + random() * (cuts.maxMs - cuts.minMs)) : Infinity;
+  const nextCut = (after: number) => (cuts ? after + Math.round(cuts.minMs + random() * (cuts.maxMs - cuts.minMs)) : Infinity);
   let cutAt = nextCut(0);
   let i = 0;
   for (;;) {

@@ -13,10 +13,11 @@ describe('tidings-linksim', () => {
     const out = output();
     const err = output();
     const stop = new AbortController();
-    const running = runCli(
-      ['--target', `127.0.0.1:${echo.port}`, '--profile', 'flaky', '--scale', '0.05', '--seed', '7', '--listen', '127.0.0.1:0'],
-      { stdout: out.stream, stderr: err.stream, signal: stop.signal },
-    );
+    const running = runCli(['--target', `127.0.0.1:${echo.port}`, '--profile', 'flaky', '--scale', '0.05', '--seed', '7', '--listen', '127.0.0.1:0'], {
+      stdout: out.stream,
+      stderr: err.stream,
+      signal: stop.signal,
+    });
     await waitFor(() => /^tidings-linksim: 127\.0\.0\.1:(\d+) → /.test(out.text()), 'the listening line');
     const port = Number(/^tidings-linksim: 127\.0\.0\.1:(\d+)/.exec(out.text())![1]);
     expect(out.text()).toContain('profile flaky@0.05: delay 50 ms each way, 1280 kbit/s each way, cuts every 0.500s–1.500s');
@@ -48,7 +49,11 @@ describe('tidings-linksim', () => {
     await roundTrip(await connect(first.port));
     stop.abort();
     expect(await running).toBe(0);
-    const types = out.text().trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    const types = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toEqual(['listening', 'connect', 'close', 'stats']);
   });
 

@@ -171,8 +171,6 @@ it('refuses bad arguments without changing anything', async () => {
   expect(() => link.setProfile({ ...profiles.calm, delayMs: -5 })).toThrow(expect.objectContaining({ code: 'INVALID_PROFILE' }));
   expect(link.profile.name).toBe('none');
   expect(link.stats).toMatchObject({ stalls: 0, outages: 0 });
-  await expect(
-    testLink({ target: { port: echo.port }, bufferBytes: 0 }),
-  ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  await expect(testLink({ target: { port: echo.port }, bufferBytes: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   await expect(testLink({ target: { port: 70_000 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
 });

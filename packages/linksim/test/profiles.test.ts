@@ -64,9 +64,7 @@ describe('schedule', () => {
   it('the same seed gives a link the same schedule, and another seed another one', async () => {
     const echo = await echoServer();
     const profile = scaleProfile(profiles.flaky, 0.1);
-    const [a, b, c] = await Promise.all(
-      [7, 7, 8].map((seed) => testLink({ target: { port: echo.port }, profile, seed })),
-    );
+    const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => testLink({ target: { port: echo.port }, profile, seed })));
     expect(a!.seed).toBe(7);
     expect(a!.schedule.length).toBeGreaterThan(100); // ten minutes ahead
     expect(b!.schedule).toEqual(a!.schedule);

@@ -51,8 +51,7 @@ export function buildAsyncApi(): Record<string, Json> {
   for (const action of ACTIONS) {
     const o = operations[action];
     const key = channelKey(action);
-    const address =
-      o.audience === 'guest' ? topics.guestRequest('{clientId}', action) : topics.userRequest('{clientId}', action);
+    const address = o.audience === 'guest' ? topics.guestRequest('{clientId}', action) : topics.userRequest('{clientId}', action);
     const parameters: Record<string, Json> = {
       clientId: {
         description:
@@ -99,15 +98,41 @@ export function buildAsyncApi(): Record<string, Json> {
   }
 
   const events: [string, string, string, Record<string, Json>, z.ZodType, string][] = [
-    ['room', topics.room('{room}'), 'Live events of a room', { room: { description: 'Room name' } }, ConversationEvent,
-      'Messages, edits, deletes, like counts, joins (QoS 1) and typing (QoS 0). Any signed-in user may subscribe; only services publish.'],
-    ['inbox', topics.inbox('{username}'), 'A user’s inbox', { username: { description: 'The subscriber’s own username' } }, ConversationEvent,
-      'Direct-conversation events (with `c`, the conversation as the recipient names it) and sync events between the user’s devices. Only that user may subscribe.'],
-    ['presence', topics.presence('{username}'), 'A user’s presence (retained)', { username: { description: 'Username' } }, PresenceEvent,
-      'Online when any of the user’s devices is connected. Published by the presence service; any signed-in user may subscribe (`t/p/+`).'],
-    ['devicePresence', topics.devicePresence('{username}', '{clientId}'), 'A device’s connection state', {
-      username: { description: 'The device’s verified username' }, clientId: { description: 'The device’s client id' } }, DevicePresence,
-      'The device publishes `1` (retained) after every connect and sets `0` (retained) as its last will; the topic carries `1` or `0` and nothing else, and `0` here is the only last will a signed-in client may set. When its session ends the broker clears the retained message (an empty one) instead of publishing the will. Read by the presence service only.'],
+    [
+      'room',
+      topics.room('{room}'),
+      'Live events of a room',
+      { room: { description: 'Room name' } },
+      ConversationEvent,
+      'Messages, edits, deletes, like counts, joins (QoS 1) and typing (QoS 0). Any signed-in user may subscribe; only services publish.',
+    ],
+    [
+      'inbox',
+      topics.inbox('{username}'),
+      'A user’s inbox',
+      { username: { description: 'The subscriber’s own username' } },
+      ConversationEvent,
+      'Direct-conversation events (with `c`, the conversation as the recipient names it) and sync events between the user’s devices. Only that user may subscribe.',
+    ],
+    [
+      'presence',
+      topics.presence('{username}'),
+      'A user’s presence (retained)',
+      { username: { description: 'Username' } },
+      PresenceEvent,
+      'Online when any of the user’s devices is connected. Published by the presence service; any signed-in user may subscribe (`t/p/+`).',
+    ],
+    [
+      'devicePresence',
+      topics.devicePresence('{username}', '{clientId}'),
+      'A device’s connection state',
+      {
+        username: { description: 'The device’s verified username' },
+        clientId: { description: 'The device’s client id' },
+      },
+      DevicePresence,
+      'The device publishes `1` (retained) after every connect and sets `0` (retained) as its last will; the topic carries `1` or `0` and nothing else, and `0` here is the only last will a signed-in client may set. When its session ends the broker clears the retained message (an empty one) instead of publishing the will. Read by the presence service only.',
+    ],
   ];
   for (const [key, address, title, parameters, payload, description] of events) {
     channels[key] = { address, title, description, parameters, messages: { event: { $ref: `#/components/messages/${key}Event` } } };
@@ -183,7 +208,8 @@ export function buildAsyncApi(): Record<string, Json> {
       },
       queuedMessagesPerSession: {
         value: MAX_QUEUED_MESSAGES,
-        description: 'Messages the broker keeps for one persistent session (waiting offline or unacknowledged); beyond it the oldest are dropped and the client fills the gap from chat.history.',
+        description:
+          'Messages the broker keeps for one persistent session (waiting offline or unacknowledged); beyond it the oldest are dropped and the client fills the gap from chat.history.',
       },
       queuedBytesPerSession: {
         value: MAX_QUEUED_BYTES,

@@ -23,8 +23,7 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['svc', 'admin', 
 
 export function usernameProblem(username: string): string | null {
   if (RESERVED_USERNAMES.has(username)) return `"${username}" is reserved.`;
-  if (username.length < USERNAME_MIN || username.length > USERNAME_MAX)
-    return `A username has ${USERNAME_MIN}–${USERNAME_MAX} characters.`;
+  if (username.length < USERNAME_MIN || username.length > USERNAME_MAX) return `A username has ${USERNAME_MIN}–${USERNAME_MAX} characters.`;
   if (!USERNAME_PATTERN.test(username)) return 'A username may only use a-z, 0-9, _, . and -.';
   return null;
 }

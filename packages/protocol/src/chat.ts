@@ -23,15 +23,13 @@ export const HISTORY_LIMIT_DEFAULT = 50;
 /** Items in one page of chat.conversations, room.list and user.list: at most, and when not asked. */
 export const LIST_LIMIT_MAX = 500;
 
-export const RoomName = ClientString
-  .max(64)
+export const RoomName = ClientString.max(64)
   .trim()
   .toLowerCase()
   .regex(ROOM_NAME_PATTERN, 'a room name has 2–32 of a-z 0-9 _ - and starts with a letter or digit');
 
 /** `general` (a room) or `@bob` (the direct conversation with bob). */
-export const ConversationRef = ClientString
-  .max(64)
+export const ConversationRef = ClientString.max(64)
   .refine((v) => (v.startsWith('@') ? USERNAME_PATTERN.test(v.slice(1)) : ROOM_NAME_PATTERN.test(v)), {
     message: 'a conversation is a room name or @username',
   })
@@ -151,9 +149,7 @@ export const ConversationsResult = z.object({ conversations: z.array(Conversatio
 
 export const RoomListRequest = ListPageRequest;
 export const RoomListResult = z.object({
-  rooms: z.array(
-    z.object({ name: z.string(), members: z.number().int().nonnegative(), lastSeq: z.number().int().nonnegative(), joined: z.boolean() }),
-  ),
+  rooms: z.array(z.object({ name: z.string(), members: z.number().int().nonnegative(), lastSeq: z.number().int().nonnegative(), joined: z.boolean() })),
   ...listPage,
 });
 

@@ -19,8 +19,7 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
  * A successful reply: `{"id":…,"r":<result>}`. The keys are one letter because every reply of
  * every request pays for them; which of `r` and `e` is present says how the request went.
  */
-export const OkReply = <T extends z.ZodType>(result: T) =>
-  z.object({ id: CorrelationId, r: result });
+export const OkReply = <T extends z.ZodType>(result: T) => z.object({ id: CorrelationId, r: result });
 
 /** A refused or failed request: `{"id":…|null,"e":{"code":…,"message":…,"retryAfter"?:…}}`. */
 export const ErrorReply = z.object({

@@ -16,7 +16,8 @@ export const ErrorCodes = {
   CONFLICT: 'The request conflicts with the current state.',
   RATE_LIMITED: 'Too many requests: wait for retryAfter seconds and try again.',
   UNAVAILABLE: 'The service cannot answer now (e.g. its database is briefly unavailable): send the same request again, same id, after retryAfter seconds.',
-  REPLY_TOO_LARGE: 'The answer would be larger than a reply may be (60 KiB), so it was not sent: ask for less (a smaller limit). Pages and lists are bounded so that this does not happen.',
+  REPLY_TOO_LARGE:
+    'The answer would be larger than a reply may be (60 KiB), so it was not sent: ask for less (a smaller limit). Pages and lists are bounded so that this does not happen.',
   INTERNAL: 'The service failed to handle the request; nothing was changed.',
 } as const;
 

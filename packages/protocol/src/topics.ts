@@ -44,11 +44,7 @@ export function serviceClientId(service: string, instance: string): string {
   return `svc:${service}:${instance}`;
 }
 
-export type ClientIdKind =
-  | { kind: 'guest' }
-  | { kind: 'user'; username: string; device: string }
-  | { kind: 'service'; service: string }
-  | { kind: 'invalid' };
+export type ClientIdKind = { kind: 'guest' } | { kind: 'user'; username: string; device: string } | { kind: 'service'; service: string } | { kind: 'invalid' };
 
 /** Classifies a client id by its shape. */
 export function parseClientId(clientId: string): ClientIdKind {

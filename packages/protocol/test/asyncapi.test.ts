@@ -25,10 +25,7 @@ describe('the AsyncAPI document', () => {
     const channels = checkedIn.channels as Record<string, { address: string }>;
     for (const action of ACTIONS) {
       const channel = channels[action.replace('.', '_')];
-      const want =
-        operations[action].audience === 'guest'
-          ? topics.guestRequest('{clientId}', action)
-          : topics.userRequest('{clientId}', action);
+      const want = operations[action].audience === 'guest' ? topics.guestRequest('{clientId}', action) : topics.userRequest('{clientId}', action);
       expect(channel?.address).toBe(want);
     }
   });

@@ -43,7 +43,14 @@ describe('packet and page limits', () => {
     const message = jsonBytes(LARGEST_MESSAGE);
     expect(message).toBeGreaterThan(24_000);
     expect(message).toBeLessThanOrEqual(PAGE_BYTES);
-    const summary = ConversationSummary.parse({ c: `@${'u'.repeat(32)}`, kind: 'dm', lastSeq: 2 ** 31 - 1, readSeq: 2 ** 31 - 1, unread: 2 ** 31 - 1, last: LARGEST_MESSAGE });
+    const summary = ConversationSummary.parse({
+      c: `@${'u'.repeat(32)}`,
+      kind: 'dm',
+      lastSeq: 2 ** 31 - 1,
+      readSeq: 2 ** 31 - 1,
+      unread: 2 ** 31 - 1,
+      last: LARGEST_MESSAGE,
+    });
     expect(jsonBytes(summary)).toBeLessThanOrEqual(PAGE_BYTES);
   });
 
@@ -59,7 +66,14 @@ describe('packet and page limits', () => {
 
   it('fit the replies bounded by count alone: 100 sessions, 100 account events', () => {
     const t = 8.64e15;
-    const sessions = Array.from({ length: 100 }, () => ({ id: 's'.repeat(64), device: 'd'.repeat(40), createdAt: t, lastSeenAt: t, expiresAt: t, current: false }));
+    const sessions = Array.from({ length: 100 }, () => ({
+      id: 's'.repeat(64),
+      device: 'd'.repeat(40),
+      createdAt: t,
+      lastSeenAt: t,
+      expiresAt: t,
+      current: false,
+    }));
     expect(jsonBytes({ id: 'i'.repeat(64), r: SessionsResult.parse({ sessions }) })).toBeLessThan(MAX_REPLY_BYTES / 2);
     const events = Array.from({ length: EVENTS_LIMIT_MAX }, () => ({ kind: 'signed-in', at: t, detail: 'd'.repeat(40) }));
     expect(jsonBytes({ id: 'i'.repeat(64), r: EventsResult.parse({ events }) })).toBeLessThan(MAX_REPLY_BYTES / 2);

@@ -53,14 +53,11 @@ describe('recovery codes', () => {
 
 describe('operations of the recovery services', () => {
   it('gives recovery and security actions to security-questions and sessions and events to auth', () => {
-    expect(operationsOf('security-questions').map((o) => `${o.audience}:${o.action}`).sort()).toEqual([
-      'guest:recovery.code',
-      'guest:recovery.question',
-      'guest:recovery.reset',
-      'user:recovery.codes',
-      'user:security.get',
-      'user:security.set',
-    ]);
+    expect(
+      operationsOf('security-questions')
+        .map((o) => `${o.audience}:${o.action}`)
+        .sort(),
+    ).toEqual(['guest:recovery.code', 'guest:recovery.question', 'guest:recovery.reset', 'user:recovery.codes', 'user:security.get', 'user:security.set']);
     const auth = operationsOf('auth').map((o) => o.action);
     for (const a of ['auth.sessions', 'auth.revoke', 'auth.events']) expect(auth).toContain(a);
   });

@@ -18,7 +18,10 @@ export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 /** Settings every service process shares. */
 export const ServiceEnv = z.object({
-  TIDINGS_DATA_DIR: z.string().default('./data').transform((p) => path.resolve(p)),
+  TIDINGS_DATA_DIR: z
+    .string()
+    .default('./data')
+    .transform((p) => path.resolve(p)),
   TIDINGS_MQTT_PORT: port(1883),
   /** Where services reach the broker; default the local broker's TCP port. */
   TIDINGS_MQTT_URL: z.string().optional(),

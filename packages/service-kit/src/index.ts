@@ -1,13 +1,6 @@
 export { loadConfig, port, LogLevel, ServiceEnv, HashLineEnv, hashLineSettings, mqttUrlOf } from './config.js';
 export { createLogger, dropLogOutput, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
-export {
-  SERVICES,
-  CREDENTIALS_FILE,
-  serviceUsername,
-  loadOrCreateServiceCredentials,
-  type ServiceCredentials,
-  type ServiceName,
-} from './credentials.js';
+export { SERVICES, CREDENTIALS_FILE, serviceUsername, loadOrCreateServiceCredentials, type ServiceCredentials, type ServiceName } from './credentials.js';
 export {
   BROKER_HEALTH,
   ConnectionDrops,
@@ -42,11 +35,4 @@ export { exitUnhealthy, runService, type RunnableService, type ServiceDeps, type
 export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
 export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
 export { accountEvent, eventId } from './account-events.js';
-export {
-  FairQueue,
-  DEFAULT_LINE_MESSAGE,
-  type FairQueueOptions,
-  type FairQueueStats,
-  type LineRefusal,
-  type LineTicket,
-} from './fair-queue.js';
+export { FairQueue, DEFAULT_LINE_MESSAGE, type FairQueueOptions, type FairQueueStats, type LineRefusal, type LineTicket } from './fair-queue.js';

@@ -51,4 +51,3 @@ export function dropLogOutput(logger: Logger): void {
 }
 
 export type { Logger };
-

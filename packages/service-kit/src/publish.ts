@@ -25,13 +25,7 @@ export interface BoundedPublishOptions {
  * dropped and logged at error level with its size (a bug: every reply and event is bounded by
  * construction), never sent. Resolves false when dropped; a failed publish rejects as usual.
  */
-export async function publishBounded(
-  client: MqttClient,
-  logger: Logger,
-  topic: string,
-  payload: string,
-  options: BoundedPublishOptions,
-): Promise<boolean> {
+export async function publishBounded(client: MqttClient, logger: Logger, topic: string, payload: string, options: BoundedPublishOptions): Promise<boolean> {
   const tooLarge = oversizePacket(topic, payload, options.qos);
   if (tooLarge !== undefined) {
     logger.error({ topic, bytes: tooLarge, limit: MAX_PACKET_BYTES }, 'packet larger than the broker accepts: dropped, not sent');

@@ -66,7 +66,14 @@ export class ReplyCache {
       this.#remove(k, held);
     }
     const running = handle();
-    const entry: Entry = { clientId, at: this.#now(), reply: running.then((r) => (r.keep ? r.reply : null), () => null) };
+    const entry: Entry = {
+      clientId,
+      at: this.#now(),
+      reply: running.then(
+        (r) => (r.keep ? r.reply : null),
+        () => null,
+      ),
+    };
     this.#add(k, entry);
     try {
       const outcome = await running;

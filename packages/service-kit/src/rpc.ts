@@ -127,9 +127,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   const logger = options.logger.child({ component: 'rpc' });
   const maxBytes = options.maxBytes ?? MAX_REQUEST_BYTES;
   const actions = (Object.keys(handlers) as Action[]).filter((a) => handlers[a] !== undefined);
-  const filters = actions.map((a) =>
-    operations[a].audience === 'guest' ? topics.guestRequestFilter(a) : topics.userRequestFilter(a),
-  );
+  const filters = actions.map((a) => (operations[a].audience === 'guest' ? topics.guestRequestFilter(a) : topics.userRequestFilter(a)));
   const inFlight = new Set<Promise<void>>();
   const replies = new ReplyCache(options.replyCache);
   let accepting = false;
@@ -173,8 +171,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const op = operations[action];
     // A user request's username is the one in its client id (`<username>:<device>`), which the
     // broker bound to the connection's verified identity.
-    const caller: Caller =
-      parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
+    const caller: Caller = parsed.kind === 'guest-request' ? { kind: 'guest', clientId } : { kind: 'user', username: parsed.username, clientId };
     // The request's child logger is made on first use only: pino serializes (and redacts) a
     // child's bindings when it is made, which cost more per request than validating it.
     let child: Logger | undefined;

@@ -178,7 +178,11 @@ describe('FairQueue', () => {
   it('passes a job’s error through and frees its place', async () => {
     const { q } = line({ concurrency: 1, maxPerKey: 1 });
     await expect(q.run(as('a'), () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(q.run(as('a'), () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      q.run(as('a'), () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     await expect(q.run(as('a'), () => Promise.resolve('ok'))).resolves.toBe('ok');
     expect(q.stats).toMatchObject({ running: 0, waiting: 0 });
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ReplyCache } from '../src/reply-cache.js';
 
-const handled = (reply: string, keep = true) => async () => ({ reply, keep });
+const handled =
+  (reply: string, keep = true) =>
+  async () => ({ reply, keep });
 
 describe('the reply cache', () => {
   it('answers a copy of a request with the first answer, without handling it again', async () => {

@@ -72,7 +72,9 @@ export async function createTempPostgresDatabase(serverUrl: string): Promise<Tem
     name,
     url: url.toString(),
     async setReadOnly(on) {
-      await admin.query(on ? `ALTER DATABASE "${name}" SET default_transaction_read_only = on` : `ALTER DATABASE "${name}" RESET default_transaction_read_only`);
+      await admin.query(
+        on ? `ALTER DATABASE "${name}" SET default_transaction_read_only = on` : `ALTER DATABASE "${name}" RESET default_transaction_read_only`,
+      );
       await terminateConnections();
     },
     terminateConnections,

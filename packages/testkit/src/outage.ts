@@ -205,7 +205,11 @@ export async function runSendsThroughOutage(options: SendsThroughOutageOptions):
     // What the database holds.
     const users = await stack.db.prisma.user.findMany({ where: { username: { in: names } }, select: { id: true, username: true } });
     const nameOf = new Map(users.map((u) => [u.id, u.username]));
-    const rows = await stack.db.prisma.message.findMany({ where: { conversationId: roomId }, orderBy: { seq: 'asc' }, select: { seq: true, senderId: true, clientKey: true } });
+    const rows = await stack.db.prisma.message.findMany({
+      where: { conversationId: roomId },
+      orderBy: { seq: 'asc' },
+      select: { seq: true, senderId: true, clientKey: true },
+    });
     const byKey = new Map<string, number[]>();
     for (const row of rows) {
       const key = `${nameOf.get(row.senderId) ?? row.senderId} ${row.clientKey}`;

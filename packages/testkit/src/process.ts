@@ -153,7 +153,13 @@ export interface BrokerProcess extends ServiceProcess {
  * (free ports unless given) and resolves once it listens. For what an in-process broker cannot
  * show: a broker killed with SIGKILL and started again.
  */
-export async function startBrokerProcess(options: { dataDir: string; dbUrl: string; mqttPort?: number; httpPort?: number; env?: Record<string, string> }): Promise<BrokerProcess> {
+export async function startBrokerProcess(options: {
+  dataDir: string;
+  dbUrl: string;
+  mqttPort?: number;
+  httpPort?: number;
+  env?: Record<string, string>;
+}): Promise<BrokerProcess> {
   const mqttPort = options.mqttPort ?? (await freePort());
   const httpPort = options.httpPort ?? (await freePort());
   const env: Record<string, string> = {

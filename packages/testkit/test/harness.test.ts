@@ -86,7 +86,7 @@ describe('startServiceHarness', () => {
 });
 
 describe('startSingleService', () => {
-  it('addresses a raw user request by action, on the user\'s own request topic', async () => {
+  it("addresses a raw user request by action, on the user's own request topic", async () => {
     const h = await startSingleService('sqlite', 'auth', whoamiService);
     cleanups.push(h.close);
     const raw = await h.rawUser('bob', 'cli');

@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 const levelOf = (cap: { lines(): string[] }, msg: string) =>
-  cap.lines().map((l) => JSON.parse(l) as { level: number; msg: string; bytes?: number }).filter((l) => l.msg === msg);
+  cap
+    .lines()
+    .map((l) => JSON.parse(l) as { level: number; msg: string; bytes?: number })
+    .filter((l) => l.msg === msg);
 
 /**
  * A reply larger than MAX_REPLY_BYTES is never published: the broker would close the service's
@@ -36,7 +39,10 @@ it('answers a reply that cannot fit with REPLY_TOO_LARGE, keeps its broker conne
         // A list that is not paged as it must be: 1,000 users of 32 characters is about 90 KB.
         'user.list': (request) => {
           const n = request.after === 'huge' ? 1000 : 2;
-          return Promise.resolve({ users: Array.from({ length: n }, (_, i) => ({ u: `u${String(i).padStart(4, '0')}${'z'.repeat(27)}`, online: true, lastMsg: Date.now() })), more: false });
+          return Promise.resolve({
+            users: Array.from({ length: n }, (_, i) => ({ u: `u${String(i).padStart(4, '0')}${'z'.repeat(27)}`, online: true, lastMsg: Date.now() })),
+            more: false,
+          });
         },
       },
     });
@@ -71,9 +77,7 @@ it('publishBounded drops a packet the broker would refuse, logs it, and the conn
   expect(await publishBounded(client, cap.logger, topic, 'x'.repeat(MAX_PACKET_BYTES), { qos: 1 })).toBe(false);
   expect(await publishBounded(client, cap.logger, topic, JSON.stringify({ t: 'd', s: 1 }), { qos: 1 })).toBe(true);
   expect(closes).toBe(0);
-  expect(levelOf(cap, 'packet larger than the broker accepts: dropped, not sent')).toEqual([
-    expect.objectContaining({ level: 50, bytes: expect.any(Number) }),
-  ]);
+  expect(levelOf(cap, 'packet larger than the broker accepts: dropped, not sent')).toEqual([expect.objectContaining({ level: 50, bytes: expect.any(Number) })]);
 });
 
 /**

@@ -17,7 +17,7 @@ it('logs a request with its action, client and user, and makes no logger for a r
   // Counts the children of the dispatcher's own logger (the first child of the one we give it).
   const root = cap.logger;
   const rootChild = root.child.bind(root);
-  root.child = ((bindings, options) => {
+  root.child = (bindings, options) => {
     const dispatcher = rootChild(bindings, options);
     const dispatcherChild = dispatcher.child.bind(dispatcher);
     dispatcher.child = ((b, o) => {
@@ -25,7 +25,7 @@ it('logs a request with its action, client and user, and makes no logger for a r
       return dispatcherChild(b, o);
     }) as Logger['child'];
     return dispatcher;
-  });
+  };
 
   h = await startSingleService('sqlite', 'auth', (deps) => {
     const rpc = createRpcServer({

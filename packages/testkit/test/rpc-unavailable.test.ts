@@ -22,7 +22,9 @@ it('answers a transient database failure with UNAVAILABLE and retryAfter, and an
         // A handler that writes: a row per request, under a username the request names.
         'auth.whoami': async (_request, ctx) => {
           const username = ctx.caller.kind === 'user' ? ctx.caller.username : '?';
-          await deps.db.prisma.accountEvent.create({ data: { id: randomUUID(), userId: (await deps.db.prisma.user.findUniqueOrThrow({ where: { username } })).id, kind: 'probe', at: new Date() } });
+          await deps.db.prisma.accountEvent.create({
+            data: { id: randomUUID(), userId: (await deps.db.prisma.user.findUniqueOrThrow({ where: { username } })).id, kind: 'probe', at: new Date() },
+          });
           if (username === 'twice') await deps.db.prisma.user.create({ data: { id: randomUUID(), username, passwordHash: '!' } });
           return { username, createdAt: 0 };
         },

@@ -25,7 +25,11 @@ export default defineCommand({
     const lines: string[] = [];
     if (page.messages.length === 0) {
       lines.push(
-        cursor.after !== undefined ? `no messages after #${cursor.after}` : cursor.before !== undefined ? `no messages before #${cursor.before}` : 'no messages yet',
+        cursor.after !== undefined
+          ? `no messages after #${cursor.after}`
+          : cursor.before !== undefined
+            ? `no messages before #${cursor.before}`
+            : 'no messages yet',
       );
     } else {
       lines.push(formatMessages(page.messages, clockOf(ctx.io)));

@@ -41,11 +41,9 @@ export default defineCommand({
     } catch (err) {
       if (err instanceof TidingsError && err.code === 'UNAUTHORIZED') await ctx.home.removeSession();
       const reason = err instanceof Error ? err.message : String(err);
-      throw new TidingsError(
-        err instanceof TidingsError ? err.code : 'INTERNAL',
-        `signed in, but connecting with the new session failed: ${reason}`,
-        { cause: err },
-      );
+      throw new TidingsError(err instanceof TidingsError ? err.code : 'INTERNAL', `signed in, but connecting with the new session failed: ${reason}`, {
+        cause: err,
+      });
     }
     if (who.username !== session.username) {
       await ctx.home.removeSession();

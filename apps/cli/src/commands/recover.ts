@@ -26,19 +26,23 @@ export default defineCommand({
     requirePrompts(ctx.io, fromStdin);
     const prompter = ctx.prompter({ fromStdin, flag: STDIN_FLAG });
 
-    const outcome = await asGuest(ctx.url, async (conn) => {
-      if (withCode) {
-        const typed = await askSecret(prompter, fromStdin, 'recovery code', false);
+    const outcome = await asGuest(
+      ctx.url,
+      async (conn) => {
+        if (withCode) {
+          const typed = await askSecret(prompter, fromStdin, 'recovery code', false);
+          const newPassword = await askNewPassword(prompter, fromStdin, username, 'new password');
+          const code = normalizeRecoveryCode(typed) ?? typed; // a malformed code fails at the service like a wrong one
+          return { question: null, ...(await conn.request('recovery.code', { username, code, newPassword })) };
+        }
+        const { question } = await conn.request('recovery.question', { username });
+        if (!fromStdin) ctx.io.stderr.write(`Security question: ${question}\n`);
+        const answer = await askSecret(prompter, fromStdin, 'answer', false);
         const newPassword = await askNewPassword(prompter, fromStdin, username, 'new password');
-        const code = normalizeRecoveryCode(typed) ?? typed; // a malformed code fails at the service like a wrong one
-        return { question: null, ...(await conn.request('recovery.code', { username, code, newPassword })) };
-      }
-      const { question } = await conn.request('recovery.question', { username });
-      if (!fromStdin) ctx.io.stderr.write(`Security question: ${question}\n`);
-      const answer = await askSecret(prompter, fromStdin, 'answer', false);
-      const newPassword = await askNewPassword(prompter, fromStdin, username, 'new password');
-      return { question, ...(await conn.request('recovery.reset', { username, answer, newPassword })) };
-    }, linkOf(ctx));
+        return { question, ...(await conn.request('recovery.reset', { username, answer, newPassword })) };
+      },
+      linkOf(ctx),
+    );
 
     // A session saved on this machine for this account was signed out with all the others.
     const saved = await ctx.home.readSession().catch(() => null);

@@ -14,7 +14,12 @@ export default defineCommand({
         readAllPages((after) => conn.request('chat.conversations', after === undefined ? {} : { after })),
       ]),
     );
-    const unread = new Map(minePages.flatMap((p) => p.conversations).filter((c) => c.kind === 'room').map((c) => [c.c, c.unread]));
+    const unread = new Map(
+      minePages
+        .flatMap((p) => p.conversations)
+        .filter((c) => c.kind === 'room')
+        .map((c) => [c.c, c.unread]),
+    );
     const rooms: RoomRow[] = roomPages.flatMap((p) => p.rooms).map((r) => (r.joined ? { ...r, unread: unread.get(r.name) ?? 0 } : { ...r }));
     return { text: formatRooms(rooms), data: { rooms } };
   },

@@ -39,9 +39,7 @@ export default defineCommand({
     if (action !== 'set') {
       const info = await withSession(ctx, session, (conn) => conn.request('security.get', {}));
       const text =
-        info.question === null
-          ? 'no security question set (tidings security-question set)'
-          : `${info.question}\n(set ${formatTime(info.updatedAt ?? 0)})`;
+        info.question === null ? 'no security question set (tidings security-question set)' : `${info.question}\n(set ${formatTime(info.updatedAt ?? 0)})`;
       return { text: `${text}\nrecovery codes left: ${info.codesLeft}`, data: { username: session.username, ...info } };
     }
 

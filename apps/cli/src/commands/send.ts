@@ -137,7 +137,11 @@ async function sendLines(conn: Connection, ctx: Context<unknown>, c: string, wai
 
 function refusedLine(line: number, err: Error, acked: number): Error {
   if (!(err instanceof TidingsError)) return err;
-  return new TidingsError(err.code, `line ${line} was refused: ${err.message} (${acked} acked before it)`, err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter });
+  return new TidingsError(
+    err.code,
+    `line ${line} was refused: ${err.message} (${acked} acked before it)`,
+    err.retryAfter === undefined ? {} : { retryAfter: err.retryAfter },
+  );
 }
 
 export default defineCommand({

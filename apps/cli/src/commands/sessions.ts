@@ -25,7 +25,10 @@ export default defineCommand({
       await withSession(ctx, session, (conn) => conn.request('auth.revoke', { sessionId: id! }));
       const own = id === session.sessionId;
       if (own) await ctx.home.removeSession();
-      return { text: own ? `session ${id} revoked (this machine is signed out)` : `session ${id} revoked`, data: { sessionId: id, revoked: true, current: own } };
+      return {
+        text: own ? `session ${id} revoked (this machine is signed out)` : `session ${id} revoked`,
+        data: { sessionId: id, revoked: true, current: own },
+      };
     }
 
     const { sessions } = await withSession(ctx, session, (conn) => conn.request('auth.sessions', { sessionId: session.sessionId }));

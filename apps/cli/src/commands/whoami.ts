@@ -6,8 +6,7 @@ export default defineCommand({
   name: 'whoami',
   summary: 'Show who the broker says you are',
   description:
-    'Connects with the saved session and asks the auth service. When the broker refuses the\n' +
-    'session (expired or revoked), the saved session is removed.',
+    'Connects with the saved session and asks the auth service. When the broker refuses the\n' + 'session (expired or revoked), the saved session is removed.',
   async run(ctx) {
     const session = await requireSession(ctx);
     const who = await withSession(ctx, session, (conn) => conn.request('auth.whoami', {}));

@@ -1,10 +1,4 @@
-import {
-  TidingsError,
-  normalizeAnswer,
-  normalizeRecoveryCode,
-  passwordProblem,
-  usernameProblem,
-} from '@tidings/protocol';
+import { TidingsError, normalizeAnswer, normalizeRecoveryCode, passwordProblem, usernameProblem } from '@tidings/protocol';
 import { accountEvent, type Handler, type HandlerContext } from '@tidings/service-kit';
 import { inHashLine, takeAttempt, underFailureLimit, type RecoveryContext } from '../context.js';
 import { codeHash } from '../keys.js';

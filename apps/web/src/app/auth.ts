@@ -103,4 +103,3 @@ export async function register(target: BrokerTarget, username: string, password:
     throw formError(err);
   }
 }
-

@@ -57,7 +57,9 @@ export async function recover(target: BrokerTarget, input: RecoverInput): Promis
     if (isTidingsError(err) && err.code === 'INVALID_CREDENTIALS')
       throw new FormError(
         input.method === 'question' ? 'answer' : 'code',
-        input.method === 'question' ? 'That answer does not match. Check the username and the answer.' : 'That code does not work: it may be mistyped or used already.',
+        input.method === 'question'
+          ? 'That answer does not match. Check the username and the answer.'
+          : 'That code does not work: it may be mistyped or used already.',
       );
     throw formError(err);
   }

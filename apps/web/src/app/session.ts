@@ -24,10 +24,7 @@ import type { KeyValue } from '../state/storage.js';
  * and calls the methods below; `changes` says when to redraw.
  */
 
-export type Link =
-  | { state: 'connecting' }
-  | { state: 'online' }
-  | { state: 'offline'; retryAt: number | null; reason: string };
+export type Link = { state: 'connecting' } | { state: 'online' } | { state: 'offline'; retryAt: number | null; reason: string };
 
 export interface ChatSessionDeps {
   url: string;
@@ -241,7 +238,8 @@ export class ChatSession {
       this.#setLink({ state: 'offline', retryAt: this.#network() ? this.#now() + period : null, reason: this.#network() ? 'connection lost' : 'no network' });
     });
     client.on('error', (err: Error & { code?: number | string }) => {
-      if (err.code === 4 || err.code === 5) this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');
+      if (err.code === 4 || err.code === 5)
+        this.#end('Your session has ended (signed out elsewhere, expired or the password was changed). Please sign in again.');
     });
     this.#setLink({ state: 'online' });
     void this.#sync(false);
@@ -351,10 +349,13 @@ export class ChatSession {
     clearTimeout(this.#typingTimer);
     const at = this.chat.typingExpiresAt();
     if (at === null) return;
-    this.#typingTimer = setTimeout(() => {
-      this.changed(false);
-      this.#scheduleTypingExpiry();
-    }, Math.max(50, at - this.#now() + 20));
+    this.#typingTimer = setTimeout(
+      () => {
+        this.changed(false);
+        this.#scheduleTypingExpiry();
+      },
+      Math.max(50, at - this.#now() + 20),
+    );
   }
 
   // --- conversations -----------------------------------------------------------------------

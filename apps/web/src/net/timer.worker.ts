@@ -6,7 +6,11 @@ const timers = new Map<number, ReturnType<typeof setInterval>>();
 
 self.onmessage = (event: MessageEvent<{ op: 'set' | 'clear'; id: number; ms?: number }>) => {
   const { op, id, ms } = event.data;
-  if (op === 'set') timers.set(id, setInterval(() => self.postMessage(id), ms ?? 1000));
+  if (op === 'set')
+    timers.set(
+      id,
+      setInterval(() => self.postMessage(id), ms ?? 1000),
+    );
   else {
     clearInterval(timers.get(id));
     timers.delete(id);

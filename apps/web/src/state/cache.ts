@@ -58,8 +58,7 @@ export function loadChatCache(kv: KeyValue, key: string, state: ChatState): numb
   if (!isRecord(stored) || stored.v !== CACHE_VERSION || !Array.isArray(stored.convs)) return 0;
   let loaded = 0;
   for (const entry of stored.convs) {
-    if (!isRecord(entry) || typeof entry.c !== 'string' || typeof entry.lastSeq !== 'number' || typeof entry.readSeq !== 'number')
-      continue;
+    if (!isRecord(entry) || typeof entry.c !== 'string' || typeof entry.lastSeq !== 'number' || typeof entry.readSeq !== 'number') continue;
     if (!ConversationRef.safeParse(entry.c).success) continue;
     const ref = entry.c;
     const messages = Array.isArray(entry.m) ? entry.m.map(message).filter((m): m is Message => m !== null) : [];

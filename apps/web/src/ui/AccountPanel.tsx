@@ -66,9 +66,34 @@ function ChangePassword({ session }: { session: ChatSession }) {
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="passwd-title">
       <h3 id="passwd-title">Change password</h3>
-      <Field id="current-password" label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" error={errorFor('current')} />
-      <Field id="new-password" label="New password" type="password" value={next} onValue={setNext} autoComplete="new-password" error={errorFor('password')} hint="At least 8 characters. Your other sessions will be signed out." />
-      <Field id="confirm-password" label="New password again" type="password" value={confirm} onValue={setConfirm} autoComplete="new-password" error={errorFor('confirm')} />
+      <Field
+        id="current-password"
+        label="Current password"
+        type="password"
+        value={current}
+        onValue={setCurrent}
+        autoComplete="current-password"
+        error={errorFor('current')}
+      />
+      <Field
+        id="new-password"
+        label="New password"
+        type="password"
+        value={next}
+        onValue={setNext}
+        autoComplete="new-password"
+        error={errorFor('password')}
+        hint="At least 8 characters. Your other sessions will be signed out."
+      />
+      <Field
+        id="confirm-password"
+        label="New password again"
+        type="password"
+        value={confirm}
+        onValue={setConfirm}
+        autoComplete="new-password"
+        error={errorFor('confirm')}
+      />
       <FormMessage error={errorFor('form')} ok={done} />
       <button type="submit" class="primary" disabled={busy || !session.online}>
         {busy ? 'Changing…' : 'Change password'}
@@ -270,7 +295,12 @@ function SecurityQuestion({
     <form class="card" onSubmit={submit} noValidate aria-labelledby="question-title">
       <h3 id="question-title">Security question</h3>
       <p class="muted" id="question-now">
-        {statusError ?? (status === null ? 'Loading…' : status.question ? `Now: “${status.question}”` : 'None set yet: set one so you can get back in if you forget your password.')}
+        {statusError ??
+          (status === null
+            ? 'Loading…'
+            : status.question
+              ? `Now: “${status.question}”`
+              : 'None set yet: set one so you can get back in if you forget your password.')}
       </p>
       <div class="field">
         <label for="question-choice">Question</label>
@@ -289,8 +319,23 @@ function SecurityQuestion({
           {errorFor('question')}
         </p>
       )}
-      <Field id="security-answer" label="Answer" value={answer} onValue={setAnswer} error={errorFor('answer')} hint="Capitals and extra spaces do not matter. Pick something others cannot look up." />
-      <Field id="security-current" label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" error={errorFor('current')} />
+      <Field
+        id="security-answer"
+        label="Answer"
+        value={answer}
+        onValue={setAnswer}
+        error={errorFor('answer')}
+        hint="Capitals and extra spaces do not matter. Pick something others cannot look up."
+      />
+      <Field
+        id="security-current"
+        label="Current password"
+        type="password"
+        value={current}
+        onValue={setCurrent}
+        autoComplete="current-password"
+        error={errorFor('current')}
+      />
       <FormMessage error={errorFor('form')} ok={done} />
       <button type="submit" class="primary" disabled={busy || !session.online}>
         {busy ? 'Saving…' : status?.question ? 'Replace security question' : 'Set security question'}
@@ -341,7 +386,15 @@ function RecoveryCodes({ session, codesLeft, onMade }: { session: ChatSession; c
           </ol>
         </div>
       )}
-      <Field id="codes-current" label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" error={errorFor('current')} />
+      <Field
+        id="codes-current"
+        label="Current password"
+        type="password"
+        value={current}
+        onValue={setCurrent}
+        autoComplete="current-password"
+        error={errorFor('current')}
+      />
       <FormMessage error={errorFor('form')} />
       <button type="submit" disabled={busy || !session.online}>
         {busy ? 'Making codes…' : 'Make new recovery codes'}

@@ -32,7 +32,7 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
         id={id}
         name={id}
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- preact's input types want the literal
-        type={type as "text"}
+        type={type as 'text'}
         value={value}
         onInput={(e) => onValue(e.currentTarget.value)}
         autoComplete={autoComplete}

@@ -8,7 +8,8 @@ export function LinkBanner({ session }: { session: ChatSession }) {
   const link = session.link;
   if (link.state === 'online') return null;
   const waiting = session.outbox.list().filter((i) => i.status !== 'failed').length;
-  const kept = waiting > 0 ? `${plural(waiting, 'message')} will be sent when the connection returns.` : 'What you write will be sent when the connection returns.';
+  const kept =
+    waiting > 0 ? `${plural(waiting, 'message')} will be sent when the connection returns.` : 'What you write will be sent when the connection returns.';
   if (link.state === 'connecting') return <Connecting kept={waiting > 0 ? kept : ''} />;
   return <Offline link={link} kept={kept} retry={() => session.reconnectNow()} />;
 }

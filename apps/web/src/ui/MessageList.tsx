@@ -260,7 +260,7 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (tex
           if (e.key === 'Escape') onCancel();
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
-            (e.currentTarget.form)?.requestSubmit();
+            e.currentTarget.form?.requestSubmit();
           }
         }}
       />

@@ -92,13 +92,46 @@ export function RecoverForm({ target, device, initialUsername, onSignedIn }: Rec
           <p class="question" id="recovery-question">
             {question}
           </p>
-          <Field id="answer" label="Your answer" value={secret} onValue={setSecret} error={errorFor('answer')} hint="Capitals and extra spaces do not matter." autoFocus />
+          <Field
+            id="answer"
+            label="Your answer"
+            value={secret}
+            onValue={setSecret}
+            error={errorFor('answer')}
+            hint="Capitals and extra spaces do not matter."
+            autoFocus
+          />
         </>
       ) : (
-        <Field id="code" label="Recovery code" value={secret} onValue={setSecret} error={errorFor('code')} hint="One of the codes you saved, like abcde-12345. Each works once." autoFocus />
+        <Field
+          id="code"
+          label="Recovery code"
+          value={secret}
+          onValue={setSecret}
+          error={errorFor('code')}
+          hint="One of the codes you saved, like abcde-12345. Each works once."
+          autoFocus
+        />
       )}
-      <Field id="password" label="New password" type="password" value={password} onValue={setPassword} autoComplete="new-password" error={errorFor('password')} hint="At least 8 characters. Every device signed in to this account will be signed out." />
-      <Field id="confirm" label="New password again" type="password" value={confirm} onValue={setConfirm} autoComplete="new-password" error={errorFor('confirm')} />
+      <Field
+        id="password"
+        label="New password"
+        type="password"
+        value={password}
+        onValue={setPassword}
+        autoComplete="new-password"
+        error={errorFor('password')}
+        hint="At least 8 characters. Every device signed in to this account will be signed out."
+      />
+      <Field
+        id="confirm"
+        label="New password again"
+        type="password"
+        value={confirm}
+        onValue={setConfirm}
+        autoComplete="new-password"
+        error={errorFor('confirm')}
+      />
       <FormMessage error={errorFor('form')} />
       <button type="submit" class="primary" disabled={busy}>
         {busy ? 'Resetting…' : 'Reset password and sign in'}

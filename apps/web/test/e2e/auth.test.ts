@@ -186,4 +186,3 @@ describeBrowser('signing up, in and out in the browser', () => {
     noProblems(problems);
   });
 });
-

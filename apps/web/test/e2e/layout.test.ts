@@ -26,7 +26,10 @@ describeBrowser('looks and manners', () => {
     await peer.page.locator('#conv-title', { hasText: `#${room}` }).waitFor();
     await send(peer.page, 'Morning! Has anyone seen the notes from yesterday?');
     await me.page.locator('.msg .text', { hasText: 'Morning!' }).waitFor();
-    await send(me.page, 'Yes — they are in the shared folder. A long line to check wrapping on a narrow phone screen: https://example.org/a/very/long/link/that/should/wrap/rather/than/overflow');
+    await send(
+      me.page,
+      'Yes — they are in the shared folder. A long line to check wrapping on a narrow phone screen: https://example.org/a/very/long/link/that/should/wrap/rather/than/overflow',
+    );
     await send(me.page, 'Short one.');
     await peer.page.locator('.msg .text', { hasText: 'Short one.' }).waitFor();
     await send(peer.page, 'Thanks!');

@@ -33,7 +33,7 @@ async function when(page: Page, selector: string, text?: string): Promise<number
     [selector, text] as const,
     LONG,
   );
-  return (await handle.jsonValue());
+  return await handle.jsonValue();
 }
 
 describeBrowser('the first load through a slow link', () => {
@@ -50,7 +50,9 @@ describeBrowser('the first load through a slow link', () => {
 
     const a = await web().context({ open: false });
     await a.page.goto(url, { waitUntil: 'commit', timeout: LONG.timeout });
-    const painted = (await (await a.page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime, undefined, LONG)).jsonValue()) as number;
+    const painted = (await (
+      await a.page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime, undefined, LONG)
+    ).jsonValue()) as number;
     const ready = await when(a.page, 'form button[type=submit]', 'Sign in');
     const byReady = bytes(link);
     await a.page.locator('#username').fill(username);
