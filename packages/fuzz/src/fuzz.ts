@@ -191,6 +191,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     for (const action of options.actions ?? ACTIONS) {
       const tally: ActionTally = { action, cases: 0, ok: 0, errors: {}, unanswered: 0, closed: 0, healthyAfter: false, ms: 0 };
       const t0 = performance.now();
+      await target.refresh();
       const audience = operations[action].audience;
       const property = fc.asyncProperty(payloadArbitrary(action, target), async (payload) => {
         const sender = audience === 'guest' ? await target.guest() : await target.user();

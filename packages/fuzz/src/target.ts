@@ -79,6 +79,12 @@ export interface FuzzTarget {
   user(): Promise<Sender>;
   /** A new signed-in connection of `username` (a new session in the database). */
   signedIn(username: string, device?: string): Promise<Sender>;
+  /**
+   * Undoes what earlier fuzzing did to the fuzzer, so every action is fuzzed from the same
+   * footing: its password is the known one again, it is in `general`, and a fresh message there is
+   * the `s` the hints offer (an earlier chat.delete may have deleted the last one).
+   */
+  refresh(): Promise<void>;
   /** The watcher: a member of `general` whose live events are recorded (typing). */
   watcherEvents(): string[];
   close(): Promise<void>;
@@ -132,6 +138,8 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const first = await setup.request('chat.send', { c: 'general', x: 'the first message' });
   await setup.request('chat.send', { c: '@alice', x: 'a direct message' });
   const spare = await createUserSession(harness.stack, 'fuzzer', { device: 'spare' });
+  const prisma = harness.stack.db.prisma;
+  const { passwordHash } = await prisma.user.findUniqueOrThrow({ where: { username: 'fuzzer' }, select: { passwordHash: true } });
   const watcher = await harness.user('watcher', 'watch');
   await watcher.request('room.join', { name: 'general' });
   const events: string[] = [];
@@ -144,19 +152,32 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   let user = await signedIn('fuzzer');
   const reopen = async (s: Sender, open: () => Promise<Sender>): Promise<Sender> => (s.closed ? open() : s);
 
+  const hints: FieldHints = {
+    // valid values more often than near-misses: the point is to reach the handlers
+    c: ['general', 'general', 'general', 'fuzzroom', '@alice', '@alice', '@fuzzer', '@nobody', 'General', '@', 'nowhere'],
+    name: ['general', 'general', 'fuzzroom', 'newroom', 'x', 'GENERAL'],
+    username: ['alice', 'alice', 'fuzzer', 'ALICE', 'nobody', 'svc', 'admin'],
+    password: [FUZZ_PASSWORD, 'wrong-password'],
+    currentPassword: [FUZZ_PASSWORD],
+    newPassword: [FUZZ_PASSWORD],
+    s: [first.s, first.s, first.s + 1, 0],
+    sessionId: [spare.sessionId, 'not-a-session'],
+    device: ['laptop', 'fuzz', 'setup'],
+  };
+
   return {
     harness: harness as unknown as ServiceHarness<Record<string, never>>,
-    hints: {
-      // valid values more often than near-misses: the point is to reach the handlers
-      c: ['general', 'general', 'general', 'fuzzroom', '@alice', '@alice', '@fuzzer', '@nobody', 'General', '@', 'nowhere'],
-      name: ['general', 'general', 'fuzzroom', 'newroom', 'x', 'GENERAL'],
-      username: ['alice', 'alice', 'fuzzer', 'ALICE', 'nobody', 'svc', 'admin'],
-      password: [FUZZ_PASSWORD, 'wrong-password'],
-      currentPassword: [FUZZ_PASSWORD],
-      newPassword: [FUZZ_PASSWORD],
-      s: [first.s, first.s, first.s + 1, 0],
-      sessionId: [spare.sessionId, 'not-a-session'],
-      device: ['laptop', 'fuzz', 'setup'],
+    hints,
+    async refresh() {
+      await prisma.user.update({ where: { username: 'fuzzer' }, data: { passwordHash } });
+      const conn = await harness.user('fuzzer', 'setup');
+      try {
+        await conn.request('room.join', { name: 'general' });
+        const fresh = await conn.request('chat.send', { c: 'general', x: 'a fresh message' });
+        hints.s = [fresh.s, fresh.s, fresh.s + 1, 0];
+      } finally {
+        await conn.close();
+      }
     },
     guest: async () => (guest = await reopen(guest, newGuest)),
     user: async () => (user = await reopen(user, () => signedIn('fuzzer'))),
