@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connectGuest, type Connection } from '@tidings/client';
+import { register } from './register.js';
 import { serve } from './serve.js';
 
 /**
@@ -43,15 +44,6 @@ export interface AloneArgs {
 }
 
 let guests: Connection[] = [];
-
-async function register(args: { url: string; users: { username: string; password: string }[] }): Promise<void> {
-  const guest = await connectGuest({ url: args.url });
-  try {
-    for (const u of args.users) await guest.request('auth.register', u, { timeoutMs: 60_000 });
-  } finally {
-    await guest.close();
-  }
-}
 
 async function connect(args: { url: string; connections: number }): Promise<number> {
   await closeAll();

@@ -1,5 +1,6 @@
 import { connectGuest } from '@tidings/client';
 import { Samples } from '../stats.js';
+import { register } from './register.js';
 import { serve } from './serve.js';
 
 /**
@@ -21,16 +22,6 @@ export interface SignInResult {
   login: number[];
   full: number[];
   errors: Record<string, number>;
-}
-
-async function register(args: { url: string; users: { username: string; password: string }[] }): Promise<void> {
-  const guest = await connectGuest({ url: args.url });
-  try {
-    // one at a time: auth's hash line holds at most 2 hashes of one client id (more get RATE_LIMITED)
-    for (const u of args.users) await guest.request('auth.register', u, { timeoutMs: 60_000 });
-  } finally {
-    await guest.close();
-  }
 }
 
 async function run(args: SignInArgs): Promise<SignInResult> {
