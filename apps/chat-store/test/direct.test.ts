@@ -1,5 +1,6 @@
+import { Directory } from '../src/directory.js';
 import { topics } from '@tidings/protocol';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { describeBackends, dmId, grantOf, isContiguous, startChat, type ChatHarness } from './helpers.js';
 
 describeBackends('direct messages', (backend) => {
@@ -49,6 +50,36 @@ describeBackends('direct messages', (backend) => {
     const seqs = (await h.messages(dmId('alice', 'bob'))).map((m) => m.seq);
     expect(seqs).toHaveLength(10);
     expect(isContiguous(seqs)).toBe(true);
+  });
+
+  it('answers a copy of a first direct message with its ack even when the copy looked the conversation up before the first made it', async () => {
+    h = await startChat(backend);
+    const alice = await h.raw('alice');
+    await h.user('bob');
+    expect(await alice.call('room.join', 'warm', { name: 'general' })).toMatchObject({ r: expect.anything() }); // alice is cached
+    // The copy's lookup (the second of the direct conversation) answers "none", as it was when it
+    // ran, but only once the first send has been stored: the race a bad link makes by sending again.
+    const original = Directory.prototype.dm;
+    const lookup = vi.spyOn(Directory.prototype, 'dm');
+    let release!: () => void;
+    const stored = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    lookup.mockImplementation(async function (this: Directory, a: string, b: string) {
+      const result = await original.call(this, a, b);
+      if (++calls === 2) await stored;
+      return result;
+    });
+    try {
+      const first = alice.call('chat.send', 'hello-bob', { c: '@bob', x: 'hi' });
+      const copy = alice.call('chat.send', 'hello-bob', { c: '@bob', x: 'hi' });
+      const ack = await first;
+      release();
+      expect(ack).toMatchObject({ r: { s: 1 } });
+      expect(await copy).toEqual(ack);
+      expect(await h.stack.db.prisma.message.count()).toBe(1);
+    } finally {
+      lookup.mockRestore();
+    }
   });
 
   it('refuses a message to yourself or to an unknown user, writing nothing', async () => {

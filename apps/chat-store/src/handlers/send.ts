@@ -31,9 +31,12 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
     }
 
     // A retry of a send this process remembers or is storing: its ack, no token taken.
+    // A direct conversation looked up as missing may have been made since by a copy of this very
+    // send (sent again at once on a bad link): look again before calling the id reused.
+    const settled = async () => conv ?? (peer ? await chat.directory.dm(sender.username, peer.username) : null);
     const known = chat.writer.known(sender.id, request.id);
     if (known) {
-      if (known.conversationId !== conv?.id) throw idReused();
+      if (known.conversationId !== (await settled())?.id) throw idReused();
       const { s, at } = await known.outcome();
       return { s, at };
     }
@@ -43,7 +46,7 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
       // A retry of a stored send is answered even when over the limit (it stores nothing).
       const stored = await chat.writer.findStored(sender.id, request.id);
       if (stored) {
-        if (stored.conversationId !== conv?.id) throw idReused();
+        if (stored.conversationId !== (await settled())?.id) throw idReused();
         return { s: stored.s, at: stored.at };
       }
       throw rateLimited('Too many messages: wait and try again.', verdict.retryAfterMs);
