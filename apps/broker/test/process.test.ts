@@ -124,9 +124,12 @@ function selfSigned(): { certFile: string; keyFile: string; cert: Buffer } {
   const keyFile = path.join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1'].concat(
-      ['-keyout', keyFile, '-out', certFile],
-    ),
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1'].concat([
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ]),
     { stdio: 'ignore' },
   );
   return { certFile, keyFile, cert: readFileSync(certFile) };
