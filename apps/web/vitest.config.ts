@@ -15,6 +15,9 @@ export default defineConfig({
           include: ['test/e2e/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 90_000,
+          // expect.poll waits for an event (often between two browsers): on a loaded machine it
+          // may take seconds (vitest's default is 1 s).
+          expect: { poll: { timeout: 20_000 } },
         },
       },
     ],

@@ -1,3 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 30_000 } });
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    // expect.poll waits for an event: on a loaded machine it may take seconds (vitest's default is 1 s).
+    expect: { poll: { timeout: 15_000 } },
+  },
+});

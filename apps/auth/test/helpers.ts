@@ -78,7 +78,7 @@ export async function startAuth(backend: Backend, options: AuthHarnessOptions = 
 export async function stillServed(conn: Connection): Promise<boolean> {
   if (!conn.client.connected) return false;
   try {
-    await conn.request('auth.whoami', {}, { timeoutMs: 3000 });
+    await conn.request('auth.whoami', {}, { timeoutMs: 15_000 });
     return true;
   } catch {
     return false;

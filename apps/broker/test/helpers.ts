@@ -153,7 +153,7 @@ export async function grantOf(client: MqttClient, filter: string): Promise<numbe
 }
 
 /** Resolves when the client's connection has closed; fails the test if it stays open for `withinMs`. */
-export function closed(client: MqttClient, withinMs = 5000): Promise<void> {
+export function closed(client: MqttClient, withinMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the connection of ${client.options.clientId} stayed open`)), withinMs);
     client.once('close', () => {

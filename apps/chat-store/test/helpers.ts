@@ -198,7 +198,7 @@ export async function watch(conn: { client: MqttClient }, topic: string): Promis
   if (granted[0]?.qos === 128) throw new Error(`subscription to ${topic} refused`);
   return {
     events,
-    waitFor(match, count = 1, ms = 5000) {
+    waitFor(match, count = 1, ms = 15_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = events.filter(match);
@@ -254,7 +254,7 @@ async function rawUser(url: string, username: string, device: string, token: str
     username,
     topic: topicOf,
     async send(topic, payload) {
-      const reply = wait(anonymous, topic, 5000);
+      const reply = wait(anonymous, topic, 15_000);
       await client.publishAsync(topic, payload, { qos: 1 });
       return reply;
     },

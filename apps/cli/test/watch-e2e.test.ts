@@ -44,16 +44,19 @@ const seqsOf = (out: Line[]) => messagesOf(out).map((l) => l.s);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('tidings watch', () => {
-  it('prints the last page, then what another user sends, each message exactly once and in order (--for 3 --json)', async () => {
+  it('prints the last page, then what another user sends, each message exactly once and in order (--json)', async () => {
     const alice = await chat.machine(uniqueUser('alice'));
     const bob = await chat.machine(uniqueUser('bob'));
     const room = await roomWith('live', alice, bob);
     await ok(alice, ['send', room, '--stdin'], lines(3));
 
-    const watch = bob.start(['watch', room, '--for', '3', '--json']);
+    const watch = bob.start(['watch', room, '--json']);
     await watch.stdout.waitFor('"type":"ready"');
     await ok(alice, ['send', room, '--stdin'], lines(20, 4));
     await ok(alice, ['send', room, 'the last one']);
+    // Until the last one arrives, however loaded the machine (not a fixed window: --for has its own test in binary.test.ts).
+    await watch.stdout.waitFor('"s":24', 1, 30_000);
+    watch.signals.emit('SIGINT');
 
     const result = await watch.done;
     expect(result.status).toBe(0);

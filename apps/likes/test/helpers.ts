@@ -39,7 +39,7 @@ export async function watch(client: MqttClient, topic: string): Promise<Watch> {
   if (granted.some((g) => g.qos === 128)) throw refused;
   return {
     events,
-    next(match, ms = 5000) {
+    next(match, ms = 15_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching event on ${topic} within ${ms} ms; saw ${JSON.stringify(events)}`)), ms);
         const check = () => {

@@ -128,7 +128,7 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
           const n = capture.lines().filter((l) => (JSON.parse(l) as { msg?: string }).msg === msg).length;
           if (n < count) throw new Error(`logged "${msg}" ${n} times, waiting for ${count}`);
         },
-        { timeout: 5000, interval: 10 },
+        { timeout: 15_000, interval: 10 },
       );
     },
     async user(username) {
@@ -202,7 +202,7 @@ export async function startPresence(backend: Backend, options: HarnessOptions = 
         },
         received,
         on: (topic) => received.filter((m) => m.topic === topic),
-        next(match, { from = 0, ms = 5000 } = {}) {
+        next(match, { from = 0, ms = 15_000 } = {}) {
           return new Promise((resolve, reject) => {
             const check = () => {
               const found = received.slice(from).find(match);
@@ -272,7 +272,7 @@ export async function expectRow(h: PresenceHarness, username: string, expected: 
       expect(row.online).toBe(expected.online);
       if (expected.lastSeenAt !== undefined) expect(row.lastSeenAt).toEqual(expected.lastSeenAt);
     },
-    { timeout: 5000, interval: 20 },
+    { timeout: 15_000, interval: 20 },
   );
 }
 

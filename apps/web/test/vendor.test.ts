@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { parse as nodeParse } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('../src/vendor/node/url.cjs') as { parse: typeof nodeParse };
@@ -40,7 +40,7 @@ describe('the other stand-ins', () => {
     const timers = require('../src/vendor/node/worker-timers.cjs') as { setInterval(fn: () => void, ms: number): number; clearInterval(id: number): void };
     let ticks = 0;
     const id = timers.setInterval(() => ticks++, 5);
-    await new Promise((r) => setTimeout(r, 40));
+    await vi.waitFor(() => expect(ticks).toBeGreaterThan(1), { timeout: 15_000 });
     timers.clearInterval(id);
     const seen = ticks;
     await new Promise((r) => setTimeout(r, 20));

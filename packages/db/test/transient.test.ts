@@ -23,13 +23,13 @@ async function failureOf(work: () => unknown): Promise<unknown> {
   throw new Error('expected a failure');
 }
 
-/** Tries `work` every 50 ms until it succeeds (2 s at most): for a pool that finds its dead connections by using them. */
+/** Tries `work` every 50 ms until it succeeds (15 s at most): for a pool that finds its dead connections by using them. */
 async function eventually<T>(work: () => Promise<T>): Promise<T> {
-  for (let tries = 0; ; tries++) {
+  for (const deadline = Date.now() + 15_000; ;) {
     try {
       return await work();
     } catch (err) {
-      if (tries >= 40) throw err;
+      if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -130,6 +130,19 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
 
   const terminateOthers = () => admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
 
+  /** Waits (15 s at most) until `count` queries starting with `sql` are running in the test's database. */
+  async function running(sql: string, count = 1): Promise<void> {
+    for (const deadline = Date.now() + 15_000; ;) {
+      const { rows } = await admin.query<{ n: string }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND starts_with(query, $2)",
+        [name, sql],
+      );
+      if (Number(rows[0]!.n) >= count) return;
+      if (Date.now() > deadline) throw new Error(`${count} × "${sql}" were not running within 15 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: pgUrl });
     await admin.connect();
@@ -148,10 +161,10 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
   });
 
   it('takes a connection terminated by the server (57P01) as transient', async () => {
-    const running = failureOf(() => db.prisma.$queryRawUnsafe('SELECT pg_sleep(5)::text'));
-    await new Promise((r) => setTimeout(r, 200));
+    const sleeping = failureOf(() => db.prisma.$queryRawUnsafe('SELECT pg_sleep(5)::text'));
+    await running('SELECT pg_sleep(5)');
     await terminateOthers();
-    const terminated = await running;
+    const terminated = await sleeping;
     expect(transientDbErrorCode(terminated), String(terminated)).toBe('57P01');
   });
 
@@ -271,9 +284,9 @@ describe.skipIf(!pgUrl)('isTransientDbError on PostgreSQL', () => {
   it('takes a transaction that could not start in time (every pooled connection busy, P2028) as transient', async () => {
     // pg's pool holds 10 connections by default: keep them all in transactions for a moment.
     const holders = Array.from({ length: 10 }, () =>
-      db.prisma.$transaction(async (tx) => tx.$queryRawUnsafe('SELECT pg_sleep(1)::text'), { maxWait: 10_000, timeout: 10_000 }),
+      db.prisma.$transaction(async (tx) => tx.$queryRawUnsafe('SELECT pg_sleep(2)::text'), { maxWait: 10_000, timeout: 10_000 }),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await running('SELECT pg_sleep(2)', 10);
     const late = await failureOf(() => db.prisma.$transaction(async (tx) => tx.user.findFirst(), { maxWait: 100 }));
     await Promise.all(holders);
     expect(transientDbErrorCode(late), String(late)).toBe('P2028');

@@ -87,7 +87,7 @@ it('has chat-store storing sends again within seconds of a killed broker being b
   expect(ms).toBeLessThan(5000); // target 3 s
 
   // chat-store said `up` again (its retained health died with the broker), and was never restarted.
-  await waitUntil('chat-store up again', async () => ((await healthOf(broker))['chat-store'] === 'up' ? true : undefined), 5000);
+  await waitUntil('chat-store up again', async () => ((await healthOf(broker))['chat-store'] === 'up' ? true : undefined), 15_000);
   expect(chatStore.child.exitCode).toBeNull();
   expect(chatStore.output()).toContain('"msg":"lost the broker connection"');
   const rows = await db.prisma.message.findMany({ orderBy: { seq: 'asc' }, select: { seq: true, clientKey: true } });

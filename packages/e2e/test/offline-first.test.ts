@@ -93,7 +93,7 @@ describe('offline-first delivery', () => {
     }
     await bob.reconnect();
     // queued QoS 1 events may still be arriving after the gap-fill: wait until they settle
-    await expect.poll(() => bob.log.high, { timeout: 5000 }).toBe(Math.max(...sent));
+    await expect.poll(() => bob.log.high, { timeout: 15_000 }).toBe(Math.max(...sent));
 
     const held = bob.log.messages();
     expect(held.map((m) => m.s)).toEqual(sent);
@@ -113,7 +113,7 @@ describe('offline-first delivery', () => {
     for (let i = 0; i < 40; i++) await alice.request('chat.send', { c: 'general', x: `away ${i}` });
     await bob.reconnect();
     for (let i = 0; i < 10; i++) await alice.request('chat.send', { c: 'general', x: `after ${i}` });
-    await expect.poll(() => bob.log.high, { timeout: 5000 }).toBe(60);
+    await expect.poll(() => bob.log.high, { timeout: 15_000 }).toBe(60);
 
     expect(bob.log.messages().map((m) => m.s)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     // the persistent session really queued events while away (they arrived as duplicates of the gap-fill, and were dropped)

@@ -48,7 +48,7 @@ export async function rawClient(url: string, clientId: string, auth: { username?
     clientId,
     async send(topic, payload) {
       const reply = new Promise<Buffer>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reply on ${replyTopic} within 5 s`)), 5000);
+        const timer = setTimeout(() => reject(new Error(`no reply on ${replyTopic} within 15 s`)), 15_000);
         waiting.push((p) => {
           clearTimeout(timer);
           resolve(p);
@@ -61,7 +61,7 @@ export async function rawClient(url: string, clientId: string, auth: { username?
 }
 
 /** Resolves when the connection's MQTT client is closed by the broker (or rejects after `ms`). */
-export function closedByBroker(conn: { client: MqttClient }, ms = 5000): Promise<void> {
+export function closedByBroker(conn: { client: MqttClient }, ms = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!conn.client.connected) return resolve();
     const timer = setTimeout(() => reject(new Error(`the broker did not close ${conn.client.options.clientId} within ${ms} ms`)), ms);

@@ -6,7 +6,7 @@ import { createRoom, describeBrowser, joinRoom, noProblems, online, registerInUi
 async function shellCached(page: Page): Promise<void> {
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
-    for (let i = 0; i < 100; i++) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
       const keys = await caches.keys();
       if (keys.some((k) => k.startsWith('tidings-'))) return;
       await new Promise((r) => setTimeout(r, 50));
