@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command, type OptionSpec, type OptionSpecs } from './command.js';
+import { tidings } from './invocation.js';
 
 /** Options every command takes; they may also come before the command name. */
 export const GLOBAL_OPTIONS = {
@@ -74,7 +75,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
       break;
     }
     const option = globalOption(token);
-    if (!option) throw new UsageError(`unknown option ${token.split('=')[0]} before the command (see tidings --help)`);
+    if (!option) throw new UsageError(`unknown option ${token.split('=')[0]} before the command (see ${tidings()} --help)`);
     if (option.name === 'help') help = true;
     if (option.name === 'version') version = true;
     if (GLOBAL_OPTIONS[option.name].type === 'string' && !option.inlineValue) i++;
@@ -83,7 +84,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   if (index === -1) {
     if (version && !help) return { kind: 'version' };
     if (help) return { kind: 'help', command: undefined };
-    throw new UsageError('missing command (see tidings --help)');
+    throw new UsageError(`missing command (see ${tidings()} --help)`);
   }
 
   const name = argv[index]!;
@@ -91,11 +92,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const topic = argv[index + 1];
     if (topic === undefined) return { kind: 'help', command: undefined };
     const command = commands.find((c) => c.name === topic);
-    if (!command) throw new UsageError(`unknown command "${topic}" (see tidings --help)`);
+    if (!command) throw new UsageError(`unknown command "${topic}" (see ${tidings()} --help)`);
     return { kind: 'help', command };
   }
   const command = commands.find((c) => c.name === name);
-  if (!command) throw new UsageError(`unknown command "${name}" (see tidings --help)`);
+  if (!command) throw new UsageError(`unknown command "${name}" (see ${tidings()} --help)`);
 
   const rest = [...argv.slice(0, index), ...argv.slice(index + 1)];
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
@@ -119,13 +120,13 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   specs.forEach((spec, i) => {
     const value = spec.rest && parsed.positionals.length > i ? parsed.positionals.slice(i).join(' ') : parsed.positionals[i];
     if (value === undefined && !spec.optional) {
-      throw new UsageError(`${command.name} needs <${spec.label ?? spec.name}${spec.rest ? '…' : ''}> (see tidings ${command.name} --help)`);
+      throw new UsageError(`${command.name} needs <${spec.label ?? spec.name}${spec.rest ? '…' : ''}> (see ${tidings()} ${command.name} --help)`);
     }
     args[spec.name] = value;
     taken = spec.rest ? parsed.positionals.length : i + 1;
   });
   const extra = parsed.positionals[Math.max(taken, specs.length)];
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (see tidings ${command.name} --help)`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (see ${tidings()} ${command.name} --help)`);
 
   const global: GlobalValues = {};
   if (typeof url === 'string') global.url = url;
@@ -160,11 +161,39 @@ const FOOTER = `Environment:
 
 Exit status: 0 done, 1 failed (reason on stderr), 2 usage error, 130 interrupted.`;
 
+/** The commands that prompt, and the one way to answer them from a script. */
+function promptsNote(commands: readonly Command[]): string {
+  const names = commands.filter((c) => c.prompts && c.prompts.length > 0).map((c) => c.name);
+  return wrap(
+    `Prompts: ${names.join(', ')} ask for passwords or answers on the terminal; with --stdin (or its twin --password-stdin) each reads them from standard input instead, one line per prompt, in the order its --help lists.`,
+  );
+}
+
+function wrap(text: string, width = 96): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
+}
+
+/** `--stdin` of a command that prompts: which line of standard input answers which prompt. */
+function promptLines(command: Command): string {
+  if (!command.prompts || command.prompts.length === 0) return '';
+  const lines = command.prompts.map((p, i) => `  ${i + 1}. ${p}`).join('\n');
+  return `Standard input, with --stdin or --password-stdin: one line per prompt, in this order\n(nothing is asked twice):\n${lines}\n\n`;
+}
+
 /** `tidings --help`: every command in the table. */
 export function generalHelp(commands: readonly Command[]): string {
   return `tidings — the Tidings chat client for the terminal
 
-Usage: tidings <command> [options]
+Usage: ${tidings()} <command> [options]
 
 Commands:
 ${table(commands.map((c) => [synopsis(c), c.summary]))}
@@ -172,7 +201,9 @@ ${table(commands.map((c) => [synopsis(c), c.summary]))}
 Options:
 ${table(optionLines(GLOBAL_OPTIONS))}
 
-Run tidings <command> --help for a command's own options.
+Run ${tidings()} <command> --help for a command's own options.
+
+${promptsNote(commands)}
 
 ${FOOTER}
 `;
@@ -181,11 +212,11 @@ ${FOOTER}
 /** `tidings <command> --help`. */
 export function commandHelp(command: Command): string {
   const own = command.options && Object.keys(command.options).length > 0 ? `Options:\n${table(optionLines(command.options))}\n\n` : '';
-  return `Usage: tidings ${synopsis(command)} [options]
+  return `Usage: ${tidings()} ${synopsis(command)} [options]
 
 ${command.summary}${command.description ? `\n\n${command.description}` : ''}
 
-${own}Global options:
+${own}${promptLines(command)}Global options:
 ${table(optionLines(GLOBAL_OPTIONS))}
 
 ${FOOTER}

@@ -2,6 +2,7 @@ import type { Connection } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
 import { UsageError, type Io } from './command.js';
 import type { CliHome, Session } from './session-store.js';
+import { tidings } from './invocation.js';
 
 /**
  * How long a command keeps trying to reach the broker before it says it cannot (seconds;
@@ -146,7 +147,7 @@ export async function asUser<T>(url: string, session: Session, fn: (conn: Connec
 }
 
 export function signInHint(username: string, url: string, urlGiven: boolean): string {
-  return `tidings login ${username}${urlGiven ? ` --url ${url}` : ''}`;
+  return `${tidings()} login ${username}${urlGiven ? ` --url ${url}` : ''}`;
 }
 
 interface SessionContext {
@@ -160,7 +161,7 @@ interface SessionContext {
 /** The saved session, or UNAUTHORIZED "not signed in". */
 export async function requireSession(ctx: SessionContext): Promise<Session> {
   const session = await ctx.home.readSession();
-  if (!session) throw new TidingsError('UNAUTHORIZED', 'not signed in: run tidings login <user>');
+  if (!session) throw new TidingsError('UNAUTHORIZED', `not signed in: run ${tidings()} login <user>`);
   return session;
 }
 

@@ -76,6 +76,11 @@ export interface CommandSpec<O extends OptionSpecs> {
   description?: string;
   args?: readonly ArgSpec[];
   options?: O;
+  /**
+   * What the command asks, in order: with `--stdin` (or `--password-stdin`) each is one line of
+   * standard input. Listed in the command's help; a command with prompts takes promptStdinOptions.
+   */
+  prompts?: readonly string[];
   run(ctx: Context<OptionValues<O>>): Promise<Outcome>;
 }
 

@@ -7,6 +7,7 @@ import { Interrupted, UsageError, type Context, type Io } from './command.js';
 import { commands } from './commands/index.js';
 import { createPrompter, type Prompter } from './prompt.js';
 import { CliHome, cliHomeDir } from './session-store.js';
+import { programOf, setProgram } from './invocation.js';
 
 export const DEFAULT_URL = 'mqtt://localhost:1883';
 
@@ -62,6 +63,7 @@ function describe(err: unknown): Failure {
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let json = wantsJson(argv);
   const prompters: Prompter[] = [];
+  setProgram(programOf(io.env));
   try {
     const parsed = parseCommandLine(argv, commands);
     if (parsed.kind === 'help') {

@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { conversationArg, conversationOf, cursorOf, limitOption } from '../chat/args.js';
 import { formatMessages } from '../chat/format.js';
 import { clockOf, signedIn } from './chat-common.js';
+import { tidings } from '../invocation.js';
 
 export default defineCommand({
   name: 'history',
@@ -38,8 +39,8 @@ export default defineCommand({
       const limit = cursor.limit !== undefined ? ` --limit ${cursor.limit}` : '';
       lines.push(
         cursor.after !== undefined
-          ? `… newer: tidings history ${c} --after ${page.messages[page.messages.length - 1]!.s}${limit}`
-          : `… older: tidings history ${c} --before ${page.messages[0]!.s}${limit}`,
+          ? `… newer: ${tidings()} history ${c} --after ${page.messages[page.messages.length - 1]!.s}${limit}`
+          : `… older: ${tidings()} history ${c} --before ${page.messages[0]!.s}${limit}`,
       );
     }
     return { text: lines.join('\n'), data: page };
