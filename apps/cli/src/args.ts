@@ -5,12 +5,14 @@ import { tidings } from './invocation.js';
 /** Options every command takes; they may also come before the command name. */
 export const GLOBAL_OPTIONS = {
   url: { type: 'string', value: 'url', help: 'Broker URL (default: $TIDINGS_URL, else mqtt://localhost:1883)' },
+  ca: { type: 'string', value: 'file', help: "Trust the CA certificate(s) in this PEM file for the broker's TLS (default: $TIDINGS_CA)" },
+  insecure: { type: 'boolean', help: "Do not check the broker's TLS certificate (testing only; warns every time)" },
   json: { type: 'boolean', help: 'Print one JSON object on stdout: {"ok":true,"data":…} or {"ok":false,"error":…}' },
   help: { type: 'boolean', short: 'h', help: 'Show help' },
   version: { type: 'boolean', short: 'V', help: 'Print the version' },
 } as const satisfies OptionSpecs;
 
-export type GlobalValues = { url?: string; json?: boolean; help?: boolean; version?: boolean };
+export type GlobalValues = { url?: string; ca?: string; insecure?: boolean; json?: boolean; help?: boolean; version?: boolean };
 
 export type ParsedCommandLine =
   | { kind: 'help'; command: Command | undefined }
@@ -110,7 +112,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   } catch (err) {
     throw usageFrom(err);
   }
-  const { help: wantsHelp, version: wantsVersion, url, json, ...options } = parsed.values;
+  const { help: wantsHelp, version: wantsVersion, url, ca, insecure, json, ...options } = parsed.values;
   if (wantsHelp) return { kind: 'help', command };
   if (wantsVersion) return { kind: 'version' };
 
@@ -131,6 +133,8 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   const global: GlobalValues = {};
   if (typeof url === 'string') global.url = url;
   if (json === true) global.json = true;
+  if (typeof ca === 'string') global.ca = ca;
+  if (insecure === true) global.insecure = true;
   return { kind: 'run', command, global, options: options as Record<string, string | boolean | undefined>, args };
 }
 
@@ -156,6 +160,9 @@ function synopsis(command: Command): string {
 
 const FOOTER = `Environment:
   TIDINGS_URL       Broker URL when --url is not given
+  TIDINGS_CA        PEM file of CA certificate(s) to trust when --ca is not given
+                    (NODE_EXTRA_CA_CERTS works too)
+  TIDINGS_INSECURE  1: the same as --insecure
   TIDINGS_CLI_HOME  Where the session is kept (default ~/.config/tidings)
   TZ                Time zone of the times printed (default: the system's)
 

@@ -2,6 +2,7 @@ import type { Connection } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
 import { UsageError, type Io } from './command.js';
 import type { CliHome, Session } from './session-store.js';
+import { isCertificateError, mqttTlsOptions, type TlsSettings } from './tls.js';
 import { tidings } from './invocation.js';
 
 /**
@@ -15,10 +16,12 @@ export const DEFAULT_CONNECT_TIMEOUT_S = 20;
 export interface LinkSettings {
   connectTimeoutMs: number;
   notice?: (line: string) => void;
+  /** The broker's certificate: extra CAs to trust, or no check (`--ca`, `--insecure`). */
+  tls?: TlsSettings;
 }
 
-/** The link settings of a command: `TIDINGS_CONNECT_TIMEOUT` and notices on stderr. */
-export function linkOf(ctx: { io: Io }): LinkSettings {
+/** The link settings of a command: `TIDINGS_CONNECT_TIMEOUT`, notices on stderr, its TLS settings. */
+export function linkOf(ctx: { io: Io; tls?: TlsSettings | undefined }): LinkSettings {
   const raw = ctx.io.env.TIDINGS_CONNECT_TIMEOUT;
   let seconds = DEFAULT_CONNECT_TIMEOUT_S;
   if (raw !== undefined && raw !== '') {
@@ -27,7 +30,9 @@ export function linkOf(ctx: { io: Io }): LinkSettings {
       throw new UsageError(`TIDINGS_CONNECT_TIMEOUT must be a number of seconds between 0 and 3600: ${raw}`);
     }
   }
-  return { connectTimeoutMs: Math.round(seconds * 1000), notice: (line) => void ctx.io.stderr.write(`${line}\n`) };
+  const link: LinkSettings = { connectTimeoutMs: Math.round(seconds * 1000), notice: (line) => void ctx.io.stderr.write(`${line}\n`) };
+  if (ctx.tls) link.tls = ctx.tls;
+  return link;
 }
 
 const DEFAULT_LINK: LinkSettings = { connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000 };
@@ -50,7 +55,12 @@ export function checkBrokerUrl(url: string, source: string): string {
   return url;
 }
 
-type Connector = (options: { url: string; connectTimeoutMs: number; onConnectError: (err: Error) => void }) => Promise<Connection>;
+type Connector = (options: {
+  url: string;
+  connectTimeoutMs: number;
+  onConnectError: (err: Error) => void;
+  mqtt: { ca?: string[]; rejectUnauthorized?: boolean };
+}) => Promise<Connection>;
 
 /** Connects, saying once on stderr that it is still trying when the first attempt fails. */
 async function reach(url: string, link: LinkSettings, connect: Connector): Promise<Connection> {
@@ -61,10 +71,18 @@ async function reach(url: string, link: LinkSettings, connect: Connector): Promi
     link.notice(`cannot reach the broker at ${url} yet (${err.message}): trying for ${Math.round(link.connectTimeoutMs / 1000)} s`);
   };
   try {
-    return await connect({ url, connectTimeoutMs: link.connectTimeoutMs, onConnectError });
+    return await connect({ url, connectTimeoutMs: link.connectTimeoutMs, onConnectError, mqtt: mqttTlsOptions(link.tls) });
   } catch (err) {
     if (err instanceof TidingsError && err.code !== 'UNAVAILABLE') throw err;
     const cause = err instanceof Error ? err.cause : undefined;
+    if (isCertificateError(cause)) {
+      const given = link.tls?.caSource ? ` (the CA of ${link.tls.caSource} did not vouch for it)` : '';
+      throw new TidingsError(
+        'UNAVAILABLE',
+        `the broker at ${url} has a TLS certificate this machine does not trust${given}: ${(cause as Error).message}; pass its CA certificate with --ca FILE (or TIDINGS_CA), or --insecure to skip the check`,
+        { cause: err },
+      );
+    }
     const detail =
       cause instanceof Error
         ? cause.message
@@ -154,6 +172,7 @@ interface SessionContext {
   home: CliHome;
   url: string;
   urlGiven: boolean;
+  tls?: TlsSettings;
   /** When given: the link settings come from its environment (see {@link linkOf}). */
   io?: Io;
 }
@@ -181,7 +200,7 @@ export async function withSession<T>(
   options: UserConnectionOptions = {},
 ): Promise<T> {
   const url = sessionUrl(ctx, session);
-  const link = options.link ?? (ctx.io ? linkOf({ io: ctx.io }) : undefined);
+  const link = options.link ?? (ctx.io ? linkOf({ io: ctx.io, tls: ctx.tls }) : undefined);
   try {
     return await asUser(url, session, fn, link ? { ...options, link } : options);
   } catch (err) {

@@ -8,6 +8,7 @@ import { commands } from './commands/index.js';
 import { createPrompter, type Prompter } from './prompt.js';
 import { CliHome, cliHomeDir } from './session-store.js';
 import { programOf, setProgram } from './invocation.js';
+import { INSECURE_WARNING, tlsSettingsOf } from './tls.js';
 
 export const DEFAULT_URL = 'mqtt://localhost:1883';
 
@@ -77,6 +78,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     json = parsed.global.json === true;
     const urlGiven = parsed.global.url !== undefined;
     const url = urlGiven ? checkBrokerUrl(parsed.global.url!, '--url') : io.env.TIDINGS_URL ? checkBrokerUrl(io.env.TIDINGS_URL, 'TIDINGS_URL') : DEFAULT_URL;
+    const tls = tlsSettingsOf(parsed.global, io.env);
+    if (tls.insecure) io.stderr.write(`${INSECURE_WARNING}\n`);
     const ctx: Context<Record<string, string | boolean | undefined>> = {
       io,
       args: parsed.args,
@@ -85,6 +88,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       url,
       urlGiven,
       home: new CliHome(cliHomeDir(io.env)),
+      tls,
       prompter: (options) => {
         const prompter = createPrompter(io, options);
         prompters.push(prompter);
