@@ -153,7 +153,7 @@ describe('the CLI over mqtts://', () => {
     const h = await tempHome();
     homes.push(h);
     const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['dist/main.js', 'register', uniqueUser('extra'), '--password-stdin'], {
+      const child = spawn(process.execPath, ['dist/tidings.js', 'register', uniqueUser('extra'), '--password-stdin'], {
         cwd: appDir,
         env: { PATH: process.env.PATH ?? '', HOME: h.home, ...h.env, TIDINGS_URL: url, NODE_EXTRA_CA_CERTS: certs.ca },
       });
