@@ -170,7 +170,7 @@ Exit status: 0 done, 1 failed (reason on stderr), 2 usage error, 130 interrupted
 
 /** The commands that prompt, and the one way to answer them from a script. */
 function promptsNote(commands: readonly Command[]): string {
-  const names = commands.filter((c) => c.prompts && c.prompts.length > 0).map((c) => c.name);
+  const names = commands.filter((c) => c.prompts && c.prompts.length > 0).map((c) => c.promptsUsage ?? c.name);
   return wrap(
     `Prompts: ${names.join(', ')} ask for passwords or answers on the terminal; with --stdin (or its twin --password-stdin) each reads them from standard input instead, one line per prompt, in the order its --help lists.`,
   );

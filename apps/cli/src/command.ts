@@ -84,6 +84,8 @@ export interface CommandSpec<O extends OptionSpecs> {
    * standard input. Listed in the command's help; a command with prompts takes promptStdinOptions.
    */
   prompts?: readonly string[];
+  /** How the general help names the command line that prompts, when not just the name (`security-question set`). */
+  promptsUsage?: string;
   run(ctx: Context<OptionValues<O>>): Promise<Outcome>;
 }
 

@@ -12,7 +12,7 @@ export default defineCommand({
     'One line per message: `#12  14:03  bob: text`, oldest first (a date too when not today).\n' +
     '(edited) marks an edited message, (deleted) one that was deleted, `♥ n` its likes and\n' +
     '`(you)` that you like it. A last line says how to see the next page when there is one.\n' +
-    '@user is always your own conversation with that user.',
+    '@user is always your own conversation with that user. A room can be read without joining it.',
   args: [conversationArg],
   options: {
     before: { type: 'string', value: 'n', help: 'The messages just before #n (older)' },

@@ -32,6 +32,7 @@ export default defineCommand({
     `Questions:\n${LIST}`,
   args: [{ name: 'action', label: 'set', optional: true }],
   options: promptStdinOptions,
+  promptsUsage: 'security-question set',
   prompts: ['(set only) the question: a number from the list below, or your own text', 'the answer', 'your current password'],
   async run(ctx) {
     const action = ctx.args.action;
