@@ -164,8 +164,10 @@ export async function asUser<T>(url: string, session: Session, fn: (conn: Connec
   return using(conn, fn);
 }
 
-export function signInHint(username: string, url: string, urlGiven: boolean): string {
-  return `${tidings()} login ${username}${urlGiven ? ` --url ${url}` : ''}`;
+/** `tidings login <user>`, with the --url and --ca given on this command line (the environment's apply again by themselves). */
+export function signInHint(username: string, url: string, urlGiven: boolean, tls?: TlsSettings): string {
+  const ca = tls?.caSource === '--ca' && tls.caFile !== undefined ? ` --ca ${tls.caFile}` : '';
+  return `${tidings()} login ${username}${urlGiven ? ` --url ${url}` : ''}${ca}`;
 }
 
 interface SessionContext {
@@ -211,7 +213,7 @@ export async function withSession<T>(
       const why = (err.cause as { code?: unknown } | undefined)?.code === 5 ? 'is in use on too many devices' : 'has expired or was revoked';
       throw new TidingsError(
         'UNAUTHORIZED',
-        `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`,
+        `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven, ctx.tls)}`,
         {
           cause: err,
         },

@@ -9,6 +9,8 @@ export interface TlsSettings {
   ca?: string[];
   /** `--ca` or `TIDINGS_CA`: where `ca` came from, for messages. */
   caSource?: string;
+  /** The file `ca` was read from. */
+  caFile?: string;
   /** `--insecure` or `TIDINGS_INSECURE=1`: no certificate check at all (a warning every time). */
   insecure: boolean;
 }
@@ -54,7 +56,7 @@ export function tlsSettingsOf(global: { ca?: string; insecure?: boolean }, env: 
   const [file, source] = global.ca !== undefined ? [global.ca, '--ca'] : env.TIDINGS_CA ? [env.TIDINGS_CA, 'TIDINGS_CA'] : [undefined, undefined];
   if (file === undefined || source === undefined) return { insecure };
   if (file.trim() === '') throw new UsageError(`${source} takes the path of a PEM file with the CA certificate(s) to trust`);
-  return { ca: readCa(file, source), caSource: source, insecure };
+  return { ca: readCa(file, source), caSource: source, caFile: file, insecure };
 }
 
 /** mqtt.js options for these settings: the given CAs on top of the system's, or no check at all. */

@@ -74,7 +74,7 @@ describe('the CLI over mqtts://', () => {
     const cli = await machine();
     expect(await cli(['register', user, '--password-stdin', '--ca', certs.ca], 'tls-password\n')).toEqual({
       status: 0,
-      stdout: `registered ${user}\nnow run: tidings login ${user}\n`,
+      stdout: `registered ${user}\nnow run: tidings login ${user} --ca ${certs.ca}\n`,
       stderr: '',
     });
 

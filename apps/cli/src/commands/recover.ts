@@ -51,7 +51,7 @@ export default defineCommand({
     return {
       text:
         `password of ${username} reset; ${plural(outcome.revokedSessions, 'session', 'sessions')} signed out\n` +
-        `now run: ${signInHint(username, ctx.url, ctx.urlGiven)}`,
+        `now run: ${signInHint(username, ctx.url, ctx.urlGiven, ctx.tls)}`,
       data: { username, method: withCode ? 'code' : 'question', question: outcome.question, revokedSessions: outcome.revokedSessions },
     };
   },

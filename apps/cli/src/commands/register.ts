@@ -15,7 +15,7 @@ export default defineCommand({
     const password = await askNewPassword(ctx.prompter({ fromStdin, flag: PROMPT_STDIN_FLAGS }), fromStdin, username, 'password');
     const result = await asGuest(ctx.url, (conn) => conn.request('auth.register', { username, password }), linkOf(ctx));
     return {
-      text: `registered ${result.username}\nnow run: ${signInHint(result.username, ctx.url, ctx.urlGiven)}`,
+      text: `registered ${result.username}\nnow run: ${signInHint(result.username, ctx.url, ctx.urlGiven, ctx.tls)}`,
       data: { username: result.username },
     };
   },
