@@ -2,6 +2,8 @@ import type { Connection } from '@tidings/client';
 import { TidingsError } from '@tidings/protocol';
 import { UsageError, type Io } from './command.js';
 import type { CliHome, Session } from './session-store.js';
+import { isCertificateError, mqttTlsOptions, type TlsSettings } from './tls.js';
+import { tidings } from './invocation.js';
 
 /**
  * How long a command keeps trying to reach the broker before it says it cannot (seconds;
@@ -14,10 +16,12 @@ export const DEFAULT_CONNECT_TIMEOUT_S = 20;
 export interface LinkSettings {
   connectTimeoutMs: number;
   notice?: (line: string) => void;
+  /** The broker's certificate: extra CAs to trust, or no check (`--ca`, `--insecure`). */
+  tls?: TlsSettings;
 }
 
-/** The link settings of a command: `TIDINGS_CONNECT_TIMEOUT` and notices on stderr. */
-export function linkOf(ctx: { io: Io }): LinkSettings {
+/** The link settings of a command: `TIDINGS_CONNECT_TIMEOUT`, notices on stderr, its TLS settings. */
+export function linkOf(ctx: { io: Io; tls?: TlsSettings | undefined }): LinkSettings {
   const raw = ctx.io.env.TIDINGS_CONNECT_TIMEOUT;
   let seconds = DEFAULT_CONNECT_TIMEOUT_S;
   if (raw !== undefined && raw !== '') {
@@ -26,7 +30,9 @@ export function linkOf(ctx: { io: Io }): LinkSettings {
       throw new UsageError(`TIDINGS_CONNECT_TIMEOUT must be a number of seconds between 0 and 3600: ${raw}`);
     }
   }
-  return { connectTimeoutMs: Math.round(seconds * 1000), notice: (line) => void ctx.io.stderr.write(`${line}\n`) };
+  const link: LinkSettings = { connectTimeoutMs: Math.round(seconds * 1000), notice: (line) => void ctx.io.stderr.write(`${line}\n`) };
+  if (ctx.tls) link.tls = ctx.tls;
+  return link;
 }
 
 const DEFAULT_LINK: LinkSettings = { connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_S * 1000 };
@@ -49,7 +55,12 @@ export function checkBrokerUrl(url: string, source: string): string {
   return url;
 }
 
-type Connector = (options: { url: string; connectTimeoutMs: number; onConnectError: (err: Error) => void }) => Promise<Connection>;
+type Connector = (options: {
+  url: string;
+  connectTimeoutMs: number;
+  onConnectError: (err: Error) => void;
+  mqtt: { ca?: string[]; rejectUnauthorized?: boolean };
+}) => Promise<Connection>;
 
 /** Connects, saying once on stderr that it is still trying when the first attempt fails. */
 async function reach(url: string, link: LinkSettings, connect: Connector): Promise<Connection> {
@@ -60,10 +71,18 @@ async function reach(url: string, link: LinkSettings, connect: Connector): Promi
     link.notice(`cannot reach the broker at ${url} yet (${err.message}): trying for ${Math.round(link.connectTimeoutMs / 1000)} s`);
   };
   try {
-    return await connect({ url, connectTimeoutMs: link.connectTimeoutMs, onConnectError });
+    return await connect({ url, connectTimeoutMs: link.connectTimeoutMs, onConnectError, mqtt: mqttTlsOptions(link.tls) });
   } catch (err) {
     if (err instanceof TidingsError && err.code !== 'UNAVAILABLE') throw err;
     const cause = err instanceof Error ? err.cause : undefined;
+    if (isCertificateError(cause)) {
+      const given = link.tls?.caSource ? ` (the CA of ${link.tls.caSource} did not vouch for it)` : '';
+      throw new TidingsError(
+        'UNAVAILABLE',
+        `the broker at ${url} has a TLS certificate this machine does not trust${given}: ${(cause as Error).message}; pass its CA certificate with --ca FILE (or TIDINGS_CA), or --insecure to skip the check`,
+        { cause: err },
+      );
+    }
     const detail =
       cause instanceof Error
         ? cause.message
@@ -145,14 +164,17 @@ export async function asUser<T>(url: string, session: Session, fn: (conn: Connec
   return using(conn, fn);
 }
 
-export function signInHint(username: string, url: string, urlGiven: boolean): string {
-  return `tidings login ${username}${urlGiven ? ` --url ${url}` : ''}`;
+/** `tidings login <user>`, with the --url and --ca given on this command line (the environment's apply again by themselves). */
+export function signInHint(username: string, url: string, urlGiven: boolean, tls?: TlsSettings): string {
+  const ca = tls?.caSource === '--ca' && tls.caFile !== undefined ? ` --ca ${tls.caFile}` : '';
+  return `${tidings()} login ${username}${urlGiven ? ` --url ${url}` : ''}${ca}`;
 }
 
 interface SessionContext {
   home: CliHome;
   url: string;
   urlGiven: boolean;
+  tls?: TlsSettings;
   /** When given: the link settings come from its environment (see {@link linkOf}). */
   io?: Io;
 }
@@ -160,7 +182,7 @@ interface SessionContext {
 /** The saved session, or UNAUTHORIZED "not signed in". */
 export async function requireSession(ctx: SessionContext): Promise<Session> {
   const session = await ctx.home.readSession();
-  if (!session) throw new TidingsError('UNAUTHORIZED', 'not signed in: run tidings login <user>');
+  if (!session) throw new TidingsError('UNAUTHORIZED', `not signed in: run ${tidings()} login <user>`);
   return session;
 }
 
@@ -180,7 +202,7 @@ export async function withSession<T>(
   options: UserConnectionOptions = {},
 ): Promise<T> {
   const url = sessionUrl(ctx, session);
-  const link = options.link ?? (ctx.io ? linkOf({ io: ctx.io }) : undefined);
+  const link = options.link ?? (ctx.io ? linkOf({ io: ctx.io, tls: ctx.tls }) : undefined);
   try {
     return await asUser(url, session, fn, link ? { ...options, link } : options);
   } catch (err) {
@@ -191,7 +213,7 @@ export async function withSession<T>(
       const why = (err.cause as { code?: unknown } | undefined)?.code === 5 ? 'is in use on too many devices' : 'has expired or was revoked';
       throw new TidingsError(
         'UNAUTHORIZED',
-        `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven)}`,
+        `the session of ${session.username} ${why}: sign in again with ${signInHint(session.username, url, ctx.urlGiven, ctx.tls)}`,
         {
           cause: err,
         },

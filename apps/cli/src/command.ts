@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { CliHome } from './session-store.js';
 import type { Prompter, PrompterOptions } from './prompt.js';
+import type { TlsSettings } from './tls.js';
 
 /** The process's streams and environment, injected so tests run the CLI in-process. */
 export interface Io {
@@ -64,6 +65,8 @@ export interface Context<V> {
   /** True when `--url` was given on the command line (it then wins over a saved session's URL). */
   urlGiven: boolean;
   home: CliHome;
+  /** How the broker's TLS certificate is checked (`--ca`, `--insecure`). */
+  tls: TlsSettings;
   /** Asks for secrets or lines, from the terminal or from standard input; closed when the command ends. */
   prompter(options: PrompterOptions): Prompter;
 }
@@ -76,6 +79,13 @@ export interface CommandSpec<O extends OptionSpecs> {
   description?: string;
   args?: readonly ArgSpec[];
   options?: O;
+  /**
+   * What the command asks, in order: with `--stdin` (or `--password-stdin`) each is one line of
+   * standard input. Listed in the command's help; a command with prompts takes promptStdinOptions.
+   */
+  prompts?: readonly string[];
+  /** How the general help names the command line that prompts, when not just the name (`security-question set`). */
+  promptsUsage?: string;
   run(ctx: Context<OptionValues<O>>): Promise<Outcome>;
 }
 

@@ -7,6 +7,8 @@ import { Interrupted, UsageError, type Context, type Io } from './command.js';
 import { commands } from './commands/index.js';
 import { createPrompter, type Prompter } from './prompt.js';
 import { CliHome, cliHomeDir } from './session-store.js';
+import { programOf, setProgram } from './invocation.js';
+import { INSECURE_WARNING, tlsSettingsOf } from './tls.js';
 
 export const DEFAULT_URL = 'mqtt://localhost:1883';
 
@@ -62,6 +64,7 @@ function describe(err: unknown): Failure {
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let json = wantsJson(argv);
   const prompters: Prompter[] = [];
+  setProgram(programOf(io.env));
   try {
     const parsed = parseCommandLine(argv, commands);
     if (parsed.kind === 'help') {
@@ -75,6 +78,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     json = parsed.global.json === true;
     const urlGiven = parsed.global.url !== undefined;
     const url = urlGiven ? checkBrokerUrl(parsed.global.url!, '--url') : io.env.TIDINGS_URL ? checkBrokerUrl(io.env.TIDINGS_URL, 'TIDINGS_URL') : DEFAULT_URL;
+    const tls = tlsSettingsOf(parsed.global, io.env);
+    if (tls.insecure) io.stderr.write(`${INSECURE_WARNING}\n`);
     const ctx: Context<Record<string, string | boolean | undefined>> = {
       io,
       args: parsed.args,
@@ -83,6 +88,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       url,
       urlGiven,
       home: new CliHome(cliHomeDir(io.env)),
+      tls,
       prompter: (options) => {
         const prompter = createPrompter(io, options);
         prompters.push(prompter);

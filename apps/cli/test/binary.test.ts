@@ -1,5 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,8 @@ import { eventually, startChatStack, type ChatStack } from './chat-stack.js';
 import { startAuthStack, uniqueUser, type AuthStack } from './stack.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** The package's bin: src/ bundled by esbuild into one file (scripts/bundle.mjs). */
+const mainJs = fileURLToPath(new URL('../dist/tidings.js', import.meta.url));
 
 interface Exit {
   status: number | null;
@@ -38,9 +38,8 @@ let auth: AuthStack;
 let home: Awaited<ReturnType<typeof tempHome>>;
 
 beforeAll(async () => {
-  // Test the entry point built from this source, not whatever dist/ happens to hold.
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: appDir });
+  // Test the bin bundled from this source, not whatever dist/ happens to hold.
+  await promisify(execFile)(process.execPath, ['scripts/bundle.mjs'], { cwd: appDir });
   auth = await startAuthStack();
 });
 afterAll(async () => {
@@ -50,7 +49,7 @@ afterEach(async () => {
   await home?.remove();
 });
 
-describe('the built binary (node dist/main.js)', () => {
+describe('the built binary (node dist/tidings.js)', () => {
   it('signs up, in and out with the right exit codes and output, and exits on its own', async () => {
     home = await tempHome();
     const env = { ...home.env, TIDINGS_URL: auth.url };

@@ -25,7 +25,7 @@ const withoutTimes = (stdout: string) =>
   stdout
     .trimEnd()
     .split('\n')
-    .map((l) => l.replace(/^(#\d+) {2}\d\d:\d\d {2}/, '$1  '));
+    .map((l) => l.replace(/^( *#\d+) {2}\d\d:\d\d {2}/, '$1  '));
 
 async function people(...names: string[]): Promise<Machine[]> {
   return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
@@ -161,7 +161,9 @@ describe('messages from the terminal', () => {
     const u = alice!.username;
     await ok(alice!, ['create', room]);
     await ok(alice!, ['send', room, '--stdin'], Array.from({ length: 12 }, (_, i) => `m${i + 1}`).join('\n'));
-    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `#${from + i}  ${u}: m${from + i}`);
+    // The #seq column is right-aligned to the widest number on the page.
+    const lines = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => `${`#${from + i}`.padStart(`#${to}`.length)}  ${u}: m${from + i}`);
 
     expect(withoutTimes(await ok(alice!, ['history', room, '--limit', '5']))).toEqual([
       ...lines(8, 12),
@@ -177,6 +179,16 @@ describe('messages from the terminal', () => {
       `… newer: tidings history ${room} --after 5 --limit 3`,
     ]);
     expect(withoutTimes(await ok(alice!, ['history', room, '--after', '10']))).toEqual(lines(11, 12));
+    expect(withoutTimes(await ok(alice!, ['history', room, '--after', '6', '--limit', '4']))).toEqual([
+      ' #7  ' + `${u}: m7`,
+      ' #8  ' + `${u}: m8`,
+      ' #9  ' + `${u}: m9`,
+      `#10  ${u}: m10`,
+      `… newer: tidings history ${room} --after 10 --limit 4`,
+    ]);
+    // Rooms are public to signed-in users: read (history) without joining.
+    const [reader] = await people('reader');
+    expect(withoutTimes(await ok(reader!, ['history', room, '--after', '11']))).toEqual([`#12  ${u}: m12`]);
     expect(await ok(alice!, ['history', room, '--after', '12'])).toBe('no messages after #12\n');
     expect(await ok(alice!, ['history', room, '--before', '1'])).toBe('no messages before #1\n');
 

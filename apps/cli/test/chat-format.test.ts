@@ -42,6 +42,12 @@ describe('formatting messages for the terminal', () => {
   it('prints a page oldest first, one line per message', () => {
     expect(formatMessages([msg(1, 'a1a', 'x'), msg(2, 'b2b', 'y')], clock)).toBe('#1  14:03  a1a: x\n#2  14:03  b2b: y');
   });
+
+  it('right-aligns the #seq column to the widest number on the page, continuation lines included', () => {
+    expect(formatMessages([msg(99, 'ann', 'x'), msg(100, 'bob', 'y\nz')], clock)).toBe(
+      [' #99  14:03  ann: x', '#100  14:03  bob: y', `${' '.repeat(18)}z`].join('\n'),
+    );
+  });
 });
 
 describe('formatting rooms and users', () => {

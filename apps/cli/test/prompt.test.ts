@@ -127,7 +127,7 @@ describe('password prompts of the commands (refused before any connection)', () 
     try {
       const result = await runCli(['login', 'alice', '--url', 'mqtt://127.0.0.1:9'], { env: t.env });
       expect(result.status).toBe(1);
-      expect(errorLine(result)).toBe('tidings: no terminal to prompt on: use --password-stdin');
+      expect(errorLine(result)).toBe('tidings: no terminal to prompt on: use --stdin or --password-stdin');
     } finally {
       await t.remove();
     }

@@ -1,6 +1,7 @@
 import { connectUser } from '@tidings/client';
 import { RECOVERY_CODE_PATTERN, SECURITY_QUESTIONS } from '@tidings/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../src/commands/index.js';
 import { CliHome } from '../src/session-store.js';
 import { Capture, FakeTerminal, errorLine, runCli, tempHome } from './helpers.js';
 import { startRecoveryStack, type RecoveryStack } from './recovery-stack.js';
@@ -68,9 +69,36 @@ describe('account recovery from the CLI', () => {
     const tooShort = await m.cli(['security-question', 'set', '--stdin'], `1\nab\n${password}\n`);
     expect(errorLine(tooShort)).toMatch(/^tidings: An answer has 3–200 characters/);
     const noTerminal = await m.cli(['security-question', 'set']);
-    expect(errorLine(noTerminal)).toBe('tidings: no terminal to prompt on: use --stdin');
+    expect(errorLine(noTerminal)).toBe('tidings: no terminal to prompt on: use --stdin or --password-stdin');
     const noTerminalRecover = await m.cli(['recover', 'someone']);
-    expect(errorLine(noTerminalRecover)).toBe('tidings: no terminal to prompt on: use --stdin');
+    expect(errorLine(noTerminalRecover)).toBe('tidings: no terminal to prompt on: use --stdin or --password-stdin');
+  });
+
+  it('drives every prompting command from standard input alone, with --stdin and --password-stdin alike', async () => {
+    const prompting = commands.filter((c) => c.prompts && c.prompts.length > 0).map((c) => c.name);
+    expect(prompting.sort()).toEqual(['login', 'passwd', 'recover', 'recovery-codes', 'register', 'security-question']);
+    for (const name of prompting) {
+      const help = await runCli([name, '--help'], { env: {} });
+      expect(help.stdout).toContain('--stdin');
+      expect(help.stdout).toContain('--password-stdin');
+      expect(help.stdout).toContain('Standard input, with --stdin or --password-stdin');
+    }
+    const m = await machine();
+    const user = uniqueUser('si');
+    for (const flag of ['--stdin', '--password-stdin']) {
+      const other = await machine();
+      const u = `${user}${flag.length}`;
+      expect(await other.cli(['register', u, flag], 'pass-word-one\n')).toMatchObject({ status: 0, stderr: '' });
+      expect(await other.cli(['login', u, flag], 'pass-word-one\n')).toMatchObject({ status: 0, stderr: '' });
+      expect(await other.cli(['passwd', flag], 'pass-word-one\npass-word-two\n')).toMatchObject({ status: 0, stderr: '' });
+      expect(await other.cli(['security-question', 'set', flag], '2\nlisbon\npass-word-two\n')).toMatchObject({ status: 0, stderr: '' });
+      const codes = await other.cli(['recovery-codes', flag, '--json'], 'pass-word-two\n');
+      expect(codes).toMatchObject({ status: 0, stderr: '' });
+      const code = (json(codes.stdout).data?.codes as string[])[0]!;
+      expect(await m.cli(['recover', u, flag], 'Lisbon\npass-word-three\n')).toMatchObject({ status: 0, stderr: '' });
+      expect(await m.cli(['recover', u, '--code', flag], `${code}\npass-word-four\n`)).toMatchObject({ status: 0, stderr: '' });
+      expect(await m.cli(['login', u, flag], 'pass-word-four\n')).toMatchObject({ status: 0, stderr: '' });
+    }
   });
 
   it('recovers with the answer from standard input: the password changes and every session is signed out', async () => {

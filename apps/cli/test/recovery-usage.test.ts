@@ -25,7 +25,9 @@ describe('the recovery command lines', () => {
     try {
       const help = await runCli(['security-question', '--help'], { env: h.env });
       for (const q of SECURITY_QUESTIONS) expect(help.stdout).toContain(q);
-      expect((await runCli(['recover', '--help'], { env: h.env })).stdout).toContain('line 1 of standard input is the answer (or the code)');
+      expect((await runCli(['recover', '--help'], { env: h.env })).stdout).toContain(
+        '1. the answer to the security question (with --code: a recovery code)\n  2. the new password',
+      );
       expect((await runCli(['security-question', 'nope'], { env: h.env })).status).toBe(2);
     } finally {
       await h.remove();

@@ -40,6 +40,16 @@ describe('command line', () => {
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, data: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) } });
   });
 
+  it('prints hints as the CLI was run: pnpm tidings, npx tidings, or tidings', async () => {
+    const pnpm = { ...env, npm_config_user_agent: 'pnpm/12.4.2 npm/? node/v20.20.2 linux x64' };
+    const npx = { ...env, npm_config_user_agent: 'npm/11.19.1 node/v20.20.2 linux x64 workspaces/false', npm_command: 'exec' };
+    expect(errorLine(await runCli(['whoami'], { env: pnpm }))).toBe('tidings: not signed in: run pnpm tidings login <user>');
+    expect(errorLine(await runCli(['bogus'], { env: pnpm }))).toBe('tidings: unknown command "bogus" (see pnpm tidings --help)');
+    expect((await runCli(['--help'], { env: pnpm })).stdout).toMatch(/^Usage: pnpm tidings <command> \[options\]$/m);
+    expect(errorLine(await runCli(['whoami'], { env: npx }))).toBe('tidings: not signed in: run npx tidings login <user>');
+    expect(errorLine(await runCli(['whoami'], { env }))).toBe('tidings: not signed in: run tidings login <user>');
+  });
+
   it.each([
     [[], 'tidings: missing command (see tidings --help)'],
     [['bogus'], 'tidings: unknown command "bogus" (see tidings --help)'],

@@ -1,5 +1,5 @@
 import type { ConversationEvent, Message } from '@tidings/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WatchCore, type HistoryPage, type WatchEvent } from '../src/chat/watch-core.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0);
@@ -8,7 +8,7 @@ const live = (s: number, u = 'bob'): ConversationEvent => ({ t: 'm', ...m(s, u) 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => m(from + i));
 
 /** A conversation held by a fake chat-query: `fetchAfter` answers pages from it, like the real one. */
-function harness(options: { all?: Message[]; me?: string; c?: string; pageLimit?: number } = {}) {
+function harness(options: { all?: Message[]; me?: string; c?: string; pageLimit?: number; presenceDelayMs?: number; presence?: boolean } = {}) {
   const all = options.all ?? [];
   const events: WatchEvent[] = [];
   const fetches: number[] = [];
@@ -22,6 +22,8 @@ function harness(options: { all?: Message[]; me?: string; c?: string; pageLimit?
     emit: (e) => events.push(e),
     onParticipant: (u) => participants.push(u),
     onFillError: (err) => failures.push(err),
+    ...(options.presenceDelayMs !== undefined ? { presenceDelayMs: options.presenceDelayMs } : {}),
+    ...(options.presence !== undefined ? { presence: options.presence } : {}),
     fetchAfter: async (after, limit) => {
       fetches.push(after);
       limits.push(limit);
@@ -261,6 +263,81 @@ describe('watch: changes, typing, joins and presence', () => {
     h.core.presence('bob', { on: true, at: T0 }, true);
     h.core.live({ t: 'lv', u: 'bob' });
     h.core.presence('bob', { on: false, at: T0 + 1 }, false);
+    expect(h.of('presence')).toEqual([]);
+  });
+});
+
+describe('watch: presence only when it lasts', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shows nothing for an online flip undone within the delay, and a change once it has lasted', () => {
+    vi.useFakeTimers();
+    const h = harness({ all: [m(1, 'bob')], presenceDelayMs: 3000 });
+    h.core.start(h.page([m(1, 'bob')]));
+    h.core.presence('bob', { on: false, at: T0 }, true); // the state when the watch began
+    vi.advanceTimersByTime(3000);
+    // bob runs a one-shot command: online, and offline again a moment later.
+    for (let i = 0; i < 3; i++) {
+      h.core.presence('bob', { on: true, at: T0 + 10 * i }, false);
+      vi.advanceTimersByTime(400);
+      h.core.presence('bob', { on: false, at: T0 + 10 * i + 4 }, false);
+      vi.advanceTimersByTime(5000);
+    }
+    expect(h.of('presence')).toEqual([]);
+
+    // bob opens the web app and stays: shown once it has lasted 3 s, with the time it began.
+    h.core.presence('bob', { on: true, at: T0 + 100 }, false);
+    vi.advanceTimersByTime(2999);
+    expect(h.of('presence')).toEqual([]);
+    h.core.presence('bob', { on: true, at: T0 + 100 }, true); // the same state again (a reconnect): no restart of the wait
+    vi.advanceTimersByTime(1);
+    expect(h.of('presence')).toEqual([{ type: 'presence', u: 'bob', on: true, at: T0 + 100 }]);
+
+    // A drop and a return within the delay: still online, nothing to say; then gone for good.
+    h.core.presence('bob', { on: false, at: T0 + 200 }, false);
+    vi.advanceTimersByTime(1000);
+    h.core.presence('bob', { on: true, at: T0 + 201 }, false);
+    vi.advanceTimersByTime(5000);
+    h.core.presence('bob', { on: false, at: T0 + 300 }, false);
+    vi.advanceTimersByTime(3000);
+    expect(h.of('presence')).toEqual([
+      { type: 'presence', u: 'bob', on: true, at: T0 + 100 },
+      { type: 'presence', u: 'bob', on: false, at: T0 + 300 },
+    ]);
+  });
+
+  it('takes the state someone settles in just after they are first seen as the starting point, not as news', () => {
+    vi.useFakeTimers();
+    const h = harness({ all: [], presenceDelayMs: 3000 });
+    h.core.start(h.page([]));
+    // bob sends with a one-shot command: his message makes him a participant while he is still
+    // connected (the retained state is "online"), and he goes offline right after.
+    h.core.live(live(1, 'bob'));
+    h.core.presence('bob', { on: true, at: T0 }, true);
+    vi.advanceTimersByTime(300);
+    h.core.presence('bob', { on: false, at: T0 + 300 }, false);
+    vi.advanceTimersByTime(10_000);
+    expect(h.of('presence')).toEqual([]);
+    h.core.presence('bob', { on: true, at: T0 + 20_000 }, false);
+    vi.advanceTimersByTime(3000);
+    expect(h.of('presence')).toEqual([{ type: 'presence', u: 'bob', on: true, at: T0 + 20_000 }]);
+  });
+
+  it('reports no presence at all with presence: false (--no-presence), and none after stop()', () => {
+    vi.useFakeTimers();
+    const quiet = harness({ all: [m(1, 'bob')], presenceDelayMs: 0, presence: false });
+    quiet.core.start(quiet.page([m(1, 'bob')]));
+    quiet.core.presence('bob', { on: false, at: T0 }, true);
+    quiet.core.presence('bob', { on: true, at: T0 + 1 }, false);
+    expect(quiet.of('presence')).toEqual([]);
+
+    const h = harness({ all: [m(1, 'bob')], presenceDelayMs: 3000 });
+    h.core.start(h.page([m(1, 'bob')]));
+    h.core.presence('bob', { on: false, at: T0 }, false);
+    h.core.stop();
+    vi.advanceTimersByTime(5000);
     expect(h.of('presence')).toEqual([]);
   });
 });

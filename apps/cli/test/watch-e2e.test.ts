@@ -78,6 +78,7 @@ describe('tidings watch', () => {
     const room = await roomWith('events', alice, bob);
     await ok(alice, ['send', room, 'hello bob']);
 
+    bob.env.TIDINGS_WATCH_PRESENCE_DELAY = '0.5'; // presence changes shown once they last half a second
     const watch = bob.start(['watch', room]);
     await watch.stderr.waitFor(`watching ${room} (Ctrl-C to stop)`);
     expect(watch.stdout.text).toMatch(new RegExp(`^#1  \\d\\d:\\d\\d  ${alice.username}: hello bob\\n$`));
@@ -105,6 +106,44 @@ describe('tidings watch', () => {
     expect(result.stdout.split('\n').filter((l) => l.startsWith('#1 '))).toHaveLength(4); // printed, edited, liked, deleted
     expect(result.stderr).not.toContain('tidings:');
     expect(result.stderr).not.toContain(`${bob.username} is`); // never the watcher's own presence or typing
+  });
+
+  it('shows presence only once a change has lasted (a one-shot command shows nothing), and none with --no-presence', async () => {
+    const alice = await chat.machine(uniqueUser('alice'));
+    const bob = await chat.machine(uniqueUser('bob'));
+    const carol = await chat.machine(uniqueUser('carol'));
+    const room = await roomWith('presence', alice, bob, carol);
+    await ok(alice, ['send', room, 'hello']);
+
+    bob.env.TIDINGS_WATCH_PRESENCE_DELAY = '2';
+    const watch = bob.start(['watch', room]);
+    const quiet = carol.start(['watch', room, '--no-presence']);
+    await watch.stderr.waitFor(`watching ${room} (Ctrl-C to stop)`);
+    await quiet.stderr.waitFor(`watching ${room} (Ctrl-C to stop)`);
+
+    // alice runs one-shot commands: each comes online and goes offline again within the delay.
+    for (let i = 0; i < 3; i++) await ok(alice, ['rooms']);
+    await ok(alice, ['send', room, 'one-shot']);
+    await watch.stdout.waitFor(`${alice.username}: one-shot\n`);
+    // Then she stays (her phone): that lasts, and is shown once. Presence events arrive in order,
+    // so every flip of the one-shot commands reached the watch before this one.
+    const phone = await chat.device(alice.username, 'phone');
+    await watch.stderr.waitFor(`${alice.username} is online\n`, 1, 15_000);
+    await phone.close();
+    await watch.stderr.waitFor(`${alice.username} is offline`, 1, 15_000);
+    await quiet.stdout.waitFor(`${alice.username}: one-shot\n`);
+
+    watch.signals.emit('SIGINT');
+    quiet.signals.emit('SIGINT');
+    const [shown, hidden] = await Promise.all([watch.done, quiet.done]);
+    expect(shown.status).toBe(0);
+    const presenceLines = shown.stderr.split('\n').filter((l) => / is (online|offline)/.test(l));
+    expect(presenceLines).toEqual([
+      `${alice.username} is online`,
+      expect.stringMatching(new RegExp(`^${alice.username} is offline \\(last seen [0-9: -]+\\)$`)),
+    ]);
+    expect(hidden.status).toBe(0);
+    expect(hidden.stderr).not.toMatch(/ is (online|offline)/);
   });
 
   it('follows a direct conversation and nothing else from the inbox', async () => {

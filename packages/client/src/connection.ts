@@ -155,8 +155,9 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
       );
     };
     const onError = (err: Error & { code?: number | string }) => {
-      // The broker refused these credentials or this client id: retrying cannot help.
-      if (err.code === 2 || err.code === 4 || err.code === 5) return fail(err);
+      // The broker refused these credentials or this client id, or its TLS certificate is not
+      // trusted here: retrying cannot help.
+      if (err.code === 2 || err.code === 4 || err.code === 5 || isCertificateError(err)) return fail(err);
       lastError = err;
       options.onConnectError?.(err);
     };
@@ -170,9 +171,21 @@ function open(options: ConnectOptions, mqttOptions: IClientOptions, identity: Id
   });
 }
 
+/**
+ * True for a TLS error about the broker's certificate (self-signed, unknown issuer, expired, not
+ * for this host name), which no retry can cure. Node names them by OpenSSL's codes.
+ */
+export function isCertificateError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|HOSTNAME_MISMATCH/.test(code);
+}
+
 /** Turns a CONNACK refusal into a TidingsError a user can act on. */
 function refusal(err: Error & { code?: number | string }): TidingsError {
   if (err instanceof TidingsError) return err;
+  if (isCertificateError(err)) {
+    return new TidingsError('UNAVAILABLE', `the broker's TLS certificate is not trusted: ${err.message}`, { cause: err });
+  }
   if (err.code === 4) {
     return new TidingsError('UNAUTHORIZED', 'the broker refused these credentials: the session has expired or was revoked', { cause: err });
   }

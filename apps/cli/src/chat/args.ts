@@ -1,5 +1,6 @@
 import { ConversationRef, HISTORY_LIMIT_MAX, ROOM_NAME_PATTERN, TidingsError, USERNAME_PATTERN, parseMessageRef, textProblem } from '@tidings/protocol';
 import { UsageError, type ArgSpec, type OptionSpec } from '../command.js';
+import { tidings } from '../invocation.js';
 
 /**
  * Command-line values of the chat commands, checked before anything connects: a bad one is a
@@ -55,7 +56,7 @@ export function messageRefOf(raw: string): { c: string; s: number } {
  * Missing or blank text is a usage error; text over the limit is refused as the service would.
  */
 export function messageTextOf(raw: string | undefined, command: string): string {
-  if (raw === undefined || raw.trim() === '') throw new UsageError(`${command} needs the text of the message (see tidings ${command} --help)`);
+  if (raw === undefined || raw.trim() === '') throw new UsageError(`${command} needs the text of the message (see ${tidings()} ${command} --help)`);
   checkText(raw);
   return raw;
 }

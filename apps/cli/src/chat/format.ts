@@ -54,12 +54,13 @@ export function safeText(text: string): string {
 }
 
 /**
- * One message as a line: `#12  14:03  bob: hello (edited)  ♥ 2 (you)`. A deleted message shows
+ * One message as a line: `#12  14:03  bob: hello (edited)  ♥ 2 (you)`, the `#12` padded on the
+ * left to `seqWidth` characters. A deleted message shows
  * `(deleted)` instead of its text. Continuation lines of a multi-line message are indented
  * under the text.
  */
-export function formatMessage(m: Message, clock: Clock): string {
-  const head = `#${m.s}  ${formatWhen(m.at, clock)}  ${m.u}: `;
+export function formatMessage(m: Message, clock: Clock, seqWidth = 0): string {
+  const head = `${`#${m.s}`.padStart(seqWidth)}  ${formatWhen(m.at, clock)}  ${m.u}: `;
   let body: string;
   if (m.del) {
     body = '(deleted)';
@@ -71,8 +72,10 @@ export function formatMessage(m: Message, clock: Clock): string {
   return `${head}${body}${likes}`;
 }
 
+/** A page of messages: the `#seq` column right-aligned to the widest number on the page. */
 export function formatMessages(messages: readonly Message[], clock: Clock): string {
-  return messages.map((m) => formatMessage(m, clock)).join('\n');
+  const width = Math.max(0, ...messages.map((m) => `#${m.s}`.length));
+  return messages.map((m) => formatMessage(m, clock, width)).join('\n');
 }
 
 /** Left-aligned columns separated by two spaces; trailing blanks trimmed. */

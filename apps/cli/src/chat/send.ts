@@ -1,5 +1,6 @@
 import { isNotConfirmed, NotConfirmedError, randomId, type RequestOptions } from '@tidings/client';
 import { TidingsError, type ResultOf } from '@tidings/protocol';
+import { tidings } from '../invocation.js';
 
 /** The part of a Connection sending needs (a fake in unit tests). */
 export interface SendConnection {
@@ -81,7 +82,7 @@ function notConfirmed(c: string, id: string, waitMs: number, sent: boolean): Not
   const seconds = Math.round(waitMs / 1000);
   if (!sent) return new NotConfirmedError(`not sent: no connection to the broker within ${seconds} s (the message to ${c} was not delivered)`, false);
   return new NotConfirmedError(
-    `not confirmed yet: no ack within ${seconds} s for the message to ${c} (id ${id}); it may still arrive, never twice — tidings history ${c} shows whether it did`,
+    `not confirmed yet: no ack within ${seconds} s for the message to ${c} (id ${id}); it may still arrive, never twice — ${tidings()} history ${c} shows whether it did`,
     true,
   );
 }

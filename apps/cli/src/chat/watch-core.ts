@@ -26,6 +26,14 @@ export interface WatchCoreOptions {
   onParticipant?(username: string): void;
   /** A gap-fill failed (offline, timeout); it is tried again at the next reconnect or message. */
   onFillError?(err: unknown): void;
+  /**
+   * How long (ms) a presence change must last before it is reported (default 0: at once). A
+   * flip that is undone within it — someone running a one-shot command comes online and goes
+   * offline again a moment later — is never reported.
+   */
+  presenceDelayMs?: number;
+  /** false: report no presence at all (`--no-presence`). Default true. */
+  presence?: boolean;
 }
 
 /**
@@ -42,6 +50,12 @@ export class WatchCore {
   readonly #log = new ConversationLog();
   readonly #participants = new Set<string>();
   readonly #presence = new Map<string, PresenceEvent>();
+  /** Per participant: the state last reported (or the one known when they were first seen). */
+  readonly #shown = new Map<string, boolean>();
+  /** Per participant: a change waiting to have lasted `presenceDelayMs`. */
+  readonly #pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Participants first known online from a retained state, for `presenceDelayMs` after it arrived. */
+  readonly #settling = new Map<string, ReturnType<typeof setTimeout>>();
   #started = false;
   #stopped = false;
   #buffer: ConversationEvent[] = [];
@@ -132,6 +146,7 @@ export class WatchCore {
       case 'lv':
         if (event.u === this.#o.me) return;
         this.#participants.delete(event.u);
+        this.#forget(event.u);
         this.#o.emit({ type: 'leave', c, u: event.u });
         return;
       default:
@@ -142,14 +157,72 @@ export class WatchCore {
   /**
    * A user's presence. Reported when it changes: a retained state (what the broker holds when
    * we subscribe, or again after a reconnect) is reported only if it differs from one we knew.
+   * A change is reported once it has lasted `presenceDelayMs`; one undone within that time is
+   * not reported at all.
    */
   presence(username: string, event: PresenceEvent, retained: boolean): void {
     if (this.#stopped || username === this.#o.me) return;
     const before = this.#presence.get(username);
     this.#presence.set(username, event);
-    if (!this.#participants.has(username)) return;
-    if (before ? before.on === event.on : retained) return;
-    this.#o.emit({ type: 'presence', u: username, on: event.on, at: event.at });
+    if (this.#o.presence === false || !this.#participants.has(username)) return;
+    // What the watcher believes now: what was last reported, else the state known before this
+    // event, else (first news of them) a retained state is the starting point and a live one a change.
+    const delay = this.#o.presenceDelayMs ?? 0;
+    if (this.#settling.has(username)) {
+      // First seen online (retained), and gone within the delay: the end of the command that made
+      // them a participant (a one-shot send). Their starting point is offline, quietly.
+      if (!event.on) this.#endSettling(username);
+      this.#shown.set(username, event.on);
+      return;
+    }
+    let shown = this.#shown.get(username);
+    if (shown === undefined) {
+      shown = before ? before.on : retained ? event.on : !event.on;
+      this.#shown.set(username, shown);
+      if (!before && retained && event.on && delay > 0) {
+        const timer = setTimeout(() => this.#settling.delete(username), delay);
+        timer.unref?.();
+        this.#settling.set(username, timer);
+        return;
+      }
+    }
+    if (event.on === shown) {
+      // Back to what was reported before the change had lasted: nothing happened, as far as anyone needs to know.
+      clearTimeout(this.#pending.get(username));
+      this.#pending.delete(username);
+      return;
+    }
+    if (delay <= 0) {
+      this.#report(username);
+      return;
+    }
+    if (this.#pending.has(username)) return; // the change is already waiting to have lasted
+    const timer = setTimeout(() => {
+      this.#pending.delete(username);
+      this.#report(username);
+    }, delay);
+    timer.unref?.();
+    this.#pending.set(username, timer);
+  }
+
+  #endSettling(username: string): void {
+    clearTimeout(this.#settling.get(username));
+    this.#settling.delete(username);
+  }
+
+  /** Reports the latest known presence of a participant, if it is not what was last reported. */
+  #report(username: string): void {
+    const latest = this.#presence.get(username);
+    if (this.#stopped || !latest || !this.#participants.has(username) || this.#shown.get(username) === latest.on) return;
+    this.#shown.set(username, latest.on);
+    this.#o.emit({ type: 'presence', u: username, on: latest.on, at: latest.at });
+  }
+
+  #forget(username: string): void {
+    clearTimeout(this.#pending.get(username));
+    this.#pending.delete(username);
+    this.#endSettling(username);
+    this.#shown.delete(username);
   }
 
   /**
@@ -201,6 +274,9 @@ export class WatchCore {
   /** Nothing is reported after this. */
   stop(): void {
     this.#stopped = true;
+    for (const timer of [...this.#pending.values(), ...this.#settling.values()]) clearTimeout(timer);
+    this.#pending.clear();
+    this.#settling.clear();
   }
 
   /** Messages are known to exist past the last one printed. */

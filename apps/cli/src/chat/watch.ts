@@ -17,6 +17,10 @@ export interface WatchOptions {
   signals: SignalSource;
   /** Stop after this long (ms) of watching; default: until a signal. */
   forMs?: number;
+  /** How long a presence change must last to be reported (ms); see WatchCore. */
+  presenceDelayMs?: number;
+  /** false: follow and report no presence (`--no-presence`). */
+  presence?: boolean;
 }
 
 export interface WatchSummary {
@@ -50,7 +54,10 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
     me: o.me,
     fetchAfter: (after, limit) => conn.request('chat.history', { c: o.c, after, limit }),
     emit: (event) => o.emit(event),
+    ...(o.presenceDelayMs !== undefined ? { presenceDelayMs: o.presenceDelayMs } : {}),
+    presence: o.presence !== false,
     onParticipant: (username) => {
+      if (o.presence === false) return;
       const topic = topics.presence(username);
       if (held.has(topic)) return;
       held.add(topic);

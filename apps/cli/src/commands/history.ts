@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { conversationArg, conversationOf, cursorOf, limitOption } from '../chat/args.js';
 import { formatMessages } from '../chat/format.js';
 import { clockOf, signedIn } from './chat-common.js';
+import { tidings } from '../invocation.js';
 
 export default defineCommand({
   name: 'history',
@@ -11,7 +12,7 @@ export default defineCommand({
     'One line per message: `#12  14:03  bob: text`, oldest first (a date too when not today).\n' +
     '(edited) marks an edited message, (deleted) one that was deleted, `♥ n` its likes and\n' +
     '`(you)` that you like it. A last line says how to see the next page when there is one.\n' +
-    '@user is always your own conversation with that user.',
+    '@user is always your own conversation with that user. A room can be read without joining it.',
   args: [conversationArg],
   options: {
     before: { type: 'string', value: 'n', help: 'The messages just before #n (older)' },
@@ -38,8 +39,8 @@ export default defineCommand({
       const limit = cursor.limit !== undefined ? ` --limit ${cursor.limit}` : '';
       lines.push(
         cursor.after !== undefined
-          ? `… newer: tidings history ${c} --after ${page.messages[page.messages.length - 1]!.s}${limit}`
-          : `… older: tidings history ${c} --before ${page.messages[0]!.s}${limit}`,
+          ? `… newer: ${tidings()} history ${c} --after ${page.messages[page.messages.length - 1]!.s}${limit}`
+          : `… older: ${tidings()} history ${c} --before ${page.messages[0]!.s}${limit}`,
       );
     }
     return { text: lines.join('\n'), data: page };

@@ -2,26 +2,27 @@ import { DEVICE_PATTERN, TidingsError } from '@tidings/protocol';
 import { asGuest, asUser, linkOf } from '../broker.js';
 import { UsageError, defineCommand } from '../command.js';
 import type { Session } from '../session-store.js';
-import { PASSWORD_STDIN_FLAG, formatTime, normalizeUsername, passwordStdinOption } from './shared.js';
+import { PROMPT_STDIN_FLAGS, answersFromStdin, formatTime, normalizeUsername, promptStdinOptions } from './shared.js';
 
 export default defineCommand({
   name: 'login',
   summary: 'Sign in and keep the session on this machine',
   description:
-    'Asks for the password (hidden) on a terminal; with --password-stdin the first line of\n' +
-    'standard input is the password. The session is saved (mode 0600) in $TIDINGS_CLI_HOME\n' +
+    'Asks for the password (hidden) on a terminal, or reads it from standard input (below).\n' +
+    'The session is saved (mode 0600) in $TIDINGS_CLI_HOME\n' +
     'and checked by connecting as the user. A previous session on this machine (same broker) is ended.',
   args: [{ name: 'user' }],
   options: {
     device: { type: 'string', value: 'label', help: 'Name this device (default: a random id made once per machine)' },
-    'password-stdin': passwordStdinOption,
+    ...promptStdinOptions,
   },
+  prompts: ['password'],
   async run(ctx) {
     const username = normalizeUsername(ctx.args.user!);
     const device = ctx.options.device ?? (await ctx.home.deviceId());
     if (!DEVICE_PATTERN.test(device)) throw new UsageError('--device takes 1–40 of A-Z a-z 0-9 _ -');
-    const fromStdin = ctx.options['password-stdin'] === true;
-    const password = await ctx.prompter({ fromStdin, flag: PASSWORD_STDIN_FLAG }).secret('password');
+    const fromStdin = answersFromStdin(ctx.options);
+    const password = await ctx.prompter({ fromStdin, flag: PROMPT_STDIN_FLAGS }).secret('password');
 
     const login = await asGuest(ctx.url, (conn) => conn.request('auth.login', { username, password, device }), linkOf(ctx));
     const previous = await ctx.home.readSession().catch(() => null);

@@ -1,8 +1,8 @@
 import { normalizeRecoveryCode } from '@tidings/protocol';
 import { asGuest, linkOf, signInHint } from '../broker.js';
 import { defineCommand } from '../command.js';
-import { STDIN_FLAG, askSecret, requirePrompts, stdinOption } from './recovery-common.js';
-import { askNewPassword, normalizeUsername, plural } from './shared.js';
+import { askSecret } from './recovery-common.js';
+import { PROMPT_STDIN_FLAGS, answersFromStdin, askNewPassword, normalizeUsername, plural, promptStdinOptions, requirePrompts } from './shared.js';
 
 export default defineCommand({
   name: 'recover',
@@ -11,20 +11,20 @@ export default defineCommand({
     'Shows the security question of <user>, then asks for the answer (hidden) and a new password\n' +
     '(twice on a terminal). With --code it asks for one of your recovery codes instead of the\n' +
     'answer; the code is used up. Every session of the account is signed out; sign in again with\n' +
-    'the new password. With --stdin, line 1 of standard input is the answer (or the code) and\n' +
-    'line 2 the new password. A wrong answer or code gets the same reply whatever the reason, and\n' +
+    'the new password. A wrong answer or code gets the same reply whatever the reason, and\n' +
     'after five failures within an hour recovery of that account pauses (signing in does not).',
   args: [{ name: 'user' }],
   options: {
     code: { type: 'boolean', help: 'Use a recovery code instead of the security question' },
-    stdin: stdinOption,
+    ...promptStdinOptions,
   },
+  prompts: ['the answer to the security question (with --code: a recovery code)', 'the new password'],
   async run(ctx) {
     const username = normalizeUsername(ctx.args.user!);
-    const fromStdin = ctx.options.stdin === true;
+    const fromStdin = answersFromStdin(ctx.options);
     const withCode = ctx.options.code === true;
     requirePrompts(ctx.io, fromStdin);
-    const prompter = ctx.prompter({ fromStdin, flag: STDIN_FLAG });
+    const prompter = ctx.prompter({ fromStdin, flag: PROMPT_STDIN_FLAGS });
 
     const outcome = await asGuest(
       ctx.url,
@@ -51,7 +51,7 @@ export default defineCommand({
     return {
       text:
         `password of ${username} reset; ${plural(outcome.revokedSessions, 'session', 'sessions')} signed out\n` +
-        `now run: ${signInHint(username, ctx.url, ctx.urlGiven)}`,
+        `now run: ${signInHint(username, ctx.url, ctx.urlGiven, ctx.tls)}`,
       data: { username, method: withCode ? 'code' : 'question', question: outcome.question, revokedSessions: outcome.revokedSessions },
     };
   },

@@ -1,24 +1,5 @@
 import { TidingsError, type AccountEvent } from '@tidings/protocol';
-import type { Io, OptionSpec } from '../command.js';
 import type { Prompter } from '../prompt.js';
-
-/** `--stdin`: every prompt of the command is one line of standard input, in the order the prompts appear. */
-export const stdinOption = {
-  type: 'boolean',
-  help: 'Read the answers to the prompts from standard input, one line each, in the order they are asked',
-} as const satisfies OptionSpec;
-
-export const STDIN_FLAG = '--stdin';
-
-/**
- * Fails at once (before anything is fetched or shown) when the command would have to prompt and
- * there is no terminal to prompt on; the same rule and message as the prompter's.
- */
-export function requirePrompts(io: Io, fromStdin: boolean): void {
-  if (fromStdin) return;
-  if (io.stdin.isTTY && typeof io.stdin.setRawMode === 'function') return;
-  throw new TidingsError('BAD_REQUEST', `no terminal to prompt on: use ${STDIN_FLAG}`);
-}
 
 /**
  * Asks for a secret answer (security answer, recovery code): hidden, and on a terminal twice when

@@ -1,8 +1,9 @@
 import { SECURITY_QUESTIONS, TidingsError, answerProblem, normalizeQuestion, questionProblem } from '@tidings/protocol';
 import { requireSession, withSession } from '../broker.js';
 import { UsageError, defineCommand } from '../command.js';
-import { STDIN_FLAG, askSecret, requirePrompts, stdinOption } from './recovery-common.js';
-import { formatTime } from './shared.js';
+import { askSecret } from './recovery-common.js';
+import { PROMPT_STDIN_FLAGS, answersFromStdin, formatTime, promptStdinOptions, requirePrompts } from './shared.js';
+import { tidings } from '../invocation.js';
 
 const LIST = SECURITY_QUESTIONS.map((q, i) => `  ${String(i + 1).padStart(2)}. ${q}`).join('\n');
 
@@ -27,11 +28,12 @@ export default defineCommand({
     'Without an argument: shows your security question (never the answer) and how many recovery\n' +
     'codes you have left. With set: asks for the question (a number picks one of the list below,\n' +
     'or type your own, 10–200 characters), the answer (hidden, twice on a terminal; 3–200\n' +
-    'characters, compared without regard to case or extra spaces) and your current password.\n' +
-    'With --stdin the three are lines 1, 2 and 3 of standard input.\n\n' +
+    'characters, compared without regard to case or extra spaces) and your current password.\n\n' +
     `Questions:\n${LIST}`,
   args: [{ name: 'action', label: 'set', optional: true }],
-  options: { stdin: stdinOption },
+  options: promptStdinOptions,
+  promptsUsage: 'security-question set',
+  prompts: ['(set only) the question: a number from the list below, or your own text', 'the answer', 'your current password'],
   async run(ctx) {
     const action = ctx.args.action;
     if (action !== undefined && action !== 'set' && action !== 'show') throw new UsageError(`security-question takes set or nothing, not "${action}"`);
@@ -39,13 +41,13 @@ export default defineCommand({
     if (action !== 'set') {
       const info = await withSession(ctx, session, (conn) => conn.request('security.get', {}));
       const text =
-        info.question === null ? 'no security question set (tidings security-question set)' : `${info.question}\n(set ${formatTime(info.updatedAt ?? 0)})`;
+        info.question === null ? `no security question set (${tidings()} security-question set)` : `${info.question}\n(set ${formatTime(info.updatedAt ?? 0)})`;
       return { text: `${text}\nrecovery codes left: ${info.codesLeft}`, data: { username: session.username, ...info } };
     }
 
-    const fromStdin = ctx.options.stdin === true;
+    const fromStdin = answersFromStdin(ctx.options);
     requirePrompts(ctx.io, fromStdin);
-    const prompter = ctx.prompter({ fromStdin, flag: STDIN_FLAG });
+    const prompter = ctx.prompter({ fromStdin, flag: PROMPT_STDIN_FLAGS });
     if (!fromStdin) ctx.io.stderr.write(`Pick a question by its number, or type your own:\n${LIST}\n`);
     const question = pickQuestion(await prompter.line('question'));
     const answer = await askSecret(prompter, fromStdin, 'answer', true);

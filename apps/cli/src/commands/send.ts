@@ -7,6 +7,7 @@ import { checkText, conversationArg, conversationOf, messageTextOf, textArg } fr
 import { DEFAULT_SEND_WAIT_S, sendMessage, type Sent } from '../chat/send.js';
 import { linkOf } from '../broker.js';
 import { signedIn } from './chat-common.js';
+import { tidings } from '../invocation.js';
 
 export const stdinOption = {
   type: 'boolean',
@@ -50,7 +51,7 @@ export async function runSend(
   rawText: string | undefined,
 ): Promise<{ text: string | null; data: Record<string, unknown> }> {
   const fromStdin = ctx.options.stdin === true;
-  if (fromStdin && rawText !== undefined) throw new UsageError(`give the text or --stdin, not both (see tidings ${command} --help)`);
+  if (fromStdin && rawText !== undefined) throw new UsageError(`give the text or --stdin, not both (see ${tidings()} ${command} --help)`);
   const waitMs = waitMsOf(ctx.options.wait);
   const onRetry = (reason: string) => void ctx.io.stderr.write(`${reason}\n`);
   // Reaching the broker counts against the same wait: a message is not confirmed until acked.

@@ -1,6 +1,7 @@
 import { requireSession, withSession } from '../broker.js';
 import { UsageError, defineCommand } from '../command.js';
 import { formatTime } from './shared.js';
+import { tidings } from '../invocation.js';
 
 export default defineCommand({
   name: 'sessions',
@@ -17,8 +18,8 @@ export default defineCommand({
   async run(ctx) {
     const { action, id } = ctx.args;
     if (action !== undefined && action !== 'revoke' && action !== 'list') throw new UsageError(`sessions takes revoke <id> or nothing, not "${action}"`);
-    if (action === 'revoke' && id === undefined) throw new UsageError('sessions revoke needs <id> (see tidings sessions)');
-    if (action !== 'revoke' && id !== undefined) throw new UsageError(`unexpected argument "${id}" (see tidings sessions --help)`);
+    if (action === 'revoke' && id === undefined) throw new UsageError(`sessions revoke needs <id> (see ${tidings()} sessions)`);
+    if (action !== 'revoke' && id !== undefined) throw new UsageError(`unexpected argument "${id}" (see ${tidings()} sessions --help)`);
     const session = await requireSession(ctx);
 
     if (action === 'revoke') {

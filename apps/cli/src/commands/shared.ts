@@ -1,13 +1,34 @@
 import { PasswordInput, TidingsError, UsernameInput, passwordProblem, usernameProblem } from '@tidings/protocol';
-import type { OptionSpec } from '../command.js';
+import type { Io, OptionSpecs } from '../command.js';
 import type { Prompter } from '../prompt.js';
 
-export const passwordStdinOption = {
-  type: 'boolean',
-  help: 'Read the password(s) from standard input, one per line, instead of prompting',
-} as const satisfies OptionSpec;
+/**
+ * The one way every command that prompts is driven from a script: `--stdin` and its twin
+ * `--password-stdin` both read the answers to all of the command's prompts from standard input,
+ * one line each, in the order the command's help lists them (`prompts`), and never ask twice.
+ */
+export const promptStdinOptions = {
+  stdin: { type: 'boolean', help: 'Read the answers to the prompts from standard input, one line each (below)' },
+  'password-stdin': { type: 'boolean', help: 'The same as --stdin' },
+} as const satisfies OptionSpecs;
 
-export const PASSWORD_STDIN_FLAG = '--password-stdin';
+/** How the error without a terminal names the flags. */
+export const PROMPT_STDIN_FLAGS = '--stdin or --password-stdin';
+
+/** True when the answers come from standard input (`--stdin` or `--password-stdin`). */
+export function answersFromStdin(options: { stdin?: boolean | undefined; 'password-stdin'?: boolean | undefined }): boolean {
+  return options.stdin === true || options['password-stdin'] === true;
+}
+
+/**
+ * Fails at once (before anything is fetched or shown) when the command would have to prompt and
+ * there is no terminal to prompt on; the same rule and message as the prompter's.
+ */
+export function requirePrompts(io: Io, fromStdin: boolean): void {
+  if (fromStdin) return;
+  if (io.stdin.isTTY && typeof io.stdin.setRawMode === 'function') return;
+  throw new TidingsError('BAD_REQUEST', `no terminal to prompt on: use ${PROMPT_STDIN_FLAGS}`);
+}
 
 /** A username as the server will see it (trimmed, lower-case), checked against the same rules. */
 export function normalizeUsername(raw: string): string {

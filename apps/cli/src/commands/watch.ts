@@ -19,6 +19,18 @@ export function watchDevice(device: string, c: string): string {
   return `${device.slice(0, 31)}-w${tag}`;
 }
 
+/** How long (s) someone's coming online or going offline must last before watch shows it. */
+export const PRESENCE_DELAY_S = 3;
+
+/** `TIDINGS_WATCH_PRESENCE_DELAY`: seconds, 0 (show at once) to 3600; default 3. */
+export function presenceDelayOf(env: Record<string, string | undefined>): number {
+  const raw = env.TIDINGS_WATCH_PRESENCE_DELAY;
+  if (raw === undefined || raw.trim() === '') return PRESENCE_DELAY_S * 1000;
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 0) || n > 3600) throw new UsageError(`TIDINGS_WATCH_PRESENCE_DELAY takes a number of seconds from 0 to 3600: ${raw}`);
+  return Math.round(n * 1000);
+}
+
 /** `--for <seconds>`: a positive number (decimals allowed). */
 export function secondsOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -35,19 +47,24 @@ export default defineCommand({
     '--for); then exits 0. Messages are printed as history prints them, each once and in order;\n' +
     'an edited, deleted or liked message is printed again as it now is. Typing, people coming\n' +
     'online or going offline (those who wrote, joined or typed here), joins and the state of the\n' +
-    'link go to stderr. When the link drops the watch reconnects by itself and fetches what it\n' +
-    'missed. With --json, stdout gets one JSON object per line per event ({"type":"message",…},\n' +
+    'link go to stderr. Presence shows once the change has lasted 3 s (TIDINGS_WATCH_PRESENCE_DELAY,\n' +
+    'in seconds), so a quick command of theirs shows nothing; --no-presence hides it. When the\n' +
+    'link drops the watch reconnects by itself and fetches what it missed. A room can be watched\n' +
+    'without joining it. With --json, stdout gets one JSON object per line per event ({"type":"message",…},\n' +
     '"edit", "delete", "like", "typing", "join", "leave", "presence", "connection", "ready"),\n' +
     'then the usual {"ok":true,…} line when it ends.',
   args: [conversationArg],
   options: {
     limit: limitOption('Print at most n messages first', WATCH_PAGE),
     for: { type: 'string', value: 'seconds', help: 'Stop after this many seconds of watching' },
+    'no-presence': { type: 'boolean', help: 'Do not show people coming online or going offline' },
   },
   async run(ctx) {
     const c = conversationOf(ctx.args.conversation!);
     const limit = limitOf(ctx.options.limit) ?? WATCH_PAGE;
     const seconds = secondsOf(ctx.options.for);
+    const presenceDelayMs = presenceDelayOf(ctx.io.env);
+    const presence = ctx.options['no-presence'] !== true;
     const { watchConversation } = await import('../chat/watch.js');
     const emit = watchPrinter(ctx.io, ctx.json, () => clockOf(ctx.io));
     const session = await requireSession(ctx);
@@ -62,6 +79,8 @@ export default defineCommand({
           emit,
           notice: (text) => void ctx.io.stderr.write(`${text}\n`),
           signals: ctx.io.signals ?? process,
+          presenceDelayMs,
+          presence,
           ...(seconds !== undefined ? { forMs: seconds * 1000 } : {}),
         }),
       { device: watchDevice(session.device, c) },
