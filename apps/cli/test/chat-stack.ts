@@ -111,7 +111,7 @@ export function jsonLines(text: string): Record<string, unknown>[] {
 }
 
 /** Polls until `check` passes (throwing its last error after `ms`). */
-export async function eventually(check: () => void | Promise<void>, ms = 5000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {

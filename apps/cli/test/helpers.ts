@@ -37,7 +37,7 @@ export class Capture extends PassThrough {
   }
 
   /** Resolves once `needle` has been written `times` times in all. */
-  async waitFor(needle: string, times = 1, ms = 5000): Promise<void> {
+  async waitFor(needle: string, times = 1, ms = 20_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (this.text.split(needle).length - 1 < times) {
       if (Date.now() > deadline) throw new Error(`"${needle}" was not written ${times} time(s); got ${JSON.stringify(this.text)}`);
