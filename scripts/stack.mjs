@@ -6,15 +6,17 @@
 //
 // Supervision: a process that stops by itself is started again after 0.5 s, 1 s, 2 s, … — at most
 // 5 times a minute, then a service is left stopped (the rest goes on) and a broker stops everything.
+// One that exits with code 2 (its settings are bad) is not started again.
 // A restarted broker is the same broker on the same ports: the services are not restarted for it,
 // they reconnect by themselves within about a second (service-kit) and the stack says when they have.
 // Every child runs in a process group of its own, so the terminal's Ctrl-C (SIGINT to the whole
 // foreground group) reaches only this process, which stops them in order, once; and each holds an
 // IPC channel to it, so if this process dies — even by SIGKILL — they stop by themselves (runMain).
 //
-// Settings (environment): TIDINGS_MQTT_PORT (1883), TIDINGS_HTTP_PORT (8080),
-// TIDINGS_MQTTS_PORT (8883, with TLS), TIDINGS_DATA_DIR (./data), DATABASE_URL (SQLite in the
-// data dir), TIDINGS_LOG_FORMAT (pretty on a terminal, else json), TIDINGS_LOG_LEVEL (info).
+// Settings (environment): README.md's Configuration table, generated from packages/service-kit's
+// settings table, which this checks first (a bad value: one line, exit code 2). The launcher itself
+// reads TIDINGS_MQTT_PORT, TIDINGS_HTTP_PORT, TIDINGS_MQTTS_PORT, TIDINGS_TLS_CERT/KEY, TIDINGS_HOST,
+// TIDINGS_DATA_DIR, DATABASE_URL and TIDINGS_LOG_FORMAT.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
@@ -27,14 +29,27 @@ import readline from 'node:readline';
 const root = path.resolve(import.meta.dirname, '..');
 const SERVICES = ['auth', 'chat-store', 'chat-query', 'likes', 'presence', 'security-questions'];
 
-const env = { ...process.env };
-env.TIDINGS_DATA_DIR = path.resolve(env.TIDINGS_DATA_DIR || 'data');
-const mqttPort = Number(env.TIDINGS_MQTT_PORT || 1883);
-const httpPort = Number(env.TIDINGS_HTTP_PORT || 8080);
-const tls = Boolean(env.TIDINGS_TLS_CERT && env.TIDINGS_TLS_KEY);
-const mqttsPort = Number(env.TIDINGS_MQTTS_PORT || 8883);
-const host = env.TIDINGS_HOST || '0.0.0.0';
-const pretty = (env.TIDINGS_LOG_FORMAT || (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+// The output format first, so that a bad setting is reported in it.
+const format = process.env.TIDINGS_LOG_FORMAT;
+const pretty = format === 'pretty' || (format !== 'json' && Boolean(process.stdout.isTTY));
+
+// Every setting the launcher, the broker or a service reads, checked once here with the same table
+// they use (packages/service-kit/src/settings.ts): a bad one stops everything before anything starts,
+// in one line naming it, with exit code 2 — rather than a process failing its start again and again.
+const { CONFIG_EXIT_CODE, SETTINGS, envSchema, settingsProblem } = await import(path.join(root, 'packages/service-kit/dist/settings.js'));
+const names = Object.keys(SETTINGS).filter((n) => SETTINGS[n].readBy.some((reader) => reader !== 'cli'));
+const checked = envSchema(...names).safeParse(process.env);
+if (!checked.success) fail(settingsProblem(checked.error.issues, process.env), CONFIG_EXIT_CODE);
+const settings = checked.data;
+if ((settings.TIDINGS_TLS_CERT === undefined) !== (settings.TIDINGS_TLS_KEY === undefined))
+  fail('set both TIDINGS_TLS_CERT and TIDINGS_TLS_KEY, or neither', CONFIG_EXIT_CODE);
+
+const env = { ...process.env, TIDINGS_DATA_DIR: settings.TIDINGS_DATA_DIR };
+const mqttPort = settings.TIDINGS_MQTT_PORT;
+const httpPort = settings.TIDINGS_HTTP_PORT;
+const tls = settings.TIDINGS_TLS_CERT !== undefined;
+const mqttsPort = settings.TIDINGS_MQTTS_PORT;
+const host = settings.TIDINGS_HOST;
 
 /**
  * One line of the launcher's own: on a terminal `tidings <message>`; in JSON the shape of the
@@ -130,6 +145,14 @@ function start(name, script) {
   proc.on('exit', (code, signal) => {
     if (stopping) return;
     const why = signal ?? `exit ${code}`;
+    if (code === CONFIG_EXIT_CODE) {
+      // Its settings are bad (its one line says which): a restart would fail the same way.
+      if (name === 'broker') {
+        say('the broker refused its settings (see the line above); stopping everything', { subject: name, why });
+        void stopAll(CONFIG_EXIT_CODE);
+      } else say(`${name} refused its settings (see the line above); not restarting it. The rest goes on.`, { subject: name, why });
+      return;
+    }
     const now = Date.now();
     entry.restarts = entry.restarts.filter((t) => now - t < 60_000);
     if (entry.restarts.length >= MAX_RESTARTS) {

@@ -257,4 +257,32 @@ describe('the one-command stack', () => {
     expect(new Set(health.filter((e) => e.status === 'up').map((e) => e.subject))).toEqual(new Set(services));
     expect(new Set(health.filter((e) => e.status === 'down').map((e) => e.subject))).toEqual(new Set(services));
   }, 60_000);
+
+  it('refuses a bad setting of any of its processes before it starts anything: one line naming it, exit code 2', async () => {
+    const run = (env: Record<string, string>) => {
+      const proc = spawn(process.execPath, [STACK], {
+        env: { PATH: process.env.PATH, TIDINGS_DATA_DIR: '/nonexistent/never-made', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => proc.once('close', (code) => resolve({ code, stdout, stderr })));
+    };
+    expect(await run({ TIDINGS_MQTT_PORT: 'abc', TIDINGS_LOG_FORMAT: 'pretty' })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'tidings: TIDINGS_MQTT_PORT must be a port number 0–65535 (got "abc")\n',
+    });
+    // chat-store's setting: the launcher checks it too, rather than start chat-store to fail again and again.
+    const json = await run({ TIDINGS_SEND_RATE: 'fast', TIDINGS_LOG_FORMAT: 'json' });
+    expect(json).toMatchObject({ code: 2, stdout: '' });
+    expect(logLineProblems(json.stderr.trimEnd().split('\n'))).toEqual([]);
+    expect(JSON.parse(json.stderr)).toMatchObject({
+      level: 60,
+      service: 'stack',
+      msg: 'TIDINGS_SEND_RATE must be a number above 0, at most 10,000 (got "fast")',
+    });
+  }, 30_000);
 });

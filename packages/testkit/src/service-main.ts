@@ -27,9 +27,9 @@ export interface ServiceMainSpec {
 /**
  * The two checks every service's `main` gets, on SQLite and PostgreSQL: run as its own process
  * from the environment alone, it reports `up`, does its job, keeps secrets out of its log, writes
- * each log line as one JSON object with every key once, and
- * on SIGTERM stops with exit code 0, reporting `down`; and a bad setting stops it at start
- * (exit code 1) with the variable named.
+ * each log line as one JSON object with every key once, and on SIGTERM stops with exit code 0,
+ * reporting `down`; and a bad setting stops it at start (exit code 2) with one line naming the
+ * variable and what it accepts.
  */
 export function describeServiceMain(spec: ServiceMainSpec): void {
   describeBackends(`the ${spec.service} process (dist/main.js)`, (backend) => {
@@ -61,8 +61,12 @@ export function describeServiceMain(spec: ServiceMainSpec): void {
 
     it('refuses to start with a bad setting and names it', async () => {
       proc = runServiceProcess({ script: spec.script, env: { [spec.badSetting.name]: spec.badSetting.value, TIDINGS_DATA_DIR: '/nonexistent/never-used' } });
-      expect(await proc.exited).toBe(1);
-      expect(proc.stderr()).toContain(spec.badSetting.name);
+      expect(await proc.exited).toBe(2);
+      // One line: `<service>: <VARIABLE> must be <what it accepts> (got "<value>")`, and nothing else.
+      const [line, ...more] = proc.stderr().split('\n');
+      expect(more).toEqual(['']);
+      expect(line).toMatch(new RegExp(`^${spec.service}: ${spec.badSetting.name} must be .+ \\(got .+\\)$`));
+      expect(proc.output()).toBe(proc.stderr());
     });
   });
 }
