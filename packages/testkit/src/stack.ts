@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type BrokerOptions, type RunningBroker } from '@tidings/broker';
 import { defaultDatabaseUrl, migrate, openDatabase, type Database } from '@tidings/db';
-import { componentLogger, connectService, createLogger, issueToken, loadOrCreateServiceCredentials, type Logger, type ServiceCredentials } from '@tidings/service-kit';
+import {
+  componentLogger,
+  connectService,
+  createLogger,
+  issueToken,
+  loadOrCreateServiceCredentials,
+  type Logger,
+  type ServiceCredentials,
+} from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from './db-faults.js';
 
