@@ -1,20 +1,13 @@
 #!/usr/bin/env node
 // The auth process: environment, database and broker connection come from runService.
-import { HashLineEnv, ServiceEnv, hashLineSettings, runService } from '@tidings/service-kit';
-import { z } from 'zod';
+import { HashLineEnv, ServiceEnv, envSchema, hashLineSettings, runService } from '@tidings/service-kit';
 import { createAuthService } from './service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 runService({
   name: 'auth',
-  env: ServiceEnv.extend({
-    /** How long a sign-in lasts (default 30 days). */
-    TIDINGS_SESSION_TTL_DAYS: z.coerce.number().positive().max(366).default(30),
-    /** Active sessions one account keeps at most; a sign-in past it ends the oldest. */
-    TIDINGS_MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
-    ...HashLineEnv.shape,
-  }),
+  env: ServiceEnv.extend({ ...envSchema('TIDINGS_SESSION_TTL_DAYS', 'TIDINGS_MAX_SESSIONS_PER_USER').shape, ...HashLineEnv.shape }),
   create: ({ client, db, logger, env }) =>
     createAuthService({
       client,

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { AttemptLimiter, FairQueue, createRevocationPublisher, createRpcServer, type FairQueueStats, type Logger, type RpcServer } from '@tidings/service-kit';
+import {
+  AttemptLimiter,
+  FairQueue,
+  createRevocationPublisher,
+  componentLogger,
+  createRpcServer,
+  type FairQueueStats,
+  type Logger,
+  type RpcServer,
+} from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { AuthContext } from './context.js';
 import { authHandlers } from './handlers/index.js';
@@ -38,7 +47,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export function createAuthService(deps: AuthServiceDeps): AuthService {
   const settings = resolveSettings(deps.settings);
   const now = deps.now ?? Date.now;
-  const logger = deps.logger.child({ component: 'auth' });
+  const logger = componentLogger(deps.logger, 'auth');
   let dummyHash: string | undefined;
   const auth: AuthContext = {
     db: deps.db,
@@ -69,7 +78,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async start() {
       if (rpc) throw new Error('the auth service is already started');
       dummyHash = await auth.hasher.hash(randomBytes(24).toString('base64url'));
-      rpc = createRpcServer({ client: deps.client, logger, handlers: authHandlers(auth) });
+      rpc = createRpcServer({ client: deps.client, logger: deps.logger, handlers: authHandlers(auth) });
       await rpc.start();
     },
     async stop() {

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Database } from '@tidings/db';
 import { SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
+import { componentLogger } from '@tidings/service-kit';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -80,7 +81,7 @@ const REVOKED_MEMORY_MS = 5 * 60_000;
  * given. Rejects (after closing whatever it opened) when a port is taken.
  */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
-  const log = options.logger.child({ component: 'broker' });
+  const log = componentLogger(options.logger, 'broker');
   const now = options.now ?? Date.now;
   const limits = resolveLimits(options.limits);
   const authOn = options.auth ?? true;
@@ -481,10 +482,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     }
     try {
       const health = ServiceHealth.parse(JSON.parse(packet.payload.toString('utf8')));
-      if (serviceStates.get(service) !== health.status) log.info({ service, status: health.status }, 'service health');
+      if (serviceStates.get(service) !== health.status) log.info({ subject: service, status: health.status }, 'service health');
       serviceStates.set(service, health.status);
     } catch {
-      log.warn({ service }, 'ignored a malformed health message');
+      log.warn({ subject: service }, 'ignored a malformed health message');
     }
   });
 

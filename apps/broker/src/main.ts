@@ -4,50 +4,32 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDatabaseUrl, openDatabase, redactUrl, type Database } from '@tidings/db';
-import { LogLevel, createLogger, loadConfig, loadOrCreateServiceCredentials, port, runMain } from '@tidings/service-kit';
+import { createLogger, envSchema, loadConfigOrExit, loadOrCreateServiceCredentials, runMain } from '@tidings/service-kit';
 import { z } from 'zod';
 import { startBroker } from './broker.js';
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['1', 'true', 'on', 'yes'].includes(v)));
-
-const BrokerEnv = z
-  .object({
-    TIDINGS_HOST: z.string().min(1).default('0.0.0.0'),
-    TIDINGS_MQTT_PORT: port(1883),
-    TIDINGS_HTTP_PORT: port(8080),
-    TIDINGS_MQTTS_PORT: port(8883),
-    /** PEM files; both or neither. With them: MQTT over TLS on TIDINGS_MQTTS_PORT and HTTPS/WSS on TIDINGS_HTTP_PORT. */
-    TIDINGS_TLS_CERT: z.string().min(1).optional(),
-    TIDINGS_TLS_KEY: z.string().min(1).optional(),
-    TIDINGS_DATA_DIR: z
-      .string()
-      .default('./data')
-      .transform((p) => path.resolve(p)),
-    DATABASE_URL: z.string().optional(),
-    TIDINGS_LOG_LEVEL: LogLevel,
-    /** off = an open broker without authentication or ACL, for raw benchmarks only. */
-    TIDINGS_BROKER_AUTH: flag(true),
-    /** The web app to serve over HTTP (default apps/web/dist when it has been built). */
-    TIDINGS_STATIC_DIR: z.string().min(1).optional(),
-    /** Connection attempts per remote address per minute (0 = no cap). */
-    TIDINGS_MAX_CONNECTS_PER_MINUTE: z.coerce.number().int().min(0).optional(),
-    /** Trust X-Forwarded-For on WebSocket upgrades: only behind a reverse proxy you run. */
-    TIDINGS_TRUST_PROXY: flag(false),
-    /** Distinct device ids (client ids) one session token may connect as (default 16). */
-    TIDINGS_MAX_DEVICES_PER_SESSION: z.coerce.number().int().min(1).optional(),
-    /** Messages kept for one persistent session, oldest dropped first (default 1000). */
-    TIDINGS_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).optional(),
-    /** Payload bytes kept for one persistent session, oldest dropped first (default 262144). */
-    TIDINGS_MAX_QUEUED_BYTES: z.coerce.number().int().min(1024).optional(),
-  })
-  .refine((env) => (env.TIDINGS_TLS_CERT === undefined) === (env.TIDINGS_TLS_KEY === undefined), {
-    message: 'set both TIDINGS_TLS_CERT and TIDINGS_TLS_KEY, or neither',
-    path: ['TIDINGS_TLS_CERT'],
-  });
+/** The broker's settings (packages/service-kit/src/settings.ts says what each accepts and means). */
+const BrokerEnv = envSchema(
+  'TIDINGS_HOST',
+  'TIDINGS_MQTT_PORT',
+  'TIDINGS_HTTP_PORT',
+  'TIDINGS_MQTTS_PORT',
+  'TIDINGS_TLS_CERT',
+  'TIDINGS_TLS_KEY',
+  'TIDINGS_DATA_DIR',
+  'DATABASE_URL',
+  'TIDINGS_LOG_LEVEL',
+  'TIDINGS_BROKER_AUTH',
+  'TIDINGS_STATIC_DIR',
+  'TIDINGS_MAX_CONNECTS_PER_MINUTE',
+  'TIDINGS_TRUST_PROXY',
+  'TIDINGS_MAX_DEVICES_PER_SESSION',
+  'TIDINGS_MAX_QUEUED_MESSAGES',
+  'TIDINGS_MAX_QUEUED_BYTES',
+).refine((env) => (env.TIDINGS_TLS_CERT === undefined) === (env.TIDINGS_TLS_KEY === undefined), {
+  message: 'set both TIDINGS_TLS_CERT and TIDINGS_TLS_KEY, or neither',
+  path: ['TIDINGS_TLS_CERT'],
+});
 
 /** The per-session bounds set in the environment (docs/protocol.md, "Wills, devices and queues"). */
 function sessionLimits(e: z.output<typeof BrokerEnv>) {
@@ -58,13 +40,7 @@ function sessionLimits(e: z.output<typeof BrokerEnv>) {
   };
 }
 
-let env: z.output<typeof BrokerEnv>;
-try {
-  env = loadConfig(BrokerEnv);
-} catch (err) {
-  process.stderr.write(`broker: ${(err as Error).message}\n`);
-  process.exit(1);
-}
+const env = loadConfigOrExit('broker', BrokerEnv);
 
 const logger = createLogger({ name: 'broker', level: env.TIDINGS_LOG_LEVEL });
 

@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { componentLogger, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import { chatQueryHandlers } from './handlers/index.js';
 import { openHistoryReads, type HistoryReads } from './reads.js';
@@ -24,7 +24,7 @@ export interface ChatQuery {
 
 /** The chat-query service: every read of conversations, rooms and users. It writes nothing. */
 export function createChatQuery(deps: ChatQueryDeps): ChatQuery {
-  const logger = deps.logger.child({ component: 'chat-query' });
+  const logger = componentLogger(deps.logger, 'chat-query');
   let rpc: RpcServer | undefined;
   let reads: HistoryReads | undefined;
   return {
@@ -32,7 +32,7 @@ export function createChatQuery(deps: ChatQueryDeps): ChatQuery {
       if (rpc) throw new Error('the chat-query service is already started');
       const opened = openHistoryReads(deps.db);
       logger.info({ historyReads: opened.path }, 'history reads ready');
-      const server = createRpcServer({ client: deps.client, logger, handlers: chatQueryHandlers({ db: deps.db, reads: opened, logger }) });
+      const server = createRpcServer({ client: deps.client, logger: deps.logger, handlers: chatQueryHandlers({ db: deps.db, reads: opened, logger }) });
       rpc = server;
       reads = opened;
       try {

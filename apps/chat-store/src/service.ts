@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { componentLogger, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { ChatContext } from './context.js';
 import { Directory } from './directory.js';
@@ -41,13 +41,13 @@ export interface ChatStore {
 export function createChatStore(deps: ChatStoreDeps): ChatStore {
   const settings = resolveSettings(deps.settings);
   const now = deps.now ?? Date.now;
-  const logger = deps.logger.child({ component: 'chat-store' });
+  const logger = componentLogger(deps.logger, 'chat-store');
   const events = new LiveEvents(deps.client, logger);
   const writer = new MessageWriter({
     prisma: deps.db.prisma,
     provider: deps.db.provider,
     sqlite: deps.db.sqlite,
-    logger,
+    logger: deps.logger, // the writer names itself
     now,
     maxBatch: settings.maxBatch,
     recentAcks: settings.recentAcks,
@@ -78,7 +78,7 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     },
     async start() {
       if (rpc) throw new Error('chat-store is already started');
-      rpc = createRpcServer({ client: deps.client, logger, handlers: chatStoreHandlers(chat) });
+      rpc = createRpcServer({ client: deps.client, logger: deps.logger, handlers: chatStoreHandlers(chat) });
       await rpc.start();
     },
     async stop() {

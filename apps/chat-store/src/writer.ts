@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isTransientDbError, transientDbErrorCode, type Db, type Prisma, type Provider, type SqliteConnection } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import type { Logger } from '@tidings/service-kit';
+import { componentLogger, type Logger } from '@tidings/service-kit';
 import { BoundedMap } from './bounded-map.js';
 import type { ConversationInfo, UserRef } from './directory.js';
 import { advanceLastSeq, advanceReadMarkers, insertMessages, selectStored, touchSenders, type NewMessage, type Statement } from './batch-sql.js';
@@ -177,7 +177,7 @@ export class MessageWriter {
 
   constructor(options: WriterOptions) {
     this.#o = options;
-    this.#logger = options.logger.child({ component: 'writer' });
+    this.#logger = componentLogger(options.logger, 'writer');
     this.#lastSeq = new BoundedMap(options.cacheSize);
     this.#recent = new BoundedMap(options.recentAcks);
   }

@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { componentLogger, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { LikesContext } from './context.js';
 import { likesHandlers } from './handlers/index.js';
@@ -24,7 +24,7 @@ export interface Likes {
 
 /** The likes service: one like per user per message, like/unlike, live counts. */
 export function createLikes(deps: LikesDeps): Likes {
-  const logger = deps.logger.child({ component: 'likes' });
+  const logger = componentLogger(deps.logger, 'likes');
   const likes: LikesContext = {
     db: deps.db,
     client: deps.client,
@@ -36,7 +36,7 @@ export function createLikes(deps: LikesDeps): Likes {
   return {
     async start() {
       if (rpc) throw new Error('the likes service is already started');
-      rpc = createRpcServer({ client: deps.client, logger, handlers: likesHandlers(likes) });
+      rpc = createRpcServer({ client: deps.client, logger: deps.logger, handlers: likesHandlers(likes) });
       await rpc.start();
     },
     async stop() {

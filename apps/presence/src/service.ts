@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { createRpcServer, type Handler, type Logger, type RpcServer } from '@tidings/service-kit';
+import { componentLogger, createRpcServer, type Handler, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import { resolveSettings, type PresenceSettings } from './settings.js';
 import { createPresenceTracker, type PresenceTracker } from './tracker.js';
@@ -29,7 +29,7 @@ export interface PresenceService {
 export function createPresence(deps: PresenceDeps): PresenceService {
   const settings = resolveSettings(deps.settings);
   const now = deps.now ?? Date.now;
-  const logger = deps.logger.child({ component: 'presence-service' });
+  const logger = componentLogger(deps.logger, 'presence-service');
   let tracker: PresenceTracker | undefined;
   let rpc: RpcServer | undefined;
   let started = false;

@@ -1,6 +1,6 @@
 import type { Database } from '@tidings/db';
 import { topics, type PresenceEvent } from '@tidings/protocol';
-import type { Logger } from '@tidings/service-kit';
+import { componentLogger, type Logger } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import { DeviceMap, parseDeviceMessage, type DeviceReport } from './devices.js';
 import type { PresenceSettings } from './settings.js';
@@ -34,7 +34,7 @@ export interface PresenceTracker {
  */
 export function createPresenceTracker(deps: PresenceTrackerDeps): PresenceTracker {
   const { client, db, now, settings } = deps;
-  const logger = deps.logger.child({ component: 'presence' });
+  const logger = componentLogger(deps.logger, 'presence');
   const writer = new PresenceWriter(db, logger, settings);
   const devices = new DeviceMap();
   /** What this process last published for each user. */

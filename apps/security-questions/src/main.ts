@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 // The security-questions process: environment, database and broker connection come from runService.
-import { HashLineEnv, ServiceEnv, hashLineSettings, runService } from '@tidings/service-kit';
-import { z } from 'zod';
+import { HashLineEnv, ServiceEnv, envSchema, hashLineSettings, runService } from '@tidings/service-kit';
 import { loadOrCreateRecoveryKey } from './keys.js';
 import { createSecurityQuestionsService } from './service.js';
 
 runService({
   name: 'security-questions',
-  env: ServiceEnv.extend({
-    /** The recovery key; default: `<data dir>/recovery-key`, made on first start. Every instance needs the same one. */
-    TIDINGS_RECOVERY_KEY: z.string().min(32, 'needs at least 32 characters').optional(),
-    ...HashLineEnv.shape,
-  }),
+  env: ServiceEnv.extend({ ...envSchema('TIDINGS_RECOVERY_KEY').shape, ...HashLineEnv.shape }),
   create: ({ client, db, logger, env }) =>
     createSecurityQuestionsService({
       client,

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
-import { AttemptLimiter, FairQueue, createRevocationPublisher, createRpcServer, type FairQueueStats, type Logger, type RpcServer } from '@tidings/service-kit';
+import {
+  AttemptLimiter,
+  FairQueue,
+  createRevocationPublisher,
+  componentLogger,
+  createRpcServer,
+  type FairQueueStats,
+  type Logger,
+  type RpcServer,
+} from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { RecoveryContext } from './context.js';
 import { createLaterEvents } from './events.js';
@@ -45,7 +54,7 @@ export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDep
   const settings = resolveSettings(deps.settings);
   if (deps.recoveryKey.length < 32) throw new RangeError('the recovery key must have at least 32 characters (bytes)');
   const now = deps.now ?? Date.now;
-  const logger = deps.logger.child({ component: 'security-questions' });
+  const logger = componentLogger(deps.logger, 'security-questions');
   const maxKeys = settings.maxTrackedKeys;
   let dummyHash: string | undefined;
   const rc: RecoveryContext = {
@@ -81,7 +90,7 @@ export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDep
     async start() {
       if (rpc) throw new Error('the security-questions service is already started');
       dummyHash = await rc.hasher.hash(randomBytes(24).toString('base64url'));
-      rpc = createRpcServer({ client: deps.client, logger, handlers: recoveryHandlers(rc) });
+      rpc = createRpcServer({ client: deps.client, logger: deps.logger, handlers: recoveryHandlers(rc) });
       await rpc.start();
     },
     async stop() {

@@ -1,5 +1,16 @@
-export { loadConfig, port, LogLevel, ServiceEnv, HashLineEnv, hashLineSettings, mqttUrlOf } from './config.js';
-export { createLogger, dropLogOutput, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
+export { ConfigError, loadConfig, loadConfigOrExit, ServiceEnv, HashLineEnv, hashLineSettings, mqttUrlOf } from './config.js';
+export {
+  CONFIG_EXIT_CODE,
+  envSchema,
+  SETTINGS,
+  settingsProblem,
+  settingsReadBy,
+  settingsTable,
+  type Reader,
+  type Setting,
+  type SettingName,
+} from './settings.js';
+export { componentLogger, createLogger, dropLogOutput, EMITTER_KEYS, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
 export { SERVICES, CREDENTIALS_FILE, serviceUsername, loadOrCreateServiceCredentials, type ServiceCredentials, type ServiceName } from './credentials.js';
 export {
   BROKER_HEALTH,

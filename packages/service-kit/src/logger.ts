@@ -25,7 +25,17 @@ export interface LoggerSettings {
   destination?: DestinationStream;
 }
 
-/** The root logger of a process: JSON lines, secrets redacted. Components take `logger.child({...})`. */
+/**
+ * The keys that say who wrote a line, never what it is about: `service` is the process (bound
+ * once, by {@link createLogger}; pino adds `name`, the same), `component` the part of it (bound
+ * once, by {@link componentLogger}). A line about another process or service names it in
+ * `subject` (the broker's `service health` line: `{"service":"broker","subject":"chat-query",
+ * "status":"up"}`); about a user in `user` or `username`, a device in `clientId`. pino writes a
+ * key twice when a child re-binds it or a line repeats a binding, so no line's fields use these.
+ */
+export const EMITTER_KEYS = ['level', 'time', 'pid', 'hostname', 'name', 'service', 'component', 'msg'] as const;
+
+/** The root logger of a process: JSON lines, secrets redacted. Its parts take {@link componentLogger}. */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name: settings.name,
@@ -34,6 +44,15 @@ export function createLogger(settings: LoggerSettings): Logger {
     base: { pid: process.pid, service: settings.name },
   };
   return settings.destination ? pino(options, settings.destination) : pino(options);
+}
+
+/**
+ * The logger of one part of a process (`rpc`, `writer`, …): `parent` with `component` bound — unless
+ * `parent` already binds one, which it keeps (the first part named wins: a key is bound once).
+ * Pass a process's parts its root logger, so that each is named.
+ */
+export function componentLogger(parent: Logger, component: string): Logger {
+  return 'component' in parent.bindings() ? parent : parent.child({ component });
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import { transientDbErrorCode } from '@tidings/db';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { componentLogger } from './logger.js';
 import { markServiceReady } from './mqtt.js';
 import { publishBounded } from './publish.js';
 import { ReplyCache, type ReplyCacheOptions } from './reply-cache.js';
@@ -124,7 +125,7 @@ export interface RpcServer {
  */
 export function createRpcServer(options: RpcServerOptions): RpcServer {
   const { client, handlers } = options;
-  const logger = options.logger.child({ component: 'rpc' });
+  const logger = componentLogger(options.logger, 'rpc');
   const maxBytes = options.maxBytes ?? MAX_REQUEST_BYTES;
   const actions = (Object.keys(handlers) as Action[]).filter((a) => handlers[a] !== undefined);
   const filters = actions.map((a) => (operations[a].audience === 'guest' ? topics.guestRequestFilter(a) : topics.userRequestFilter(a)));

@@ -2,7 +2,7 @@ import { defaultDatabaseUrl, openDatabase, redactUrl, type Database } from '@tid
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { ServiceEnv, loadConfig, mqttUrlOf } from './config.js';
+import { ServiceEnv, loadConfigOrExit, mqttUrlOf } from './config.js';
 import { loadOrCreateServiceCredentials, type ServiceName } from './credentials.js';
 import { createLogger } from './logger.js';
 import { connectService, disconnectService } from './mqtt.js';
@@ -46,20 +46,14 @@ export function exitUnhealthy(logger: Logger, exit: (code: number) => void = (co
 
 /**
  * The `main` of every service process: reads and validates the environment once (a bad value
- * stops the process with a message naming the variable), makes the root logger, finds the
+ * stops the process with one line naming the variable and what it accepts, exit code 2), makes the root logger, finds the
  * service secret, opens the database, connects to the broker, builds the service with its
  * factory and starts it. On SIGINT/SIGTERM it stops in a fixed order: the service (stop taking
  * work, finish in-flight work), then MQTT (retained `down`), then the database.
  */
 export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): void {
   const { name } = main;
-  let env: z.output<S>;
-  try {
-    env = loadConfig(main.env ?? (ServiceEnv as S));
-  } catch (err) {
-    process.stderr.write(`${name}: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
+  const env: z.output<S> = loadConfigOrExit(name, main.env ?? (ServiceEnv as S));
   const logger = createLogger({ name, level: env.TIDINGS_LOG_LEVEL });
 
   runMain(logger, async () => {

@@ -3,7 +3,7 @@
  * (stack), services running in-process on it (services, harness), signed-in users without the
  * auth service, data written straight into the database (seed), raw MQTT clients for what the
  * typed client would never send (raw), a service's main as its own process (process), and the
- * SQLite/PostgreSQL test matrix (backends), database failures on purpose (db-faults) and a stream
+ * SQLite/PostgreSQL test matrix (backends), checks of JSON log lines that JSON.parse cannot make (log-lines), database failures on purpose (db-faults) and a stream
  * of sends through one (outage).
  */
 export {
@@ -63,4 +63,5 @@ export {
 } from './process.js';
 export { malformedEnvelopes, malformedText, LONE_SURROGATE, NUL, type BadPayload } from './bad-input.js';
 export { describeServiceMain, type ServiceMainSpec } from './service-main.js';
+export { checkJsonLine, logLineProblems, type JsonLineCheck, type LogLineProblem } from './log-lines.js';
 export { gatedHasher, type GatedHasher, type HeldCall, type Hasher } from './gated-hasher.js';

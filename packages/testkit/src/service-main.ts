@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends } from './backends.js';
+import { logLineProblems } from './log-lines.js';
 import { runServiceProcess, serviceHealth, stackEnv, waitForHealthy, type ServiceProcess } from './process.js';
 import { startTestStack, type TestStack } from './stack.js';
 
@@ -25,9 +26,10 @@ export interface ServiceMainSpec {
 
 /**
  * The two checks every service's `main` gets, on SQLite and PostgreSQL: run as its own process
- * from the environment alone, it reports `up`, does its job, keeps secrets out of its log, and
- * on SIGTERM stops with exit code 0, reporting `down`; and a bad setting stops it at start
- * (exit code 1) with the variable named.
+ * from the environment alone, it reports `up`, does its job, keeps secrets out of its log, writes
+ * each log line as one JSON object with every key once, and on SIGTERM stops with exit code 0,
+ * reporting `down`; and a bad setting stops it at start (exit code 2) with one line naming the
+ * variable and what it accepts.
  */
 export function describeServiceMain(spec: ServiceMainSpec): void {
   describeBackends(`the ${spec.service} process (dist/main.js)`, (backend) => {
@@ -53,12 +55,18 @@ export function describeServiceMain(spec: ServiceMainSpec): void {
       expect(await serviceHealth(stack, spec.service)).toBe('down');
       expect(proc.output()).toContain('"msg":"stopped"');
       for (const secret of secrets) expect(proc.output()).not.toContain(secret);
+      // One JSON object per line, every key once (JSON.parse would hide a second `component`).
+      expect(logLineProblems(proc.lines())).toEqual([]);
     });
 
     it('refuses to start with a bad setting and names it', async () => {
       proc = runServiceProcess({ script: spec.script, env: { [spec.badSetting.name]: spec.badSetting.value, TIDINGS_DATA_DIR: '/nonexistent/never-used' } });
-      expect(await proc.exited).toBe(1);
-      expect(proc.stderr()).toContain(spec.badSetting.name);
+      expect(await proc.exited).toBe(2);
+      // One line: `<service>: <VARIABLE> must be <what it accepts> (got "<value>")`, and nothing else.
+      const [line, ...more] = proc.stderr().split('\n');
+      expect(more).toEqual(['']);
+      expect(line).toMatch(new RegExp(`^${spec.service}: ${spec.badSetting.name} must be .+ \\(got .+\\)$`));
+      expect(proc.output()).toBe(proc.stderr());
     });
   });
 }

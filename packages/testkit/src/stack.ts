@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBroker, type BrokerOptions, type RunningBroker } from '@tidings/broker';
 import { defaultDatabaseUrl, migrate, openDatabase, type Database } from '@tidings/db';
-import { connectService, createLogger, issueToken, loadOrCreateServiceCredentials, type Logger, type ServiceCredentials } from '@tidings/service-kit';
+import {
+  componentLogger,
+  connectService,
+  createLogger,
+  issueToken,
+  loadOrCreateServiceCredentials,
+  type Logger,
+  type ServiceCredentials,
+} from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from './db-faults.js';
 
@@ -142,7 +150,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 export function connectServiceClient(stack: Pick<TestStack, 'url' | 'credentials' | 'logger'>, service: string): Promise<MqttClient> {
   const secret = stack.credentials[service];
   if (secret === undefined) throw new Error(`no credentials for service ${service}`);
-  return connectService({ url: stack.url, service, secret, logger: stack.logger.child({ service }) });
+  return connectService({ url: stack.url, service, secret, logger: componentLogger(stack.logger, service) });
 }
 
 /**
