@@ -9,6 +9,7 @@ import { createPrompter, type Prompter } from './prompt.js';
 import { CliHome, cliHomeDir } from './session-store.js';
 import { programOf, setProgram } from './invocation.js';
 import { INSECURE_WARNING, tlsSettingsOf } from './tls.js';
+import { envSchema, settingsProblem, settingsReadBy } from '@tidings/service-kit/settings';
 
 export const DEFAULT_URL = 'mqtt://localhost:1883';
 
@@ -54,6 +55,12 @@ function describe(err: unknown): Failure {
   return { status: EXIT_FAILED, code: 'INTERNAL', message };
 }
 
+/** Every CLI setting of the environment (README's table, service-kit's settings), checked before a command runs: one line naming each bad one. */
+function checkSettings(env: Io['env']): void {
+  const result = envSchema(...settingsReadBy('cli')).safeParse(env);
+  if (!result.success) throw new UsageError(settingsProblem(result.error.issues, env));
+}
+
 /**
  * Runs one `tidings` command line and resolves with the exit status. Streams and environment
  * are injected, so tests run the CLI in-process exactly as the binary does.
@@ -76,6 +83,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return EXIT_OK;
     }
     json = parsed.global.json === true;
+    checkSettings(io.env);
     const urlGiven = parsed.global.url !== undefined;
     const url = urlGiven ? checkBrokerUrl(parsed.global.url!, '--url') : io.env.TIDINGS_URL ? checkBrokerUrl(io.env.TIDINGS_URL, 'TIDINGS_URL') : DEFAULT_URL;
     const tls = tlsSettingsOf(parsed.global, io.env);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../src/args.js';
 import { commands } from '../src/commands/index.js';
+import { settingsReadBy } from '@tidings/service-kit/settings';
 import { errorLine, runCli } from './helpers.js';
 
 // No test here reaches a broker: every command line below is refused (or answered) before connecting.
@@ -76,7 +77,7 @@ describe('command line', () => {
   it('exits 2 when TIDINGS_URL is not a broker URL', async () => {
     const result = await runCli(['whoami'], { env: { ...env, TIDINGS_URL: 'not a url' } });
     expect(result.status).toBe(2);
-    expect(errorLine(result)).toBe('tidings: TIDINGS_URL must be a broker URL such as mqtt://host:1883 (mqtt, mqtts, ws or wss): not a url');
+    expect(errorLine(result)).toBe('tidings: TIDINGS_URL must be an mqtt://, mqtts://, ws:// or wss:// URL (got "not a url")');
   });
 
   it('answers a usage error with {"ok":false,"error":{"code":"USAGE",…}} on stdout under --json', async () => {
@@ -117,5 +118,34 @@ describe('command line', () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`Usage: tidings ${command.name}`);
     }
+  });
+});
+
+describe('settings', () => {
+  // One bad value for every CLI setting of README's table that has values to refuse (TIDINGS_CA and
+  // TIDINGS_CLI_HOME take any path; a missing CA file is tested in tls.test.ts).
+  const BAD: Record<string, { value: string; accepts: string }> = {
+    TIDINGS_URL: { value: 'localhost:1883', accepts: 'an mqtt://, mqtts://, ws:// or wss:// URL' },
+    TIDINGS_CONNECT_TIMEOUT: { value: 'abc', accepts: 'a number of seconds 0–3,600' },
+    TIDINGS_INSECURE: { value: 'maybe', accepts: '1 or 0 (or true/false, yes/no)' },
+    TIDINGS_WATCH_PRESENCE_DELAY: { value: '-1', accepts: 'a number of seconds 0–3,600' },
+  };
+
+  it('checks every setting before any command runs: one line naming the variable and what it accepts, exit 2', async () => {
+    const cli = settingsReadBy('cli');
+    for (const name of Object.keys(BAD)) expect(cli).toContain(name);
+    for (const [name, { value, accepts }] of Object.entries(BAD)) {
+      // whoami needs no broker; it would otherwise say "not signed in" with status 1.
+      const result = await runCli(['whoami'], { env: { ...env, [name]: value } });
+      expect(result.status, name).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(errorLine(result)).toBe(`tidings: ${name} must be ${accepts} (got ${JSON.stringify(value)})`);
+    }
+  });
+
+  it('takes an empty value as unset, and the accepted spellings', async () => {
+    const result = await runCli(['whoami'], { env: { ...env, TIDINGS_URL: '', TIDINGS_CONNECT_TIMEOUT: '2.5', TIDINGS_INSECURE: 'no' } });
+    expect(result.status).toBe(1);
+    expect(errorLine(result)).toMatch(/not signed in/);
   });
 });

@@ -88,6 +88,17 @@ function url(pattern: RegExp, accepts: string): Kind<z.ZodType<string, string>> 
 const MQTT_URL = url(/^(mqtts?|tcp|ssl|tls|wss?):\/\/[^\s/?#]+/i, 'an mqtt://, mqtts://, ws:// or wss:// URL');
 const pemFile = text('the path of a PEM file');
 
+/** One of `values`, as written (case-insensitive). */
+function choice(values: readonly string[], accepts: string): Kind<z.ZodType<string, string>> {
+  return {
+    schema: z
+      .string()
+      .transform((v) => v.trim().toLowerCase())
+      .pipe(z.enum(values as [string, ...string[]])),
+    accepts,
+  };
+}
+
 /** A setting with a default (its schema's output is never undefined). */
 function withDefault<T>(kind: Kind<z.ZodType<T, string>>, value: T, doc: Omit<Setting, 'schema' | 'accepts' | 'default'> & { default?: string }) {
   return {
@@ -283,7 +294,7 @@ export const SETTINGS = {
     meaning: 'CA certificate(s) to trust for `mqtts://`/`wss://`, besides the system’s (the same as `--ca`; [docs/tls.md](docs/tls.md))',
     readBy: ['cli'],
   }),
-  TIDINGS_INSECURE: optional(text('`1` or `0`'), {
+  TIDINGS_INSECURE: optional(choice(['1', '0', 'true', 'false', 'yes', 'no'], '1 or 0 (or true/false, yes/no)'), {
     default: '`0`',
     meaning: '`1` skips the broker’s certificate check, with a warning every time (the same as `--insecure`; testing only)',
     readBy: ['cli'],
