@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, tempHome } from './helpers.js';
+import { closedPort, runProcess, tempHome, type Exit } from './helpers.js';
 import { eventually, startChatStack, type ChatStack } from './chat-stack.js';
 import { startAuthStack, uniqueUser, type AuthStack } from './stack.js';
 
@@ -10,27 +10,12 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 /** The package's bin: src/ bundled by esbuild into one file (scripts/bundle.mjs). */
 const mainJs = fileURLToPath(new URL('../dist/tidings.js', import.meta.url));
 
-interface Exit {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built binary as its own process, the way a shell does. */
 function tidings(argv: string[], env: Record<string, string>, stdin = ''): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mainJs, ...argv], {
-      cwd: appDir,
-      env: { PATH: process.env.PATH ?? '', HOME: env.TIDINGS_CLI_HOME ?? '/nonexistent', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(stdin);
+  return runProcess(process.execPath, [mainJs, ...argv], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? '', HOME: env.TIDINGS_CLI_HOME ?? '/nonexistent', ...env },
+    stdin,
   });
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -115,4 +116,25 @@ export function unreachableLine(result: CliResult): string {
     throw new Error(`expected the still-trying notice and one error line on stderr, got ${JSON.stringify(result.stderr)}`);
   }
   return lines[1]!;
+}
+
+export interface Exit {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command as its own process to its end, `stdin` written and closed; its status and output. */
+export function runProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string }): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.on('error', () => {}); // a command that exits without reading its input
+    child.stdin.end(options.stdin ?? '');
+  });
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createAuthService } from '@tidings/auth';
 import { startTestService, startTestStack, type TestStack } from '@tidings/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { errorLine, runCli, tempHome } from './helpers.js';
+import { errorLine, runCli, runProcess, tempHome } from './helpers.js';
 import { uniqueUser } from './stack.js';
 
 /** A CA and a server certificate it signed for localhost and 127.0.0.1, made with the openssl CLI as docs/tls.md does. */
@@ -145,25 +145,17 @@ describe('the CLI over mqtts://', () => {
     expect(errorLine(fromEnv)).toMatch(/^tidings: TIDINGS_CA: /);
     const badInsecure = await (await machine({ TIDINGS_INSECURE: 'maybe' }))(['whoami']);
     expect(badInsecure.status).toBe(2);
-    expect(errorLine(badInsecure)).toBe('tidings: TIDINGS_INSECURE takes 1 (skip the certificate check) or 0: maybe');
+    expect(errorLine(badInsecure)).toBe('tidings: TIDINGS_INSECURE must be 1 or 0 (or true/false, yes/no) (got "maybe")');
   });
 
   it('trusts NODE_EXTRA_CA_CERTS too (the built binary, as its own process)', async () => {
     const appDir = fileURLToPath(new URL('..', import.meta.url));
     const h = await tempHome();
     homes.push(h);
-    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['dist/tidings.js', 'register', uniqueUser('extra'), '--password-stdin'], {
-        cwd: appDir,
-        env: { PATH: process.env.PATH ?? '', HOME: h.home, ...h.env, TIDINGS_URL: url, NODE_EXTRA_CA_CERTS: certs.ca },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-      child.stdin.end('tls-password\n');
+    const result = await runProcess(process.execPath, ['dist/tidings.js', 'register', uniqueUser('extra'), '--password-stdin'], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? '', HOME: h.home, ...h.env, TIDINGS_URL: url, NODE_EXTRA_CA_CERTS: certs.ca },
+      stdin: 'tls-password\n',
     });
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toMatch(/^registered /);
