@@ -304,6 +304,10 @@ export function renderSearch(s: SearchResult): string[] {
       rows.push([`${d.database} (seeded in ${fmt(d.seedSeconds, 1)} s)`, q.query, `\`${q.q}\``, fmt(q.hits), lat3(q.mqtt), lat3(q.read)]);
   }
   out.push(table(['Database', 'Query', 'Words', 'Hits in the page', 'chat.search p50 / p95 / p99', 'Read alone p50 / p95 / p99'], rows));
+  const pg = s.postgresRequests;
+  if (pg && s.databases.some((d) => d.database === 'PostgreSQL') && (pg.requests !== p.requests || pg.warmup !== p.warmup)) {
+    out.push('', `PostgreSQL: ${fmt(pg.requests)} requests per query after ${fmt(pg.warmup)} untimed (its p99 is nearly the maximum).`);
+  }
   return out;
 }
 

@@ -92,7 +92,7 @@ export function postgresSearchSql(variant: SearchVariant): string {
       WHERE h."conversationId" IN (SELECT mb."conversationId" FROM "Membership" mb
         WHERE mb."userId" = (SELECT me."id" FROM "User" me WHERE me."username" = $1))
       ORDER BY h."createdAt" DESC, h."id" DESC
-      LIMIT $${++n}
+      LIMIT $${n + 1}
     )
     SELECT m."seq", u."username", m."text", m."createdAt", m."editedAt", c."kind", c."name", c."dmKey", m."id"
     FROM page p

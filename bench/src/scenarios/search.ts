@@ -35,6 +35,8 @@ export interface SearchDb {
 
 export interface SearchResult {
   params: { messages: number; rooms: number; memberOf: number; vocabulary: number; requests: number; warmup: number; pageSize: number };
+  /** PostgreSQL's requests per query (fewer: a common word costs it hundreds of ms a request). */
+  postgresRequests?: { requests: number; warmup: number };
   databases: SearchDb[];
   postgres?: string;
 }
@@ -55,6 +57,7 @@ export async function search(ctx: ScenarioContext): Promise<SearchResult> {
   const messages = searchCorpusSize(ctx.quick);
   const requests = ctx.quick ? 100 : 300;
   const warmup = ctx.quick ? 100 : 300;
+  const pgRequests = ctx.quick ? { requests, warmup } : { requests: 50, warmup: 20 };
   const vocabulary = searchVocabulary(VOCABULARY);
   const common = vocabulary[7]!; // slot 3: in about 1 message of 20
   const mid = vocabulary[150]!; // slot 2: 1 of 200
@@ -70,6 +73,7 @@ export async function search(ctx: ScenarioContext): Promise<SearchResult> {
   const result: SearchResult = {
     params: { messages, rooms: ROOMS, memberOf: ROOMS / 2, vocabulary: VOCABULARY, requests, warmup, pageSize: 20 },
     databases: [],
+    postgresRequests: pgRequests,
   };
   const pgBase = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
   const targets: { database: 'SQLite' | 'PostgreSQL'; url?: string; drop?: () => Promise<void> }[] = [{ database: 'SQLite' }];
@@ -100,7 +104,8 @@ export async function search(ctx: ScenarioContext): Promise<SearchResult> {
         const out: SearchQueryResult[] = [];
         let replyBytes = 0;
         for (const q of queries) {
-          const base = { q: q.q, requests, warmup, depth: q.depth };
+          const counts = target.database === 'PostgreSQL' ? pgRequests : { requests, warmup };
+          const base = { q: q.q, ...counts, depth: q.depth };
           const viaMqtt = await gen.call<SearchRunResult>('mqtt', { ...base, port: sut.mqttPort, user: reader } satisfies MqttSearchArgs);
           const viaRead = await gen.call<SearchRunResult>('query', {
             ...base,
