@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz] [--profile] [--out <file>]`
+// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out <file>]`
 //
 // Runs the benchmark scenarios one after another, each against its own freshly started system
 // under test (our broker and services as separate processes, or Mosquitto) with load generators
@@ -17,6 +17,7 @@ import { fuzz } from './scenarios/fuzz.js';
 import { history } from './scenarios/history.js';
 import { linkScenario } from './scenarios/link.js';
 import { rawBroker } from './scenarios/raw-broker.js';
+import { search } from './scenarios/search.js';
 import { signIn } from './scenarios/sign-in.js';
 import { signInFlood } from './scenarios/signin-flood.js';
 import { wireBytes } from './scenarios/wire.js';
@@ -32,6 +33,7 @@ const SCENARIOS: { key: ScenarioKey; title: string; run: (ctx: ScenarioContext, 
   { key: 'signin-flood', title: 'a real user signs in during a flood of 200 guest sign-ins', run: (ctx) => signInFlood(ctx) },
   { key: 'link', title: 'bad links: calm, flaky, outage (through the link simulator)', run: (ctx) => linkScenario(ctx) },
   { key: 'fuzz', title: 'fuzzing every action against the real services (FUZZ_SEED, FUZZ_RUNS)', run: (ctx) => fuzz(ctx) },
+  { key: 'search', title: 'full-text search over a big corpus (BENCH_SEARCH_MESSAGES)', run: (ctx) => search(ctx) },
 ];
 
 function parseArgs(argv: string[]) {
@@ -47,10 +49,11 @@ function parseArgs(argv: string[]) {
     else if (a === '--') continue;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz] [--profile] [--out file.json]\n' +
+        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out file.json]\n' +
           '  --quick    every scenario, smaller and shorter (under a minute)\n' +
           '  --profile  run the processes under test with node --cpu-prof (profiles in bench/results/prof)\n' +
-          'PostgreSQL history runs when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set.\n',
+          'PostgreSQL history and search run when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set.\n' +
+          'BENCH_SEARCH_MESSAGES: the search corpus (default 1000000; 100000 with --quick).\n',
       );
       process.exit(0);
     } else {

@@ -171,3 +171,120 @@ export function postgresBenchUrl(base: string): { url: string; schema: string; d
     },
   };
 }
+
+/**
+ * The vocabulary of the search corpus: `size` distinct made-up words of 2–4 syllables
+ * (`kalomi`, `vetusa` …), the same every run. Word k's place decides how common it is (seedSearchCorpus).
+ */
+export function searchVocabulary(size: number): string[] {
+  const onsets = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'ch', 'sh', 'tr', 'pl'];
+  const vowels = ['a', 'e', 'i', 'o', 'u', 'ai', 'ou'];
+  const syllables = onsets.flatMap((o) => vowels.map((v) => o + v)); // 126
+  const words = new Set<string>();
+  for (let k = 0; words.size < size; k++) {
+    let x = k + 1;
+    let w = '';
+    const n = 2 + (k % 3);
+    for (let i = 0; i < n; i++) {
+      w += syllables[x % syllables.length];
+      x = Math.floor(x / syllables.length) + (i + 1) * 7 + k;
+    }
+    words.add(w);
+  }
+  return [...words];
+}
+
+/** Six word slots per message: the vocabulary size each slot draws from (slot 3 from the 20 most common words). */
+export const SEARCH_SLOTS = [1, 0.1, 0.01, 0.001, 1, 1] as const;
+
+/**
+ * A search corpus: `count` messages spread over `rooms.length` rooms (message n in room n mod
+ * rooms), senders taking turns, one millisecond apart; each text six words of `vocabulary`,
+ * word i of message n picked by a multiplicative hash from the first `SEARCH_SLOTS[i] × size`
+ * words — so the first 20 words are each in about 1 message of 20, and a word near the end of the
+ * vocabulary in about 3 of every `size`. Written inside the database by INSERT … SELECT, 100,000
+ * rows per statement (a recursive CTE on SQLite, generate_series on PostgreSQL); the search index
+ * is kept by the database as it is for every write (FTS5 triggers, the generated tsvector column).
+ * Returns the seconds it took.
+ */
+export async function seedSearchCorpus(
+  url: string,
+  rooms: readonly string[],
+  senders: readonly { id: string }[],
+  vocabulary: readonly string[],
+  count: number,
+): Promise<number> {
+  const started = performance.now();
+  const base = Date.now() - count - 60_000;
+  const v = vocabulary.length;
+  const slotSizes = SEARCH_SLOTS.map((f) => Math.max(1, Math.round(f * v)));
+  const multipliers = [2654435761, 2246822519, 3266489917, 668265263, 374761393, 1181783497];
+  if (providerOf(url) === 'sqlite') {
+    const db = new Sqlite(sqlitePath(url));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = OFF');
+      db.pragma('cache_size = -262144');
+      db.exec('CREATE TEMP TABLE bench_senders (k INTEGER PRIMARY KEY, id TEXT NOT NULL)');
+      db.exec('CREATE TEMP TABLE bench_rooms (k INTEGER PRIMARY KEY, id TEXT NOT NULL)');
+      db.exec('CREATE TEMP TABLE bench_words (k INTEGER PRIMARY KEY, w TEXT NOT NULL)');
+      const addSender = db.prepare('INSERT INTO bench_senders (k, id) VALUES (?, ?)');
+      senders.forEach((s, k) => addSender.run(k, s.id));
+      const addRoom = db.prepare('INSERT INTO bench_rooms (k, id) VALUES (?, ?)');
+      rooms.forEach((id, k) => addRoom.run(k, id));
+      const addWord = db.prepare('INSERT INTO bench_words (k, w) VALUES (?, ?)');
+      db.transaction(() => vocabulary.forEach((w, k) => addWord.run(k, w)))();
+      const word = (i: number) => `(SELECT w FROM bench_words WHERE k = (s * ${multipliers[i]} + ${i * 7919}) % 4294967291 % ${slotSizes[i]})`;
+      const insert = db.prepare(`
+        WITH RECURSIVE n(s) AS (SELECT ? UNION ALL SELECT s + 1 FROM n WHERE s < ?)
+        INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount")
+        SELECT 'sm-' || s, (SELECT id FROM bench_rooms WHERE k = s % ${rooms.length}), s / ${rooms.length} + 1,
+          (SELECT id FROM bench_senders WHERE k = s % ${senders.length}), 'sk-' || s,
+          ${SEARCH_SLOTS.map((_, i) => word(i)).join(" || ' ' || ")},
+          strftime('%Y-%m-%dT%H:%M:%f+00:00', (? + s) / 1000.0, 'unixepoch'), 0
+        FROM n`);
+      const step = 100_000;
+      for (let from = 0; from < count; from += step) {
+        const to = Math.min(count, from + step) - 1;
+        db.transaction(() => insert.run(from, to, base))();
+      }
+      const setLast = db.prepare('UPDATE "Conversation" SET "lastSeq" = (SELECT max("seq") FROM "Message" WHERE "conversationId" = ?) WHERE "id" = ?');
+      for (const id of rooms) setLast.run(id, id);
+      db.exec('ANALYZE');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  } else {
+    const schema = postgresSchemaOf(url);
+    const u = new URL(url);
+    u.searchParams.delete('schema');
+    const client = new pg.Client({ connectionString: u.toString(), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+    await client.connect();
+    try {
+      const word = (i: number) => `($3::text[])[1 + (s::bigint * ${multipliers[i]} + ${i * 7919}) % 4294967291 % ${slotSizes[i]}]`;
+      const step = 100_000;
+      for (let from = 0; from < count; from += step) {
+        const to = Math.min(count, from + step) - 1;
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount")
+           SELECT 'sm-' || s, ($1::text[])[1 + s % ${rooms.length}], s / ${rooms.length} + 1, ($2::text[])[1 + s % ${senders.length}], 'sk-' || s,
+             ${SEARCH_SLOTS.map((_, i) => word(i)).join(" || ' ' || ")},
+             to_timestamp(($4::bigint + s) / 1000.0) AT TIME ZONE 'UTC', 0
+           FROM generate_series($5::int, $6::int) AS s`,
+          [rooms, senders.map((s) => s.id), vocabulary, base, from, to],
+        );
+        await client.query('COMMIT');
+      }
+      await client.query(
+        `UPDATE "Conversation" c SET "lastSeq" = (SELECT max("seq") FROM "Message" m WHERE m."conversationId" = c."id") WHERE c."id" = ANY($1)`,
+        [rooms],
+      );
+      await client.query('ANALYZE "Message"');
+    } finally {
+      await client.end();
+    }
+  }
+  return (performance.now() - started) / 1000;
+}

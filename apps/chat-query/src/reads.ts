@@ -1,6 +1,21 @@
 import { openSqliteReader, type Database } from '@tidings/db';
 import type { Message } from '@tidings/protocol';
+import {
+  SEARCH_VARIANTS,
+  fromNamedSearch,
+  fromSqliteTuple,
+  postgresSearchParams,
+  postgresSearchSql,
+  sqliteSearchParams,
+  sqliteSearchSql,
+  type NamedSearchRow,
+  type SearchParams,
+  type SearchRow,
+  type SqliteSearchTuple,
+} from './search-sql.js';
 import { msOf, wireMessage } from './wire.js';
+
+export type { SearchRow } from './search-sql.js';
 
 /** A conversation as a history page needs it. */
 export interface ConversationRow {
@@ -35,9 +50,15 @@ export interface HistoryReads {
   olderThan(q: PageQuery & { below: number }): Promise<Message[]>;
   /** The `take` messages from `above + 1` up, oldest first (gap-fill). */
   newerThan(q: PageQuery & { above: number }): Promise<Message[]>;
+  /** One page of chat.search's hits, newest first (search.ts). */
+  search(q: SearchQuery): Promise<SearchRow[]>;
+  /** Whether `caller` is a member of the conversation. */
+  isMember(conversationId: string, caller: string): Promise<boolean>;
   /** Closes what the reads opened (the prepared path's connection); never the Database. */
   close(): void;
 }
+
+export type SearchQuery = SearchParams;
 
 /**
  * The reads for `db`: prepared statements on a SQLite file, Prisma otherwise. `prisma: true`
@@ -50,6 +71,7 @@ export function openHistoryReads(db: Database, options: { prisma?: boolean } = {
 const CONVERSATION_BY_NAME = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "name" = $1';
 const CONVERSATION_BY_DM_KEY = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "dmKey" = $1';
 const USER_EXISTS = 'SELECT 1 AS "found" FROM "User" WHERE "username" = $1';
+const IS_MEMBER = 'SELECT 1 AS "found" FROM "Membership" mb JOIN "User" u ON u."id" = mb."userId" WHERE mb."conversationId" = $1 AND u."username" = $2';
 
 /** The SQL above (written with PostgreSQL's `$n`) for SQLite's `?`: every `$n` appears once, in order. */
 const forSqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
@@ -127,12 +149,14 @@ function sqliteReads(db: Database): HistoryReads | undefined {
       userExists: reader.prepare<{ found: number }>(forSqlite(USER_EXISTS)),
       older: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('older'))),
       newer: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('newer'))),
+      isMember: reader.prepare<{ found: number }>(forSqlite(IS_MEMBER)),
+      search: new Map(SEARCH_VARIANTS.map((v) => [v, reader.prepareRaw<SqliteSearchTuple>(sqliteSearchSql(v))])),
     };
   } catch (err) {
     reader.close();
     throw new Error(`cannot prepare the history reads (is the database migrated? pnpm migrate): ${(err as Error).message}`, { cause: err });
   }
-  const { byName, byDmKey, userExists, older, newer } = prepared;
+  const { byName, byDmKey, userExists, older, newer, isMember, search } = prepared;
   return {
     path: 'sqlite',
     conversationByName: async (name) => byName.get(name),
@@ -140,6 +164,14 @@ function sqliteReads(db: Database): HistoryReads | undefined {
     userExists: async (username) => userExists.get(username) !== undefined,
     olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map(fromPositional),
     newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map(fromPositional),
+    isMember: async (conversationId, caller) => isMember.get(conversationId, caller) !== undefined,
+    search: async (q) => {
+      const { variant, params } = sqliteSearchParams(q);
+      return search
+        .get(variant)!
+        .all(...params)
+        .map(fromSqliteTuple);
+    },
     close: () => reader.close(),
   };
 }
@@ -150,7 +182,7 @@ function prismaReads(db: Database): HistoryReads {
   const [byName, byDmKey, userExists, olderSql, newerSql] = [CONVERSATION_BY_NAME, CONVERSATION_BY_DM_KEY, USER_EXISTS, pageSql('older'), pageSql('newer')].map(
     sql,
   ) as [string, string, string, string, string];
-  const one = async <T>(text: string, value: string) => (await prisma.$queryRawUnsafe<T[]>(text, value))[0];
+  const one = async <T>(text: string, ...values: string[]) => (await prisma.$queryRawUnsafe<T[]>(text, ...values))[0];
   return {
     path: 'prisma',
     conversationByName: (name) => one<ConversationRow>(byName, name).then(normalizeConversation),
@@ -158,6 +190,13 @@ function prismaReads(db: Database): HistoryReads {
     userExists: async (username) => (await one(userExists, username)) !== undefined,
     olderThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map(fromNamed),
     newerThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map(fromNamed),
+    isMember: async (conversationId, caller) => (await one(sql(IS_MEMBER), conversationId, caller)) !== undefined,
+    search: async (q) => {
+      const sqlite = db.provider === 'sqlite';
+      const { variant, params } = sqlite ? sqliteSearchParams(q) : postgresSearchParams(q);
+      const text = sqlite ? sqliteSearchSql(variant) : postgresSearchSql(variant);
+      return (await prisma.$queryRawUnsafe<NamedSearchRow[]>(text, ...params)).map(fromNamedSearch);
+    },
     close: () => {},
   };
 }

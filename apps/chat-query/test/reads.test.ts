@@ -62,6 +62,25 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
       }
     }
     expect(compared).toBeGreaterThan(500);
+
+    // search: the same hits and cursors on both paths, every page
+    let hits = 0;
+    for (const caller of ['alice', 'bob', 'carol']) {
+      for (const words of [['text'], ['TEXT', '1'], ['edited'], ['✓'], ['nothing']]) {
+        for (const conversationId of [undefined, general, ab]) {
+          let before: string | undefined;
+          for (let page = 0; page < 20; page++) {
+            const q = { caller, words, conversationId, before, take: 4 };
+            const a = await fast.search(q);
+            expect(a, `${caller} ${words.join(' ')} ${conversationId} ${before}`).toEqual(await prisma.search(q));
+            hits += a.length;
+            if (a.length < 4) break;
+            before = a[2]!.cursor;
+          }
+        }
+      }
+    }
+    expect(hits).toBeGreaterThan(100);
     // both NOT_FOUND paths were compared too
     await expect(findConversation(fast, 'alice', 'nowhere')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(findConversation(fast, 'alice', '@nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });

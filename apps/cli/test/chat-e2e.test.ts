@@ -323,3 +323,51 @@ describe('long lists from the terminal', () => {
     expect(users.filter((u) => u.u.startsWith(`many${tag}.`)).map((u) => u.u)).toEqual(usernames);
   });
 });
+
+describe('search from the terminal', () => {
+  it('finds words in your rooms and DMs, newest first, pages with --before, narrows with --room, and refuses bad input', async () => {
+    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const room = uniqueRoom('search');
+    const word = `kumquat${process.pid % 1000}x${rooms}`;
+    await ok(alice!, ['create', room]);
+    await ok(bob!, ['join', room]);
+    await ok(alice!, ['send', room, '--stdin'], Array.from({ length: 5 }, (_, i) => `${word} number ${i + 1}`).join('\n'));
+    await ok(bob!, ['dm', alice!.username, `${word} in private`]);
+    const withoutTime = (stdout: string) =>
+      stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/ {2}\d\d:\d\d {2}/, '  '));
+
+    const first = withoutTime(await ok(alice!, ['search', word, '--limit', '3']));
+    const dmRef = `@${bob!.username}#1`;
+    const width = Math.max(dmRef.length, `${room}#5`.length);
+    expect(first.slice(0, 3)).toEqual([
+      `${dmRef.padEnd(width)}  ${bob!.username}: ${word} in private`,
+      `${`${room}#5`.padEnd(width)}  ${alice!.username}: ${word} number 5`,
+      `${`${room}#4`.padEnd(width)}  ${alice!.username}: ${word} number 4`,
+    ]);
+    const hint = first[3]!;
+    expect(hint).toMatch(new RegExp(`^… older: tidings search ${word} --limit 3 --before \\S+$`));
+    const rest = withoutTime(await ok(alice!, ['search', word, '--limit', '3', '--before', hint.split(' ').pop()!]));
+    expect(rest).toEqual([3, 2, 1].map((n) => `${room}#${n}  ${alice!.username}: ${word} number ${n}`));
+
+    const narrowed = JSON.parse(await ok(alice!, ['search', `${word} NUMBER 2`, '--room', room, '--json'])) as {
+      data: { hits: { r: string }[]; more: boolean };
+    };
+    expect(narrowed.data.hits.map((h) => h.r)).toEqual([`${room}#2`]);
+    expect(narrowed.data.more).toBe(false);
+    // carol is in neither conversation
+    expect(await ok(carol!, ['search', word])).toBe('no messages found\n');
+    const forbidden = await carol!.cli(['search', word, '--room', room]);
+    expect(forbidden.status).not.toBe(0);
+    expect(errorLine(forbidden)).toMatch(/not in room/);
+
+    for (const argv of [['search'], ['search', '!!!'], ['search', 'x', '--limit', '0'], ['search', 'x', '--room', 'Bad Room!'], ['search', 'x'.repeat(201)]]) {
+      const bad = await alice!.cli(argv);
+      expect(bad.status, argv.join(' ')).not.toBe(0);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+});

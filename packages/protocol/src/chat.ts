@@ -166,6 +166,51 @@ export const UserListResult = z.object({
   ...listPage,
 });
 
+// --- search -----------------------------------------------------------------------------
+
+/** chat.search: the longest query (UTF-16 units), the most words in it, and the page sizes. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_WORDS_MAX = 16;
+export const SEARCH_LIMIT_MAX = 100;
+export const SEARCH_LIMIT_DEFAULT = 20;
+
+/**
+ * The words of a search query: its runs of letters, digits and combining marks (Unicode), in
+ * order. Everything else — quotes, `*`, `:`, `&`, `!`, `(`, operators of any query language — only
+ * separates words: a query is plain words, never syntax. Every word must appear in a hit (as a
+ * word or the start of one).
+ */
+export function searchWords(q: string): string[] {
+  return q.match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+}
+
+/** What is wrong with a search query (null: nothing), in one line for the reply. */
+export function searchProblem(q: string): string | null {
+  const words = searchWords(q);
+  if (words.length === 0) return 'q: give at least one word to look for (letters or digits)';
+  if (words.length > SEARCH_WORDS_MAX) return `q: at most ${SEARCH_WORDS_MAX} words`;
+  return null;
+}
+
+export const SearchRequest = RequestBase.extend({
+  q: ClientString.max(SEARCH_QUERY_MAX).describe(
+    `words to look for, at most ${SEARCH_QUERY_MAX} characters and ${SEARCH_WORDS_MAX} words; each must appear in a hit (a word or the start of one), case and accents ignored; punctuation only separates words`,
+  ),
+  c: ConversationRef.optional().describe('only this conversation (a room you are in, or @user)'),
+  before: ClientString.min(1).max(128).optional().describe('the `next` of the previous page: older hits'),
+  limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).optional().describe(`1–${SEARCH_LIMIT_MAX} hits, default ${SEARCH_LIMIT_DEFAULT}`),
+});
+export const SearchHit = Message.omit({ lk: true, me: true, del: true }).extend({
+  c: ConversationRef.describe('the conversation, as the caller names it'),
+  r: z.string().describe('the message reference `room#seq` or `@user#seq`: open history around it with chat.history'),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+export const SearchResult = z.object({
+  hits: z.array(SearchHit).describe('newest first, only from the rooms the caller is in and their direct conversations'),
+  more: z.boolean().describe('older hits exist: ask again with `before: next` (a page also ends when its hits reach 56 KiB of JSON)'),
+  next: z.string().optional().describe('present when `more`: the cursor of the next (older) page'),
+});
+
 // --- likes --------------------------------------------------------------------------------
 
 export const LikeRequest = RequestBase.extend({ c: ConversationRef, s: Seq });

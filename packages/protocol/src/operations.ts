@@ -148,6 +148,15 @@ export const operations = {
     result: chat.ConversationsResult,
     repeatable: true,
   }),
+  'chat.search': op({
+    action: 'chat.search',
+    service: 'chat-query',
+    audience: 'user',
+    summary: 'Full-text search of the rooms you are in and your direct conversations, newest first, a page at a time (`before`, `more`, `next`)',
+    request: chat.SearchRequest,
+    result: chat.SearchResult,
+    repeatable: true,
+  }),
   'room.list': op({
     action: 'room.list',
     service: 'chat-query',

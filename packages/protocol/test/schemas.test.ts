@@ -144,6 +144,7 @@ describe('client strings', () => {
       'chat.delete': { c: '@bob', s: 1 },
       'chat.read': { c: 'general', s: 1 },
       'chat.history': { c: 'general' },
+      'chat.search': { q: 'hello world', c: 'general', before: '12' },
       'chat.typing': { c: 'general' },
       'room.create': { name: 'newroom' },
       'room.join': { name: 'general' },

@@ -3,6 +3,7 @@ import type { QueryContext } from '../context.js';
 import { conversationsHandler } from './conversations.js';
 import { historyHandler } from './history.js';
 import { roomListHandler } from './room-list.js';
+import { searchHandler } from './search.js';
 import { userListHandler } from './user-list.js';
 
 /** One handler per action of the chat-query service. */
@@ -10,6 +11,7 @@ export function chatQueryHandlers(q: QueryContext): Handlers {
   return {
     'chat.history': historyHandler(q),
     'chat.conversations': conversationsHandler(q),
+    'chat.search': searchHandler(q),
     'room.list': roomListHandler(q),
     'user.list': userListHandler(q),
   };

@@ -17,6 +17,7 @@ import recoveryCodes from './recovery-codes.js';
 import register from './register.js';
 import rooms from './rooms.js';
 import securityQuestion from './security-question.js';
+import search from './search.js';
 import send from './send.js';
 import sessions from './sessions.js';
 import unlike from './unlike.js';
@@ -43,6 +44,7 @@ export const commands: readonly Command[] = [
   send,
   dm,
   history,
+  search,
   watch,
   read,
   like,
