@@ -288,3 +288,20 @@ export async function seedSearchCorpus(
   }
   return (performance.now() - started) / 1000;
 }
+
+/** A database a scenario measures: SQLite always, PostgreSQL when its URL is set (in a schema of its own, dropped after). */
+export interface BenchDatabase {
+  database: 'SQLite' | 'PostgreSQL';
+  url?: string;
+  drop?: () => Promise<void>;
+}
+
+/** SQLite, and PostgreSQL from BENCH_POSTGRES_URL (or TEST_POSTGRES_URL); without one, the reason PostgreSQL is skipped. */
+export function benchDatabases(): { targets: BenchDatabase[]; skipped?: string } {
+  const targets: BenchDatabase[] = [{ database: 'SQLite' }];
+  const pgBase = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
+  if (!pgBase) return { targets, skipped: 'PostgreSQL skipped: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) to run it' };
+  const pg = postgresBenchUrl(pgBase);
+  targets.push({ database: 'PostgreSQL', url: pg.url, drop: () => pg.drop() });
+  return { targets };
+}

@@ -1,9 +1,7 @@
 import { findConversation, openHistoryReads } from '@tidings/chat-query';
 import { openDatabase } from '@tidings/db';
-import { topics } from '@tidings/protocol';
-import { LeanClient } from '../lean-client.js';
 import { Samples } from '../stats.js';
-import { roundTrips } from './round-trips.js';
+import { requester, roundTrips } from './round-trips.js';
 import { serve } from './serve.js';
 
 /**
@@ -54,18 +52,8 @@ export interface HistoryRunResult {
 }
 
 async function mqtt(args: MqttHistoryArgs): Promise<HistoryRunResult> {
-  const clientId = `${args.user.username}:bench-h`;
-  const client = await LeanClient.connect({
-    host: '127.0.0.1',
-    port: args.port,
-    clientId,
-    username: args.user.username,
-    password: args.user.token,
-    clean: true,
-  });
+  const { client, topic } = await requester(args.user, args.port, 'bench-h', 'chat.history');
   try {
-    await client.subscribe([topics.reply(clientId)], 1);
-    const topic = topics.userRequest(clientId, 'chat.history');
     const run = await roundTrips(client, args, (i) => {
       const body: Record<string, unknown> = { id: `h${i}`, c: args.room, limit: 50 };
       if (args.before !== undefined) body.before = args.before;

@@ -1,4 +1,5 @@
-import type { LeanClient } from '../lean-client.js';
+import { topics, type Action } from '@tidings/protocol';
+import { LeanClient } from '../lean-client.js';
 import { Samples } from '../stats.js';
 
 /**
@@ -31,4 +32,25 @@ export async function roundTrips(
     else if (i < coldCount) cold.push(ms);
   }
   return { latencies: latencies.thinned(), cold: cold.thinned(), last };
+}
+
+/**
+ * A signed-in user's lean client (device `device`) on the broker at `port`, subscribed to its
+ * reply topic, and the topic of its `action` requests.
+ */
+export async function requester(
+  user: { username: string; token: string },
+  port: number,
+  device: string,
+  action: Action,
+): Promise<{ client: LeanClient; topic: string }> {
+  const clientId = `${user.username}:${device}`;
+  const client = await LeanClient.connect({ host: '127.0.0.1', port, clientId, username: user.username, password: user.token, clean: true });
+  try {
+    await client.subscribe([topics.reply(clientId)], 1);
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+  return { client, topic: topics.userRequest(clientId, action) };
 }

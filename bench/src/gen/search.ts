@@ -1,9 +1,9 @@
 import { openHistoryReads } from '@tidings/chat-query';
 import { openDatabase } from '@tidings/db';
-import { searchWords, topics } from '@tidings/protocol';
-import { LeanClient } from '../lean-client.js';
+import { searchWords } from '@tidings/protocol';
+import type { LeanClient } from '../lean-client.js';
 import { Samples } from '../stats.js';
-import { roundTrips } from './round-trips.js';
+import { requester, roundTrips } from './round-trips.js';
 import { serve } from './serve.js';
 
 /**
@@ -45,18 +45,8 @@ export interface SearchRunResult {
 const LIMIT = 20;
 
 async function mqtt(args: MqttSearchArgs): Promise<SearchRunResult> {
-  const clientId = `${args.user.username}:bench-s`;
-  const client = await LeanClient.connect({
-    host: '127.0.0.1',
-    port: args.port,
-    clientId,
-    username: args.user.username,
-    password: args.user.token,
-    clean: true,
-  });
+  const { client, topic } = await requester(args.user, args.port, 'bench-s', 'chat.search');
   try {
-    await client.subscribe([topics.reply(clientId)], 1);
-    const topic = topics.userRequest(clientId, 'chat.search');
     let before: string | undefined;
     if (args.depth > 0) {
       for (let i = 0; i < args.depth; i++) {

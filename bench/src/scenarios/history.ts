@@ -2,7 +2,7 @@ import { openDatabase } from '@tidings/db';
 import type { EchoArgs, RespondArgs } from '../gen/echo.js';
 import type { HistoryRunResult, MqttHistoryArgs, QueryHistoryArgs } from '../gen/history.js';
 import { findMosquitto, startGenerator, startMosquitto, type Generator } from '../procs.js';
-import { postgresBenchUrl, seedMessages, seedRoom, seedSignedInUsers } from '../seed.js';
+import { benchDatabases, seedMessages, seedRoom, seedSignedInUsers } from '../seed.js';
 import { summarize } from '../stats.js';
 import { prepareData, startSut } from '../sut.js';
 import type { Latency, ScenarioContext } from './context.js';
@@ -61,14 +61,10 @@ export async function history(ctx: ScenarioContext): Promise<HistoryResult> {
   const warmup = ctx.quick ? 300 : 3_000;
   const cold = ctx.quick ? 100 : 500;
   const result: HistoryResult = { params: { messages, requests, warmup, cold, pageSize: 50 }, databases: [], baselines: [] };
-  const pgBase = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
-  const targets: { database: 'SQLite' | 'PostgreSQL'; url?: string; drop?: () => Promise<void> }[] = [{ database: 'SQLite' }];
-  if (pgBase) {
-    const pg = postgresBenchUrl(pgBase);
-    targets.push({ database: 'PostgreSQL', url: pg.url, drop: () => pg.drop() });
-  } else {
-    result.postgres = 'PostgreSQL skipped: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) to run it';
-    ctx.note(result.postgres);
+  const { targets, skipped } = benchDatabases();
+  if (skipped) {
+    result.postgres = skipped;
+    ctx.note(skipped);
   }
 
   for (const target of targets) {

@@ -1,7 +1,7 @@
 import { openDatabase } from '@tidings/db';
 import type { MqttSearchArgs, QuerySearchArgs, SearchRunResult } from '../gen/search.js';
 import { startGenerator } from '../procs.js';
-import { postgresBenchUrl, searchVocabulary, seedRoom, seedSearchCorpus, seedSignedInUsers } from '../seed.js';
+import { benchDatabases, searchVocabulary, seedRoom, seedSearchCorpus, seedSignedInUsers } from '../seed.js';
 import { summarize } from '../stats.js';
 import { prepareData, startSut } from '../sut.js';
 import type { Latency, ScenarioContext } from './context.js';
@@ -75,14 +75,10 @@ export async function search(ctx: ScenarioContext): Promise<SearchResult> {
     databases: [],
     postgresRequests: pgRequests,
   };
-  const pgBase = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
-  const targets: { database: 'SQLite' | 'PostgreSQL'; url?: string; drop?: () => Promise<void> }[] = [{ database: 'SQLite' }];
-  if (pgBase) {
-    const pg = postgresBenchUrl(pgBase);
-    targets.push({ database: 'PostgreSQL', url: pg.url, drop: () => pg.drop() });
-  } else {
-    result.postgres = 'PostgreSQL skipped: set BENCH_POSTGRES_URL (or TEST_POSTGRES_URL) to run it';
-    ctx.note(result.postgres);
+  const { targets, skipped } = benchDatabases();
+  if (skipped) {
+    result.postgres = skipped;
+    ctx.note(skipped);
   }
 
   for (const target of targets) {
