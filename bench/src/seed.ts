@@ -121,11 +121,7 @@ export async function seedMessages(url: string, roomId: string, senders: readonl
       db.close();
     }
   } else {
-    const schema = postgresSchemaOf(url);
-    const u = new URL(url);
-    u.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: u.toString(), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
-    await client.connect();
+    const client = await connectPostgres(url);
     try {
       const step = 200_000;
       for (let from = 1; from <= count; from += step) {
@@ -256,11 +252,7 @@ export async function seedSearchCorpus(
       db.close();
     }
   } else {
-    const schema = postgresSchemaOf(url);
-    const u = new URL(url);
-    u.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: u.toString(), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
-    await client.connect();
+    const client = await connectPostgres(url);
     try {
       const word = (i: number) => `($3::text[])[1 + (s::bigint * ${multipliers[i]} + ${i * 7919}) % 4294967291 % ${slotSizes[i]}]`;
       const step = 100_000;
@@ -304,4 +296,14 @@ export function benchDatabases(): { targets: BenchDatabase[]; skipped?: string }
   const pg = postgresBenchUrl(pgBase);
   targets.push({ database: 'PostgreSQL', url: pg.url, drop: () => pg.drop() });
   return { targets };
+}
+
+/** A pg client on `url`, its `schema` parameter (which pg does not take) made the search path. */
+async function connectPostgres(url: string): Promise<pg.Client> {
+  const schema = postgresSchemaOf(url);
+  const u = new URL(url);
+  u.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: u.toString(), ...(schema ? { options: `-c search_path="${schema}"` } : {}) });
+  await client.connect();
+  return client;
 }
