@@ -10,7 +10,7 @@ export {
   type Setting,
   type SettingName,
 } from './settings.js';
-export { componentLogger, createLogger, dropLogOutput, EMITTER_KEYS, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
+export { componentLogger, createLogger, dropLogOutput, REDACT_PATHS, SECRET_FIELDS, type Logger, type LoggerSettings } from './logger.js';
 export { SERVICES, CREDENTIALS_FILE, serviceUsername, loadOrCreateServiceCredentials, type ServiceCredentials, type ServiceName } from './credentials.js';
 export {
   BROKER_HEALTH,

@@ -32,10 +32,9 @@ export interface LoggerSettings {
  * `subject` (the broker's `service health` line: `{"service":"broker","subject":"chat-query",
  * "status":"up"}`); about a user in `user` or `username`, a device in `clientId`. pino writes a
  * key twice when a child re-binds it or a line repeats a binding, so no line's fields use these.
+ *
+ * The root logger of a process: JSON lines, secrets redacted. Its parts take {@link componentLogger}.
  */
-export const EMITTER_KEYS = ['level', 'time', 'pid', 'hostname', 'name', 'service', 'component', 'msg'] as const;
-
-/** The root logger of a process: JSON lines, secrets redacted. Its parts take {@link componentLogger}. */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name: settings.name,
