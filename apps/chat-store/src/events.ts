@@ -6,7 +6,7 @@ import type { ConversationInfo } from './directory.js';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** A conversation event before it is addressed: inbox copies get their `c` added per recipient. */
-export type UnaddressedEvent = DistributiveOmit<Exclude<ConversationEvent, { t: 'rd' | 'mb' }>, 'c'>;
+export type UnaddressedEvent = DistributiveOmit<Exclude<ConversationEvent, { t: 'rd' | 'mb' | 'mn' }>, 'c'>;
 
 /**
  * Publishes live events at QoS 1: a room's on `t/room/<name>`; a direct conversation's to both

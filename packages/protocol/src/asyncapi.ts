@@ -4,7 +4,7 @@ import { ErrorCodes } from './errors.js';
 import { MAX_PACKET_BYTES, MAX_REPLY_BYTES, MAX_REQUEST_BYTES, PAGE_BYTES } from './limits.js';
 import { ACTIONS, operations } from './operations.js';
 import { ServiceHealth, SessionRevokedEvent } from './auth.js';
-import { ConversationEvent, DevicePresence, PresenceEvent } from './chat.js';
+import { ConversationEvent, DevicePresence, PresenceEvent, RoomAccessEvent } from './chat.js';
 import { MAX_DEVICES_PER_SESSION, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, MAX_TOPIC_LEVEL_LENGTH } from './devices.js';
 import { ROOT, topics } from './topics.js';
 
@@ -168,6 +168,19 @@ export function buildAsyncApi(): Record<string, Json> {
     action: 'send',
     channel: { $ref: '#/channels/sessionRevoked' },
     messages: [{ $ref: '#/channels/sessionRevoked/messages/revoked' }],
+  };
+  channels.roomAccess = {
+    address: topics.roomAccess,
+    title: 'Who may read each private room',
+    description:
+      'chat-store announces every change of a private room’s members (created, invited, joined, left, kicked, banned); every broker keeps the members of private rooms in memory and checks them at subscribe and at delivery, so a removed member stops receiving at once. Services only.',
+    messages: { access: { $ref: '#/components/messages/roomAccess' } },
+  };
+  messages.roomAccess = { name: 'room access', payload: schema(RoomAccessEvent, 'output') };
+  ops.publishRoomAccess = {
+    action: 'send',
+    channel: { $ref: '#/channels/roomAccess' },
+    messages: [{ $ref: '#/channels/roomAccess/messages/access' }],
   };
 
   return {

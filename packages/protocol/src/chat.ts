@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CorrelationId, RequestBase } from './envelope.js';
-import { Timestamp, Username } from './auth.js';
+import { Timestamp, Username, UsernameInput } from './auth.js';
 import { ClientString } from './text.js';
 import { USERNAME_PATTERN } from './topics.js';
 
@@ -59,6 +59,64 @@ export function textProblem(text: string): string | null {
   return null;
 }
 
+// --- rooms: roles, private rooms, moderation ---------------------------------------------
+
+/** A member's role in a room: its owner (one), moderators, members. */
+export const ROLES = ['owner', 'mod', 'member'] as const;
+export const Role = z.enum(ROLES).describe('owner (one per room), mod (moderator) or member');
+export type Role = z.infer<typeof Role>;
+
+/** How much a role may do; one may act on someone only with a higher rank than theirs. */
+export function roleRank(role: Role | null | undefined): number {
+  return role === 'owner' ? 3 : role === 'mod' ? 2 : role === 'member' ? 1 : 0;
+}
+
+/** A room topic (description): at most this many characters. */
+export const ROOM_TOPIC_MAX = 300;
+/** The longest mute: 30 days, in seconds. */
+export const MUTE_MAX_SECONDS = 30 * 24 * 3600;
+/** Users one message can mention (notify): the first this many distinct `@names` count. */
+export const MENTIONS_MAX = 20;
+/** Members of one room at most (a private room's members are also held in every broker's memory). */
+export const ROOM_MEMBERS_MAX = 10_000;
+
+export const RoomTopic = ClientString.max(ROOM_TOPIC_MAX * 2)
+  .trim()
+  .refine((t) => [...t].length <= ROOM_TOPIC_MAX, { message: `a topic has at most ${ROOM_TOPIC_MAX} characters` })
+  .describe(`0–${ROOM_TOPIC_MAX} characters; empty clears it`);
+
+/**
+ * The usernames a text mentions (`@bob`), lower-cased, distinct, in order of first mention, at
+ * most MENTIONS_MAX. An `@` counts only at the start or after a character that cannot be part of
+ * an address or a name, so `mail@example.com` mentions no one.
+ */
+export function mentionsIn(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?<![\p{L}\p{N}_.@-])@([A-Za-z0-9_.-]{3,32})(?![A-Za-z0-9_-])/gu)) {
+    const name = m[1]!.toLowerCase().replace(/\.+$/, '');
+    if (USERNAME_PATTERN.test(name) && !found.includes(name)) found.push(name);
+    if (found.length === MENTIONS_MAX) break;
+  }
+  return found;
+}
+
+/**
+ * A room event, kept in history like a message (it has a sequence number; gap-fill and history
+ * return it). The message's `u` is who did it; `w` is whom it was done to.
+ */
+export const RoomEvent = z.discriminatedUnion('k', [
+  z.object({ k: z.literal('invite'), w: Username }).describe('`u` added `w` to the room'),
+  z.object({ k: z.literal('kick'), w: Username }).describe('`u` removed `w` from the room (they may join again if it is public)'),
+  z.object({ k: z.literal('ban'), w: Username }).describe('`u` banned `w`: removed, and cannot join again until unbanned'),
+  z.object({ k: z.literal('unban'), w: Username }).describe('`u` lifted the ban of `w`'),
+  z.object({ k: z.literal('mute'), w: Username, until: Timestamp }).describe('`u` muted `w` until `until`: they cannot send here'),
+  z.object({ k: z.literal('unmute'), w: Username }).describe('`u` lifted the mute of `w`'),
+  z.object({ k: z.literal('role'), w: Username, role: Role }).describe('`u` gave `w` this role (`owner`: handed the room over; `u` is a mod now)'),
+  z.object({ k: z.literal('topic'), x: z.string() }).describe('`u` set the topic to `x` (empty: cleared it)'),
+  z.object({ k: z.literal('remove'), s: Seq }).describe('`u` (a moderator) removed message `s`'),
+]);
+export type RoomEvent = z.infer<typeof RoomEvent>;
+
 /** A message as history and live events carry it. */
 export const Message = z.object({
   s: Seq,
@@ -67,10 +125,13 @@ export const Message = z.object({
   at: Timestamp.describe('server time of sending'),
   ed: Timestamp.optional().describe('time of the last edit'),
   del: z.literal(true).optional().describe('deleted: a tombstone'),
+  rb: Username.optional().describe('removed by this moderator (with `del`; absent when the sender deleted it)'),
+  ev: RoomEvent.optional().describe('a room event (moderation, topic, roles): `u` did it and `x` is empty'),
   lk: z.number().int().nonnegative().optional().describe('like count (history only; absent = 0)'),
   me: z.literal(true).optional().describe('the caller likes it (history only)'),
 });
 export type Message = z.infer<typeof Message>;
+
 
 // --- chat-store -------------------------------------------------------------------------
 
@@ -91,11 +152,38 @@ export const DeleteResult = z.object({ s: Seq });
 export const ReadRequest = RequestBase.extend({ c: ConversationRef, s: z.number().int().nonnegative() });
 export const ReadResult = z.object({ s: z.number().int().nonnegative().describe('the read marker now (never moves back)') });
 
-export const RoomCreateRequest = RequestBase.extend({ name: RoomName });
+export const RoomCreateRequest = RequestBase.extend({
+  name: RoomName,
+  private: z.boolean().optional().describe('invite only: unlisted to non-members, unreadable to them (enforced by the broker); fixed at creation'),
+  topic: RoomTopic.optional(),
+});
 export const RoomJoinRequest = RequestBase.extend({ name: RoomName });
 export const RoomLeaveRequest = RequestBase.extend({ name: RoomName });
 export const RoomResult = z.object({ name: z.string(), lastSeq: z.number().int().nonnegative() });
 export const RoomLeaveResult = z.object({ name: z.string() });
+
+/** room.invite, room.kick, room.ban, room.unban: one room, one user. */
+export const RoomMemberRequest = RequestBase.extend({ name: RoomName, u: UsernameInput.describe('the member (or user) acted on') });
+export const MuteRequest = RequestBase.extend({
+  name: RoomName,
+  u: UsernameInput,
+  seconds: z.number().int().min(0).max(MUTE_MAX_SECONDS).describe(`how long, 1–${MUTE_MAX_SECONDS} (30 days); 0 lifts the mute`),
+});
+export const RoleRequest = RequestBase.extend({
+  name: RoomName,
+  u: UsernameInput,
+  role: Role.describe('mod or member (owner only); owner hands the room over and makes you a mod'),
+});
+export const TopicRequest = RequestBase.extend({ name: RoomName, topic: RoomTopic });
+/**
+ * The answer of a room action: `s` is the history entry that records it; absent when nothing
+ * changed (the user was already banned, the topic already so…), which is not an error.
+ */
+export const RoomActionResult = z.object({
+  name: z.string(),
+  s: Seq.optional().describe('the room event recording the change; absent when nothing had to change'),
+  until: Timestamp.optional().describe('room.mute: when the mute ends'),
+});
 
 // --- chat-query -------------------------------------------------------------------------
 
@@ -128,7 +216,7 @@ export const HistoryResult = z.object({
  * `after` set to the page's `next` to read them.
  */
 export const ListPageRequest = RequestBase.extend({
-  after: z.string().min(1).max(256).optional().describe('the `next` of the previous page: the page after it'),
+  after: ClientString.min(1).max(256).optional().describe('the `next` of the previous page: the page after it'),
   limit: z.number().int().min(1).max(LIST_LIMIT_MAX).optional().describe(`1–${LIST_LIMIT_MAX} items, default ${LIST_LIMIT_MAX}`),
 });
 const listPage = {
@@ -143,13 +231,51 @@ export const ConversationSummary = z.object({
   lastSeq: z.number().int().nonnegative(),
   readSeq: z.number().int().nonnegative(),
   unread: z.number().int().nonnegative(),
+  mentions: z.number().int().nonnegative().optional().describe('unread messages that mention you (absent = 0)'),
   last: Message.optional(),
 });
 export const ConversationsResult = z.object({ conversations: z.array(ConversationSummary), ...listPage });
 
 export const RoomListRequest = ListPageRequest;
 export const RoomListResult = z.object({
-  rooms: z.array(z.object({ name: z.string(), members: z.number().int().nonnegative(), lastSeq: z.number().int().nonnegative(), joined: z.boolean() })),
+  rooms: z.array(
+    z.object({
+      name: z.string(),
+      members: z.number().int().nonnegative(),
+      lastSeq: z.number().int().nonnegative(),
+      joined: z.boolean(),
+      private: z.literal(true).optional().describe('invite only (listed to its members only)'),
+      topic: z.string().optional(),
+    }),
+  ),
+  ...listPage,
+});
+
+export const RoomInfoRequest = RequestBase.extend({ name: RoomName });
+export const RoomInfoResult = z.object({
+  name: z.string(),
+  private: z.boolean(),
+  topic: z.string().optional(),
+  owner: Username.optional().describe('absent for a room nobody owns (e.g. the default room)'),
+  members: z.number().int().nonnegative(),
+  lastSeq: z.number().int().nonnegative(),
+  role: Role.optional().describe('your role; absent when you are not a member'),
+  mutedUntil: Timestamp.optional().describe('you are muted here until then'),
+  banned: z.literal(true).optional().describe('you are banned from this room'),
+});
+
+/** room.members: a page of a room's members with their roles (a private room: members only); `banned: true` lists the bans (moderators only). */
+export const RoomMembersRequest = ListPageRequest.extend({ name: RoomName, banned: z.boolean().optional() });
+export const RoomMembersResult = z.object({
+  members: z.array(
+    z.object({
+      u: Username,
+      role: Role.optional().describe('absent in the list of bans'),
+      mutedUntil: Timestamp.optional(),
+      by: Username.optional().describe('who banned them (list of bans)'),
+      at: Timestamp.optional().describe('when they were banned (list of bans)'),
+    }),
+  ),
   ...listPage,
 });
 
@@ -238,9 +364,18 @@ export const ConversationEvent = z.discriminatedUnion('t', [
   z.object({ t: z.literal('j'), u: Username, ...withRef }).describe('someone joined the room'),
   z.object({ t: z.literal('lv'), u: Username, ...withRef }).describe('someone left the room'),
   z.object({ t: z.literal('rd'), c: ConversationRef, s: z.number().int().nonnegative() }).describe('your read marker moved (inbox only)'),
-  z.object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() }).describe('you joined or left a room on another device (inbox only)'),
+  z.object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() }).describe('you joined or left a room (on another device, or a moderator added or removed you) (inbox only)'),
+  z.object({ t: z.literal('mn'), c: ConversationRef, s: Seq, u: Username }).describe('`u` mentioned you in message `s` of `c` (inbox only)'),
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
+
+/**
+ * On `t/svc/room-access` (service-only): chat-store tells the brokers who may read a private
+ * room. `on: true` — `u` is a member now; false — `u` is not (left, kicked, banned). Only private
+ * rooms have these events; a room named in one is private.
+ */
+export const RoomAccessEvent = z.object({ r: z.string().regex(ROOM_NAME_PATTERN), u: Username, on: z.boolean() });
+export type RoomAccessEvent = z.infer<typeof RoomAccessEvent>;
 
 /** Retained on `t/p/<username>`: is the user online (any device), and since when / last seen. */
 export const PresenceEvent = z.object({ on: z.boolean(), at: Timestamp });

@@ -5,7 +5,8 @@
  *   t/u/<clientId>/<action>               signed-in request (the client id `<username>:<device>`
  *                                         names the user); the broker binds it to the connection
  *   t/r/<clientId>                        replies, readable by that client only
- *   t/room/<room>                         a room's live events (signed-in users read; services write)
+ *   t/room/<room>                         a room's live events (signed-in users read — a private room
+ *                                         its members only; services write)
  *   t/inbox/<username>                    one user's direct messages and sync events (that user reads)
  *   t/p/<username>                        a user's presence, retained (signed-in users read)
  *   t/d/<username>/<clientId>             a device's own presence: `1` retained, `0` as last will
@@ -83,6 +84,8 @@ export const topics = {
   serviceHealthFilter: `${ROOT}/svc/health/+`,
   /** Auth tells the broker which sessions were revoked so it drops their live connections. */
   sessionRevoked: `${ROOT}/svc/session-revoked`,
+  /** chat-store tells the brokers who may read each private room (RoomAccessEvent). */
+  roomAccess: `${ROOT}/svc/room-access`,
   /** Everything only services may touch. */
   serviceFilter: `${ROOT}/svc/#`,
 } as const;

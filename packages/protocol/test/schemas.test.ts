@@ -7,6 +7,14 @@ import {
   OkReply,
   ErrorCodes,
   LoginRequest,
+  MENTIONS_MAX,
+  MUTE_MAX_SECONDS,
+  Message,
+  MuteRequest,
+  ROOM_TOPIC_MAX,
+  TopicRequest,
+  mentionsIn,
+  roleRank,
   RegisterRequest,
   TidingsError,
   operations,
@@ -146,7 +154,19 @@ describe('client strings', () => {
       'chat.history': { c: 'general' },
       'chat.search': { q: 'hello world', c: 'general', before: '12' },
       'chat.typing': { c: 'general' },
-      'room.create': { name: 'newroom' },
+      'room.create': { name: 'newroom', topic: 'what we talk about' },
+      'room.invite': { name: 'newroom', u: 'bob' },
+      'room.kick': { name: 'newroom', u: 'bob' },
+      'room.ban': { name: 'newroom', u: 'bob' },
+      'room.unban': { name: 'newroom', u: 'bob' },
+      'room.mute': { name: 'newroom', u: 'bob', seconds: 600 },
+      'room.role': { name: 'newroom', u: 'bob', role: 'mod' },
+      'room.topic': { name: 'newroom', topic: 'a new topic' },
+      'room.info': { name: 'newroom' },
+      'room.members': { name: 'newroom', after: 'bob' },
+      'room.list': { after: 'dev' },
+      'chat.conversations': { after: 'dev' },
+      'user.list': { after: 'bob' },
       'room.join': { name: 'general' },
       'room.leave': { name: 'general' },
       'like.add': { c: 'general', s: 1 },
@@ -182,5 +202,37 @@ describe('client strings', () => {
     const edit = operations['chat.edit'].request.safeParse({ id: 'a', c: 'general', s: 1, x: 'hi \ud800' });
     expect(send.error?.issues[0]).toMatchObject({ path: ['x'], message: NOT_WELL_FORMED_MESSAGE });
     expect(edit.error?.issues[0]).toMatchObject({ path: ['x'], message: NOT_WELL_FORMED_MESSAGE });
+  });
+});
+
+describe('mentionsIn', () => {
+  it('finds @names at a word start, lower-cased, distinct, in order', () => {
+    expect(mentionsIn('@Bob and @alice, then @bob again (@carol.)')).toEqual(['bob', 'alice', 'carol']);
+  });
+  it('ignores addresses, too-short names and names inside words', () => {
+    expect(mentionsIn('write to mail@example.com or x@bob; @ab is too short; a@@bob')).toEqual([]);
+  });
+  it(`records at most ${MENTIONS_MAX} names`, () => {
+    const text = Array.from({ length: MENTIONS_MAX + 5 }, (_, i) => `@user${i}`).join(' ');
+    expect(mentionsIn(text)).toHaveLength(MENTIONS_MAX);
+  });
+});
+
+describe('room schemas', () => {
+  it('bounds a topic and a mute', () => {
+    expect(TopicRequest.safeParse({ id: 'r1', name: 'dev', topic: 'x'.repeat(ROOM_TOPIC_MAX) }).success).toBe(true);
+    expect(TopicRequest.safeParse({ id: 'r1', name: 'dev', topic: 'x'.repeat(ROOM_TOPIC_MAX + 1) }).success).toBe(false);
+    expect(MuteRequest.safeParse({ id: 'r1', name: 'dev', u: 'bob', seconds: MUTE_MAX_SECONDS + 1 }).success).toBe(false);
+    expect(MuteRequest.safeParse({ id: 'r1', name: 'dev', u: 'bob', seconds: -1 }).success).toBe(false);
+  });
+  it('ranks roles so that one acts only on lower ones', () => {
+    expect(roleRank('owner')).toBeGreaterThan(roleRank('mod'));
+    expect(roleRank('mod')).toBeGreaterThan(roleRank('member'));
+    expect(roleRank('member')).toBeGreaterThan(roleRank(null));
+  });
+  it('carries a room event in a message', () => {
+    const m = { s: 3, u: 'alice', x: '', at: 1, ev: { k: 'mute', w: 'bob', until: 2 } };
+    expect(Message.parse(m)).toEqual(m);
+    expect(Message.safeParse({ ...m, ev: { k: 'mute', w: 'bob' } }).success).toBe(false);
   });
 });
