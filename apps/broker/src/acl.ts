@@ -31,6 +31,8 @@ const PUBLISH: Rules = {
     (id) => (REVOKERS.has(id.service) ? [topics.sessionRevoked] : []),
     (id) => (LIVE_WRITERS.has(id.service) ? [topics.room('+'), topics.inbox('+')] : []),
     (id) => (id.service === 'presence' ? [topics.presence('+')] : []),
+    // chat-store alone says who may read a private room.
+    (id) => (id.service === 'chat-store' ? [topics.roomAccess] : []),
   ],
 };
 

@@ -29,8 +29,22 @@ export async function callerOf(chat: ChatContext, ctx: HandlerContext): Promise<
 
 export async function roomOrThrow(chat: ChatContext, name: string): Promise<ConversationInfo> {
   const room = await chat.directory.room(name);
-  if (!room) throw new TidingsError('NOT_FOUND', `there is no room named ${name}`);
+  if (!room) throw noSuchRoom(name);
   return room;
+}
+
+/**
+ * A room the caller may see: any public room, and a private room only when they are in it. A
+ * private room is NOT_FOUND to everyone else, with the words of a room that does not exist.
+ */
+export async function visibleRoom(chat: ChatContext, caller: UserRef, name: string): Promise<ConversationInfo> {
+  const room = await roomOrThrow(chat, name);
+  if (room.private && !(await chat.directory.isMember(room, caller))) throw noSuchRoom(name);
+  return room;
+}
+
+export function noSuchRoom(name: string): TidingsError {
+  return new TidingsError('NOT_FOUND', `there is no room named ${name}`);
 }
 
 /** The other participant of a direct conversation the caller names as `@username`. */
@@ -53,7 +67,7 @@ export function notAMember(): TidingsError {
 export async function existingConversation(chat: ChatContext, caller: UserRef, ref: string, options: { member: boolean }): Promise<ConversationInfo> {
   const parsed = parseRef(ref);
   if (parsed.kind === 'room') {
-    const room = await roomOrThrow(chat, parsed.name);
+    const room = await visibleRoom(chat, caller, parsed.name);
     if (options.member && !(await chat.directory.isMember(room, caller))) throw notAMember();
     return room;
   }

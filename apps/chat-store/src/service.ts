@@ -1,4 +1,5 @@
 import type { Database } from '@tidings/db';
+import { dmRef, type RoomEvent } from '@tidings/protocol';
 import { componentLogger, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { ChatContext } from './context.js';
@@ -54,7 +55,13 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     cacheSize: settings.cacheSize,
     maxWaiting: settings.maxWaiting,
     retry: { horizonMs: settings.dbRetryMs, baseMs: settings.dbRetryBaseMs, maxMs: settings.dbRetryMaxMs },
-    onStored: (m) => events.conversation(m.conv, { t: 'm', s: m.s, u: m.sender.username, x: m.text, at: m.at }),
+    onStored: (m) => {
+      const ev = m.event === undefined ? undefined : (JSON.parse(m.event) as RoomEvent);
+      events.conversation(m.conv, { t: 'm', s: m.s, u: m.sender.username, x: m.text, at: m.at, ...(ev ? { ev } : {}) });
+      // Mentioned members hear of it on their inbox, wherever they are looking.
+      const c = m.conv.name ?? dmRef(m.sender.username);
+      for (const user of m.mentions) events.inbox(user.username, { t: 'mn', c, s: m.s, u: m.sender.username });
+    },
   });
   const chat: ChatContext = {
     db: deps.db,

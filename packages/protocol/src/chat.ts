@@ -163,15 +163,17 @@ export const RoomResult = z.object({ name: z.string(), lastSeq: z.number().int()
 export const RoomLeaveResult = z.object({ name: z.string() });
 
 /** room.invite, room.kick, room.ban, room.unban: one room, one user. */
-export const RoomMemberRequest = RequestBase.extend({ name: RoomName, u: UsernameInput.describe('the member (or user) acted on') });
+/** A username a room action names (case-insensitive; BAD_REQUEST when no user could have it). */
+const TargetUser = UsernameInput.regex(USERNAME_PATTERN, 'a username has 3–32 of a-z 0-9 _ . -').describe('the member (or user) acted on');
+export const RoomMemberRequest = RequestBase.extend({ name: RoomName, u: TargetUser });
 export const MuteRequest = RequestBase.extend({
   name: RoomName,
-  u: UsernameInput,
+  u: TargetUser,
   seconds: z.number().int().min(0).max(MUTE_MAX_SECONDS).describe(`how long, 1–${MUTE_MAX_SECONDS} (30 days); 0 lifts the mute`),
 });
 export const RoleRequest = RequestBase.extend({
   name: RoomName,
-  u: UsernameInput,
+  u: TargetUser,
   role: Role.describe('mod or member (owner only); owner hands the room over and makes you a mod'),
 });
 export const TopicRequest = RequestBase.extend({ name: RoomName, topic: RoomTopic });
@@ -358,7 +360,7 @@ const withRef = { c: ConversationRef.optional().describe('conversation ref (inbo
 export const ConversationEvent = z.discriminatedUnion('t', [
   Message.extend({ t: z.literal('m'), ...withRef }).describe('a new message'),
   z.object({ t: z.literal('e'), s: Seq, x: z.string(), ed: Timestamp, ...withRef }).describe('a message was edited'),
-  z.object({ t: z.literal('d'), s: Seq, ...withRef }).describe('a message was deleted'),
+  z.object({ t: z.literal('d'), s: Seq, rb: Username.optional().describe('removed by this moderator'), ...withRef }).describe('a message was deleted'),
   z.object({ t: z.literal('l'), s: Seq, n: z.number().int().nonnegative(), ...withRef }).describe('like count changed'),
   z.object({ t: z.literal('ty'), u: Username, ...withRef }).describe('someone is typing (QoS 0)'),
   z.object({ t: z.literal('j'), u: Username, ...withRef }).describe('someone joined the room'),
