@@ -238,7 +238,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     for (const devices of devicesOf.values()) {
       if (devices.username !== username) continue;
       for (const clientId of devices.clientIds) {
-        persistence.tidings.forgetSubscription(clientId, topic).catch((err: unknown) => log.warn({ err, clientId, room }, 'could not forget a stored subscription'));
+        persistence.tidings
+          .forgetSubscription(clientId, topic)
+          .catch((err: unknown) => log.warn({ err, clientId, room }, 'could not forget a stored subscription'));
       }
     }
     return ended;

@@ -247,7 +247,14 @@ function counting<T extends object>(target: T, count: () => void): T {
 }
 
 function connectListening(url: string, s: { username: string; token: string }, onMessage: (topic: string, payload: Buffer) => void): MqttClient {
-  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, clientId: `${s.username}:laptop`, username: s.username, password: s.token, clean: false });
+  const client = connect(url, {
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    clientId: `${s.username}:laptop`,
+    username: s.username,
+    password: s.token,
+    clean: false,
+  });
   client.on('message', onMessage);
   onTestFinished(() => client.endAsync(true));
   return client;
