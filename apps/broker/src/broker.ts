@@ -14,7 +14,7 @@ import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
 import { indexedMemoryPersistence } from './retained.js';
-import { RoomAccess, loadPrivateRooms } from './room-access.js';
+import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 
 export interface TlsOptions {
@@ -510,31 +510,31 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   aedes.on('clientError', (client, err) => log.info({ ...describe(client), err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ ...describe(client), err: err.message }, 'connection error before CONNECT'));
 
-  // Private rooms: subscribe to chat-store's changes first, then read the database, applying the
-  // changes that came during the read after it (one committed during the read is either in the
-  // rows or among these; applied in order they end where the database ended). Without the
-  // private rooms the ACL would treat them as public: no load, no broker.
+  // Private rooms (followRoomAccess): subscribe to chat-store's changes, read the database, then
+  // apply what came during the read. Without the private rooms the ACL would take them for
+  // public: no load, no broker.
   if (authOn) {
-    let pending: RoomAccessEvent[] | undefined = [];
-    await subscribeInProcess(aedes, topics.roomAccess, (packet) => {
-      let event: RoomAccessEvent;
-      try {
-        const parsed = RoomAccessEvent.safeParse(JSON.parse(packet.payload.toString('utf8')));
-        if (!parsed.success) throw new Error(parsed.error.message);
-        event = parsed.data;
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, 'ignored a malformed room-access event');
-        return;
-      }
-      if (pending) pending.push(event);
-      else applyRoomAccess(event);
-    });
     try {
       const t0 = performance.now();
-      roomAccess.load(await loadPrivateRooms(options.db!));
-      for (const event of pending) applyRoomAccess(event);
-      log.info({ ...roomAccess.size(), ms: Math.round(performance.now() - t0), applied: pending.length }, 'private rooms loaded');
-      pending = undefined;
+      const during = await followRoomAccess({
+        map: roomAccess,
+        subscribe: (deliver) =>
+          subscribeInProcess(aedes, topics.roomAccess, (packet) => {
+            let event: RoomAccessEvent;
+            try {
+              const parsed = RoomAccessEvent.safeParse(JSON.parse(packet.payload.toString('utf8')));
+              if (!parsed.success) throw new Error(parsed.error.message);
+              event = parsed.data;
+            } catch (err) {
+              log.warn({ err: (err as Error).message }, 'ignored a malformed room-access event');
+              return;
+            }
+            deliver(event);
+          }),
+        load: () => loadPrivateRooms(options.db!),
+        apply: applyRoomAccess,
+      });
+      log.info({ ...roomAccess.size(), ms: Math.round(performance.now() - t0), during }, 'private rooms loaded');
     } catch (err) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       throw new Error('startBroker: could not load the private rooms', { cause: err });

@@ -68,6 +68,33 @@ export class RoomAccess implements RoomReaders {
 }
 
 /**
+ * Fills `map` from the database without losing a change: subscribes to the events first, then
+ * loads, then applies the events that arrived during the load, in order — an event committed
+ * during the read is in the rows or among these (or both: applied after the rows it ends where
+ * the database ended), never undone by the rows. From then on `apply` gets each event at once.
+ * Returns how many events came during the load.
+ */
+export async function followRoomAccess(options: {
+  map: RoomAccess;
+  /** Starts the subscription; resolves once it is in place. */
+  subscribe: (deliver: (event: RoomAccessEvent) => void) => Promise<void>;
+  load: () => Promise<Iterable<{ room: string; username: string | null }>>;
+  /** Applies one event to `map` (and does what else a change needs). */
+  apply: (event: RoomAccessEvent) => void;
+}): Promise<number> {
+  let pending: RoomAccessEvent[] | undefined = [];
+  await options.subscribe((event) => {
+    if (pending) pending.push(event);
+    else options.apply(event);
+  });
+  options.map.load(await options.load());
+  const during = pending;
+  pending = undefined;
+  for (const event of during) options.apply(event);
+  return during.length;
+}
+
+/**
  * Every private room and its members' usernames, in one statement (a LEFT JOIN, so a private
  * room nobody is in comes back too, with a null username).
  */

@@ -67,6 +67,21 @@ describe('private rooms', () => {
     expect(h.lines().join('\n')).toContain('private rooms loaded');
   });
 
+  it('does not start when the private rooms cannot be read', async () => {
+    const failing = harness(
+      {},
+      {
+        brokerDb: (db) => ({
+          ...db,
+          prisma: new Proxy(db.prisma, {
+            get: (t, key) => (key === '$queryRaw' ? () => Promise.reject(new Error('database down')) : (Reflect.get(t, key, t) as unknown)),
+          }),
+        }),
+      },
+    );
+    await expect(failing).rejects.toThrow('could not load the private rooms');
+  });
+
   it('delivers a private room to a member who subscribed', async () => {
     const { h, a, store } = await stage();
     const alice = await asUser(h.broker.url, a);
