@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Database } from '@tidings/db';
-import { RoomAccessEvent, SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
+import { ROOM_MEMBERS_MAX, RoomAccessEvent, SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
 import { componentLogger } from '@tidings/service-kit';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -203,7 +203,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   /** One change of a private room's members; a removal also ends the member's subscriptions to it. */
   function applyRoomAccess(event: RoomAccessEvent): void {
-    roomAccess.apply(event);
+    if (roomAccess.apply(event) === 'full') {
+      log.warn({ room: event.r, username: event.u, max: ROOM_MEMBERS_MAX }, 'private room: member not added, the room is full in the broker');
+      return;
+    }
     if (event.on) {
       log.debug({ room: event.r, username: event.u }, 'private room: member added');
       return;

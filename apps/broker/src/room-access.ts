@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import type { RoomAccessEvent } from '@tidings/protocol';
+import { ROOM_MEMBERS_MAX, type RoomAccessEvent } from '@tidings/protocol';
 
 /** Who may read a room's live topic: the ACL asks this and nothing else about rooms. */
 export interface RoomReaders {
@@ -21,12 +21,19 @@ export const EVERY_ROOM_PUBLIC: RoomReaders = { mayRead: () => true };
  * leaves: dropping it would make it public.
  *
  * Memory: one entry per private room plus one per membership of a private room — O(private
- * memberships), at most ROOM_MEMBERS_MAX (10,000) per room; about 100 bytes per membership
- * (docs/running-at-scale.md).
+ * memberships), about 70 bytes each (docs/running-at-scale.md). chat-store keeps a room to
+ * ROOM_MEMBERS_MAX (10,000) members; the map holds no more than that per room either, whatever
+ * it is told: a member past the cap is not added (fails closed: that user cannot read the room)
+ * and `apply` says so.
  */
 export class RoomAccess implements RoomReaders {
   readonly #members = new Map<string, Set<string>>();
+  readonly #maxMembers: number;
   #memberships = 0;
+
+  constructor(maxMembersPerRoom = ROOM_MEMBERS_MAX) {
+    this.#maxMembers = maxMembersPerRoom;
+  }
 
   mayRead(room: string, username: string): boolean {
     const members = this.#members.get(room);
@@ -37,16 +44,17 @@ export class RoomAccess implements RoomReaders {
     return this.#members.has(room);
   }
 
-  /** Applies one event; returns true when it changed something. */
-  apply(event: RoomAccessEvent): boolean {
+  /** Applies one event: `changed` when the map changed, `full` for a member refused at the cap. */
+  apply(event: RoomAccessEvent): 'changed' | 'unchanged' | 'full' {
     let members = this.#members.get(event.r);
     const known = members !== undefined;
     if (!members) this.#members.set(event.r, (members = new Set()));
-    if (event.on === members.has(event.u)) return !known;
+    if (event.on === members.has(event.u)) return known ? 'unchanged' : 'changed';
+    if (event.on && members.size >= this.#maxMembers) return 'full';
     if (event.on) members.add(event.u);
     else members.delete(event.u);
     this.#memberships += event.on ? 1 : -1;
-    return true;
+    return 'changed';
   }
 
   /** Adds the rows of the start-up load: a room with `username` null is a private room with no member. */
@@ -54,7 +62,7 @@ export class RoomAccess implements RoomReaders {
     for (const { room, username } of rows) {
       let members = this.#members.get(room);
       if (!members) this.#members.set(room, (members = new Set()));
-      if (username !== null && !members.has(username)) {
+      if (username !== null && !members.has(username) && members.size < this.#maxMembers) {
         members.add(username);
         this.#memberships++;
       }

@@ -1,3 +1,4 @@
+import { ROOM_MEMBERS_MAX } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
 import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePresencePayload, type Identity } from '../src/acl.js';
 import { EVERY_ROOM_PUBLIC as publicRooms, RoomAccess } from '../src/room-access.js';
@@ -249,11 +250,11 @@ describe('private rooms', () => {
 
   it('follows membership changes, and keeps a room private after its last member left', () => {
     const r = rooms();
-    expect(r.apply({ r: 'secret', u: 'alice', on: false })).toBe(true);
+    expect(r.apply({ r: 'secret', u: 'alice', on: false })).toBe('changed');
     expect(canReceive(alice, 't/room/secret', r)).toBe(false);
-    expect(r.apply({ r: 'secret', u: 'bob', on: true })).toBe(true);
+    expect(r.apply({ r: 'secret', u: 'bob', on: true })).toBe('changed');
     expect(canSubscribe(bob, 't/room/secret', r)).toBe(true);
-    expect(r.apply({ r: 'secret', u: 'bob', on: true })).toBe(false);
+    expect(r.apply({ r: 'secret', u: 'bob', on: true })).toBe('unchanged');
     r.apply({ r: 'secret', u: 'bob', on: false });
     r.apply({ r: 'secret', u: 'carol', on: false });
     expect(r.isPrivate('secret')).toBe(true);
@@ -263,9 +264,21 @@ describe('private rooms', () => {
 
   it('makes a room private when an event first names it, even a removal', () => {
     const r = new RoomAccess();
-    expect(r.apply({ r: 'later', u: 'alice', on: false })).toBe(true);
+    expect(r.apply({ r: 'later', u: 'alice', on: false })).toBe('changed');
     expect(canSubscribe(bob, 't/room/later', r)).toBe(false);
     expect(canSubscribe(alice, 't/room/later', r)).toBe(false);
+  });
+
+  it('holds at most ROOM_MEMBERS_MAX members per room, refusing (not admitting) the one past it', () => {
+    const r = new RoomAccess();
+    r.load(Array.from({ length: ROOM_MEMBERS_MAX + 5 }, (_, i) => ({ room: 'big', username: `user${i}` })));
+    expect(r.size()).toEqual({ rooms: 1, memberships: ROOM_MEMBERS_MAX });
+    expect(r.mayRead('big', `user${ROOM_MEMBERS_MAX}`)).toBe(false);
+    expect(r.apply({ r: 'big', u: 'late', on: true })).toBe('full');
+    expect(canSubscribe({ ...bob, username: 'late' }, 't/room/big', r)).toBe(false);
+    expect(r.apply({ r: 'big', u: 'user0', on: false })).toBe('changed');
+    expect(r.apply({ r: 'big', u: 'late', on: true })).toBe('changed');
+    expect(r.mayRead('big', 'late')).toBe(true);
   });
 
   it('does not change what services may do on room topics', () => {
