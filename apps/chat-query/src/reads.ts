@@ -212,8 +212,10 @@ function prismaReads(db: Database, onBadEvent?: BadEventHandler): HistoryReads {
     conversationByName: (name) => one<StoredConversation>(byName, name).then(normalizeConversation),
     conversationByDmKey: (dmKey) => one<StoredConversation>(byDmKey, dmKey).then(normalizeConversation),
     userExists: async (username) => (await one(userExists, username)) !== undefined,
-    olderThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map((r) => fromNamed(r, onBadEvent)),
-    newerThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map((r) => fromNamed(r, onBadEvent)),
+    olderThan: async (q) =>
+      (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map((r) => fromNamed(r, onBadEvent)),
+    newerThan: async (q) =>
+      (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map((r) => fromNamed(r, onBadEvent)),
     isMember: async (conversationId, caller) => (await one(sql(IS_MEMBER), conversationId, caller)) !== undefined,
     search: async (q) => {
       const sqlite = db.provider === 'sqlite';

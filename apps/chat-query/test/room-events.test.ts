@@ -78,8 +78,7 @@ describeBackends('room events, removals and mentions', (backend) => {
     await rooms.mention(ab, 'bob', '@mia hi', ['mia']);
     await h.seed.send(tea, 'olga', 'tea time');
     const mia = await h.user('mia');
-    const mentions = async () =>
-      Object.fromEntries((await mia.request('chat.conversations', {})).conversations.map((c) => [c.c, c.mentions ?? 0]));
+    const mentions = async () => Object.fromEntries((await mia.request('chat.conversations', {})).conversations.map((c) => [c.c, c.mentions ?? 0]));
 
     expect(await mentions()).toEqual({ ops: 3, '@bob': 1, tea: 0 });
     const tea0 = (await mia.request('chat.conversations', {})).conversations.find((c) => c.c === 'tea');
@@ -106,7 +105,10 @@ describeBackends('room events, removals and mentions', (backend) => {
     const ops = await rooms.room('ops', ['olga', 'mia']);
     await h.seed.send(ops, 'mia', 'kicked the ball');
     const s = await h.seed.send(ops, 'olga', 'kicked vic'); // an event row whose text is not empty: the filter, not the text, keeps it out
-    await h.seed.prisma.message.update({ where: { conversationId_seq: { conversationId: ops, seq: s } }, data: { event: JSON.stringify({ k: 'kick', w: 'vic' }) } });
+    await h.seed.prisma.message.update({
+      where: { conversationId_seq: { conversationId: ops, seq: s } },
+      data: { event: JSON.stringify({ k: 'kick', w: 'vic' }) },
+    });
     const mia = await h.user('mia');
     expect((await mia.request('chat.search', { q: 'kicked' })).hits.map((hit) => hit.r)).toEqual(['ops#1']);
     expect((await mia.request('chat.search', { q: 'kicked', c: 'ops' })).hits.map((hit) => hit.r)).toEqual(['ops#1']);

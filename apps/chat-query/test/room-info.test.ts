@@ -96,7 +96,13 @@ describeBackends('room.info and room.members', (backend) => {
     await rooms.ban(ops, 'vic', 'moe', T0);
     await rooms.ban(ops, 'ann', 'olga', T0 + 1000);
 
-    const bans = { members: [{ u: 'ann', by: 'olga', at: T0 + 1000 }, { u: 'vic', by: 'moe', at: T0 }], more: false };
+    const bans = {
+      members: [
+        { u: 'ann', by: 'olga', at: T0 + 1000 },
+        { u: 'vic', by: 'moe', at: T0 },
+      ],
+      more: false,
+    };
     expect(await (await h.user('olga')).request('room.members', { name: 'ops', banned: true })).toEqual(bans);
     const mo = await h.user('moe');
     expect(await mo.request('room.members', { name: 'ops', banned: true })).toEqual(bans);

@@ -139,7 +139,10 @@ describeBackends('like.add and like.remove', (backend) => {
     const alice = await h.user('alice');
     const before = await h.seed.counts();
     for (const action of ['like.add', 'like.remove'] as const) {
-      await expect(alice.request(action, { c: 'general', s: 1 }), action).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'a room event cannot be liked' });
+      await expect(alice.request(action, { c: 'general', s: 1 }), action).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: 'a room event cannot be liked',
+      });
     }
     expect(await h.seed.counts()).toEqual(before);
   });
