@@ -3,8 +3,12 @@ import { MESSAGE_SELECT, byCodeUnits, messageRowOf, otherOf, toWire, type Messag
 import { jsonBytesOf, listPage } from '../paging.js';
 import { unreadMentions } from '../reads.js';
 
-/** How many (conversation, seq) pairs go into one query for the last messages. */
-const LAST_MESSAGE_BATCH = 500;
+/**
+ * How many (conversation, seq) pairs go into one query for the last messages: two bound
+ * parameters each, and SQLite (as Prisma builds it) takes at most 999 in one statement — 500
+ * pairs made chat.conversations fail for anyone in 500 conversations with messages.
+ */
+export const LAST_MESSAGE_BATCH = 250;
 
 /**
  * chat.conversations (user): the rooms the caller is a member of and their direct
