@@ -244,15 +244,16 @@ function normalizeConversation(row: StoredConversation | undefined): Conversatio
 
 /**
  * The caller's unread mentions per conversation: Mention rows past their read marker in the
- * conversations they are a member of, of messages not deleted — one statement for every
- * conversation (the (userId, conversationId, seq) index, then the message by primary key).
- * Conversations without any are absent. Through Prisma on both databases.
+ * conversations they are a member of — one statement for every conversation, a range of the
+ * (userId, conversationId, seq) index per membership. Conversations without any are absent.
+ * Like `unread`, it counts rows, deleted messages included: leaving the message out took a
+ * primary-key probe per mention, 2.5–4 times the time (66 against 17–26 ms for 25,000 unread mentions
+ * over 500 rooms on SQLite). Through Prisma on both databases.
  */
 const MENTION_COUNTS = `SELECT mn."conversationId" AS "conversationId", COUNT(*) AS "n"
   FROM "Membership" mb
     JOIN "Mention" mn ON mn."userId" = mb."userId" AND mn."conversationId" = mb."conversationId" AND mn."seq" > mb."lastReadSeq"
-    JOIN "Message" m ON m."id" = mn."messageId"
-  WHERE mb."userId" = $1 AND m."deletedAt" IS NULL
+  WHERE mb."userId" = $1
   GROUP BY mn."conversationId"`;
 
 export async function unreadMentions(db: Database, userId: string): Promise<Map<string, number>> {

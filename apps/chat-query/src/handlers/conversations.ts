@@ -22,8 +22,8 @@ export const LAST_MESSAGE_BATCH = 250;
  * `last` carries no like fields (those are for history); a room event or a moderator's removal
  * comes as history has it (`ev`, `rb`).
  *
- * `mentions`: the messages after the read marker that mention the caller (Mention rows, not
- * deleted), absent when none — one grouped query for all the caller's conversations (reads.ts).
+ * `mentions`: the messages after the read marker that mention the caller (Mention rows; deleted
+ * messages count until read, as in `unread`), absent when none — one grouped query for all the caller's conversations (reads.ts).
  * Only conversations one is a member of are listed, so a private room one left or was removed
  * from is gone.
  *
