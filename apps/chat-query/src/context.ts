@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { TidingsError, parseRef, type Message } from '@tidings/protocol';
+import { TidingsError, parseRef, type Message, noSuchRoom } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
 import type { HistoryReads } from './reads.js';
 import { wireMessage, type BadEventHandler } from './wire.js';
@@ -36,11 +36,9 @@ export interface ConversationHead {
 
 /**
  * The one answer for a room that does not exist and for a private room the caller is not in:
- * nothing tells a non-member that a private room exists.
+ * nothing tells a non-member that a private room exists (the protocol's, shared by every service).
  */
-export function noSuchRoom(name: string): TidingsError {
-  return new TidingsError('NOT_FOUND', `there is no room ${name}`);
-}
+export { noSuchRoom };
 
 /**
  * Finds the conversation a ref names, relative to the caller: a room by name, or `@bob` — the

@@ -94,7 +94,7 @@ describeBackends('private rooms', (backend) => {
     expect((await bob.request('chat.conversations', {})).conversations.map((c) => c.c)).toEqual(['secret']);
 
     await rooms.drop(secret, 'bob'); // kicked
-    await expect(bob.request('chat.history', { c: 'secret' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room secret' });
+    await expect(bob.request('chat.history', { c: 'secret' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room named secret' });
     expect((await bob.request('chat.search', { q: 'wrote' })).hits).toEqual([]);
     expect((await bob.request('room.list', {})).rooms.map((r) => r.name)).toEqual(['general']);
     expect((await bob.request('chat.conversations', {})).conversations).toEqual([]);

@@ -82,7 +82,7 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
     // a private room: its member reads it on both paths; anyone else is told it does not exist
     await expect(findConversation(fast, 'alice', 'secret')).resolves.toMatchObject({ member: true });
     for (const reads of [fast, prisma]) {
-      await expect(findConversation(reads, 'bob', 'secret')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room secret' });
+      await expect(findConversation(reads, 'bob', 'secret')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room named secret' });
     }
 
     // search: the same hits and cursors on both paths, every page

@@ -41,8 +41,8 @@ describeBackends('room.info and room.members', (backend) => {
     await h.seed.room('general', ['alice']);
     const alice = await h.user('alice');
     expect(await alice.request('room.info', { name: 'general' })).toEqual({ name: 'general', private: false, members: 1, lastSeq: 0, role: 'member' });
-    await expect(alice.request('room.info', { name: 'nowhere' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room nowhere' });
-    await expect(alice.request('room.members', { name: 'nowhere' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room nowhere' });
+    await expect(alice.request('room.info', { name: 'nowhere' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room named nowhere' });
+    await expect(alice.request('room.members', { name: 'nowhere' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room named nowhere' });
   });
 
   it('lists members owner first, then moderators, then members, each by username, with mutes that are on', async () => {

@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { TidingsError, parseRef } from '@tidings/protocol';
+import { TidingsError, parseRef, noSuchRoom } from '@tidings/protocol';
 import { callerUsername, type HandlerContext, type Logger } from '@tidings/service-kit';
 import type { ConversationInfo, Directory, UserRef } from './directory.js';
 import type { LiveEvents } from './events.js';
@@ -41,10 +41,6 @@ export async function visibleRoom(chat: ChatContext, caller: UserRef, name: stri
   const room = await roomOrThrow(chat, name);
   if (room.private && !(await chat.directory.isMember(room, caller))) throw noSuchRoom(name);
   return room;
-}
-
-export function noSuchRoom(name: string): TidingsError {
-  return new TidingsError('NOT_FOUND', `there is no room named ${name}`);
 }
 
 /** The other participant of a direct conversation the caller names as `@username`. */

@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { TidingsError, parseRef, topics } from '@tidings/protocol';
+import { TidingsError, parseRef, topics, noSuchRoom } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { KeyedSerializer } from './serializer.js';
@@ -46,14 +46,13 @@ export async function resolveTarget(db: Database, caller: string, ref: string): 
   const prisma = db.prisma;
   const parsed = parseRef(ref);
   if (parsed.kind === 'room') {
-    const noSuchRoom = () => new TidingsError('NOT_FOUND', `there is no room ${parsed.name}`);
     const room = await prisma.conversation.findUnique({ where: { name: parsed.name }, select: { id: true, kind: true, lastSeq: true, private: true } });
-    if (!room || room.kind !== 'room') throw noSuchRoom();
+    if (!room || room.kind !== 'room') throw noSuchRoom(parsed.name);
     const member = await prisma.membership.findFirst({
       where: { conversationId: room.id, user: { username: caller } },
       select: { userId: true },
     });
-    if (!member && room.private) throw noSuchRoom();
+    if (!member && room.private) throw noSuchRoom(parsed.name);
     if (!member) throw new TidingsError('FORBIDDEN', `join ${parsed.name} to like its messages`);
     return { conversationId: room.id, lastSeq: room.lastSeq, callerId: member.userId, deliveries: [{ topic: topics.room(parsed.name) }] };
   }

@@ -22,9 +22,16 @@ function collect(conn: Connection, room: string): ConversationEvent[] {
   return seen;
 }
 
+/** The SUBACK return code of a subscription to a room (128: refused; mqtt.js throws for it). */
 async function subscribeGrant(conn: Connection, room: string): Promise<number> {
-  const granted = await conn.client.subscribeAsync(topics.room(room), { qos: 1 });
-  return granted[0]!.qos;
+  try {
+    const granted = await conn.client.subscribeAsync(topics.room(room), { qos: 1 });
+    return granted[0]!.qos;
+  } catch (err) {
+    const codes = (err as { packet?: { granted?: number[] } }).packet?.granted;
+    if (codes) return codes[0]!;
+    throw err;
+  }
 }
 
 describeBackends('rooms people can run, end to end', (backend) => {
@@ -96,7 +103,11 @@ describeBackends('rooms people can run, end to end', (backend) => {
     await alice.request('room.topic', { name: 'club', topic: 'poetry' });
     await alice.request('chat.send', { c: 'club', x: 'hi @bob' });
     await alice.request('chat.send', { c: 'club', x: '@bob are you there?' });
+    const club = async () => (await bob.request('chat.conversations', {})).conversations.find((c) => c.c === 'club');
+    expect((await club())?.mentions).toBe(2);
+    // Sending moves one's own read marker to one's message: the mentions before it are read.
     const { s: spam } = await bob.request('chat.send', { c: 'club', x: 'buy now' });
+    expect((await club())?.mentions).toBeUndefined();
     await alice.request('chat.delete', { c: 'club', s: spam });
 
     const history = (await bob.request('chat.history', { c: 'club' })).messages;
@@ -104,10 +115,6 @@ describeBackends('rooms people can run, end to end', (backend) => {
     expect(history.find((m) => m.s === spam)).toMatchObject({ del: true, rb: 'alice', x: '' });
     expect(history.find((m) => m.ev?.k === 'remove')).toMatchObject({ ev: { k: 'remove', s: spam } });
 
-    const club = async () => (await bob.request('chat.conversations', {})).conversations.find((c) => c.c === 'club');
-    expect((await club())?.mentions).toBe(2);
-    await bob.request('chat.read', { c: 'club', s: spam });
-    expect((await club())?.mentions ?? 0).toBe(0);
   });
 
   it('answers FORBIDDEN to a member trying each moderator action, through the whole stack', async () => {
@@ -120,6 +127,7 @@ describeBackends('rooms people can run, end to end', (backend) => {
     await bob.request('room.join', { name: 'club' });
     const { s } = await alice.request('chat.send', { c: 'club', x: 'mine' });
     const before = await alice.request('room.members', { name: 'club' });
+    const history = await alice.request('chat.history', { c: 'club' });
     for (const attempt of [
       bob.request('room.kick', { name: 'club', u: 'carol' }),
       bob.request('room.ban', { name: 'club', u: 'carol' }),
@@ -134,6 +142,6 @@ describeBackends('rooms people can run, end to end', (backend) => {
       await expect(attempt).rejects.toMatchObject({ code: 'FORBIDDEN' });
     }
     expect(await alice.request('room.members', { name: 'club' })).toEqual(before);
-    expect((await alice.request('chat.history', { c: 'club' })).messages.map((m) => m.s)).toEqual([s]);
+    expect(await alice.request('chat.history', { c: 'club' })).toEqual(history);
   });
 });

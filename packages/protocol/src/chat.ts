@@ -132,7 +132,6 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
-
 // --- chat-store -------------------------------------------------------------------------
 
 /** chat.send: the request id is also the message's idempotency key — resend the same id after a lost ack. */
@@ -366,7 +365,9 @@ export const ConversationEvent = z.discriminatedUnion('t', [
   z.object({ t: z.literal('j'), u: Username, ...withRef }).describe('someone joined the room'),
   z.object({ t: z.literal('lv'), u: Username, ...withRef }).describe('someone left the room'),
   z.object({ t: z.literal('rd'), c: ConversationRef, s: z.number().int().nonnegative() }).describe('your read marker moved (inbox only)'),
-  z.object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() }).describe('you joined or left a room (on another device, or a moderator added or removed you) (inbox only)'),
+  z
+    .object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() })
+    .describe('you joined or left a room (on another device, or a moderator added or removed you) (inbox only)'),
   z.object({ t: z.literal('mn'), c: ConversationRef, s: Seq, u: Username }).describe('`u` mentioned you in message `s` of `c` (inbox only)'),
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
