@@ -129,7 +129,13 @@ describe('the Grafana dashboard', () => {
     expect(all).toContain('sum by (action) (rate(tidings_requests_total');
     expect(all).toContain('sum by (outcome) (rate(tidings_requests_total');
     for (const q of ['0.5', '0.95', '0.99']) expect(all).toContain(`histogram_quantile(${q}, sum by (le) (rate(tidings_request_duration_seconds_bucket`);
-    for (const name of ['tidings_messages_stored_total', 'tidings_writer_waiting', 'tidings_broker_connections', 'process_resident_memory_bytes', 'process_cpu_seconds_total'])
+    for (const name of [
+      'tidings_messages_stored_total',
+      'tidings_writer_waiting',
+      'tidings_broker_connections',
+      'process_resident_memory_bytes',
+      'process_cpu_seconds_total',
+    ])
       expect(all).toContain(name);
   });
 

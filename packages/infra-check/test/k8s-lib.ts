@@ -23,7 +23,7 @@ function modulePath(apiVersion: string, kind: string): string {
 }
 
 /** The problems the Kubernetes schema finds in an object (none: []), or that its kind is unknown. */
-export async function validateManifest(object: { apiVersion?: unknown; kind?: unknown }): Promise<string[]> {
+export async function validateManifest(object: { apiVersion?: unknown; kind?: unknown; [key: string]: unknown }): Promise<string[]> {
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return ['no apiVersion or kind'];
   let loaded: Record<string, unknown>;
   try {

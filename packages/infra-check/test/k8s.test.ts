@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { validateManifest, type KubernetesObject } from './k8s-lib.js';
 import { INFRA, PROCESSES, SERVICE_PROCESSES, environmentProblems, hasProgram, makeSecrets, readYaml, readYamlDocuments, type ProcessName } from './lib.js';
-import { readFileSync } from 'node:fs';
 
 interface Probe {
   httpGet?: { path: string; port: string | number };
@@ -198,7 +197,12 @@ describe('the Services, the disruption budgets and the migration', () => {
     for (const s of services) {
       const selected = pods.filter((p) => matches(s.spec.selector, p.labels));
       expect(selected.length, s.metadata.name).toBeGreaterThan(0);
-      for (const port of s.spec.ports) for (const p of selected) expect(p.container.ports?.map((x) => x.name), `${s.metadata.name} ${port.name}`).toContain(port.targetPort);
+      for (const port of s.spec.ports)
+        for (const p of selected)
+          expect(
+            p.container.ports?.map((x) => x.name),
+            `${s.metadata.name} ${port.name}`,
+          ).toContain(port.targetPort);
     }
   });
 
@@ -219,14 +223,25 @@ describe('the Services, the disruption budgets and the migration', () => {
 
   it('Prometheus finds every pod through the annotated ops Service', () => {
     const ops = services.find((s) => s.metadata.name === 'tidings-ops')!;
-    expect(ops.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': configMap.data.TIDINGS_OPS_PORT, 'prometheus.io/path': '/metrics' });
+    expect(ops.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': configMap.data.TIDINGS_OPS_PORT,
+      'prometheus.io/path': '/metrics',
+    });
     expect(ops.spec.clusterIP).toBe('None');
-    expect(pods.filter((p) => matches(ops.spec.selector, p.labels)).map((p) => p.name).sort()).toEqual([...PROCESSES].sort());
+    expect(
+      pods
+        .filter((p) => matches(ops.spec.selector, p.labels))
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual([...PROCESSES].sort());
     const prometheus = readYaml<{ scrape_configs: { job_name: string; kubernetes_sd_configs?: { role: string; namespaces: { names: string[] } }[] }[] }>(
       'prometheus',
       'prometheus.yml',
     );
-    expect(prometheus.scrape_configs.find((c) => c.job_name === 'tidings-kubernetes')?.kubernetes_sd_configs).toEqual([{ role: 'endpoints', namespaces: { names: ['tidings'] } }]);
+    expect(prometheus.scrape_configs.find((c) => c.job_name === 'tidings-kubernetes')?.kubernetes_sd_configs).toEqual([
+      { role: 'endpoints', namespaces: { names: ['tidings'] } },
+    ]);
   });
 
   it.each(PROCESSES)('%s has a PodDisruptionBudget that lets a drain move its one pod', (name) => {
