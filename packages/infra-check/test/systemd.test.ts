@@ -175,7 +175,11 @@ describe('systemd-analyze', () => {
     expect(run.status).toBe(0);
   });
 
-  it.skipIf(!available)('security rates every unit "OK" or better (exposure at most 3.0 of 10)', () => {
+  // `security --offline` reads unit files that are not installed: systemd 250 and later.
+  const offline = available && spawnSync('systemd-analyze', ['--help'], { encoding: 'utf8' }).stdout.includes('--offline');
+  if (available && !offline) console.log('systemd-analyze has no --offline (systemd < 250): skipping the security rating of the units');
+
+  it.skipIf(!offline)('security rates every unit "OK" or better (exposure at most 3.0 of 10)', () => {
     const dir = copies();
     for (const name of PROCESSES) {
       const run = spawnSync('systemd-analyze', ['security', '--offline=true', path.join(dir, `tidings-${name}.service`)], { encoding: 'utf8' });
