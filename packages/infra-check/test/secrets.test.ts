@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICES } from '@tidings/service-kit';
 import { describe, expect, it } from 'vitest';
-import { INFRA, SERVICE_PROCESSES, environmentProblems, makeSecrets, parseEnvFile } from './lib.js';
+import { INFRA, ROOT, SERVICE_PROCESSES, environmentProblems, makeSecrets, parseEnvFile } from './lib.js';
 import { validateManifest } from './k8s-lib.js';
 
 describe('infra/make-secrets.mjs', () => {
@@ -65,6 +65,15 @@ describe('infra/make-secrets.mjs', () => {
     expect(JSON.parse(secret.stringData['service-credentials.json']!)).toEqual(JSON.parse(credentials));
     for (const service of SERVICES) expect(secret.stringData[`service-secret-${service}`]).toBe((JSON.parse(credentials) as Record<string, string>)[service]);
     expect(secret.stringData['database-url']).toBe(url);
+  });
+
+  it('writes where git never commits: infra/compose/secrets/ is ignored', () => {
+    const git = spawnSync('git', ['check-ignore', '-q', 'infra/compose/secrets/database.env', 'infra/compose/tls/privkey.pem'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (git.error || git.status === 128) return void console.log('no git, or not a repository: not checking .gitignore');
+    expect(git.status, 'infra/compose/secrets/ and tls/ must be in .gitignore').toBe(0);
   });
 
   it('refuses to overwrite secrets already made, and refuses a bad argument', () => {
