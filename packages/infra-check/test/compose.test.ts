@@ -139,7 +139,7 @@ describe('the Dockerfile', () => {
 
   it('leaves node_modules, dist and the secrets out of the build context', () => {
     const ignore = read('Dockerfile.dockerignore').split('\n');
-    for (const entry of ['**/node_modules', '**/dist', 'data', '.git', 'infra/compose/secrets', '.env']) expect(ignore).toContain(entry);
+    for (const entry of ['**/node_modules', '**/dist', 'data', '.git', 'infra/compose/secrets', 'infra/compose/tls', '.env']) expect(ignore).toContain(entry);
   });
 
   it('runs as the unprivileged user node', () => {
