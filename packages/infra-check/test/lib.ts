@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SETTINGS, envSchema, settingsReadBy, type Reader, type SettingName } from '@tidings/service-kit/settings';
+import { SETTINGS, envSchema, settingsReadBy, type SettingName } from '@tidings/service-kit/settings';
 import { onTestFinished } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -35,14 +35,9 @@ export function isSetting(name: string): name is SettingName {
   return Object.hasOwn(SETTINGS, name);
 }
 
-/** Services that settings.ts's Reader names (chat-query and likes read only what every service reads). */
-const NAMED_READERS: readonly string[] = ['auth', 'chat-store', 'presence', 'security-questions'];
-
 /** The settings a process reads (a service: its own and every service's). */
 export function readBy(process: ProcessName): SettingName[] {
-  if (process === 'broker') return settingsReadBy('broker');
-  const own = NAMED_READERS.includes(process) ? settingsReadBy(process as Reader) : [];
-  return [...new Set([...settingsReadBy('services'), ...own])];
+  return settingsReadBy(process);
 }
 
 /**

@@ -12,6 +12,7 @@ import { Counter, Gauge, Histogram, collectDefaultMetrics, register } from 'prom
  *   tidings_messages_stored_total                messages and room events chat-store committed
  *   tidings_writer_waiting                       sends chat-store accepted and has not stored yet
  *   tidings_broker_connections                   connected clients (broker)
+ *   tidings_broker_retained_messages             retained messages the broker holds (broker)
  *   process_* and nodejs_*                       prom-client's defaults (CPU, memory, event loop lag)
  *
  * Every series carries `service` (the process) as a default label. Several services in one
@@ -37,7 +38,12 @@ export function requestMetrics() {
   return {
     total: metric(
       'tidings_requests_total',
-      () => new Counter({ name: 'tidings_requests_total', help: 'Requests answered, by action and outcome (ok, or the error code)', labelNames: ['action', 'outcome'] as const }),
+      () =>
+        new Counter({
+          name: 'tidings_requests_total',
+          help: 'Requests answered, by action and outcome (ok, or the error code)',
+          labelNames: ['action', 'outcome'] as const,
+        }),
     ),
     duration: metric(
       'tidings_request_duration_seconds',
@@ -162,7 +168,9 @@ export async function answerOps(
   }
   if (path === '/healthz') {
     const { ok, detail } = health();
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ status: ok ? 'up' : 'down', ...detail }));
+    res
+      .writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ status: ok ? 'up' : 'down', ...detail }));
     return true;
   }
   const body = await metricsText();

@@ -72,7 +72,12 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
       const mqtt = client;
       labelProcess(name);
       if (env.TIDINGS_OPS_PORT !== undefined) {
-        ops = await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: mqtt.connected, detail: { service: name } }) });
+        ops = await startOpsServer({
+          host: env.TIDINGS_OPS_HOST,
+          port: env.TIDINGS_OPS_PORT,
+          logger,
+          health: () => ({ ok: mqtt.connected, detail: { service: name } }),
+        });
       }
       const service = await main.create({ client, db, logger, env });
       await service.start();
