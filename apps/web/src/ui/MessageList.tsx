@@ -4,7 +4,7 @@ import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
 import type { OutboxItem } from '../state/outbox.js';
 import { errorText } from './errors.js';
-import { clock, fullDate } from './format.js';
+import { clock, eventText, fullDate } from './format.js';
 import { useNow } from './hooks.js';
 
 /** Consecutive messages of one person within this long share one name line. */
@@ -91,6 +91,17 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
       )}
       <ol class="log" aria-live="polite" aria-relevant="additions">
         {messages.map((m) => {
+          if (m.ev) {
+            previous = undefined;
+            return (
+              <li key={m.s} class="event" data-s={m.s}>
+                {eventText(m.u, m.ev, now)}
+                <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
+                  {clock(m.at, now)}
+                </time>
+              </li>
+            );
+          }
           const own = m.u === session.username;
           const grouped = previous !== undefined && previous.u === m.u && m.at - previous.at < GROUP_MS && m.s !== line && !previous.del;
           previous = m;
@@ -112,7 +123,7 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                     }}
                   />
                 ) : (
-                  <p class="text">{m.del ? 'This message was deleted.' : m.x}</p>
+                  <p class="text">{m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : m.x}</p>
                 )}
                 <div class="foot">
                   <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
