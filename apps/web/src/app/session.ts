@@ -406,7 +406,7 @@ export class ChatSession {
 
   /** A moderator's action on one member (`extra`: the mute's seconds, the role); the room is read again after it. */
   async moderate(action: RoomAction, name: string, u: string, extra: { seconds?: number; role?: 'owner' | 'mod' | 'member' } = {}): Promise<void> {
-    await this.request(action, { name, u, ...extra } as Omit<RequestOf<'room.mute'>, 'id'>);
+    await this.request(action, { name, u, ...extra });
     await this.loadRoom(name);
   }
 
