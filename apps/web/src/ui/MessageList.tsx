@@ -1,4 +1,4 @@
-import type { Message } from '@tidings/protocol';
+import { roleRank, type Message } from '@tidings/protocol';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
@@ -25,6 +25,8 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
   const loading = session.loadingOlder.has(cref);
   const historyError = session.historyError.get(cref);
   const [editing, setEditing] = useState<number | null>(null);
+  // moderators and the owner may remove anyone's message in their room
+  const moderator = roleRank(session.rooms.get(cref)?.role) > 1;
   const [confirming, setConfirming] = useState<number | null>(null);
   const [failure, setFailure] = useState<{ s: number; text: string } | null>(null);
 
@@ -147,11 +149,13 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                       ♥{(m.lk ?? 0) > 0 && <span class="count"> {m.lk}</span>}
                     </button>
                   )}
-                  {own && !m.del && editing !== m.s && (
+                  {(own || moderator) && !m.del && editing !== m.s && (
                     <span class="mine">
-                      <button type="button" class="quiet" disabled={!session.online} onClick={() => setEditing(m.s)}>
-                        Edit
-                      </button>
+                      {own && (
+                        <button type="button" class="quiet" disabled={!session.online} onClick={() => setEditing(m.s)}>
+                          Edit
+                        </button>
+                      )}
                       {confirming === m.s ? (
                         <>
                           <button

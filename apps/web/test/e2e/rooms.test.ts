@@ -110,7 +110,7 @@ describeBrowser('rooms people can run', () => {
     noProblems(a.problems);
   });
 
-  it('shows a message a moderator removed, and unread mentions beside the unread count', async () => {
+  it('removes someone else’s message as the owner, shown as removed by a moderator, and shows unread mentions beside the unread count', async () => {
     const a = await person('rae');
     const room = uniqueName('mod');
     const other = uniqueName('elsewhere');
@@ -122,9 +122,12 @@ describeBrowser('rooms people can run', () => {
     await s.request('room.join', { name: other });
     const spam = await s.request('chat.send', { c: room, x: 'buy cheap watches' });
     await a.page.locator('.msg .text', { hasText: 'buy cheap watches' }).waitFor();
-    const own = await web().nodeUser(a.name, 'node');
-    await own.request('chat.delete', { c: room, s: spam.s });
-    await a.page.locator('.msg .text', { hasText: 'Removed by a moderator.' }).waitFor();
+    // the owner removes someone else's message from the conversation
+    const theirs = a.page.locator(`.msg[data-s="${spam.s}"]`);
+    await theirs.getByRole('button', { name: 'Delete' }).click();
+    await theirs.getByRole('button', { name: 'Delete it' }).click();
+    await theirs.locator('.text', { hasText: 'Removed by a moderator.' }).waitFor();
+    await a.page.locator('.event', { hasText: `${a.name} removed a message` }).waitFor();
 
     await s.request('chat.send', { c: other, x: `@${a.name} are you there?` });
     await s.request('chat.send', { c: other, x: 'anyone?' });
