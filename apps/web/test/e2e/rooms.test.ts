@@ -34,7 +34,7 @@ describeBrowser('rooms people can run', () => {
     // ada adds bo from the member panel; the room appears in bo's list, locked
     await a.page.getByRole('link', { name: 'Members' }).click();
     await a.page.getByLabel('Add someone').fill(b.name);
-    await a.page.getByRole('button', { name: 'Add' }).click();
+    await a.page.getByRole('button', { name: 'Add', exact: true }).click();
     await a.page.locator(`.row[data-user="${b.name}"]`, { hasText: 'Member' }).waitFor();
     await b.page.locator(`.conv[data-ref="${room}"]`).click();
     await b.page.locator('#conv-title').getByRole('img', { name: 'Private room' }).waitFor();
@@ -77,7 +77,7 @@ describeBrowser('rooms people can run', () => {
       .click();
     await a.page.locator(`.row[data-user="${modName}"]`, { hasText: 'muted until' }).waitFor();
 
-    await a.page.getByRole('link', { name: 'Open' }).click();
+    await a.page.getByRole('link', { name: 'Open', exact: true }).click();
     await a.page.locator('.event', { hasText: `${a.name} made ${modName} a moderator` }).waitFor();
     await a.page.locator('.event', { hasText: `${modName} removed ${kickedName}` }).waitFor();
     await a.page.locator('.event', { hasText: `${a.name} muted ${modName} until` }).waitFor();
@@ -96,7 +96,7 @@ describeBrowser('rooms people can run', () => {
     const p = await web().nodeUser(pName);
     await p.request('room.join', { name: room });
     await a.page.getByRole('link', { name: 'Members' }).click();
-    await a.page.getByRole('button', { name: `Ban ${pName}` }).click();
+    await a.page.getByRole('button', { name: `Ban ${pName}`, exact: true }).click();
     await a.page
       .locator('ul[aria-label="Banned"]')
       .getByRole('button', { name: `Unban ${pName}` })
