@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out <file>]`
+// `pnpm bench [--quick] [--only raw,acl,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out <file>]`
 //
 // Runs the benchmark scenarios one after another, each against its own freshly started system
 // under test (our broker and services as separate processes, or Mosquitto) with load generators
@@ -16,6 +16,7 @@ import { endToEnd } from './scenarios/end-to-end.js';
 import { fuzz } from './scenarios/fuzz.js';
 import { history } from './scenarios/history.js';
 import { linkScenario } from './scenarios/link.js';
+import { privateRoomsScenario } from './scenarios/private-rooms.js';
 import { rawBroker } from './scenarios/raw-broker.js';
 import { search } from './scenarios/search.js';
 import { signIn } from './scenarios/sign-in.js';
@@ -25,6 +26,7 @@ import { checkTargets, renderLinkSection, renderResults, type Results, type Scen
 
 const SCENARIOS: { key: ScenarioKey; title: string; run: (ctx: ScenarioContext, results: Results) => Promise<unknown> }[] = [
   { key: 'raw', title: 'raw broker: Tidings (auth off) vs Mosquitto', run: (ctx) => rawBroker(ctx) },
+  { key: 'acl', title: 'private rooms: the broker (auth on) 1:1 on a public and a private room', run: (ctx) => privateRoomsScenario(ctx) },
   { key: 'e2e', title: 'end to end: senders → broker → chat-store → SQLite → room → members', run: (ctx, r) => endToEnd(ctx, r.scenarios.raw) },
   { key: 'wire', title: 'bytes on the wire', run: (ctx) => wireBytes(ctx) },
   { key: 'connections', title: 'signed-in WebSocket connections', run: (ctx) => connections(ctx) },
@@ -49,7 +51,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--') continue;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [--quick] [--only raw,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out file.json]\n' +
+        'usage: pnpm bench [--quick] [--only raw,acl,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out file.json]\n' +
           '  --quick    every scenario, smaller and shorter (under a minute)\n' +
           '  --profile  run the processes under test with node --cpu-prof (profiles in bench/results/prof)\n' +
           'PostgreSQL history and search run when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set.\n' +

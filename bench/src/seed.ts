@@ -83,6 +83,24 @@ export async function seedRoom(db: Database, name: string, members: readonly { i
   return id;
 }
 
+/** Private rooms (kind room, private) with these members each, in a few multi-row inserts. */
+export async function seedPrivateRooms(db: Database, rooms: readonly { name: string; memberIds: readonly string[] }[]): Promise<void> {
+  const now = new Date();
+  const yes = db.provider === 'sqlite' ? 1 : true;
+  await insertRows(
+    db,
+    'Conversation',
+    ['id', 'kind', 'name', 'createdAt', 'lastSeq', 'private'],
+    rooms.map((r) => [`room_${r.name}`, 'room', r.name, now, 0, yes]),
+  );
+  await insertRows(
+    db,
+    'Membership',
+    ['conversationId', 'userId', 'joinedAt', 'lastReadSeq', 'role'],
+    rooms.flatMap((r) => r.memberIds.map((id, i) => [`room_${r.name}`, id, now, 0, i === 0 ? 'owner' : 'member'])),
+  );
+}
+
 /**
  * `count` messages of 20 characters in a room, senders taking turns, sequence numbers 1…count,
  * one millisecond apart — generated inside the database by one INSERT … SELECT per 100,000 rows

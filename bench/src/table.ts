@@ -4,6 +4,7 @@ import type { E2eResult, E2eRun } from './scenarios/end-to-end.js';
 import type { FuzzScenarioResult } from './scenarios/fuzz.js';
 import type { HistoryResult } from './scenarios/history.js';
 import type { LinkResults } from './scenarios/link.js';
+import type { AclResult } from './scenarios/private-rooms.js';
 import type { RawBrokerResult, RawRun } from './scenarios/raw-broker.js';
 import type { SearchResult } from './scenarios/search.js';
 import type { SignInScenarioResult } from './scenarios/sign-in.js';
@@ -15,7 +16,7 @@ import type { WireBytesResult } from './scenarios/wire.js';
  * `Results` object that is written as JSON, so the table and the JSON cannot disagree.
  */
 
-export type ScenarioKey = 'raw' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'signin-flood' | 'link' | 'fuzz' | 'search';
+export type ScenarioKey = 'raw' | 'acl' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'signin-flood' | 'link' | 'fuzz' | 'search';
 
 export interface Results {
   schema: 1;
@@ -36,6 +37,7 @@ export interface Results {
   notes: string[];
   scenarios: {
     raw?: RawBrokerResult;
+    acl?: AclResult;
     e2e?: E2eResult;
     wire?: WireBytesResult;
     connections?: ConnectionsResult;
@@ -131,6 +133,9 @@ export function renderResults(r: Results): string {
     out.push(table(['Broker', 'Pattern', 'Load', 'Messages/s', 'Deliveries/s', 'Latency p50 / p95 / p99', 'CPU broker / generator'], rawRows(raw)));
     if (raw.mosquitto) out.push('', `Mosquitto: ${raw.mosquitto}`);
   }
+
+  const acl = r.scenarios.acl;
+  if (acl) out.push('', ...renderAcl(acl));
 
   const e2e = r.scenarios.e2e;
   if (e2e) {
@@ -289,6 +294,35 @@ export function renderResults(r: Results): string {
   if (r.notes.length > 0) out.push('', '### Notes', '', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Failed scenarios', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.message.split('\n')[0]}`));
   return out.join('\n');
+}
+
+/** The private-rooms table, as docs/benchmarks.md shows it. */
+export function renderAcl(a: AclResult): string[] {
+  const p = a.params;
+  const rows: string[][] = [];
+  const add = (c: AclResult['cases'][number], load: string, run: RawRun) =>
+    rows.push([
+      c.broker === 'private rooms loaded' ? `${fmt(p.privateRooms)} private rooms × ${p.membersPerRoom} members loaded` : 'no private rooms',
+      c.room,
+      load,
+      fmt(run.messagesPerSecond),
+      lat3(run.latency),
+      `${fmt(run.cpu.broker, 2)} / ${fmt(run.cpu.generator, 2)}`,
+      run.missing ? String(run.missing) : '0',
+    ]);
+  for (const c of a.cases) {
+    add(c, `saturation (${p.pairs} pairs × ${p.pairWindow} in flight), median of ${c.rounds.map((n) => fmt(n)).join(' / ')}`, c.saturation);
+    add(c, `${fmt(p.oneToOneRate)} msg/s`, c.fixed);
+  }
+  return [
+    `### Private rooms in the broker: 1:1 on room topics, authentication and ACL on, QoS 1 (${p.seconds} s per run)`,
+    '',
+    table(['Broker holds', 'Room', 'Load', 'Deliveries/s', 'Latency p50 / p95 / p99', 'CPU broker / generator', 'Missing'], rows),
+    '',
+    `chat-store publishes, a signed-in member subscribed to that one room receives; every delivery passes the ACL's delivery check. ` +
+      `Start-up read of ${fmt(a.load.memberships)} private memberships: ${fmt(a.load.queryMs)} ms for the query, ${fmt(a.load.mapMs)} ms to build the map. ` +
+      `The delivery check alone (canReceive, in the runner, with that map): ${fmt(a.check.publicNs)} ns on a public room, ${fmt(a.check.memberNs)} ns on a private room as a member, ${fmt(a.check.nonMemberNs)} ns refused to a non-member.`,
+  ];
 }
 
 /** The search tables, as docs/benchmarks.md shows them. */

@@ -197,6 +197,29 @@ describe('the results table', () => {
     );
   });
 
+  it('shows the private-rooms rows: public and private room, the median round, the start-up read and the check alone', () => {
+    const r = sample();
+    const run = (dps: number) => rawRun(dps, dps, 3.2);
+    r.scenarios.acl = {
+      params: { pairs: 10, pairWindow: 10, oneToOneRate: 1000, seconds: 5, rounds: 3, privateRooms: 10_000, membersPerRoom: 20 },
+      load: { memberships: 200_000, queryMs: 941, mapMs: 144 },
+      check: { publicNs: 851, memberNs: 652, nonMemberNs: 574 },
+      cases: [
+        { broker: 'no private rooms', room: 'public', saturation: run(27027), rounds: [22341, 27027, 31544], fixed: run(1000) },
+        { broker: 'private rooms loaded', room: 'private', saturation: run(26170), rounds: [26170, 20091, 31789], fixed: run(974) },
+      ],
+    };
+    const table = renderResults(r);
+    expect(table).toContain('### Private rooms in the broker');
+    expect(table).toContain(
+      '| no private rooms | public | saturation (10 pairs × 10 in flight), median of 22,341 / 27,027 / 31,544 | 27,027 | 3.20 / 6.40 / 9.60 |',
+    );
+    expect(table).toContain('| 10,000 private rooms × 20 members loaded | private | 1,000 msg/s | 974 |');
+    expect(table).toContain('200,000 private memberships: 941 ms for the query, 144 ms to build the map');
+    expect(table).toContain('652 ns on a private room as a member');
+    expect(renderResults(JSON.parse(JSON.stringify(r)) as Results)).toBe(table);
+  });
+
   it('checks the targets of issue 6 against the measurements', () => {
     const targets = checkTargets(sample());
     const met = Object.fromEntries(targets.map((t) => [t.target.split(':')[0]!.split(' ≤')[0]!.split(' <')[0], t.met]));

@@ -1,4 +1,5 @@
 import { GUEST_ACTIONS, MAX_TOPIC_LEVEL_LENGTH, USER_ACTIONS, operationsOf, topics } from '@tidings/protocol';
+import type { RoomReaders } from './room-access.js';
 
 /**
  * Who a connection is, as the broker verified it at CONNECT. The ACL below works on this
@@ -31,6 +32,8 @@ const PUBLISH: Rules = {
     (id) => (REVOKERS.has(id.service) ? [topics.sessionRevoked] : []),
     (id) => (LIVE_WRITERS.has(id.service) ? [topics.room('+'), topics.inbox('+')] : []),
     (id) => (id.service === 'presence' ? [topics.presence('+')] : []),
+    // Who may read which private room: the broker's own ACL state, so chat-store alone.
+    (id) => (id.service === 'chat-store' ? [topics.roomAccess] : []),
   ],
 };
 
@@ -45,7 +48,8 @@ const SUBSCRIBE: Rules = {
   user: [
     (id) => [topics.reply(id.clientId)],
     (id) => [topics.inbox(id.username)],
-    // Rooms are public to signed-in users; direct conversations go to inboxes only.
+    // A room a signed-in user may read (a private room: its members only, see roomReadable);
+    // direct conversations go to inboxes only.
     () => [topics.room('+')],
     () => [topics.presenceFilter],
   ],
@@ -111,23 +115,49 @@ export function canPublish(identity: Identity, topic: string): boolean {
   return grantsOf(identity).publish.some((grant) => covers(grant, levels));
 }
 
-/** May this identity subscribe to this filter? `#` and `$SYS/#` are granted to nobody. */
-export function canSubscribe(identity: Identity, filter: string): boolean {
+const ROOM_LEVELS = topics.room('').split('/').slice(0, -1);
+
+/** Is this `t/room/<one level>`? */
+function isRoomTopic(levels: string[]): boolean {
+  return levels.length === ROOM_LEVELS.length + 1 && ROOM_LEVELS.every((l, i) => levels[i] === l);
+}
+
+/**
+ * A user's room filter, past the grants: one named room that is public or has the user as a
+ * member. `t/room/+` is refused. With private rooms it would name rooms the user may not read;
+ * the delivery check would filter those packet by packet, but the subscribe check is the first
+ * of two walls and a wildcard would leave only the second — and no client needs it: the web app
+ * and the CLI subscribe to each room by name (and a user following every public room would
+ * be sent every room's traffic). docs/decisions.md, "Private rooms: the broker holds who may read".
+ */
+function roomReadable(identity: Identity, levels: string[], rooms: RoomReaders): boolean {
+  if (identity.kind !== 'user' || !isRoomTopic(levels)) return true;
+  const room = levels[ROOM_LEVELS.length]!;
+  return room !== '+' && rooms.mayRead(room, identity.username);
+}
+
+/**
+ * May this identity subscribe to this filter? `#` and `$SYS/#` are granted to nobody. `rooms`
+ * says who may read which private room (the broker's in-memory RoomAccess: no database read).
+ */
+export function canSubscribe(identity: Identity, filter: string, rooms: RoomReaders): boolean {
   const levels = filter.split('/');
   if (!wellFormed(levels)) return false;
   if (levels.some((l) => (l.includes('+') && l !== '+') || l.includes('#'))) return false;
-  return grantsOf(identity).subscribe.some((grant) => covers(grant, levels));
+  return grantsOf(identity).subscribe.some((grant) => covers(grant, levels)) && roomReadable(identity, levels, rooms);
 }
 
 /**
  * May a message on this topic be delivered to this identity? The same grants as subscribing,
- * applied to the concrete topic. The broker checks it again at delivery so nothing reaches a
- * client through a path that skipped the subscribe check (e.g. messages queued for an offline
- * persistent session).
+ * applied to the concrete topic, with the private rooms as they are now. The broker checks it
+ * again at every delivery so nothing reaches a client through a path that skipped the subscribe
+ * check or that a later change closed: messages queued for an offline persistent session, a
+ * subscription restored with a session, a subscription made before its member was removed
+ * from a private room.
  */
-export function canReceive(identity: Identity, topic: string): boolean {
+export function canReceive(identity: Identity, topic: string, rooms: RoomReaders): boolean {
   if (hasWildcard(topic)) return false;
-  return canSubscribe(identity, topic);
+  return canSubscribe(identity, topic, rooms);
 }
 
 /**

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Database } from '@tidings/db';
-import { SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
+import { ROOM_MEMBERS_MAX, RoomAccessEvent, SessionRevokedEvent, ServiceHealth, topics } from '@tidings/protocol';
 import { componentLogger } from '@tidings/service-kit';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
 import { indexedMemoryPersistence } from './retained.js';
+import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 
 export interface TlsOptions {
@@ -65,6 +66,8 @@ export interface RunningBroker {
   queued(clientId: string): { messages: number; bytes: number };
   /** Retained messages held (device presence, presence, health). */
   retainedCount(): number;
+  /** Private rooms and their memberships held in memory for the ACL. */
+  privateRooms(): { rooms: number; memberships: number };
 }
 
 type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
@@ -110,6 +113,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const attempts = new Map<string, number[]>();
   const serviceStates = new Map<string, 'up' | 'down'>();
   const openStreams = new Set<Duplex>();
+  /** Who may read which private room (filled at start, then kept by chat-store's room-access events). */
+  const roomAccess = new RoomAccess();
 
   // Session.lastSeenAt, written like a group commit: the sessions seen while a write runs go
   // together in the next one. One UPDATE per connection (each its own synchronous=FULL commit,
@@ -194,6 +199,54 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (devices) void Promise.all(closing).then(() => forgetDevices(sessionId, devices.username, devices.clientIds));
     }
     return closed;
+  }
+
+  /** One change of a private room's members; a removal also ends the member's subscriptions to it. */
+  function applyRoomAccess(event: RoomAccessEvent): void {
+    if (roomAccess.apply(event) === 'full') {
+      log.warn({ room: event.r, username: event.u, max: ROOM_MEMBERS_MAX }, 'private room: member not added, the room is full in the broker');
+      return;
+    }
+    if (event.on) {
+      log.debug({ room: event.r, username: event.u }, 'private room: member added');
+      return;
+    }
+    const ended = endRoomSubscriptions(event.r, event.u);
+    log.info({ room: event.r, username: event.u, subscriptions: ended }, 'private room: member removed');
+  }
+
+  /**
+   * A member removed from a private room stops getting it at once. The delivery check
+   * (authorizeForward → canReceive) already drops every later packet; this also takes the
+   * subscription out of aedes' routing for their connected clients — Client#unsubscribe without
+   * a message id runs aedes' own unsubscribe handler (route removed, `client.subscriptions`
+   * updated, no UNSUBACK sent to a client that asked for nothing) — and out of the stored
+   * subscriptions of their persistent sessions, connected or not, so no queue fills with
+   * messages it may not deliver. Costs one pass over the live sessions and the sessions' devices.
+   */
+  function endRoomSubscriptions(room: string, username: string): number {
+    const topic = topics.room(room);
+    let ended = 0;
+    for (const clients of bySession.values()) {
+      for (const client of clients) {
+        const identity = identities.get(client);
+        if (identity?.kind !== 'user' || identity.username !== username || client.closed) continue;
+        if (!(client as Client & { subscriptions: Record<string, unknown> }).subscriptions[topic]) continue;
+        client.unsubscribe({ unsubscriptions: [topic] } as unknown as Parameters<Client['unsubscribe']>[0], (err) => {
+          if (err) log.warn({ err, ...describe(client), room }, 'could not end a subscription to a private room');
+        });
+        ended++;
+      }
+    }
+    for (const devices of devicesOf.values()) {
+      if (devices.username !== username) continue;
+      for (const clientId of devices.clientIds) {
+        persistence.tidings
+          .forgetSubscription(clientId, topic)
+          .catch((err: unknown) => log.warn({ err, clientId, room }, 'could not forget a stored subscription'));
+      }
+    }
+    return ended;
   }
 
   /** aedes publishes `client.will` when the connection goes; clearing it first means no will. */
@@ -326,20 +379,22 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
     hooks.authorizeSubscribe = (client, sub, callback) => {
       const identity = identities.get(client);
-      if (!identity || !canSubscribe(identity, sub.topic)) {
+      if (!identity || !canSubscribe(identity, sub.topic, roomAccess)) {
         log.info({ ...describe(client), filter: sub.topic }, 'refused a subscription');
         return callback(null, null);
       }
       callback(null, sub);
     };
 
-    // Subscriptions are checked exactly, so a live delivery always passes this. It matters for
-    // messages queued for a persistent session (aedes stores a SUBSCRIBE packet's whole filter
-    // list, refused filters included, and queues by it) and for anything a later rule change
-    // leaves behind in a stored session.
+    // Subscriptions are checked exactly, so a live delivery passes this unless something changed
+    // since: a member removed from a private room (their subscription may outlive it, and a
+    // persistent session's restored one is never re-checked by aedes), messages queued for a
+    // persistent session (aedes stores a SUBSCRIBE packet's whole filter list, refused filters
+    // included, and queues by it), anything a later rule change leaves in a stored session.
+    // Every packet to every client passes here: it reads memory only (the private rooms too).
     hooks.authorizeForward = (client, packet) => {
       const identity = identities.get(client);
-      if (identity && canReceive(identity, packet.topic)) return packet;
+      if (identity && canReceive(identity, packet.topic, roomAccess)) return packet;
       return null;
     };
   }
@@ -432,7 +487,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     keepSubscription: (client, filter) => {
       if (!authOn) return true;
       const identity = identities.get(client as Client);
-      return identity !== undefined && canSubscribe(identity, filter);
+      return identity !== undefined && canSubscribe(identity, filter, roomAccess);
     },
   });
   const aedes = await Aedes.createBroker({
@@ -457,6 +512,37 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
   aedes.on('clientError', (client, err) => log.info({ ...describe(client), err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ ...describe(client), err: err.message }, 'connection error before CONNECT'));
+
+  // Private rooms (followRoomAccess): subscribe to chat-store's changes, read the database, then
+  // apply what came during the read. Without the private rooms the ACL would take them for
+  // public: no load, no broker.
+  if (authOn) {
+    try {
+      const t0 = performance.now();
+      const during = await followRoomAccess({
+        map: roomAccess,
+        subscribe: (deliver) =>
+          subscribeInProcess(aedes, topics.roomAccess, (packet) => {
+            let event: RoomAccessEvent;
+            try {
+              const parsed = RoomAccessEvent.safeParse(JSON.parse(packet.payload.toString('utf8')));
+              if (!parsed.success) throw new Error(parsed.error.message);
+              event = parsed.data;
+            } catch (err) {
+              log.warn({ err: (err as Error).message }, 'ignored a malformed room-access event');
+              return;
+            }
+            deliver(event);
+          }),
+        load: () => loadPrivateRooms(options.db!),
+        apply: applyRoomAccess,
+      });
+      log.info({ ...roomAccess.size(), ms: Math.round(performance.now() - t0), during }, 'private rooms loaded');
+    } catch (err) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      throw new Error('startBroker: could not load the private rooms', { cause: err });
+    }
+  }
 
   await subscribeInProcess(aedes, topics.sessionRevoked, (packet) => {
     let event: SessionRevokedEvent;
@@ -543,6 +629,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       connectedClients: () => aedes.connectedClients,
       queued: (clientId) => persistence.tidings.queued(clientId),
       retainedCount: () => persistence.tidings.retainedCount(),
+      privateRooms: () => roomAccess.size(),
     };
     if (mqttsPort !== undefined) {
       broker.mqttsPort = mqttsPort;

@@ -12,4 +12,5 @@ export {
   type ContentCoding,
   type StaticHandlerOptions,
 } from './static.js';
+export { EVERY_ROOM_PUBLIC, RoomAccess, followRoomAccess, loadPrivateRooms, type RoomReaders } from './room-access.js';
 export { RetainedIndex, indexedMemoryPersistence, type Packet } from './retained.js';

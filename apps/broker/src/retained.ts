@@ -149,6 +149,8 @@ export interface PersistenceControl {
   retainedCount(): number;
   /** Forgets everything kept for a client id that is not connected: subscriptions, queue, will, QoS 2 state. */
   forgetClient(clientId: string): Promise<void>;
+  /** Forgets one stored subscription of a persistent session (nothing when it has none). */
+  forgetSubscription(clientId: string, filter: string): Promise<void>;
 }
 
 export type TidingsPersistence = AedesPersistence & { tidings: PersistenceControl };
@@ -291,6 +293,10 @@ export function indexedMemoryPersistence(options: PersistenceOptions = {}): Tidi
       await call('cleanSubscriptions', { id: clientId });
       await call('delWill', { id: clientId });
       if (typeof p.cleanIncoming === 'function') await call('cleanIncoming', { id: clientId });
+    },
+    async forgetSubscription(clientId, filter) {
+      type Remove = (client: { id: string }, filters: string[]) => Promise<unknown>;
+      await (p.removeSubscriptions as Remove).call(persistence, { id: clientId }, [filter]);
     },
   };
   return Object.assign(persistence, { tidings });

@@ -1,5 +1,7 @@
+import { ROOM_MEMBERS_MAX } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
 import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePresencePayload, type Identity } from '../src/acl.js';
+import { EVERY_ROOM_PUBLIC as publicRooms, RoomAccess } from '../src/room-access.js';
 
 const guest: Identity = { kind: 'guest', clientId: 'g:guest0001' };
 const alice: Identity = { kind: 'user', username: 'alice', clientId: 'alice:laptop', sessionId: 's'.repeat(16), expiresAt: Date.now() + 60_000 };
@@ -105,7 +107,7 @@ describe('canSubscribe', () => {
     ['service', auth, 't/svc/session-revoked', false],
   ];
   it.each(cases(rows))('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
-    expect(canSubscribe(identity, topic)).toBe(allowed);
+    expect(canSubscribe(identity, topic, publicRooms)).toBe(allowed);
   });
 
   it.each([guest, alice, auth, likes])('refuses #, t/#, the system topics, + and malformed filters to $kind $clientId', (identity) => {
@@ -124,26 +126,26 @@ describe('canSubscribe', () => {
       't/svc/health/a+',
       't/svc/health/#',
     ]) {
-      expect(canSubscribe(identity, filter), filter).toBe(false);
+      expect(canSubscribe(identity, filter, publicRooms), filter).toBe(false);
     }
   });
 });
 
 describe('canReceive', () => {
   it('delivers a client its own replies and nothing else', () => {
-    expect(canReceive(guest, 't/r/g:guest0001')).toBe(true);
-    expect(canReceive(guest, 't/r/g:other0001')).toBe(false);
-    expect(canReceive(alice, 't/r/alice:laptop')).toBe(true);
-    expect(canReceive(alice, 't/r/bob:laptop')).toBe(false);
+    expect(canReceive(guest, 't/r/g:guest0001', publicRooms)).toBe(true);
+    expect(canReceive(guest, 't/r/g:other0001', publicRooms)).toBe(false);
+    expect(canReceive(alice, 't/r/alice:laptop', publicRooms)).toBe(true);
+    expect(canReceive(alice, 't/r/bob:laptop', publicRooms)).toBe(false);
   });
 
   it('delivers a service the concrete requests of its own actions', () => {
-    expect(canReceive(auth, 't/g/g:guest0001/auth.login')).toBe(true);
-    expect(canReceive(auth, 't/u/alice:laptop/auth.whoami')).toBe(true);
-    expect(canReceive(likes, 't/u/alice:laptop/auth.whoami')).toBe(false);
-    expect(canReceive(auth, 't/r/alice:laptop')).toBe(false);
-    expect(canReceive(likes, 't/g/g:guest0001/auth.login')).toBe(false);
-    expect(canReceive(auth, 't/g/+/auth.login')).toBe(false);
+    expect(canReceive(auth, 't/g/g:guest0001/auth.login', publicRooms)).toBe(true);
+    expect(canReceive(auth, 't/u/alice:laptop/auth.whoami', publicRooms)).toBe(true);
+    expect(canReceive(likes, 't/u/alice:laptop/auth.whoami', publicRooms)).toBe(false);
+    expect(canReceive(auth, 't/r/alice:laptop', publicRooms)).toBe(false);
+    expect(canReceive(likes, 't/g/g:guest0001/auth.login', publicRooms)).toBe(false);
+    expect(canReceive(auth, 't/g/+/auth.login', publicRooms)).toBe(false);
   });
 });
 
@@ -192,7 +194,7 @@ describe('chat rules', () => {
   it.each(
     cases([
       ['user', alice, 't/room/general', true],
-      ['user', alice, 't/room/+', true],
+      ['user', alice, 't/room/+', false],
       ['user', alice, 't/inbox/alice', true],
       ['user', alice, 't/inbox/bob', false],
       ['user', alice, 't/inbox/+', false],
@@ -211,7 +213,84 @@ describe('chat rules', () => {
       ['service', store, 't/inbox/+', false],
     ]),
   )('a $who $verdict subscribe to $topic', ({ identity, topic, allowed }) => {
-    expect(canSubscribe(identity, topic)).toBe(allowed);
+    expect(canSubscribe(identity, topic, publicRooms)).toBe(allowed);
+  });
+});
+
+describe('private rooms', () => {
+  const bob: Identity = { kind: 'user', username: 'bob', clientId: 'bob:phone', sessionId: 'b'.repeat(16), expiresAt: Date.now() + 60_000 };
+  const store: Identity = { kind: 'service', service: 'chat-store', clientId: 'svc:chat-store:1' };
+  const rooms = () => {
+    const r = new RoomAccess();
+    r.load([
+      { room: 'secret', username: 'alice' },
+      { room: 'secret', username: 'carol' },
+      { room: 'empty', username: null },
+    ]);
+    return r;
+  };
+
+  it('lets members subscribe to and receive a private room, and nobody else', () => {
+    const r = rooms();
+    expect(canSubscribe(alice, 't/room/secret', r)).toBe(true);
+    expect(canReceive(alice, 't/room/secret', r)).toBe(true);
+    expect(canSubscribe(bob, 't/room/secret', r)).toBe(false);
+    expect(canReceive(bob, 't/room/secret', r)).toBe(false);
+    expect(canSubscribe(bob, 't/room/empty', r)).toBe(false);
+    // public rooms unchanged
+    expect(canSubscribe(bob, 't/room/general', r)).toBe(true);
+    expect(canReceive(bob, 't/room/general', r)).toBe(true);
+  });
+
+  it('refuses t/room/+ to every user, member or not', () => {
+    expect(canSubscribe(alice, 't/room/+', rooms())).toBe(false);
+    expect(canSubscribe(bob, 't/room/+', rooms())).toBe(false);
+    expect(canSubscribe(bob, 't/room/+', publicRooms)).toBe(false);
+  });
+
+  it('follows membership changes, and keeps a room private after its last member left', () => {
+    const r = rooms();
+    expect(r.apply({ r: 'secret', u: 'alice', on: false })).toBe('changed');
+    expect(canReceive(alice, 't/room/secret', r)).toBe(false);
+    expect(r.apply({ r: 'secret', u: 'bob', on: true })).toBe('changed');
+    expect(canSubscribe(bob, 't/room/secret', r)).toBe(true);
+    expect(r.apply({ r: 'secret', u: 'bob', on: true })).toBe('unchanged');
+    r.apply({ r: 'secret', u: 'bob', on: false });
+    r.apply({ r: 'secret', u: 'carol', on: false });
+    expect(r.isPrivate('secret')).toBe(true);
+    expect(canSubscribe(bob, 't/room/secret', r)).toBe(false);
+    expect(r.size()).toEqual({ rooms: 2, memberships: 0 });
+  });
+
+  it('makes a room private when an event first names it, even a removal', () => {
+    const r = new RoomAccess();
+    expect(r.apply({ r: 'later', u: 'alice', on: false })).toBe('changed');
+    expect(canSubscribe(bob, 't/room/later', r)).toBe(false);
+    expect(canSubscribe(alice, 't/room/later', r)).toBe(false);
+  });
+
+  it('holds at most ROOM_MEMBERS_MAX members per room, refusing (not admitting) the one past it', () => {
+    const r = new RoomAccess();
+    r.load(Array.from({ length: ROOM_MEMBERS_MAX + 5 }, (_, i) => ({ room: 'big', username: `user${i}` })));
+    expect(r.size()).toEqual({ rooms: 1, memberships: ROOM_MEMBERS_MAX });
+    expect(r.mayRead('big', `user${ROOM_MEMBERS_MAX}`)).toBe(false);
+    expect(r.apply({ r: 'big', u: 'late', on: true })).toBe('full');
+    expect(canSubscribe({ ...bob, username: 'late' }, 't/room/big', r)).toBe(false);
+    expect(r.apply({ r: 'big', u: 'user0', on: false })).toBe('changed');
+    expect(r.apply({ r: 'big', u: 'late', on: true })).toBe('changed');
+    expect(r.mayRead('big', 'late')).toBe(true);
+  });
+
+  it('does not change what services may do on room topics', () => {
+    const r = rooms();
+    expect(canPublish(store, 't/room/secret')).toBe(true);
+    expect(canSubscribe(store, 't/room/secret', r)).toBe(false);
+  });
+
+  it('lets chat-store alone publish room access, and nobody subscribe to it', () => {
+    expect(canPublish(store, 't/svc/room-access')).toBe(true);
+    for (const identity of [auth, likes, recovery, alice, guest]) expect(canPublish(identity, 't/svc/room-access'), identity.clientId).toBe(false);
+    for (const identity of [store, auth, alice, guest]) expect(canSubscribe(identity, 't/svc/room-access', publicRooms), identity.clientId).toBe(false);
   });
 });
 
@@ -250,13 +329,13 @@ describe('isDevicePresencePayload', () => {
 
 describe('topic levels', () => {
   it('refuses U+0000 and levels over 128 characters in filters and topics', () => {
-    expect(canSubscribe(alice, `t/room/${'a'.repeat(128)}`)).toBe(true);
-    expect(canSubscribe(alice, `t/room/${'a'.repeat(129)}`)).toBe(false);
-    expect(canSubscribe(alice, `t/room/${'a'.repeat(60_000)}`)).toBe(false);
-    expect(canSubscribe(alice, 't/room/gen\u0000eral')).toBe(false);
-    expect(canSubscribe(alice, 't/p/\u0000')).toBe(false);
+    expect(canSubscribe(alice, `t/room/${'a'.repeat(128)}`, publicRooms)).toBe(true);
+    expect(canSubscribe(alice, `t/room/${'a'.repeat(129)}`, publicRooms)).toBe(false);
+    expect(canSubscribe(alice, `t/room/${'a'.repeat(60_000)}`, publicRooms)).toBe(false);
+    expect(canSubscribe(alice, 't/room/gen\u0000eral', publicRooms)).toBe(false);
+    expect(canSubscribe(alice, 't/p/\u0000', publicRooms)).toBe(false);
     expect(canPublish(likes, 't/room/gen\u0000eral')).toBe(false);
     expect(canPublish(likes, `t/room/${'a'.repeat(129)}`)).toBe(false);
-    expect(canReceive(alice, 't/room/gen\u0000eral')).toBe(false);
+    expect(canReceive(alice, 't/room/gen\u0000eral', publicRooms)).toBe(false);
   });
 });

@@ -31,8 +31,15 @@ export function captureLogger(): { logger: Logger; lines: () => string[] } {
   return { logger, lines: () => [...lines] };
 }
 
+export interface HarnessSetup {
+  /** Runs on the migrated database before the broker starts (rows the broker loads at start). */
+  before?: (db: Database) => Promise<void>;
+  /** The database the broker is given, made from the real one (e.g. one that counts queries). */
+  brokerDb?: (db: Database) => Database;
+}
+
 /** A fresh broker and database, closed when the test finishes. */
-export async function harness(options: Partial<BrokerOptions> = {}): Promise<Harness> {
+export async function harness(options: Partial<BrokerOptions> = {}, setup: HarnessSetup = {}): Promise<Harness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tidings-broker-test-'));
   const url = defaultDatabaseUrl(dir);
   await migrate(url);
@@ -41,12 +48,13 @@ export async function harness(options: Partial<BrokerOptions> = {}): Promise<Har
   const { logger, lines } = captureLogger();
   let broker: RunningBroker;
   try {
+    await setup.before?.(db);
     broker = await startBroker({
       host: '127.0.0.1',
       mqttPort: 0,
       httpPort: 0,
       logger,
-      db,
+      db: setup.brokerDb ? setup.brokerDb(db) : db,
       serviceCredentials: credentials,
       ...options,
       limits: { connectionAttemptsPerMinute: 0, ...options.limits },

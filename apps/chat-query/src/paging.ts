@@ -3,10 +3,14 @@ import { LIST_LIMIT_MAX, PAGE_BYTES, TidingsError } from '@tidings/protocol';
 /**
  * At least the bytes of a message's JSON: its fields' keys and punctuation take 59 bytes, its four
  * numbers at most 16 digits each, and a character of text or username at most 6 (a `\u0001`
- * escape; a surrogate pair is 2 UTF-16 units and 4 bytes).
+ * escape; a surrogate pair is 2 UTF-16 units and 4 bytes). A room event (rare) is measured:
+ * `,"ev":` and its JSON; a remover's name `,"rb":""` and 6 bytes a character.
  */
-export function messageBytesBound(m: { u: string; x: string }): number {
-  return 160 + 6 * (m.x.length + m.u.length);
+export function messageBytesBound(m: { u: string; x: string; ev?: unknown; rb?: string | undefined }): number {
+  let bound = 160 + 6 * (m.x.length + m.u.length);
+  if (m.ev !== undefined) bound += 6 + jsonBytesOf(m.ev);
+  if (m.rb !== undefined) bound += 8 + 6 * m.rb.length;
+  return bound;
 }
 
 /** Bytes of `value` as JSON (UTF-8), exactly as the reply will carry it. */

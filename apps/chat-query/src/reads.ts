@@ -13,7 +13,7 @@ import {
   type SearchRow,
   type SqliteSearchTuple,
 } from './search-sql.js';
-import { msOf, wireMessage } from './wire.js';
+import { msOf, wireMessage, type BadEventHandler } from './wire.js';
 
 export type { SearchRow } from './search-sql.js';
 
@@ -22,6 +22,8 @@ export interface ConversationRow {
   id: string;
   kind: string;
   lastSeq: number;
+  /** A private room: only its members may read it. */
+  private: boolean;
 }
 
 export interface PageQuery {
@@ -64,12 +66,12 @@ export type SearchQuery = SearchParams;
  * The reads for `db`: prepared statements on a SQLite file, Prisma otherwise. `prisma: true`
  * takes the Prisma path on SQLite too (tests compare the two paths with it).
  */
-export function openHistoryReads(db: Database, options: { prisma?: boolean } = {}): HistoryReads {
-  return (options.prisma ? undefined : sqliteReads(db)) ?? prismaReads(db);
+export function openHistoryReads(db: Database, options: { prisma?: boolean; onBadEvent?: BadEventHandler } = {}): HistoryReads {
+  return (options.prisma ? undefined : sqliteReads(db, options.onBadEvent)) ?? prismaReads(db, options.onBadEvent);
 }
 
-const CONVERSATION_BY_NAME = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "name" = $1';
-const CONVERSATION_BY_DM_KEY = 'SELECT "id", "kind", "lastSeq" FROM "Conversation" WHERE "dmKey" = $1';
+const CONVERSATION_BY_NAME = 'SELECT "id", "kind", "lastSeq", "private" FROM "Conversation" WHERE "name" = $1';
+const CONVERSATION_BY_DM_KEY = 'SELECT "id", "kind", "lastSeq", "private" FROM "Conversation" WHERE "dmKey" = $1';
 const USER_EXISTS = 'SELECT 1 AS "found" FROM "User" WHERE "username" = $1';
 const IS_MEMBER = 'SELECT 1 AS "found" FROM "Membership" mb JOIN "User" u ON u."id" = mb."userId" WHERE mb."conversationId" = $1 AND u."username" = $2';
 
@@ -79,7 +81,8 @@ const forSqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
 /**
  * One page of messages in one SQL statement: a range scan of the unique (conversationId, seq)
  * index, the sender's name by primary key, and — only for messages that have likes at all —
- * whether the caller is among the likers, by the Like primary key. Parameters: $1 caller's
+ * whether the caller is among the likers, by the Like primary key — and, for a message a moderator
+ * removed, the moderator's name (by primary key). Parameters: $1 caller's
  * username, $2 conversation id, $3 the cursor (exclusive), $4 rows to take. Prisma's relation
  * loading would cost a second query and about three times the time per page.
  */
@@ -88,8 +91,10 @@ function pageSql(direction: 'older' | 'newer'): string {
       CASE WHEN m."likeCount" > 0 AND m."deletedAt" IS NULL
         THEN EXISTS (SELECT 1 FROM "Like" l WHERE l."messageId" = m."id"
           AND l."userId" = (SELECT c."id" FROM "User" c WHERE c."username" = $1))
-        ELSE FALSE END AS "me"
+        ELSE FALSE END AS "me",
+      m."event", rb."username" AS "removedBy"
     FROM "Message" m JOIN "User" u ON u."id" = m."senderId"
+      LEFT JOIN "User" rb ON rb."id" = m."removedById"
     WHERE m."conversationId" = $2 AND m."seq" ${direction === 'older' ? '<' : '>'} $3
     ORDER BY m."seq" ${direction === 'older' ? 'DESC' : 'ASC'}
     LIMIT $4`;
@@ -107,9 +112,11 @@ interface NamedRow {
   likeCount: number | bigint;
   /** SQLite answers 0/1, PostgreSQL a boolean. */
   me: unknown;
+  event: string | null;
+  removedBy: string | null;
 }
 
-function fromNamed(r: NamedRow): Message {
+function fromNamed(r: NamedRow, onBadEvent?: BadEventHandler): Message {
   return wireMessage(
     Number(r.seq),
     r.username,
@@ -119,6 +126,9 @@ function fromNamed(r: NamedRow): Message {
     r.deletedAt === null ? null : msOf(r.deletedAt),
     Number(r.likeCount),
     r.me === true || r.me === 1 || r.me === 1n,
+    r.event,
+    r.removedBy,
+    onBadEvent,
   );
 }
 
@@ -132,20 +142,34 @@ type PositionalRow = [
   deletedAt: string | number | null,
   likeCount: number,
   me: number,
+  event: string | null,
+  removedBy: string | null,
 ];
 
-function fromPositional(r: PositionalRow): Message {
-  return wireMessage(r[0], r[1], r[2], msOf(r[3]), r[4] === null ? null : msOf(r[4]), r[5] === null ? null : msOf(r[5]), r[6], r[7] === 1);
+function fromPositional(r: PositionalRow, onBadEvent?: BadEventHandler): Message {
+  return wireMessage(
+    r[0],
+    r[1],
+    r[2],
+    msOf(r[3]),
+    r[4] === null ? null : msOf(r[4]),
+    r[5] === null ? null : msOf(r[5]),
+    r[6],
+    r[7] === 1,
+    r[8],
+    r[9],
+    onBadEvent,
+  );
 }
 
-function sqliteReads(db: Database): HistoryReads | undefined {
+function sqliteReads(db: Database, onBadEvent?: BadEventHandler): HistoryReads | undefined {
   const reader = openSqliteReader(db.url);
   if (!reader) return undefined;
   let prepared;
   try {
     prepared = {
-      byName: reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_NAME)),
-      byDmKey: reader.prepare<ConversationRow>(forSqlite(CONVERSATION_BY_DM_KEY)),
+      byName: reader.prepare<StoredConversation>(forSqlite(CONVERSATION_BY_NAME)),
+      byDmKey: reader.prepare<StoredConversation>(forSqlite(CONVERSATION_BY_DM_KEY)),
       userExists: reader.prepare<{ found: number }>(forSqlite(USER_EXISTS)),
       older: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('older'))),
       newer: reader.prepareRaw<PositionalRow>(forSqlite(pageSql('newer'))),
@@ -159,11 +183,11 @@ function sqliteReads(db: Database): HistoryReads | undefined {
   const { byName, byDmKey, userExists, older, newer, isMember, search } = prepared;
   return {
     path: 'sqlite',
-    conversationByName: async (name) => byName.get(name),
-    conversationByDmKey: async (dmKey) => byDmKey.get(dmKey),
+    conversationByName: async (name) => normalizeConversation(byName.get(name)),
+    conversationByDmKey: async (dmKey) => normalizeConversation(byDmKey.get(dmKey)),
     userExists: async (username) => userExists.get(username) !== undefined,
-    olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map(fromPositional),
-    newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map(fromPositional),
+    olderThan: async (q) => older.all(q.caller, q.conversationId, q.below, q.take).map((r) => fromPositional(r, onBadEvent)),
+    newerThan: async (q) => newer.all(q.caller, q.conversationId, q.above, q.take).map((r) => fromPositional(r, onBadEvent)),
     isMember: async (conversationId, caller) => isMember.get(conversationId, caller) !== undefined,
     search: async (q) => {
       const { variant, params } = sqliteSearchParams(q);
@@ -176,7 +200,7 @@ function sqliteReads(db: Database): HistoryReads | undefined {
   };
 }
 
-function prismaReads(db: Database): HistoryReads {
+function prismaReads(db: Database, onBadEvent?: BadEventHandler): HistoryReads {
   const prisma = db.prisma;
   const sql = (text: string) => (db.provider === 'sqlite' ? forSqlite(text) : text);
   const [byName, byDmKey, userExists, olderSql, newerSql] = [CONVERSATION_BY_NAME, CONVERSATION_BY_DM_KEY, USER_EXISTS, pageSql('older'), pageSql('newer')].map(
@@ -185,11 +209,13 @@ function prismaReads(db: Database): HistoryReads {
   const one = async <T>(text: string, ...values: string[]) => (await prisma.$queryRawUnsafe<T[]>(text, ...values))[0];
   return {
     path: 'prisma',
-    conversationByName: (name) => one<ConversationRow>(byName, name).then(normalizeConversation),
-    conversationByDmKey: (dmKey) => one<ConversationRow>(byDmKey, dmKey).then(normalizeConversation),
+    conversationByName: (name) => one<StoredConversation>(byName, name).then(normalizeConversation),
+    conversationByDmKey: (dmKey) => one<StoredConversation>(byDmKey, dmKey).then(normalizeConversation),
     userExists: async (username) => (await one(userExists, username)) !== undefined,
-    olderThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map(fromNamed),
-    newerThan: async (q) => (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map(fromNamed),
+    olderThan: async (q) =>
+      (await prisma.$queryRawUnsafe<NamedRow[]>(olderSql, q.caller, q.conversationId, q.below, q.take)).map((r) => fromNamed(r, onBadEvent)),
+    newerThan: async (q) =>
+      (await prisma.$queryRawUnsafe<NamedRow[]>(newerSql, q.caller, q.conversationId, q.above, q.take)).map((r) => fromNamed(r, onBadEvent)),
     isMember: async (conversationId, caller) => (await one(sql(IS_MEMBER), conversationId, caller)) !== undefined,
     search: async (q) => {
       const sqlite = db.provider === 'sqlite';
@@ -201,6 +227,37 @@ function prismaReads(db: Database): HistoryReads {
   };
 }
 
-function normalizeConversation(row: ConversationRow | undefined): ConversationRow | undefined {
-  return row && { id: row.id, kind: row.kind, lastSeq: Number(row.lastSeq) };
+/** SQLite answers a boolean as 0/1 (a bigint through Prisma), PostgreSQL as a boolean. */
+const truthy = (v: unknown) => v === true || v === 1 || v === 1n;
+
+/** A conversation row as either database answers it. */
+interface StoredConversation {
+  id: string;
+  kind: string;
+  lastSeq: number | bigint;
+  private: unknown;
+}
+
+function normalizeConversation(row: StoredConversation | undefined): ConversationRow | undefined {
+  return row && { id: row.id, kind: row.kind, lastSeq: Number(row.lastSeq), private: truthy(row.private) };
+}
+
+/**
+ * The caller's unread mentions per conversation: Mention rows past their read marker in the
+ * conversations they are a member of — one statement for every conversation, a range of the
+ * (userId, conversationId, seq) index per membership. Conversations without any are absent.
+ * Like `unread`, it counts rows, deleted messages included: leaving the message out took a
+ * primary-key probe per mention, 2.5–4 times the time (66 against 17–26 ms for 25,000 unread mentions
+ * over 500 rooms on SQLite). Through Prisma on both databases.
+ */
+const MENTION_COUNTS = `SELECT mn."conversationId" AS "conversationId", COUNT(*) AS "n"
+  FROM "Membership" mb
+    JOIN "Mention" mn ON mn."userId" = mb."userId" AND mn."conversationId" = mb."conversationId" AND mn."seq" > mb."lastReadSeq"
+  WHERE mb."userId" = $1
+  GROUP BY mn."conversationId"`;
+
+export async function unreadMentions(db: Database, userId: string): Promise<Map<string, number>> {
+  const sql = db.provider === 'sqlite' ? forSqlite(MENTION_COUNTS) : MENTION_COUNTS;
+  const rows = await db.prisma.$queryRawUnsafe<{ conversationId: string; n: number | bigint }[]>(sql, userId);
+  return new Map(rows.map((r) => [r.conversationId, Number(r.n)]));
 }

@@ -7,6 +7,10 @@ import { msOf } from './wire.js';
  * (`before`). Written out per variant rather than with `? IS NULL OR …`, so each statement's plan
  * uses what it can.
  *
+ * Only messages: deleted ones and room events (Message.event, empty text anyway) are never hits.
+ * Only the caller's conversations: the Membership join, so a private room one left or was removed
+ * from is gone from search at once.
+ *
  * The caller's words are never query syntax: each is a run of letters, digits and marks
  * (searchWords), put in double quotes for FTS5 (`"word"*`: a word starting with it) and in single
  * quotes for to_tsquery (`'word':*`), where nothing inside can end the quote.
@@ -52,7 +56,7 @@ export function sqliteSearchSql(variant: SearchVariant): string {
         AND mb."userId" = (SELECT me."id" FROM "User" me WHERE me."username" = ?)
       CROSS JOIN "Conversation" c ON c."id" = m."conversationId"
       CROSS JOIN "User" u ON u."id" = m."senderId"
-    WHERE "MessageSearch" MATCH ?${before ? ' AND f."rowid" < ?' : ''} AND m."deletedAt" IS NULL${one ? ' AND m."conversationId" = ?' : ''}
+    WHERE "MessageSearch" MATCH ?${before ? ' AND f."rowid" < ?' : ''} AND m."deletedAt" IS NULL AND m."event" IS NULL${one ? ' AND m."conversationId" = ?' : ''}
     ORDER BY f."rowid" DESC
     LIMIT ?`;
 }
@@ -86,7 +90,7 @@ export function postgresSearchSql(variant: SearchVariant): string {
   const oneSql = one ? ` AND m."conversationId" = $${++n}` : '';
   return `WITH hit AS MATERIALIZED (
       SELECT m."id", m."conversationId", m."createdAt" FROM "Message" m
-      WHERE m."searchVector" @@ to_tsquery('simple', $2) AND m."deletedAt" IS NULL${beforeSql}${oneSql}
+      WHERE m."searchVector" @@ to_tsquery('simple', $2) AND m."deletedAt" IS NULL AND m."event" IS NULL${beforeSql}${oneSql}
     ), page AS (
       SELECT h."id", h."conversationId", h."createdAt" FROM hit h
       WHERE h."conversationId" IN (SELECT mb."conversationId" FROM "Membership" mb

@@ -9,10 +9,13 @@ export interface ChatQueryDeps {
   client: MqttClient;
   db: Database;
   logger: Logger;
+  /** The clock (ms since the epoch), for whether a mute is still on; tests move it. */
+  now?: () => number;
 }
 
 export interface ChatQuery {
-  /** Starts answering chat.history, chat.conversations, room.list and user.list. On a SQLite file
+  /** Starts answering chat.history, chat.conversations, chat.search, room.list, room.info,
+   * room.members and user.list. On a SQLite file
    * it opens its own read-only connection for history (reads.ts). */
   start(): Promise<void>;
   /** Stops taking requests and finishes those in flight, then closes its read connection. Leaves
@@ -30,9 +33,11 @@ export function createChatQuery(deps: ChatQueryDeps): ChatQuery {
   return {
     async start() {
       if (rpc) throw new Error('the chat-query service is already started');
-      const opened = openHistoryReads(deps.db);
+      const onBadEvent = (s: number, problem: string) => logger.error({ s, problem }, 'a stored room event is not valid: sent as a plain message');
+      const opened = openHistoryReads(deps.db, { onBadEvent });
       logger.info({ historyReads: opened.path }, 'history reads ready');
-      const server = createRpcServer({ client: deps.client, logger: deps.logger, handlers: chatQueryHandlers({ db: deps.db, reads: opened, logger }) });
+      const handlers = chatQueryHandlers({ db: deps.db, reads: opened, logger, now: deps.now ?? Date.now, onBadEvent });
+      const server = createRpcServer({ client: deps.client, logger: deps.logger, handlers });
       rpc = server;
       reads = opened;
       try {

@@ -3,18 +3,28 @@ import { MAX_REQUEST_BYTES } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startChatQuery, type QueryHarness, type RawClient } from './helpers.js';
 
-const ACTIONS = ['chat.history', 'chat.conversations', 'room.list', 'user.list'] as const;
+const ACTIONS = ['chat.history', 'chat.conversations', 'room.list', 'user.list', 'room.info', 'room.members'] as const;
 type QueryAction = (typeof ACTIONS)[number];
+
+/** The fields of a good request of each action (the list actions have none). */
+const VALID: Record<QueryAction, Record<string, unknown>> = {
+  'chat.history': { c: 'general' },
+  'chat.conversations': {},
+  'room.list': {},
+  'user.list': {},
+  'room.info': { name: 'general' },
+  'room.members': { name: 'general' },
+};
 
 /** Payloads no client of ours would send, and the error code each must get. */
 function badPayloads(action: QueryAction): { name: string; payload: string | Buffer; code: string }[] {
   const common = [
     // the list actions have no fields: text in an unknown key is ignored, not refused
-    ...malformedEnvelopes(action === 'chat.history' ? { c: 'general' } : {}),
+    ...malformedEnvelopes(VALID[action]),
     { name: 'a correlation id of 65 characters', payload: JSON.stringify({ id: 'x'.repeat(65) }), code: 'BAD_REQUEST' },
     {
       name: 'more than 16 KiB',
-      payload: JSON.stringify({ id: 'big', c: 'general', padding: 'x'.repeat(MAX_REQUEST_BYTES) }),
+      payload: JSON.stringify({ id: 'big', ...VALID[action], padding: 'x'.repeat(MAX_REQUEST_BYTES) }),
       code: 'PAYLOAD_TOO_LARGE',
     },
   ];
@@ -64,7 +74,7 @@ describeBackends('bad input', (backend) => {
       await expectAllRefused(raw, action);
       expect(await h.seed.counts()).toEqual(before);
 
-      const reply = await raw.send(action, JSON.stringify({ id: 'ok-1', c: 'general' }));
+      const reply = await raw.send(action, JSON.stringify({ id: 'ok-1', ...VALID[action] }));
       expect(reply).toMatchObject({ id: 'ok-1', r: expect.anything() });
       const history = await raw.send('chat.history', JSON.stringify({ id: 'ok-2', c: 'general' }));
       expect(history).toMatchObject({ id: 'ok-2', r: { lastSeq: 3 } });

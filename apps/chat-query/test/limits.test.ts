@@ -121,6 +121,39 @@ describeBackends('reply sizes', (backend) => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_REPLY_BYTES);
   });
 
+  it('lists someone in 600 conversations with messages, more than one query’s worth of last messages, every one once', async () => {
+    h = await startChatQuery(backend);
+    const p = h.seed.prisma;
+    const alice = await h.seed.userId('alice');
+    const rooms = range(1, 600).map((i) => ({ id: `room_r${i}`, kind: 'room', name: `r${String(i).padStart(3, '0')}`, lastSeq: 1 }));
+    await p.conversation.createMany({ data: rooms });
+    await p.membership.createMany({ data: rooms.map((r) => ({ conversationId: r.id, userId: alice })) });
+    await p.message.createMany({
+      data: rooms.map((r, i) => ({
+        id: `m-${r.id}`,
+        conversationId: r.id,
+        seq: 1,
+        senderId: alice,
+        clientKey: `k-${r.id}`,
+        text: `last of ${r.name}`,
+        createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+      })),
+    });
+    const user = await h.user('alice');
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page: ResultOf<'chat.conversations'> = await user.request('chat.conversations', after ? { after } : {});
+      for (const c of page.conversations) {
+        expect(c.last?.x).toBe(`last of ${c.c}`);
+        seen.push(c.c);
+      }
+      if (!page.more) break;
+      after = page.next;
+    }
+    expect(seen).toEqual(rooms.map((r) => r.name).reverse());
+  });
+
   it('pages room.list and user.list past 500 entries, every entry once, in order', async () => {
     h = await startChatQuery(backend);
     const prisma = h.stack.db.prisma;

@@ -44,4 +44,14 @@ describe('fillPage', () => {
       expect(messageBytesBound({ u: m.u, x: '' })).toBeGreaterThanOrEqual(jsonBytesOf({ ...m, x: '' }));
     }
   });
+
+  it('bounds a room event and a removal from above too', () => {
+    const topic = '\u0001'.repeat(300);
+    const events: Message[] = [
+      { s: 2 ** 31 - 1, u: 'u'.repeat(32), x: '', at: 8.64e15, ev: { k: 'topic', x: topic } },
+      { s: 2 ** 31 - 1, u: 'u'.repeat(32), x: '', at: 8.64e15, ev: { k: 'mute', w: 'w'.repeat(32), until: 8.64e15 } },
+      { s: 2 ** 31 - 1, u: 'u'.repeat(32), x: '', at: 8.64e15, del: true, rb: 'r'.repeat(32) },
+    ];
+    for (const m of events) expect(messageBytesBound(m), JSON.stringify(m).slice(0, 40)).toBeGreaterThanOrEqual(jsonBytesOf(m));
+  });
 });

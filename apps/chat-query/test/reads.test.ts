@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findConversation } from '../src/context.js';
 import { openHistoryReads, type HistoryReads } from '../src/reads.js';
 import { msOf } from '../src/wire.js';
+import { RoomSeed } from './rooms.js';
 
 describe('history reads on SQLite: prepared statements against Prisma', () => {
   let stack: TestStack | undefined;
@@ -35,15 +36,23 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
     await seed.edit(general, 4, 'edited');
     await seed.remove(general, 7);
     await seed.remove(ab, 3);
+    const rooms = new RoomSeed(seed);
+    await rooms.removeBy(general, 10, 'alice');
+    await rooms.event(general, 'alice', { k: 'remove', s: 10 });
+    await rooms.event(general, 'alice', { k: 'mute', w: 'carol', until: 1_800_000_000_000 });
+    await rooms.event(general, 'alice', '{"k":"nonsense"}');
+    const secret = await rooms.room('secret', ['alice'], { private: true });
+    await seed.send(secret, 'alice', 'text in secret ✓');
 
-    const fast = openHistoryReads(stack.db);
-    const prisma = openHistoryReads(stack.db, { prisma: true });
+    const badEvents: number[][] = [[], []];
+    const fast = openHistoryReads(stack.db, { onBadEvent: (s) => badEvents[0]!.push(s) });
+    const prisma = openHistoryReads(stack.db, { prisma: true, onBadEvent: (s) => badEvents[1]!.push(s) });
     opened.push(fast, prisma);
     expect([fast.path, prisma.path]).toEqual(['sqlite', 'prisma']);
 
     let compared = 0;
     for (const caller of ['alice', 'bob', 'carol']) {
-      for (const ref of ['general', '@bob', '@alice', '@carol']) {
+      for (const ref of ['general', 'secret', '@bob', '@alice', '@carol']) {
         const a = await findConversation(fast, caller, ref).catch((err: unknown) => err);
         const b = await findConversation(prisma, caller, ref).catch((err: unknown) => err);
         expect(a, `${caller} ${ref}`).toEqual(b);
@@ -62,12 +71,25 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
       }
     }
     expect(compared).toBeGreaterThan(500);
+    expect(badEvents[0]!.length).toBeGreaterThan(0);
+    expect(badEvents[0]).toEqual(badEvents[1]);
+    const page = await fast.newerThan({ conversationId: general, caller: 'bob', take: 100, above: 0 });
+    expect(page.filter((m) => m.ev || m.rb).map(({ s, rb, ev }) => ({ s, rb, ev }))).toEqual([
+      { s: 10, rb: 'alice', ev: undefined },
+      { s: 28, rb: undefined, ev: { k: 'remove', s: 10 } },
+      { s: 29, rb: undefined, ev: { k: 'mute', w: 'carol', until: 1_800_000_000_000 } },
+    ]);
+    // a private room: its member reads it on both paths; anyone else is told it does not exist
+    await expect(findConversation(fast, 'alice', 'secret')).resolves.toMatchObject({ member: true });
+    for (const reads of [fast, prisma]) {
+      await expect(findConversation(reads, 'bob', 'secret')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no room named secret' });
+    }
 
     // search: the same hits and cursors on both paths, every page
     let hits = 0;
     for (const caller of ['alice', 'bob', 'carol']) {
       for (const words of [['text'], ['TEXT', '1'], ['edited'], ['✓'], ['nothing']]) {
-        for (const conversationId of [undefined, general, ab]) {
+        for (const conversationId of [undefined, general, ab, secret]) {
           let before: string | undefined;
           for (let page = 0; page < 20; page++) {
             const q = { caller, words, conversationId, before, take: 4 };

@@ -1,4 +1,5 @@
 import type { Provider } from '@tidings/db';
+import { sqliteTime } from './sqlite-time.js';
 
 /**
  * The raw statements of one message batch. Prisma costs about a millisecond of CPU per statement
@@ -11,13 +12,18 @@ export interface Statement {
   values: unknown[];
 }
 
-class Params {
+export class Params {
   readonly values: unknown[] = [];
   constructor(readonly provider: Provider) {}
 
   add(value: unknown): string {
     this.values.push(value);
     return this.provider === 'sqlite' ? '?' : `$${this.values.length}`;
+  }
+
+  /** A time, as each provider's Prisma adapter stores it (SQLite: ISO 8601 text with `+00:00`). */
+  time(value: Date): string {
+    return this.add(this.provider === 'sqlite' ? sqliteTime(value) : value);
   }
 
   /** An integer parameter: PostgreSQL cannot infer the type of a bare `$n` in a CASE. */
@@ -41,6 +47,16 @@ export interface NewMessage {
   clientKey: string;
   text: string;
   createdAt: Date;
+  /** A room event (RoomEvent as JSON); null for a message. */
+  event: string | null;
+}
+
+/** A member mentioned in a message: written with it. */
+export interface NewMention {
+  messageId: string;
+  userId: string;
+  conversationId: string;
+  seq: number;
 }
 
 export function insertMessages(provider: Provider, rows: readonly NewMessage[]): Statement {
@@ -48,13 +64,30 @@ export function insertMessages(provider: Provider, rows: readonly NewMessage[]):
   const values = rows
     .map(
       (r) =>
-        `(${p.add(r.id)}, ${p.add(r.conversationId)}, ${p.int(r.seq)}, ${p.add(r.senderId)}, ${p.add(r.clientKey)}, ${p.add(r.text)}, ${p.add(r.createdAt)}, 0)`,
+        `(${p.add(r.id)}, ${p.add(r.conversationId)}, ${p.int(r.seq)}, ${p.add(r.senderId)}, ${p.add(r.clientKey)}, ${p.add(r.text)}, ${p.add(r.createdAt)}, 0, ${p.add(r.event)})`,
     )
     .join(', ');
   return {
-    sql: `INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount") VALUES ${values}`,
+    sql: `INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount", "event") VALUES ${values}`,
     values: p.values,
   };
+}
+
+/** Mention rows per statement: 4 parameters each, far below both providers' limits. */
+const MENTIONS_PER_STATEMENT = 1000;
+
+/** The mentions of a batch, in as few statements as the parameter limits allow (none when empty). */
+export function insertMentions(provider: Provider, rows: readonly NewMention[]): Statement[] {
+  const statements: Statement[] = [];
+  for (let i = 0; i < rows.length; i += MENTIONS_PER_STATEMENT) {
+    const p = new Params(provider);
+    const values = rows
+      .slice(i, i + MENTIONS_PER_STATEMENT)
+      .map((r) => `(${p.add(r.messageId)}, ${p.add(r.userId)}, ${p.add(r.conversationId)}, ${p.int(r.seq)})`)
+      .join(', ');
+    statements.push({ sql: `INSERT INTO "Mention" ("messageId", "userId", "conversationId", "seq") VALUES ${values}`, values: p.values });
+  }
+  return statements;
 }
 
 /**

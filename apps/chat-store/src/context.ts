@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { TidingsError, parseRef } from '@tidings/protocol';
+import { TidingsError, parseRef, noSuchRoom } from '@tidings/protocol';
 import { callerUsername, type HandlerContext, type Logger } from '@tidings/service-kit';
 import type { ConversationInfo, Directory, UserRef } from './directory.js';
 import type { LiveEvents } from './events.js';
@@ -29,7 +29,17 @@ export async function callerOf(chat: ChatContext, ctx: HandlerContext): Promise<
 
 export async function roomOrThrow(chat: ChatContext, name: string): Promise<ConversationInfo> {
   const room = await chat.directory.room(name);
-  if (!room) throw new TidingsError('NOT_FOUND', `there is no room named ${name}`);
+  if (!room) throw noSuchRoom(name);
+  return room;
+}
+
+/**
+ * A room the caller may see: any public room, and a private room only when they are in it. A
+ * private room is NOT_FOUND to everyone else, with the words of a room that does not exist.
+ */
+export async function visibleRoom(chat: ChatContext, caller: UserRef, name: string): Promise<ConversationInfo> {
+  const room = await roomOrThrow(chat, name);
+  if (room.private && !(await chat.directory.isMember(room, caller))) throw noSuchRoom(name);
   return room;
 }
 
@@ -53,7 +63,7 @@ export function notAMember(): TidingsError {
 export async function existingConversation(chat: ChatContext, caller: UserRef, ref: string, options: { member: boolean }): Promise<ConversationInfo> {
   const parsed = parseRef(ref);
   if (parsed.kind === 'room') {
-    const room = await roomOrThrow(chat, parsed.name);
+    const room = await visibleRoom(chat, caller, parsed.name);
     if (options.member && !(await chat.directory.isMember(room, caller))) throw notAMember();
     return room;
   }

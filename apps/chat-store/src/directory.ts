@@ -1,4 +1,5 @@
 import type { Db } from '@tidings/db';
+import { ROLES, type Role } from '@tidings/protocol';
 import { BoundedMap } from './bounded-map.js';
 import { isUniqueViolation } from './errors.js';
 
@@ -16,6 +17,8 @@ export interface ConversationInfo {
   name: string | null;
   /** The two participants of a direct conversation, sorted; null for a room. */
   participants: readonly [string, string] | null;
+  /** A private room (invite only, fixed at creation); false for a direct conversation. */
+  private: boolean;
 }
 
 /** The key of the direct conversation between two users: both usernames, sorted, joined by ':'. */
@@ -33,14 +36,14 @@ export function dmIdOf(dmKey: string): string {
   return `dm_${dmKey}`;
 }
 
-const conversationSelect = { id: true, kind: true, name: true, dmKey: true } as const;
+const conversationSelect = { id: true, kind: true, name: true, dmKey: true, private: true } as const;
 
-function infoOf(row: { id: string; kind: string; name: string | null; dmKey: string | null }): ConversationInfo {
+function infoOf(row: { id: string; kind: string; name: string | null; dmKey: string | null; private: boolean }): ConversationInfo {
   if (row.kind === 'dm' && row.dmKey) {
     const [a = '', b = ''] = row.dmKey.split(':');
-    return { id: row.id, kind: 'dm', name: null, participants: [a, b] };
+    return { id: row.id, kind: 'dm', name: null, participants: [a, b], private: false };
   }
-  return { id: row.id, kind: 'room', name: row.name, participants: null };
+  return { id: row.id, kind: 'room', name: row.name, participants: null, private: row.private };
 }
 
 /**
@@ -55,6 +58,8 @@ export class Directory {
   readonly #dms: BoundedMap<string, ConversationInfo>;
   /** `<conversationId> <userId>` of room memberships known to exist. */
   readonly #members: BoundedMap<string, true>;
+  /** `<conversationId> <userId>` → end of a mute in ms (0: not muted). Only chat-store writes mutes. */
+  readonly #mutes: BoundedMap<string, number>;
   /** Direct conversations being created, so concurrent first sends make one. */
   readonly #creating = new Map<string, Promise<ConversationInfo>>();
 
@@ -64,6 +69,7 @@ export class Directory {
     this.#rooms = new BoundedMap(cacheSize);
     this.#dms = new BoundedMap(cacheSize);
     this.#members = new BoundedMap(cacheSize);
+    this.#mutes = new BoundedMap(cacheSize);
   }
 
   async user(username: string): Promise<UserRef | null> {
@@ -165,5 +171,46 @@ export class Directory {
 
   forgetMember(conv: ConversationInfo, user: UserRef): void {
     this.#members.delete(`${conv.id} ${user.id}`);
+  }
+
+  /** The user's role in a room, or null when not a member. Read from the database (room actions are rare). */
+  async role(conv: ConversationInfo, user: UserRef): Promise<Role | null> {
+    const row = await this.#prisma.membership.findUnique({
+      where: { conversationId_userId: { conversationId: conv.id, userId: user.id } },
+      select: { role: true },
+    });
+    if (!row) return null;
+    return (ROLES as readonly string[]).includes(row.role) ? (row.role as Role) : 'member';
+  }
+
+  /** Is the user banned from the room? */
+  async banned(conv: ConversationInfo, user: UserRef): Promise<boolean> {
+    const row = await this.#prisma.roomSanction.findUnique({
+      where: { conversationId_userId_kind: { conversationId: conv.id, userId: user.id, kind: 'ban' } },
+      select: { kind: true },
+    });
+    return row !== null;
+  }
+
+  /**
+   * When the user's mute in a room ends (ms), or 0 when they are not muted. Cached, misses too:
+   * chat-store is the only writer of mutes and updates the cache with every change.
+   */
+  async mutedUntil(conv: ConversationInfo, user: UserRef): Promise<number> {
+    if (conv.participants) return 0;
+    const key = `${conv.id} ${user.id}`;
+    const cached = this.#mutes.get(key);
+    if (cached !== undefined) return cached;
+    const row = await this.#prisma.roomSanction.findUnique({
+      where: { conversationId_userId_kind: { conversationId: conv.id, userId: user.id, kind: 'mute' } },
+      select: { until: true },
+    });
+    const until = row?.until?.getTime() ?? 0;
+    this.#mutes.set(key, until);
+    return until;
+  }
+
+  rememberMute(conv: ConversationInfo, user: UserRef, until: number): void {
+    this.#mutes.set(`${conv.id} ${user.id}`, until);
   }
 }

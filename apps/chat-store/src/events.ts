@@ -1,4 +1,4 @@
-import { dmRef, topics, type ConversationEvent } from '@tidings/protocol';
+import { dmRef, topics, type ConversationEvent, type RoomAccessEvent } from '@tidings/protocol';
 import { publishBounded, type Logger } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { ConversationInfo } from './directory.js';
@@ -46,6 +46,15 @@ export class LiveEvents {
     this.#publish(topics.room(name), event);
   }
 
+  /**
+   * Tells the brokers that `username` may (on) or may no longer (off) read a private room: they
+   * check it at subscribe and at every delivery. Sent after the change is committed.
+   */
+  roomAccess(room: string, username: string, on: boolean): void {
+    const event: RoomAccessEvent = { r: room, u: username, on };
+    this.#send(topics.roomAccess, JSON.stringify(event), 'room-access');
+  }
+
   /** Waits for every event still being sent (on stop). */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.#pending]);
@@ -54,9 +63,13 @@ export class LiveEvents {
   #publish(topic: string, event: ConversationEvent): void {
     // A message event is at most about 24 KiB (4,000 characters of 6-byte JSON escapes): far
     // below the broker's packet limit. publishBounded drops (and logs) anything larger.
-    const task = publishBounded(this.#client, this.#logger, topic, JSON.stringify(event), { qos: 1 }).then(
+    this.#send(topic, JSON.stringify(event), event.t);
+  }
+
+  #send(topic: string, payload: string, t: string): void {
+    const task = publishBounded(this.#client, this.#logger, topic, payload, { qos: 1 }).then(
       () => undefined,
-      (err: unknown) => this.#logger.warn({ err, topic, t: event.t }, 'could not publish a live event (clients fill the gap from history)'),
+      (err: unknown) => this.#logger.warn({ err, topic, t }, 'could not publish a live event (clients fill the gap from history)'),
     );
     this.#pending.add(task);
     void task.finally(() => this.#pending.delete(task));

@@ -1,5 +1,6 @@
 import type { Database } from '@tidings/db';
-import { componentLogger, createRpcServer, type Logger, type RpcServer } from '@tidings/service-kit';
+import { dmRef, type RoomEvent } from '@tidings/protocol';
+import { componentLogger, counter, createRpcServer, gaugeSource, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { ChatContext } from './context.js';
 import { Directory } from './directory.js';
@@ -43,6 +44,8 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
   const now = deps.now ?? Date.now;
   const logger = componentLogger(deps.logger, 'chat-store');
   const events = new LiveEvents(deps.client, logger);
+  const stored = counter('tidings_messages_stored_total', 'Messages and room events chat-store committed');
+  let unwatch: (() => void) | undefined;
   const writer = new MessageWriter({
     prisma: deps.db.prisma,
     provider: deps.db.provider,
@@ -54,7 +57,14 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     cacheSize: settings.cacheSize,
     maxWaiting: settings.maxWaiting,
     retry: { horizonMs: settings.dbRetryMs, baseMs: settings.dbRetryBaseMs, maxMs: settings.dbRetryMaxMs },
-    onStored: (m) => events.conversation(m.conv, { t: 'm', s: m.s, u: m.sender.username, x: m.text, at: m.at }),
+    onStored: (m) => {
+      stored.inc();
+      const ev = m.event === undefined ? undefined : (JSON.parse(m.event) as RoomEvent);
+      events.conversation(m.conv, { t: 'm', s: m.s, u: m.sender.username, x: m.text, at: m.at, ...(ev ? { ev } : {}) });
+      // Mentioned members hear of it on their inbox, wherever they are looking.
+      const c = m.conv.name ?? dmRef(m.sender.username);
+      for (const user of m.mentions) events.inbox(user.username, { t: 'mn', c, s: m.s, u: m.sender.username });
+    },
   });
   const chat: ChatContext = {
     db: deps.db,
@@ -79,11 +89,13 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     async start() {
       if (rpc) throw new Error('chat-store is already started');
       rpc = createRpcServer({ client: deps.client, logger: deps.logger, handlers: chatStoreHandlers(chat) });
+      unwatch = gaugeSource('tidings_writer_waiting', 'Sends chat-store accepted and has not stored yet (queued or in the batch being written)', () => writer.waiting);
       await rpc.start();
     },
     async stop() {
       const server = rpc;
       rpc = undefined;
+      unwatch?.();
       // A database that is down does not hold the stop up: sends waiting for it get UNAVAILABLE.
       writer.stopWaiting();
       if (server) await server.close(); // waits for in-flight requests, whose sends wait for their batch

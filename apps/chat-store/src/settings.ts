@@ -53,7 +53,7 @@ export function resolveSettings(partial: Partial<ChatStoreSettings> = {}): ChatS
     }
     settings[key] = value;
   }
-  // A batch's statements carry ~8 parameters per message; SQLite allows 32766 per statement.
+  // A batch's statements carry ~9 parameters per message; SQLite allows 32766 per statement.
   if (!Number.isInteger(settings.maxBatch) || settings.maxBatch > MAX_BATCH) {
     throw new RangeError(`chat-store setting maxBatch must be an integer of at most ${MAX_BATCH}`);
   }

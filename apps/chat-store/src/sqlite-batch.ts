@@ -1,5 +1,6 @@
 import type { SqliteConnection } from '@tidings/db';
-import type { NewMessage } from './batch-sql.js';
+import type { NewMention, NewMessage, Statement } from './batch-sql.js';
+import { sqliteTime } from './sqlite-time.js';
 
 /**
  * The statements of one message batch on SQLite, prepared once on the connection Prisma uses
@@ -16,6 +17,7 @@ export class SqliteBatchStatements {
   readonly #stored;
   readonly #lastSeq;
   readonly #insert;
+  readonly #mention;
   readonly #advance;
   readonly #readMarker;
   readonly #touch;
@@ -28,8 +30,9 @@ export class SqliteBatchStatements {
       .safeIntegers(false);
     this.#lastSeq = connection.prepare<[string], number>('SELECT "lastSeq" FROM "Conversation" WHERE "id" = ?').pluck().safeIntegers(false);
     this.#insert = connection.prepare(
-      'INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount") VALUES (?, ?, ?, ?, ?, ?, ?, 0)',
+      'INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount", "event") VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)',
     );
+    this.#mention = connection.prepare('INSERT INTO "Mention" ("messageId", "userId", "conversationId", "seq") VALUES (?, ?, ?, ?)');
     this.#advance = connection.prepare('UPDATE "Conversation" SET "lastSeq" = ? WHERE "id" = ? AND "lastSeq" = ?');
     this.#readMarker = connection.prepare('UPDATE "Membership" SET "lastReadSeq" = ? WHERE "conversationId" = ? AND "userId" = ? AND "lastReadSeq" < ?');
     this.#touch = connection.prepare('UPDATE "User" SET "lastMessageAt" = ? WHERE "id" = ?');
@@ -48,7 +51,16 @@ export class SqliteBatchStatements {
   }
 
   insert(row: NewMessage): void {
-    this.#insert.run(row.id, row.conversationId, row.seq, row.senderId, row.clientKey, row.text, sqliteTime(row.createdAt));
+    this.#insert.run(row.id, row.conversationId, row.seq, row.senderId, row.clientKey, row.text, sqliteTime(row.createdAt), row.event);
+  }
+
+  mention(row: NewMention): void {
+    this.#mention.run(row.messageId, row.userId, row.conversationId, row.seq);
+  }
+
+  /** A statement of a room action (rare: prepared each time). */
+  run(statement: Statement): void {
+    this.connection.prepare(statement.sql).run(...statement.values);
   }
 
   /** Moves lastSeq from `from` to `to`; false when it was not `from` (another writer moved it). */
@@ -65,7 +77,4 @@ export class SqliteBatchStatements {
   }
 }
 
-/** A DateTime as Prisma's SQLite adapter stores it (`iso8601`, with `+00:00` for `Z`). */
-export function sqliteTime(at: Date): string {
-  return at.toISOString().replace('Z', '+00:00');
-}
+export { sqliteTime };

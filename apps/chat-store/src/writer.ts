@@ -4,7 +4,17 @@ import { TidingsError } from '@tidings/protocol';
 import { componentLogger, type Logger } from '@tidings/service-kit';
 import { BoundedMap } from './bounded-map.js';
 import type { ConversationInfo, UserRef } from './directory.js';
-import { advanceLastSeq, advanceReadMarkers, insertMessages, selectStored, touchSenders, type NewMessage, type Statement } from './batch-sql.js';
+import {
+  advanceLastSeq,
+  advanceReadMarkers,
+  insertMentions,
+  insertMessages,
+  selectStored,
+  touchSenders,
+  type NewMention,
+  type NewMessage,
+  type Statement,
+} from './batch-sql.js';
 import { idReused, isUniqueViolation } from './errors.js';
 import { SqliteBatchStatements } from './sqlite-batch.js';
 
@@ -49,8 +59,18 @@ export interface SendInput {
   sender: UserRef;
   /** The chat.send request id: unique per sender, the idempotency key. */
   clientKey: string;
-  /** Already trimmed and checked. */
+  /** Already trimmed and checked ('' for a room event). */
   text: string;
+  /** A room event (RoomEvent as JSON): the entry records a room action instead of a message. */
+  event?: string;
+  /** Members the message mentions: a Mention row each, in the same transaction. */
+  mentions?: readonly UserRef[];
+  /**
+   * The room action itself (kick, ban, topic…): statements run in the same transaction as the
+   * event's row, so the change and its history entry commit together or not at all. A retry of
+   * the same request id finds the stored entry and runs nothing again.
+   */
+  effects?: readonly Statement[];
 }
 
 export interface SendOutcome {
@@ -67,6 +87,8 @@ export interface StoredMessage {
   s: number;
   at: number;
   text: string;
+  event: string | undefined;
+  mentions: readonly UserRef[];
 }
 
 export interface WriterOptions {
@@ -330,7 +352,7 @@ export class MessageWriter {
       this.#recent.set(entry.key, ack);
       this.#pending.delete(entry.key);
       try {
-        this.#o.onStored({ conv: entry.conv, sender: entry.sender, s, at, text: entry.text });
+        this.#o.onStored({ conv: entry.conv, sender: entry.sender, s, at, text: entry.text, event: entry.event, mentions: entry.mentions ?? [] });
       } catch (err) {
         this.#logger.error({ err }, 'onStored failed');
       }
@@ -441,11 +463,13 @@ export class MessageWriter {
 
     // 3. The writes: the same few statements whatever the size of the batch.
     await run(insertMessages(provider, plan.rows));
+    for (const st of insertMentions(provider, plan.mentions)) await run(st);
+    for (const st of plan.effects) await run(st);
     // Only from the values this writer committed: anything else means a second writer.
     if ((await run(advanceLastSeq(provider, plan.moves))) !== plan.moves.length) throw new SequenceMoved(plan.moves.map((m) => m.id));
     // The sender has read up to their own message (never backwards).
     await run(advanceReadMarkers(provider, plan.readUpTo));
-    await run(touchSenders(provider, plan.senders, plan.createdAt));
+    if (plan.senders.length > 0) await run(touchSenders(provider, plan.senders, plan.createdAt));
     return { stored, fresh, seqs: plan.seqs, last: plan.last };
   }
 
@@ -462,6 +486,8 @@ export class MessageWriter {
     for (const [id, s] of base) if (s === undefined) base.set(id, st.lastSeq(id));
     const plan = planBatch(fresh, base as Map<string, number>, at);
     for (const row of plan.rows) st.insert(row);
+    for (const mention of plan.mentions) st.mention(mention);
+    for (const effect of plan.effects) st.run(effect);
     const moved = plan.moves.filter((m) => !st.advance(m));
     if (moved.length > 0) throw new SequenceMoved(moved.map((m) => m.id));
     for (const mark of plan.readUpTo) st.readUpTo(mark);
@@ -530,12 +556,15 @@ function planBatch(fresh: Entry[], base: Map<string, number>, at: number) {
   const seqs = new Map<Entry, number>();
   const last = new Map<string, number>();
   const readUpTo = new Map<string, { conversationId: string; userId: string; s: number }>();
+  const mentions: NewMention[] = [];
   const rows: NewMessage[] = fresh.map((e) => {
     const s = (last.get(e.conv.id) ?? base.get(e.conv.id)!) + 1;
     last.set(e.conv.id, s);
     seqs.set(e, s);
     readUpTo.set(`${e.conv.id} ${e.sender.id}`, { conversationId: e.conv.id, userId: e.sender.id, s });
-    return { id: randomUUID(), conversationId: e.conv.id, seq: s, senderId: e.sender.id, clientKey: e.clientKey, text: e.text, createdAt };
+    const id = randomUUID();
+    for (const user of e.mentions ?? []) mentions.push({ messageId: id, userId: user.id, conversationId: e.conv.id, seq: s });
+    return { id, conversationId: e.conv.id, seq: s, senderId: e.sender.id, clientKey: e.clientKey, text: e.text, createdAt, event: e.event ?? null };
   });
   return {
     createdAt,
@@ -544,6 +573,9 @@ function planBatch(fresh: Entry[], base: Map<string, number>, at: number) {
     last,
     moves: [...last].map(([id, to]) => ({ id, from: base.get(id)!, to })),
     readUpTo: [...readUpTo.values()],
-    senders: [...new Set(fresh.map((e) => e.sender.id))],
+    mentions,
+    effects: fresh.flatMap((e) => e.effects ?? []),
+    // lastMessageAt is the time of a user's last message; a room action is not one.
+    senders: [...new Set(fresh.filter((e) => e.event === undefined).map((e) => e.sender.id))],
   };
 }

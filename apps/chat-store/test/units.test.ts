@@ -39,8 +39,8 @@ describe('the bounded map', () => {
 
 describe('the batch statements', () => {
   const batch = [
-    { id: 'm1', conversationId: 'room_general', seq: 7, senderId: 'u1', clientKey: 'k1', text: "it's; DROP TABLE", createdAt: new Date(0) },
-    { id: 'm2', conversationId: 'dm_a:b', seq: 1, senderId: 'u2', clientKey: 'k2', text: '$1 ?', createdAt: new Date(0) },
+    { id: 'm1', conversationId: 'room_general', seq: 7, senderId: 'u1', clientKey: 'k1', text: "it's; DROP TABLE", createdAt: new Date(0), event: null },
+    { id: 'm2', conversationId: 'dm_a:b', seq: 1, senderId: 'u2', clientKey: 'k2', text: '$1 ?', createdAt: new Date(0), event: '{"k":"topic","x":"$2"}' },
   ];
   const statements = (provider: 'sqlite' | 'postgresql'): Statement[] => [
     selectStored(provider, batch),

@@ -17,7 +17,7 @@ describeBackends('the message writer', (backend) => {
       stack = undefined;
     });
 
-    const general: ConversationInfo = { id: 'room_general', kind: 'room', name: 'general', participants: null };
+    const general: ConversationInfo = { id: 'room_general', kind: 'room', name: 'general', participants: null, private: false };
 
     async function setup() {
       stack = await startTestStack({ postgres: backend === 'postgres' });
@@ -117,7 +117,7 @@ describeBackends('the message writer', (backend) => {
       const again = await fresh.submit({ conv: general, sender: users[0]!, clientKey: 'old', text: 'old' });
       expect(again).toEqual({ s: first.s, at: first.at, duplicate: true });
       await db.prisma.conversation.create({ data: { id: 'room_other', kind: 'room', name: 'other' } });
-      const other: ConversationInfo = { id: 'room_other', kind: 'room', name: 'other', participants: null };
+      const other: ConversationInfo = { id: 'room_other', kind: 'room', name: 'other', participants: null, private: false };
       await expect(writer(db).submit({ conv: other, sender: users[0]!, clientKey: 'old', text: 'old' })).rejects.toMatchObject({ code: 'CONFLICT' });
       expect(await db.prisma.message.count()).toBe(1);
     });

@@ -81,7 +81,7 @@ describe('rooms from the terminal', () => {
 
     const noRoom = await bob!.cli(['history', 'no-such-room-here']);
     expect(noRoom.status).toBe(1);
-    expect(errorLine(noRoom)).toBe('tidings: there is no room no-such-room-here');
+    expect(errorLine(noRoom)).toBe('tidings: there is no room named no-such-room-here');
   });
 });
 

@@ -215,7 +215,7 @@ describe('tidings watch', () => {
     const alice = await chat.machine(uniqueUser('alice'));
     const result = await alice.cli(['watch', 'no-such-room-here', '--for', '1']);
     expect(result.status).toBe(1);
-    expect(errorLine(result)).toBe('tidings: there is no room no-such-room-here');
+    expect(errorLine(result)).toBe('tidings: there is no room named no-such-room-here');
   });
 });
 

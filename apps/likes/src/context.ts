@@ -1,5 +1,5 @@
 import type { Database } from '@tidings/db';
-import { TidingsError, parseRef, topics } from '@tidings/protocol';
+import { TidingsError, parseRef, topics, noSuchRoom } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { KeyedSerializer } from './serializer.js';
@@ -35,8 +35,10 @@ export interface Target {
 
 /**
  * The conversation a like names, checked for the caller:
- * - a room: it must exist (NOT_FOUND) and the caller must be a member (FORBIDDEN). Rooms are
- *   public to read, but liking is taking part, like sending;
+ * - a room: it must exist (NOT_FOUND) and the caller must be a member (FORBIDDEN). Public rooms
+ *   are readable by everyone, but liking is taking part, like sending. A private room the caller
+ *   is not in answers exactly as a room that does not exist (NOT_FOUND): its existence is not
+ *   told to a non-member;
  * - `@bob`: the caller's own direct conversation with bob (so a participant by construction);
  *   no such conversation (or no such user) → NOT_FOUND.
  */
@@ -44,12 +46,13 @@ export async function resolveTarget(db: Database, caller: string, ref: string): 
   const prisma = db.prisma;
   const parsed = parseRef(ref);
   if (parsed.kind === 'room') {
-    const room = await prisma.conversation.findUnique({ where: { name: parsed.name }, select: { id: true, kind: true, lastSeq: true } });
-    if (!room || room.kind !== 'room') throw new TidingsError('NOT_FOUND', `there is no room ${parsed.name}`);
+    const room = await prisma.conversation.findUnique({ where: { name: parsed.name }, select: { id: true, kind: true, lastSeq: true, private: true } });
+    if (!room || room.kind !== 'room') throw noSuchRoom(parsed.name);
     const member = await prisma.membership.findFirst({
       where: { conversationId: room.id, user: { username: caller } },
       select: { userId: true },
     });
+    if (!member && room.private) throw noSuchRoom(parsed.name);
     if (!member) throw new TidingsError('FORBIDDEN', `join ${parsed.name} to like its messages`);
     return { conversationId: room.id, lastSeq: room.lastSeq, callerId: member.userId, deliveries: [{ topic: topics.room(parsed.name) }] };
   }

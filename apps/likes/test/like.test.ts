@@ -104,6 +104,49 @@ describeBackends('like.add and like.remove', (backend) => {
     expect(await h.seed.counts()).toEqual(before);
   });
 
+  it('answers a non-member of a private room exactly as for a room that does not exist, and writes nothing', async () => {
+    h = await startLikes(backend);
+    const secret = await h.seed.room('secret', ['bob']);
+    await h.seed.prisma.conversation.update({ where: { id: secret }, data: { private: true } });
+    await h.seed.send(secret, 'bob', 'members only');
+    const mallory = await h.user('mallory');
+    const before = await h.seed.counts();
+    const errors = [];
+    for (const c of ['secret', 'nowhere']) {
+      for (const action of ['like.add', 'like.remove'] as const) {
+        const err = await mallory.request(action, { c, s: 1 }).then(
+          () => undefined,
+          (e: unknown) => e as { code: string; message: string },
+        );
+        expect(err, `${action} ${c}`).toMatchObject({ code: 'NOT_FOUND' });
+        errors.push(err!.message.replace(c, '<room>'));
+      }
+    }
+    expect(new Set(errors).size, errors.join(' | ')).toBe(1);
+    expect(await h.seed.counts()).toEqual(before);
+    const bob = await h.user('bob');
+    expect(await bob.request('like.add', { c: 'secret', s: 1 })).toEqual({ s: 1, n: 1, me: true });
+  });
+
+  it('refuses to like or unlike a room event with BAD_REQUEST, writing nothing', async () => {
+    h = await startLikes(backend);
+    const general = await h.seed.room('general', ['alice', 'bob']);
+    await h.seed.send(general, 'bob', '');
+    await h.seed.prisma.message.update({
+      where: { conversationId_seq: { conversationId: general, seq: 1 } },
+      data: { event: JSON.stringify({ k: 'topic', x: 'rules: be kind' }) },
+    });
+    const alice = await h.user('alice');
+    const before = await h.seed.counts();
+    for (const action of ['like.add', 'like.remove'] as const) {
+      await expect(alice.request(action, { c: 'general', s: 1 }), action).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: 'a room event cannot be liked',
+      });
+    }
+    expect(await h.seed.counts()).toEqual(before);
+  });
+
   it('answers NOT_FOUND for an unknown message, room or user, and for a deleted message, writing nothing', async () => {
     h = await startLikes(backend);
     const general = await h.seed.room('general', ['alice', 'bob']);

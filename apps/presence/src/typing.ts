@@ -75,7 +75,10 @@ export interface TypingDeps {
 /**
  * The chat.typing handler (one-way: nothing is ever replied). The caller is the user the broker
  * verified (from the topic). A room's typing goes to `t/room/<name>` when the caller is a
- * member; a direct conversation's to the other user's inbox, naming the caller as `@<caller>`.
+ * member — public or private room alike, so a private room's non-member is dropped like anyone
+ * outside a room. Membership is read from the database for every event that passes the rate
+ * limit, never cached: a member who leaves or is kicked or banned is not relayed from the next
+ * event on (the limiter bounds these look-ups per user); a direct conversation's to the other user's inbox, naming the caller as `@<caller>`.
  * Always QoS 0 and never retained or stored. Anything else is dropped silently.
  */
 export function typingHandler(deps: TypingDeps): (request: ParsedRequestOf<'chat.typing'>, ctx: HandlerContext) => Promise<void> {

@@ -82,6 +82,34 @@ describeBackends('typing indicators', (backend) => {
     expect(bob.received.map((m) => m.json)).toEqual([{ t: 'ty', u: 'alice' }]);
   });
 
+  it('drops typing in a private room by a non-member, and stops relaying a member the moment they are removed', async () => {
+    h = await startPresence(backend);
+    await h.room('secret', ['alice', 'bob']);
+    await h.stack.db.prisma.conversation.update({ where: { name: 'secret' }, data: { private: true } });
+    const bob = await h.recorder('bob', [topics.room('secret')]);
+    const carol = await h.recorder('carol', []);
+    const alice = await h.recorder('alice', []);
+
+    await carol.type({ c: 'secret' });
+    await h.logged('typing dropped: no such room, or not a member', 1);
+    await alice.type({ c: 'secret' });
+    await bob.next(typingIn('secret'));
+    expect(bob.received.map((m) => m.json)).toEqual([{ t: 'ty', u: 'alice' }]);
+
+    // Kicked (chat-store deletes the membership): membership is looked up per event, never cached.
+    const p = h.stack.db.prisma;
+    await p.membership.deleteMany({ where: { conversation: { name: 'secret' }, user: { username: 'alice' } } });
+    h.clock.advance(2000);
+    await alice.type({ c: 'secret' });
+    await h.logged('typing dropped: no such room, or not a member', 2);
+    await bob.type({ c: 'secret' }); // the marker
+    await bob.next((m) => typingIn('secret')(m) && (m.json as { u: string }).u === 'bob');
+    expect(bob.received.map((m) => m.json)).toEqual([
+      { t: 'ty', u: 'alice' },
+      { t: 'ty', u: 'bob' },
+    ]);
+  });
+
   it('names the typist from the topic the broker checked, never from the payload', async () => {
     h = await startPresence(backend);
     await h.room('general', ['alice', 'bob']);

@@ -19,6 +19,18 @@ export interface SetupArgs {
   /** pairs: publishers (= subscribers); fanout: subscribers of the one topic. */
   count: number;
   label: string;
+  /** pairs: the topic of each pair (default `bench/p/<i>`), e.g. rooms on a broker with its ACL on. */
+  topics?: string[];
+  /** Signed-in subscribers, one per pair (default: anonymous, for an open broker). */
+  subscriberLogins?: Login[];
+  /** The publishers sign in as this service; their client ids are `<clientIdPrefix><i>`. */
+  publisherLogin?: { clientIdPrefix: string; username: string; password: string };
+}
+
+export interface Login {
+  clientId: string;
+  username: string;
+  password: string;
 }
 
 export interface RunArgs {
@@ -47,29 +59,50 @@ const PAYLOAD = 28;
 let pubs: LeanClient[] = [];
 let subs: LeanClient[] = [];
 let mode: 'pairs' | 'fanout' = 'pairs';
+let pairTopics: string[] | undefined;
 let onDelivery: (pub: number, sentAt: number, n: number, at: number) => void = () => {};
 
 function topicOf(i: number): string {
-  return mode === 'pairs' ? `bench/p/${i}` : 'bench/fan';
+  return mode === 'pairs' ? (pairTopics?.[i] ?? `bench/p/${i}`) : 'bench/fan';
 }
 
 async function setup(args: SetupArgs): Promise<{ clients: number }> {
   mode = args.mode;
+  pairTopics = args.topics;
   const host = '127.0.0.1';
   const nPubs = mode === 'pairs' ? args.count : 1;
   const nSubs = args.count;
   subs = await Promise.all(
-    Array.from({ length: nSubs }, (_, i) => LeanClient.connect({ host, port: args.port, clientId: `${args.label}-s${i}`, clean: true })),
+    Array.from({ length: nSubs }, (_, i) => {
+      const login = args.subscriberLogins?.[i];
+      return LeanClient.connect({
+        host,
+        port: args.port,
+        clientId: login?.clientId ?? `${args.label}-s${i}`,
+        clean: true,
+        ...(login ? { username: login.username, password: login.password } : {}),
+      });
+    }),
   );
-  await Promise.all(subs.map((s, i) => s.subscribe([topicOf(mode === 'pairs' ? i : 0)], 1)));
+  const granted = await Promise.all(subs.map((s, i) => s.subscribe([topicOf(mode === 'pairs' ? i : 0)], 1)));
+  const refused = granted.flat().filter((qos) => qos === 0x80).length;
+  if (refused > 0) throw new Error(`${refused} of ${subs.length} subscriptions were refused`);
   for (const s of subs) {
     s.onMessage = (_topic, payload) => {
       const at = nowMs();
       onDelivery(payload.readUInt32BE(12), payload.readDoubleBE(0), payload.readUInt32BE(8), at);
     };
   }
+  const pub = args.publisherLogin;
   pubs = await Promise.all(
-    Array.from({ length: nPubs }, (_, i) => LeanClient.connect({ host, port: args.port, clientId: `${args.label}-p${i}`, clean: true })),
+    Array.from({ length: nPubs }, (_, i) =>
+      LeanClient.connect({
+        host,
+        port: args.port,
+        clean: true,
+        ...(pub ? { clientId: `${pub.clientIdPrefix}${i}`, username: pub.username, password: pub.password } : { clientId: `${args.label}-p${i}` }),
+      }),
+    ),
   );
   return { clients: nPubs + nSubs };
 }

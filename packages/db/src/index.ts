@@ -13,6 +13,7 @@ export type * from './generated/sqlite/models.js';
 export { migrate, loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migration } from './migrate.js';
 export { postgresSchemaOf, providerOf, defaultDatabaseUrl, sqlitePath, redactUrl, type Provider } from './url.js';
 export { openSqliteReader, type ReadStatement, type SqliteReader, type SqlValue } from './reader.js';
+export { setRoomOwner } from './room-owner.js';
 export { isTransientDbError, transientDbErrorCode } from './transient.js';
 
 /** The Prisma client. Both providers generate the same model API from one schema; this is its type. */

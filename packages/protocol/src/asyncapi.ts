@@ -104,7 +104,7 @@ export function buildAsyncApi(): Record<string, Json> {
       'Live events of a room',
       { room: { description: 'Room name' } },
       ConversationEvent,
-      'Messages, edits, deletes, like counts, joins (QoS 1) and typing (QoS 0). Any signed-in user may subscribe; only services publish.',
+      'Messages, edits, deletes, like counts, joins (QoS 1) and typing (QoS 0). Any signed-in user may subscribe to a public room, only its members to a private one (checked again at every delivery); one room per subscription (`t/room/+` is refused); only services publish.',
     ],
     [
       'inbox',

@@ -132,7 +132,6 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
-
 // --- chat-store -------------------------------------------------------------------------
 
 /** chat.send: the request id is also the message's idempotency key — resend the same id after a lost ack. */
@@ -163,15 +162,17 @@ export const RoomResult = z.object({ name: z.string(), lastSeq: z.number().int()
 export const RoomLeaveResult = z.object({ name: z.string() });
 
 /** room.invite, room.kick, room.ban, room.unban: one room, one user. */
-export const RoomMemberRequest = RequestBase.extend({ name: RoomName, u: UsernameInput.describe('the member (or user) acted on') });
+/** A username a room action names (case-insensitive; BAD_REQUEST when no user could have it). */
+const TargetUser = UsernameInput.regex(USERNAME_PATTERN, 'a username has 3–32 of a-z 0-9 _ . -').describe('the member (or user) acted on');
+export const RoomMemberRequest = RequestBase.extend({ name: RoomName, u: TargetUser });
 export const MuteRequest = RequestBase.extend({
   name: RoomName,
-  u: UsernameInput,
+  u: TargetUser,
   seconds: z.number().int().min(0).max(MUTE_MAX_SECONDS).describe(`how long, 1–${MUTE_MAX_SECONDS} (30 days); 0 lifts the mute`),
 });
 export const RoleRequest = RequestBase.extend({
   name: RoomName,
-  u: UsernameInput,
+  u: TargetUser,
   role: Role.describe('mod or member (owner only); owner hands the room over and makes you a mod'),
 });
 export const TopicRequest = RequestBase.extend({ name: RoomName, topic: RoomTopic });
@@ -358,13 +359,15 @@ const withRef = { c: ConversationRef.optional().describe('conversation ref (inbo
 export const ConversationEvent = z.discriminatedUnion('t', [
   Message.extend({ t: z.literal('m'), ...withRef }).describe('a new message'),
   z.object({ t: z.literal('e'), s: Seq, x: z.string(), ed: Timestamp, ...withRef }).describe('a message was edited'),
-  z.object({ t: z.literal('d'), s: Seq, ...withRef }).describe('a message was deleted'),
+  z.object({ t: z.literal('d'), s: Seq, rb: Username.optional().describe('removed by this moderator'), ...withRef }).describe('a message was deleted'),
   z.object({ t: z.literal('l'), s: Seq, n: z.number().int().nonnegative(), ...withRef }).describe('like count changed'),
   z.object({ t: z.literal('ty'), u: Username, ...withRef }).describe('someone is typing (QoS 0)'),
   z.object({ t: z.literal('j'), u: Username, ...withRef }).describe('someone joined the room'),
   z.object({ t: z.literal('lv'), u: Username, ...withRef }).describe('someone left the room'),
   z.object({ t: z.literal('rd'), c: ConversationRef, s: z.number().int().nonnegative() }).describe('your read marker moved (inbox only)'),
-  z.object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() }).describe('you joined or left a room (on another device, or a moderator added or removed you) (inbox only)'),
+  z
+    .object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() })
+    .describe('you joined or left a room (on another device, or a moderator added or removed you) (inbox only)'),
   z.object({ t: z.literal('mn'), c: ConversationRef, s: Seq, u: Username }).describe('`u` mentioned you in message `s` of `c` (inbox only)'),
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;

@@ -46,3 +46,11 @@ export class TidingsError extends Error {
 export function isTidingsError(value: unknown): value is TidingsError {
   return value instanceof TidingsError;
 }
+
+/**
+ * A room that does not exist — and, to a non-member, a private room: one answer for both, in
+ * every service, so no reply tells an outsider that a private room exists.
+ */
+export function noSuchRoom(name: string): TidingsError {
+  return new TidingsError('NOT_FOUND', `there is no room named ${name}`);
+}

@@ -217,7 +217,8 @@ export const operations = {
     action: 'room.list',
     service: 'chat-query',
     audience: 'user',
-    summary: 'Every public room and the private rooms you are in, with member counts, topics and whether you are in it, a page at a time (`after`, `more`, `next`)',
+    summary:
+      'Every public room and the private rooms you are in, with member counts, topics and whether you are in it, a page at a time (`after`, `more`, `next`)',
     request: chat.RoomListRequest,
     result: chat.RoomListResult,
     repeatable: true,

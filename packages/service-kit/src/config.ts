@@ -43,6 +43,8 @@ export const ServiceEnv = envSchema(
   'TIDINGS_BROKER_DROPS_MAX',
   'TIDINGS_BROKER_DROPS_WINDOW_MS',
   'TIDINGS_BROKER_STABLE_MS',
+  'TIDINGS_OPS_PORT',
+  'TIDINGS_OPS_HOST',
 );
 export type ServiceEnv = z.output<typeof ServiceEnv>;
 

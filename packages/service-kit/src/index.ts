@@ -47,3 +47,4 @@ export { createRevocationPublisher, type RevocationPublisher } from './revocatio
 export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
 export { accountEvent, eventId } from './account-events.js';
 export { FairQueue, DEFAULT_LINE_MESSAGE, type FairQueueOptions, type FairQueueStats, type LineRefusal, type LineTicket } from './fair-queue.js';
+export { answerOps, counter, gaugeSource, labelProcess, metricsText, requestMetrics, startOpsServer, type OpsServer, type OpsServerOptions } from './metrics.js';

@@ -18,6 +18,7 @@ import { transientDbErrorCode } from '@tidings/db';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { componentLogger } from './logger.js';
+import { requestMetrics } from './metrics.js';
 import { markServiceReady } from './mqtt.js';
 import { publishBounded } from './publish.js';
 import { ReplyCache, type ReplyCacheOptions } from './reply-cache.js';
@@ -131,6 +132,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   const filters = actions.map((a) => (operations[a].audience === 'guest' ? topics.guestRequestFilter(a) : topics.userRequestFilter(a)));
   const inFlight = new Set<Promise<void>>();
   const replies = new ReplyCache(options.replyCache);
+  const metrics = requestMetrics();
   let accepting = false;
 
   function reply(clientId: string, body: unknown): Promise<void> {
@@ -195,6 +197,7 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const id = readableId(json);
     const request = op.request.safeParse(json);
     if (!request.success) {
+      metrics.total.inc({ action, outcome: 'BAD_REQUEST' });
       const issue = request.error.issues[0];
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
       return reply(clientId, errorReply(id, new TidingsError('BAD_REQUEST', `${where}${issue?.message ?? ErrorCodes.BAD_REQUEST}`)));
@@ -202,12 +205,14 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
     const requestId = (request.data as { id: string }).id;
     const run = async (): Promise<{ reply: string; keep: boolean }> => {
       const started = performance.now();
+      let outcome = 'ok';
       try {
         const handler = handlers[action] as Handler<typeof action>;
         const data = await handler(request.data, contextOf(caller, log));
         if (logger.isLevelEnabled('debug')) log().debug({ ms: Math.round(performance.now() - started) }, 'handled');
         return { reply: fitted(requestId, JSON.stringify({ id: requestId, r: data }), log), keep: true };
       } catch (err) {
+        outcome = err instanceof TidingsError ? err.code : unavailableFor(err) ? 'UNAVAILABLE' : 'INTERNAL';
         if (err instanceof TidingsError) {
           log().info({ errorCode: err.code, ms: Math.round(performance.now() - started) }, 'refused');
           return { reply: JSON.stringify(errorReply(requestId, err)), keep: !RETRYABLE.has(err.code) };
@@ -220,6 +225,9 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
         }
         log().error({ err }, 'handler failed');
         return { reply: JSON.stringify(errorReply(requestId, new TidingsError('INTERNAL'))), keep: false };
+      } finally {
+        metrics.total.inc({ action, outcome });
+        metrics.duration.observe({ action }, (performance.now() - started) / 1000);
       }
     };
     // A copy of a request (the same client, action, id and bytes: sent again after a reconnect)

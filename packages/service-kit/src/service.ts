@@ -6,6 +6,7 @@ import { ServiceEnv, loadConfigOrExit, mqttUrlOf } from './config.js';
 import { loadOrCreateServiceCredentials, type ServiceName } from './credentials.js';
 import { createLogger } from './logger.js';
 import { connectService, disconnectService } from './mqtt.js';
+import { labelProcess, startOpsServer, type OpsServer } from './metrics.js';
 import { runMain } from './run.js';
 
 /** What every service factory receives from its process. */
@@ -63,21 +64,29 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
     const db = await openDatabase(dbUrl);
     logger.info({ db: redactUrl(dbUrl), provider: db.provider }, 'database open');
     let client: MqttClient | undefined;
+    let ops: OpsServer | undefined;
     try {
       const reconnect = { baseMs: env.TIDINGS_RECONNECT_BASE_MS, maxMs: Math.max(env.TIDINGS_RECONNECT_BASE_MS, env.TIDINGS_RECONNECT_MAX_MS) };
       const health = { maxDrops: env.TIDINGS_BROKER_DROPS_MAX, windowMs: env.TIDINGS_BROKER_DROPS_WINDOW_MS, stableMs: env.TIDINGS_BROKER_STABLE_MS };
       client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger, reconnect, health, onUnhealthy: exitUnhealthy(logger) });
+      const mqtt = client;
+      labelProcess(name);
+      if (env.TIDINGS_OPS_PORT !== undefined) {
+        ops = await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: mqtt.connected, detail: { service: name } }) });
+      }
       const service = await main.create({ client, db, logger, env });
       await service.start();
-      const mqtt = client;
+      const opsServer = ops;
       return {
         async stop() {
+          await opsServer?.close();
           await service.stop();
           await disconnectService(mqtt, name);
           await db.close();
         },
       };
     } catch (err) {
+      await ops?.close();
       if (client) await disconnectService(client, name).catch(() => {});
       await db.close();
       throw err;

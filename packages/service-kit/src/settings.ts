@@ -241,6 +241,15 @@ export const SETTINGS = {
     meaning: 'Rooms one user may create; past it `room.create` is `FORBIDDEN`',
     readBy: ['chat-store'],
   }),
+  TIDINGS_OPS_PORT: optional(portNumber, {
+    default: 'off',
+    meaning: 'A service’s operations endpoint: `GET /healthz` (200 while its broker connection is up, else 503) and `GET /metrics` (Prometheus); 0 = any free port. The broker serves both on its HTTP port',
+    readBy: ['services'],
+  }),
+  TIDINGS_OPS_HOST: withDefault(text('a host name or IP address'), '127.0.0.1', {
+    meaning: 'Address of a service’s operations endpoint (`0.0.0.0` for Kubernetes probes and Prometheus on other hosts)',
+    readBy: ['services'],
+  }),
   TIDINGS_RECONNECT_BASE_MS: withDefault(wholeNumber(10, 60_000), 200, {
     meaning: 'Reconnecting to the broker: the first delay (ms; doubling, jittered)',
     readBy: ['services'],

@@ -14,8 +14,9 @@ import type { SearchRow } from '../reads.js';
  * (tsvector 'simple'). Deleted messages are never found; edited ones by their current text only
  * (the index follows the Message table: triggers on SQLite, a generated column on PostgreSQL).
  *
- * `c` narrows the search to one conversation: a room the caller is in (another room is
- * FORBIDDEN, an unknown one NOT_FOUND) or `@user`. Each hit carries its conversation as the caller
+ * `c` narrows the search to one conversation: a room the caller is in (another public room is
+ * FORBIDDEN; an unknown one, or a private one the caller is not in, NOT_FOUND) or `@user`.
+ * Room events are never hits (search-sql.ts). Each hit carries its conversation as the caller
  * names it and its reference (`general#12`, `@bob#3`) to open history around it. A page holds at
  * most `limit` hits and PAGE_BYTES of them; `next` is the cursor of the page after it (`before`).
  */
@@ -30,7 +31,7 @@ export function searchHandler(q: QueryContext): Handler<'chat.search'> {
     if (request.c !== undefined) {
       const conversation = await findConversation(q.reads, caller, request.c);
       if (!conversation) return { hits: [], more: false };
-      if (!request.c.startsWith('@') && !(await q.reads.isMember(conversation.id, caller))) {
+      if (!request.c.startsWith('@') && !conversation.member && !(await q.reads.isMember(conversation.id, caller))) {
         throw new TidingsError('FORBIDDEN', `you are not in room ${request.c}: join it to search it`);
       }
       conversationId = conversation.id;

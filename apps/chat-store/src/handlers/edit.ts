@@ -10,9 +10,10 @@ import type { ConversationInfo, UserRef } from '../directory.js';
 export async function ownMessage(chat: ChatContext, conv: ConversationInfo, caller: UserRef, s: number): Promise<{ id: string }> {
   const message = await chat.db.prisma.message.findUnique({
     where: { conversationId_seq: { conversationId: conv.id, seq: s } },
-    select: { id: true, senderId: true, deletedAt: true },
+    select: { id: true, senderId: true, deletedAt: true, event: true },
   });
   if (!message) throw new TidingsError('NOT_FOUND', `there is no message ${s} here`);
+  if (message.event !== null) throw new TidingsError('BAD_REQUEST', `${s} is a room event, not a message: it cannot be changed`);
   if (message.senderId !== caller.id) throw new TidingsError('FORBIDDEN', 'you can only change your own messages');
   if (message.deletedAt) throw deleted();
   return { id: message.id };

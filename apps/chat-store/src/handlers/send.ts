@@ -1,6 +1,6 @@
-import { TidingsError, parseRef, textProblem } from '@tidings/protocol';
+import { TidingsError, mentionsIn, parseRef, textProblem } from '@tidings/protocol';
 import { rateLimited, type Handler } from '@tidings/service-kit';
-import { callerOf, notAMember, peerOrThrow, roomOrThrow, type ChatContext } from '../context.js';
+import { callerOf, notAMember, peerOrThrow, visibleRoom, type ChatContext } from '../context.js';
 import type { ConversationInfo, UserRef } from '../directory.js';
 import { idReused } from '../errors.js';
 
@@ -23,8 +23,11 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
     let conv: ConversationInfo | null;
     let peer: UserRef | undefined;
     if (parsed.kind === 'room') {
-      conv = await roomOrThrow(chat, parsed.name);
+      conv = await visibleRoom(chat, sender, parsed.name);
       if (!(await chat.directory.isMember(conv, sender))) throw notAMember();
+      const mutedUntil = await chat.directory.mutedUntil(conv, sender);
+      const now = chat.now();
+      if (mutedUntil > now) throw muted(parsed.name, mutedUntil, now);
     } else {
       peer = await peerOrThrow(chat, sender, parsed.username);
       conv = await chat.directory.dm(sender.username, peer.username);
@@ -55,7 +58,8 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
     let outcome;
     try {
       conv ??= await chat.directory.ensureDm(sender, peer!, new Date(chat.now()));
-      outcome = await chat.writer.submit({ conv, sender, clientKey: request.id, text });
+      const mentions = await mentionedMembers(chat, conv, sender, text);
+      outcome = await chat.writer.submit({ conv, sender, clientKey: request.id, text, mentions });
     } catch (err) {
       chat.sendLimiter.refund(sender.username);
       throw err;
@@ -63,4 +67,24 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
     if (outcome.duplicate) chat.sendLimiter.refund(sender.username);
     return { s: outcome.s, at: outcome.at };
   };
+}
+
+/** FORBIDDEN for a muted member: until when, and retryAfter in seconds. */
+function muted(room: string, until: number, now: number): TidingsError {
+  const when = new Date(until).toISOString().replace('T', ' ').slice(0, 16);
+  return new TidingsError('FORBIDDEN', `You are muted in ${room} until ${when} UTC.`, { retryAfter: Math.ceil((until - now) / 1000) });
+}
+
+/**
+ * The members a message mentions (`@name`, at most MENTIONS_MAX): users who exist and are in the
+ * conversation (a room's members; in a direct conversation, the other one), never the sender.
+ */
+async function mentionedMembers(chat: ChatContext, conv: ConversationInfo, sender: UserRef, text: string): Promise<UserRef[]> {
+  const found: UserRef[] = [];
+  for (const name of mentionsIn(text)) {
+    if (name === sender.username) continue;
+    const user = await chat.directory.user(name);
+    if (user && (await chat.directory.isMember(conv, user))) found.push(user);
+  }
+  return found;
 }

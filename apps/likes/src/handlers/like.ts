@@ -8,7 +8,9 @@ type LikeHandler = (request: ParsedRequestOf<'like.add'>, ctx: HandlerContext) =
 /**
  * like.add (`on`) and like.remove (user): one like per user per message. The caller must be
  * able to take part in the conversation (a member of the room; a DM is the caller's own by its
- * ref); an unknown or deleted message is NOT_FOUND. After the commit the new count is published
+ * ref; a private room's non-member gets NOT_FOUND, as for a room that does not exist); an unknown
+ * or deleted message is NOT_FOUND, and a room event (a kick, a topic change…: it has a sequence
+ * number too) is BAD_REQUEST — it is not a message. After the commit the new count is published
  * at QoS 1 on the room's topic, or on both participants' inboxes with the ref each of them uses.
  * Nothing is published when nothing changed (a second like, or unliking what was not liked).
  */
@@ -21,10 +23,11 @@ export function likeHandler(likes: LikesContext, on: boolean): LikeHandler {
     if (request.s > target.lastSeq) throw missing();
     const message = await likes.db.prisma.message.findUnique({
       where: { conversationId_seq: { conversationId: target.conversationId, seq: request.s } },
-      select: { id: true, deletedAt: true },
+      select: { id: true, deletedAt: true, event: true },
     });
     if (!message) throw missing();
     if (message.deletedAt) throw new TidingsError('NOT_FOUND', 'that message was deleted');
+    if (message.event !== null) throw new TidingsError('BAD_REQUEST', 'a room event cannot be liked');
 
     let sent: Promise<void> = Promise.resolve();
     const outcome = await likes.serial.run(message.id, async () => {
