@@ -126,7 +126,7 @@ describe('moderating a room from the terminal', () => {
     expect(await ok(bob!, ['ban', room, d])).toBe(`banned ${d} from ${room}\n`);
     expect(await ok(bob!, ['ban', room, d])).toBe(`${d} is banned from ${room} already\n`);
     expect((await refused(dave!, ['join', room])).code).toBe('FORBIDDEN');
-    expect(await ok(bob!, ['members', room, '--banned'])).toMatch(new RegExp(`^${d} +banned by ${b} +\\d\\d:\\d\\d$`));
+    expect(await ok(bob!, ['members', room, '--banned'])).toMatch(new RegExp(`^${d} +banned by ${b} +\\d\\d:\\d\\d\n$`));
     expect(await ok(bob!, ['unban', room, d])).toBe(`lifted the ban of ${d} from ${room}\n`);
     expect(await ok(bob!, ['unban', room, d])).toBe(`${d} is not banned from ${room}\n`);
     await ok(dave!, ['join', room]);
