@@ -346,6 +346,12 @@ export class ChatSession {
     const ref = parsed.kind === 'room' ? parsed.name : 'c' in ev ? ev.c : undefined;
     if (ref === undefined) return;
     const outcome = this.chat.applyEvent(ref, ev);
+    if (parsed.kind === 'room' && ((ev.t === 'm' && ev.ev) || ev.t === 'j' || ev.t === 'lv')) {
+      // someone came or went, or a topic or a role changed: what the header and the member panel show
+      this.roomEvents.set(ref, (this.roomEvents.get(ref) ?? 0) + 1);
+      if (ev.t === 'm') void this.loadRoom(ref);
+      this.changed(false);
+    }
     if (outcome === 'membership') {
       void this.refreshConversations().catch(() => {});
       return;
@@ -353,11 +359,6 @@ export class ChatSession {
     if (outcome === 'unchanged') return;
     if (ev.t === 'ty') this.#scheduleTypingExpiry();
     if (ev.t === 'm') this.#sendRead();
-    if (ev.t === 'm' && ev.ev && parsed.kind === 'room') {
-      // a topic, a role or a member changed: what the header and the member panel show
-      this.roomEvents.set(ref, (this.roomEvents.get(ref) ?? 0) + 1);
-      void this.loadRoom(ref);
-    }
     this.changed(ev.t !== 'ty');
   }
 
