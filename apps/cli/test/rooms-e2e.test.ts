@@ -197,13 +197,19 @@ describe('watching a room that is moderated, and mentions', () => {
     expect(await ok(carol!, ['send', room, 'buy cheap things'])).toBe(`sent ${room}#1\n`);
 
     const watch = bob!.start(['watch', room, '--no-presence']);
+    const carolWatch = carol!.start(['watch', room, '--no-presence', '--json']);
     await watch.stderr.waitFor(`watching ${room}`);
+    await carolWatch.stdout.waitFor('"type":"ready"');
     await ok(alice!, ['send', other, `hey @${b}, look at this`]);
     await watch.stderr.waitFor(`${a} mentioned you in ${other}#1`);
     await ok(alice!, ['delete', `${room}#1`]);
     await watch.stdout.waitFor('[removed by a moderator]');
     await ok(alice!, ['ban', room, c]);
     await watch.stdout.waitFor(`* ${a} banned ${c}`);
+    // carol's own watch says she is out
+    await carolWatch.stdout.waitFor(`{"type":"membership","c":"${room}","on":false}`);
+    carolWatch.signals.emit('SIGINT');
+    expect((await carolWatch.done).status).toBe(0);
     await ok(alice!, ['topic', room, 'no', 'spam']);
     await watch.stdout.waitFor(`* ${a} set the topic: no spam`);
     watch.signals.emit('SIGINT');

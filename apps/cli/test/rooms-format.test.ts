@@ -62,6 +62,11 @@ describe('room events in history and watch', () => {
     expect(watchEventText({ type: 'mention', c: 'ops', s: 12, u: 'bob' }, clock)).toEqual({ err: 'bob mentioned you in ops#12' });
     expect(watchEventJson({ type: 'mention', c: '@bob', s: 3, u: 'bob' })).toEqual({ type: 'mention', c: '@bob', s: 3, u: 'bob' });
   });
+
+  it('says on stderr when you are removed from the room watched, or added again', () => {
+    expect(watchEventText({ type: 'membership', c: 'club', on: false }, clock)).toEqual({ err: 'you are no longer in club' });
+    expect(watchEventText({ type: 'membership', c: 'club', on: true }, clock)).toEqual({ err: 'you are in club now' });
+  });
 });
 
 describe('rooms, members and room info', () => {

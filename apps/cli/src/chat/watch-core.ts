@@ -12,6 +12,8 @@ export type WatchEvent =
   | { type: 'presence'; u: string; on: boolean; at: number }
   /** `u` mentioned the watcher in message `s` of another conversation `c`. */
   | { type: 'mention'; c: string; s: number; u: string }
+  /** The watcher joined or left the room watched (on another device, or a moderator added or removed them). */
+  | { type: 'membership'; c: string; on: boolean }
   | { type: 'connection'; state: 'lost' | 'restored' };
 
 export type HistoryPage = ResultOf<'chat.history'>;

@@ -23,6 +23,8 @@ export function watchEventText(event: WatchEvent, clock: Clock): { out?: string;
       return { err: `${event.u} left ${event.c}` };
     case 'presence':
       return { err: event.on ? `${event.u} is online` : `${event.u} is offline (last seen ${formatWhen(event.at, clock)})` };
+    case 'membership':
+      return { err: event.on ? `you are in ${event.c} now` : `you are no longer in ${event.c}` };
     case 'mention':
       return { err: `${event.u} mentioned you in ${event.c}#${event.s}` };
     case 'connection':

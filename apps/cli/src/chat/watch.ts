@@ -78,6 +78,11 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
     if (topic === liveTopic || topic === inbox) {
       const event = ConversationEvent.safeParse(parseJson(payload));
       if (!event.success) return;
+      if (event.data.t === 'mb') {
+        // You left on another device, or a moderator added or removed you.
+        if (event.data.c === o.c) o.emit({ type: 'membership', c: o.c, on: event.data.on });
+        return;
+      }
       if (event.data.t === 'mn') {
         // A mention here shows as the message itself; one elsewhere gets a line of its own.
         if (event.data.c !== o.c) o.emit({ type: 'mention', c: event.data.c, s: event.data.s, u: event.data.u });
