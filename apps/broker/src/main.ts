@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDatabaseUrl, openDatabase, redactUrl, type Database } from '@tidings/db';
-import { createLogger, envSchema, loadConfigOrExit, loadOrCreateServiceCredentials, runMain } from '@tidings/service-kit';
+import { createLogger, envSchema, gaugeSource, labelProcess, loadConfigOrExit, loadOrCreateServiceCredentials, runMain, startOpsServer } from '@tidings/service-kit';
 import { z } from 'zod';
 import { startBroker } from './broker.js';
 
@@ -26,6 +26,8 @@ const BrokerEnv = envSchema(
   'TIDINGS_MAX_DEVICES_PER_SESSION',
   'TIDINGS_MAX_QUEUED_MESSAGES',
   'TIDINGS_MAX_QUEUED_BYTES',
+  'TIDINGS_OPS_PORT',
+  'TIDINGS_OPS_HOST',
 ).refine((env) => (env.TIDINGS_TLS_CERT === undefined) === (env.TIDINGS_TLS_KEY === undefined), {
   message: 'set both TIDINGS_TLS_CERT and TIDINGS_TLS_KEY, or neither',
   path: ['TIDINGS_TLS_CERT'],
@@ -125,9 +127,26 @@ runMain(logger, async () => {
   if (staticDir) where.web = `${tls ? 'https' : 'http'}://${shown}:${broker.httpPort}/`;
   logger.info(where, `connect at ${Object.values(where).join('  ')}`);
 
+  // Prometheus metrics on a port of their own (not the public HTTP port, which serves the web app).
+  labelProcess('broker');
   const running = broker;
+  const unwatch = [
+    gaugeSource('tidings_broker_connections', 'Clients connected to this broker', () => running.connectedClients()),
+    gaugeSource('tidings_broker_retained_messages', 'Retained messages the broker holds (presence, health)', () => running.retainedCount()),
+  ];
+  let ops;
+  try {
+    ops = env.TIDINGS_OPS_PORT === undefined ? undefined : await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: true }) });
+  } catch (err) {
+    await running.close();
+    await db?.close();
+    throw err;
+  }
+  const opsServer = ops;
   return {
     async stop() {
+      await opsServer?.close();
+      for (const u of unwatch) u();
       await running.close(); // stop accepting, disconnect clients (their wills fire), close listeners
       await db?.close();
     },

@@ -252,3 +252,21 @@ function nonLoopbackAddress(): string | undefined {
   const external = all.filter((a) => !a.internal);
   return external.find((a) => a.family === 'IPv4')?.address ?? external.find((a) => a.family === 'IPv6' && !a.address.startsWith('fe80:'))?.address;
 }
+
+describe('the broker process’s metrics', () => {
+  it('with TIDINGS_OPS_PORT: /metrics on its own port counts connections; the public HTTP port has no /metrics', async () => {
+    const broker = await startMain({ TIDINGS_OPS_PORT: '0' });
+    const ops = await broker.logged((l) => l.msg === 'ops endpoint listening (/healthz, /metrics)');
+    const metrics = async () => (await fetch(`http://127.0.0.1:${ops.port as number}/metrics`)).text();
+    expect(await metrics()).toMatch(/^tidings_broker_connections\{service="broker"\} 0$/m);
+    const guest = await asGuest(`mqtt://127.0.0.1:${broker.mqttPort}`);
+    try {
+      await expect.poll(metrics).toMatch(/^tidings_broker_connections\{service="broker"\} 1$/m);
+      expect(await metrics()).toMatch(/^process_resident_memory_bytes\{service="broker"\} \d+/m);
+    } finally {
+      await guest.endAsync(true);
+    }
+    expect((await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${ops.port as number}/healthz`)).status).toBe(200);
+  });
+});

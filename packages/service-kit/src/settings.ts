@@ -243,12 +243,13 @@ export const SETTINGS = {
   }),
   TIDINGS_OPS_PORT: optional(portNumber, {
     default: 'off',
-    meaning: 'A service’s operations endpoint: `GET /healthz` (200 while its broker connection is up, else 503) and `GET /metrics` (Prometheus); 0 = any free port. The broker serves both on its HTTP port',
-    readBy: ['services'],
+    meaning:
+      'Operations endpoint of the broker or a service: `GET /metrics` (Prometheus) and `GET /healthz` (a service: 200 while its broker connection is up, else 503); 0 = any free port',
+    readBy: ['broker', 'services'],
   }),
   TIDINGS_OPS_HOST: withDefault(text('a host name or IP address'), '127.0.0.1', {
-    meaning: 'Address of a service’s operations endpoint (`0.0.0.0` for Kubernetes probes and Prometheus on other hosts)',
-    readBy: ['services'],
+    meaning: 'Address of the operations endpoint (`0.0.0.0` for Kubernetes probes and a Prometheus on another host)',
+    readBy: ['broker', 'services'],
   }),
   TIDINGS_RECONNECT_BASE_MS: withDefault(wholeNumber(10, 60_000), 200, {
     meaning: 'Reconnecting to the broker: the first delay (ms; doubling, jittered)',

@@ -45,11 +45,19 @@ export function describeServiceMain(spec: ServiceMainSpec): void {
     it(`reads its config from the environment, ${spec.does}, reports health and stops cleanly on SIGTERM`, async () => {
       stack = await startTestStack({ postgres: backend === 'postgres' });
       await spec.before?.(stack);
-      proc = runServiceProcess({ script: spec.script, env: { ...stackEnv(stack), TIDINGS_LOG_LEVEL: 'debug', ...spec.env } });
+      proc = runServiceProcess({ script: spec.script, env: { ...stackEnv(stack), TIDINGS_LOG_LEVEL: 'debug', TIDINGS_OPS_PORT: '0', ...spec.env } });
       await waitForHealthy(stack, spec.service);
       // Health says "connected"; the log says when its requests are subscribed.
       await proc.waitFor('"msg":"started"');
       const secrets = await spec.exercise(stack);
+
+      // Its operations endpoint: /healthz up while connected, /metrics named after the process.
+      const opsLine = proc.lines().find((l) => l.includes('"msg":"ops endpoint listening'));
+      const port = (JSON.parse(opsLine ?? '{}') as { port?: number }).port;
+      expect(port, 'the ops endpoint logs its port').toBeTypeOf('number');
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect([health.status, await health.json()]).toEqual([200, { status: 'up', service: spec.service }]);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(new RegExp(`^process_cpu_user_seconds_total\\{service="${spec.service}"\\} `, 'm'));
 
       expect(await proc.stop('SIGTERM')).toBe(0);
       expect(await serviceHealth(stack, spec.service)).toBe('down');
