@@ -7,20 +7,7 @@ function parse(href) {
   } catch {
     // a relative address such as `/mqtt`: no protocol, no host (mqtt.js then uses the page's)
     const [path, search = ''] = String(href).split('?');
-    return {
-      protocol: null,
-      slashes: null,
-      auth: null,
-      host: null,
-      port: null,
-      hostname: null,
-      hash: null,
-      search: search ? `?${search}` : null,
-      query: Object.fromEntries(new URLSearchParams(search)),
-      pathname: path,
-      path: href,
-      href,
-    };
+    return { protocol: null, slashes: null, auth: null, host: null, port: null, hostname: null, hash: null, search: search ? `?${search}` : null, query: Object.fromEntries(new URLSearchParams(search)), pathname: path, path: href, href };
   }
   return {
     protocol: u.protocol,
