@@ -14,6 +14,7 @@ export { migrate, loadMigrations, MIGRATIONS_DIR, type MigrateResult, type Migra
 export { postgresSchemaOf, providerOf, defaultDatabaseUrl, sqlitePath, redactUrl, type Provider } from './url.js';
 export { openSqliteReader, type ReadStatement, type SqliteReader, type SqlValue } from './reader.js';
 export { setRoomOwner } from './room-owner.js';
+export { acquireLeadership, leadershipKey, type Leadership, type LeadershipOptions } from './leadership.js';
 export { isTransientDbError, transientDbErrorCode } from './transient.js';
 
 /** The Prisma client. Both providers generate the same model API from one schema; this is its type. */
@@ -142,7 +143,7 @@ function searchPathOf(url: string): { options?: string } {
   return schema === undefined ? {} : { options: `-c search_path="${schema}"` };
 }
 
-function withoutSchema(url: string): string {
+export function withoutSchema(url: string): string {
   const u = new URL(url);
   u.searchParams.delete('schema');
   return u.toString();

@@ -45,6 +45,7 @@ export const ServiceEnv = envSchema(
   'TIDINGS_BROKER_STABLE_MS',
   'TIDINGS_OPS_PORT',
   'TIDINGS_OPS_HOST',
+  'TIDINGS_STANDBY',
 );
 export type ServiceEnv = z.output<typeof ServiceEnv>;
 

@@ -16,9 +16,11 @@ export interface Stoppable {
  * may be left running without it. Its log output, which went to the supervisor, is dropped from
  * then on. The channel is unref'd: it never keeps the process alive.
  */
-export function runMain(logger: Logger, start: () => Promise<Stoppable>, graceMs = 10_000): void {
+export function runMain(logger: Logger, start: (stopping: AbortSignal) => Promise<Stoppable>, graceMs = 10_000): void {
   let stopping = false;
-  const started = start().then(
+  // Aborted by the first signal: a start still waiting (a standby waiting to lead) gives up.
+  const stopRequested = new AbortController();
+  const started = start(stopRequested.signal).then(
     (svc) => {
       logger.info('started');
       return svc;
@@ -35,6 +37,7 @@ export function runMain(logger: Logger, start: () => Promise<Stoppable>, graceMs
     }
     stopping = true;
     logger.info(why, 'stopping');
+    stopRequested.abort();
     const timer = setTimeout(() => {
       logger.error('graceful stop took too long: exiting');
       process.exit(1);

@@ -1,8 +1,9 @@
-import { defaultDatabaseUrl, openDatabase, redactUrl, type Database } from '@tidings/db';
+import { acquireLeadership, defaultDatabaseUrl, openDatabase, providerOf, redactUrl, type Database, type Leadership } from '@tidings/db';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ServiceEnv, loadConfigOrExit, mqttUrlOf } from './config.js';
+import { CONFIG_EXIT_CODE } from './settings.js';
 import { loadOrCreateServiceCredentials, type ServiceName } from './credentials.js';
 import { createLogger } from './logger.js';
 import { connectService, disconnectService } from './mqtt.js';
@@ -56,8 +57,13 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
   const { name } = main;
   const env: z.output<S> = loadConfigOrExit(name, main.env ?? (ServiceEnv as S));
   const logger = createLogger({ name, level: env.TIDINGS_LOG_LEVEL });
+  if (env.TIDINGS_STANDBY && providerOf(env.DATABASE_URL ?? defaultDatabaseUrl(env.TIDINGS_DATA_DIR)) !== 'postgresql') {
+    // A setting no restart can fix: one line and exit code 2, as for any bad setting.
+    process.stderr.write(`${name}: TIDINGS_STANDBY=on needs a PostgreSQL DATABASE_URL (the leader holds a PostgreSQL advisory lock)\n`);
+    process.exit(CONFIG_EXIT_CODE);
+  }
 
-  runMain(logger, async () => {
+  runMain(logger, async (stopping) => {
     const secret = env.TIDINGS_SERVICE_SECRET ?? loadOrCreateServiceCredentials(env.TIDINGS_DATA_DIR)[name];
     if (!secret) throw new Error(`no service secret for ${name} (set TIDINGS_SERVICE_SECRET)`);
     const dbUrl = env.DATABASE_URL ?? defaultDatabaseUrl(env.TIDINGS_DATA_DIR);
@@ -65,34 +71,53 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
     logger.info({ db: redactUrl(dbUrl), provider: db.provider }, 'database open');
     let client: MqttClient | undefined;
     let ops: OpsServer | undefined;
+    let leadership: Leadership | null = null;
+    let role: 'standby' | 'leader' = env.TIDINGS_STANDBY ? 'standby' : 'leader';
     try {
+      labelProcess(name);
+      if (env.TIDINGS_OPS_PORT !== undefined) {
+        // A standby is healthy while it waits; a leader while its broker connection is up.
+        const health = () =>
+          role === 'standby' ? { ok: true, detail: { service: name, role } } : { ok: client?.connected === true, detail: { service: name } };
+        ops = await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health });
+      }
+      if (env.TIDINGS_STANDBY) {
+        const since = performance.now();
+        logger.info('standby: waiting to lead (another instance holds the lock)');
+        leadership = await acquireLeadership(dbUrl, name, {
+          signal: stopping,
+          onWait: (why) => why instanceof Error && logger.warn({ err: why }, 'standby: the database did not answer; trying again'),
+        });
+        if (!leadership) return { stop: async () => (await ops?.close(), await db.close()) }; // stopped while waiting
+        role = 'leader';
+        logger.info({ waitedMs: Math.round(performance.now() - since) }, 'leading: starting to serve');
+        void leadership.lost.then((err) => {
+          // A standby may lead already: serving on would answer requests twice.
+          logger.fatal({ err }, 'lost the leadership lock: exiting for the supervisor to restart this instance as a standby');
+          process.exit(1);
+        });
+      }
       const reconnect = { baseMs: env.TIDINGS_RECONNECT_BASE_MS, maxMs: Math.max(env.TIDINGS_RECONNECT_BASE_MS, env.TIDINGS_RECONNECT_MAX_MS) };
       const health = { maxDrops: env.TIDINGS_BROKER_DROPS_MAX, windowMs: env.TIDINGS_BROKER_DROPS_WINDOW_MS, stableMs: env.TIDINGS_BROKER_STABLE_MS };
       client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger, reconnect, health, onUnhealthy: exitUnhealthy(logger) });
       const mqtt = client;
-      labelProcess(name);
-      if (env.TIDINGS_OPS_PORT !== undefined) {
-        ops = await startOpsServer({
-          host: env.TIDINGS_OPS_HOST,
-          port: env.TIDINGS_OPS_PORT,
-          logger,
-          health: () => ({ ok: mqtt.connected, detail: { service: name } }),
-        });
-      }
       const service = await main.create({ client, db, logger, env });
       await service.start();
       const opsServer = ops;
+      const held = leadership;
       return {
         async stop() {
           await opsServer?.close();
           await service.stop();
           await disconnectService(mqtt, name);
+          await held?.release(); // after the last answer: the next leader starts from what is stored
           await db.close();
         },
       };
     } catch (err) {
       await ops?.close();
       if (client) await disconnectService(client, name).catch(() => {});
+      await leadership?.release();
       await db.close();
       throw err;
     }

@@ -241,6 +241,11 @@ export const SETTINGS = {
     meaning: 'Rooms one user may create; past it `room.create` is `FORBIDDEN`',
     readBy: ['chat-store'],
   }),
+  TIDINGS_STANDBY: withDefault(flag, false, {
+    meaning:
+      'Run this service instance as one of several: it waits until it holds its service’s lock in PostgreSQL (an advisory lock) and only then serves; when the leader dies, a standby takes over within about half a second. Needs a PostgreSQL `DATABASE_URL`',
+    readBy: ['services'],
+  }),
   TIDINGS_OPS_PORT: optional(portNumber, {
     default: 'off',
     meaning:
