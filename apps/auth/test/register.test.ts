@@ -17,6 +17,27 @@ describeBackends('auth.register', (backend) => {
     expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('puts a new account in general, with the read marker at its last message, so it can talk at once', async () => {
+    h = await startAuth(backend);
+    await h.stack.db.prisma.conversation.update({ where: { name: 'general' }, data: { lastSeq: 12 } });
+    await h.register('carol', 'a good password');
+    const carol = await h.stack.db.prisma.user.findUniqueOrThrow({
+      where: { username: 'carol' },
+      include: { memberships: { include: { conversation: true } } },
+    });
+    expect(carol.memberships.map((m) => [m.conversation.name, m.role, m.lastReadSeq])).toEqual([['general', 'member', 12]]);
+  });
+
+  it('joins no default room that is private or missing', async () => {
+    h = await startAuth(backend);
+    await h.stack.db.prisma.conversation.update({ where: { name: 'general' }, data: { private: true } });
+    await h.register('dave', 'a good password');
+    expect(await h.stack.db.prisma.membership.count()).toBe(0);
+    await h.stack.db.prisma.conversation.delete({ where: { name: 'general' } });
+    await h.register('erin', 'a good password');
+    expect((await h.counts()).users).toBe(2);
+  });
+
   it('refuses a username that is taken, whatever its case', async () => {
     h = await startAuth(backend);
     await h.register('bob', 'first password 1');

@@ -1,3 +1,4 @@
+import { DEFAULT_ROOM } from '@tidings/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import { FormError, formError, register, signIn, type BrokerTarget } from '../app/auth.js';
 import type { SavedSession } from '../state/identity.js';
@@ -48,7 +49,10 @@ export function AuthScreen({ target, device, notice, onSignedIn, initial }: Auth
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await (registering ? register : signIn)(target, username, password, device));
+      const session = await (registering ? register : signIn)(target, username, password, device);
+      // A new account is in #general already (auth.register): open it, ready to type.
+      if (registering) location.hash = `#/c/${DEFAULT_ROOM}`;
+      onSignedIn(session);
     } catch (err) {
       setError(formError(err));
       setBusy(false);

@@ -223,15 +223,22 @@ export async function online(page: Page): Promise<void> {
   await page.locator('.me .dot.on').waitFor();
 }
 
+/** Opens the Rooms screen: on a phone a conversation fills the screen (a new account is in #general), so back to the list first. */
+async function openRooms(page: Page): Promise<void> {
+  const rooms = page.getByRole('link', { name: 'Rooms' });
+  if (!(await rooms.isVisible())) await page.getByRole('link', { name: 'Back to conversations' }).click();
+  await rooms.click();
+}
+
 /** Joins a room through the Rooms screen and waits until it is open. */
 export async function joinRoom(page: Page, room: string): Promise<void> {
-  await page.getByRole('link', { name: 'Rooms' }).click();
+  await openRooms(page);
   await page.getByRole('button', { name: `Join #${room}` }).click();
   await page.locator('#conv-title', { hasText: `#${room}` }).waitFor();
 }
 
 export async function createRoom(page: Page, room: string): Promise<void> {
-  await page.getByRole('link', { name: 'Rooms' }).click();
+  await openRooms(page);
   await page.getByLabel('New room').fill(room);
   await page.getByRole('button', { name: 'Create room' }).click();
   await page.locator('#conv-title', { hasText: `#${room}` }).waitFor();
