@@ -6,6 +6,7 @@ import { ServiceEnv, loadConfigOrExit, mqttUrlOf } from './config.js';
 import { loadOrCreateServiceCredentials, type ServiceName } from './credentials.js';
 import { createLogger } from './logger.js';
 import { connectService, disconnectService } from './mqtt.js';
+import { createLimits, type Limits } from './limits.js';
 import { labelProcess, startOpsServer, type OpsServer } from './metrics.js';
 import { runMain } from './run.js';
 
@@ -15,6 +16,9 @@ export interface ServiceDeps<E> {
   db: Database;
   logger: Logger;
   env: E;
+  /** Where the attempt limits count: Redis when the service's schema has LimitsEnv and
+   * TIDINGS_REDIS_URL is set, else memory. The runner closes it after the service stops. */
+  limits: Limits;
 }
 
 /** A service as its factory returns it. */
@@ -65,6 +69,7 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
     logger.info({ db: redactUrl(dbUrl), provider: db.provider }, 'database open');
     let client: MqttClient | undefined;
     let ops: OpsServer | undefined;
+    let limits: Limits | undefined;
     try {
       const reconnect = { baseMs: env.TIDINGS_RECONNECT_BASE_MS, maxMs: Math.max(env.TIDINGS_RECONNECT_BASE_MS, env.TIDINGS_RECONNECT_MAX_MS) };
       const health = { maxDrops: env.TIDINGS_BROKER_DROPS_MAX, windowMs: env.TIDINGS_BROKER_DROPS_WINDOW_MS, stableMs: env.TIDINGS_BROKER_STABLE_MS };
@@ -74,19 +79,24 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
       if (env.TIDINGS_OPS_PORT !== undefined) {
         ops = await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: mqtt.connected, detail: { service: name } }) });
       }
-      const service = await main.create({ client, db, logger, env });
+      const limitsEnv = env as Partial<Record<'TIDINGS_REDIS_URL' | 'TIDINGS_REDIS_PREFIX', string>>;
+      limits = createLimits({ redisUrl: limitsEnv.TIDINGS_REDIS_URL, prefix: limitsEnv.TIDINGS_REDIS_PREFIX, logger: logger.child({ component: 'limits' }) });
+      const service = await main.create({ client, db, logger, env, limits });
       await service.start();
       const opsServer = ops;
+      const serviceLimits = limits;
       return {
         async stop() {
           await opsServer?.close();
           await service.stop();
+          await serviceLimits.close();
           await disconnectService(mqtt, name);
           await db.close();
         },
       };
     } catch (err) {
       await ops?.close();
+      await limits?.close();
       if (client) await disconnectService(client, name).catch(() => {});
       await db.close();
       throw err;
