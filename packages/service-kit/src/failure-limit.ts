@@ -52,16 +52,23 @@ export class FailureLimit {
    * the attempts already in flight could reach it. An allowed attempt must be closed with {@link end}.
    */
   async begin(key: string): Promise<Verdict> {
+    // A locked key is refused with one read.
+    const lockedBefore = await this.#locked?.get(key);
+    if (lockedBefore) return { allowed: false, retryAfterMs: lockedBefore.msLeft };
+    // Take the slot first, then read the counts: an attempt that ends meanwhile adds its failure
+    // before it frees its slot (see end), and a lock is set before its failures are cleared, so
+    // the sum read here may count an attempt twice, never zero times (instances racing included).
+    const pending = await this.#pending.add(key, 1);
     const [locked, failures, streak] = await Promise.all([this.#locked?.get(key), this.#failures.get(key), this.#streak?.get(key)]);
-    if (locked) return { allowed: false, retryAfterMs: locked.msLeft };
+    const refuse = async (retryAfterMs: number): Promise<Verdict> => {
+      await this.#pending.refund(key);
+      return { allowed: false, retryAfterMs };
+    };
+    if (locked) return refuse(locked.msLeft);
     const threshold = this.#threshold(streak?.count ?? 0);
     const failed = failures?.count ?? 0;
-    if (failed >= threshold && !this.#options.lock) return { allowed: false, retryAfterMs: Math.max(1, failures!.msLeft) };
-    const pending = await this.#pending.add(key, 1);
-    if (failed + pending.count > threshold) {
-      await this.#pending.refund(key);
-      return { allowed: false, retryAfterMs: IN_FLIGHT_RETRY_MS };
-    }
+    if (failed >= threshold && !this.#options.lock) return refuse(Math.max(1, failures!.msLeft));
+    if (failed + pending.count > threshold) return refuse(IN_FLIGHT_RETRY_MS);
     return { allowed: true };
   }
 
@@ -90,8 +97,9 @@ export class FailureLimit {
       this.#locked!.set(key, 1, lockMs),
       // The streak ends after a whole quiet window after this lock ends.
       this.#streak!.set(key, locks + 1, lockMs + this.#options.windowMs),
-      this.#failures.delete(key),
     ]);
+    // Only once the lock is set (see begin).
+    await this.#failures.delete(key);
     return lockMs;
   }
 
