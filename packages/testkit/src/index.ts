@@ -18,6 +18,7 @@ export {
   type TestStackOptions,
 } from './stack.js';
 export { describeBackends, type Backend } from './backends.js';
+export { describeWithRedis, redisUrlOrSkip, sharedTestLimits } from './redis.js';
 export { createTempPostgresDatabase, lockSqlite, type SqliteLock, type TempPostgresDatabase } from './db-faults.js';
 export {
   readOnlyOutage,
