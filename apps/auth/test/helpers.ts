@@ -1,6 +1,6 @@
 import type { Connection } from '@tidings/client';
 import type { Logger } from '@tidings/service-kit';
-import { manualClock, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
+import { manualClock, movingDate, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
 import { vi } from 'vitest';
 import { createArgon2Hasher } from '../src/hasher.js';
 import { createAuthService, type AuthService, type AuthServiceDeps } from '../src/service.js';
@@ -93,20 +93,3 @@ export async function stillServed(conn: Connection): Promise<boolean> {
   }
 }
 
-/**
- * The clock, with Date following it: the attempt limits (rate-limiter-flexible's memory counters)
- * read Date.now(), so tests that walk through a lock or a window move Date with the clock (a
- * fake Date only; timers stay real). Date stands still between moves. The harness's close puts the
- * real Date back.
- */
-export function movingDate(clock: ManualClock): ManualClock {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(clock.now());
-  return {
-    now: clock.now,
-    advance(ms) {
-      clock.advance(ms);
-      vi.setSystemTime(clock.now());
-    },
-  };
-}

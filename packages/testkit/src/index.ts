@@ -28,7 +28,7 @@ export {
   type SendsThroughOutageOptions,
   type SendsThroughOutageResult,
 } from './outage.js';
-export { manualClock, type ManualClock } from './clock.js';
+export { manualClock, movingDate, type ManualClock } from './clock.js';
 export { Seed } from './seed.js';
 export { closedByBroker, connectRaw, rawClient, type RawClient, type RawReply } from './raw.js';
 export {
