@@ -92,4 +92,3 @@ export async function stillServed(conn: Connection): Promise<boolean> {
     return false;
   }
 }
-

@@ -6,12 +6,10 @@ import { createChatStore } from './service.js';
 
 runService({
   name: 'chat-store',
-  env: ServiceEnv.extend(
-    {
-      ...envSchema('TIDINGS_SEND_RATE', 'TIDINGS_SEND_BURST', 'TIDINGS_DB_RETRY_SECONDS', 'TIDINGS_SEND_QUEUE', 'TIDINGS_ROOMS_PER_USER').shape,
-      ...LimitsEnv.shape,
-    },
-  ),
+  env: ServiceEnv.extend({
+    ...envSchema('TIDINGS_SEND_RATE', 'TIDINGS_SEND_BURST', 'TIDINGS_DB_RETRY_SECONDS', 'TIDINGS_SEND_QUEUE', 'TIDINGS_ROOMS_PER_USER').shape,
+    ...LimitsEnv.shape,
+  }),
   create: ({ client, db, logger, env, limits }) =>
     createChatStore({
       client,

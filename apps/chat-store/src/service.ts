@@ -104,7 +104,11 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     async start() {
       if (rpc) throw new Error('chat-store is already started');
       rpc = createRpcServer({ client: deps.client, logger: deps.logger, handlers: chatStoreHandlers(chat) });
-      unwatch = gaugeSource('tidings_writer_waiting', 'Sends chat-store accepted and has not stored yet (queued or in the batch being written)', () => writer.waiting);
+      unwatch = gaugeSource(
+        'tidings_writer_waiting',
+        'Sends chat-store accepted and has not stored yet (queued or in the batch being written)',
+        () => writer.waiting,
+      );
       await rpc.start();
     },
     async stop() {

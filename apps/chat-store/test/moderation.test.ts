@@ -10,7 +10,11 @@ async function roomState(h: ChatHarness, name: string) {
     conversation: await prisma.conversation.findUnique({ where: { id }, select: { topic: true, private: true, lastSeq: true } }),
     members: await prisma.membership.findMany({ where: { conversationId: id }, select: { userId: true, role: true }, orderBy: { userId: 'asc' } }),
     sanctions: await prisma.roomSanction.findMany({ where: { conversationId: id }, select: { userId: true, kind: true, until: true } }),
-    messages: await prisma.message.findMany({ where: { conversationId: id }, select: { seq: true, text: true, deletedAt: true, event: true }, orderBy: { seq: 'asc' } }),
+    messages: await prisma.message.findMany({
+      where: { conversationId: id },
+      select: { seq: true, text: true, deletedAt: true, event: true },
+      orderBy: { seq: 'asc' },
+    }),
   };
 }
 
@@ -87,14 +91,20 @@ describeBackends('room roles and moderation', (backend) => {
       await expect(attempt(), what).rejects.toMatchObject({ code: expect.stringMatching(/^(FORBIDDEN|BAD_REQUEST)$/) });
     }
     // Acting on oneself is BAD_REQUEST; everything else FORBIDDEN.
-    await expect(bob.request('room.kick', { name: 'club', u: 'carol' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('moderators') });
+    await expect(bob.request('room.kick', { name: 'club', u: 'carol' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('moderators'),
+    });
     expect(await roomState(h, 'club')).toEqual(before);
   });
 
   it('lets a moderator act on members but not on another moderator or the owner', async () => {
     const { moe } = await club();
     await h.user('alice');
-    await expect(moe.request('room.kick', { name: 'club', u: 'alice' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('the owner') });
+    await expect(moe.request('room.kick', { name: 'club', u: 'alice' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('the owner'),
+    });
     const before = await roomState(h, 'club');
     await expect(moe.request('room.role', { name: 'club', u: 'bob', role: 'mod' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(moe.request('room.kick', { name: 'club', u: 'moe' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
@@ -109,7 +119,9 @@ describeBackends('room roles and moderation', (backend) => {
     const { s } = await alice.request('room.kick', { name: 'club', u: 'bob' });
     if (s === undefined) throw new Error('a kick that changed something has a history entry');
     expect(await inbox.waitFor((e) => e.t === 'mb')).toEqual([{ t: 'mb', c: 'club', on: false }]);
-    expect(await room.waitFor((e) => e.t === 'm' && e.ev?.k === 'kick')).toEqual([{ t: 'm', s, u: 'alice', x: '', at: expect.any(Number), ev: { k: 'kick', w: 'bob' } }]);
+    expect(await room.waitFor((e) => e.t === 'm' && e.ev?.k === 'kick')).toEqual([
+      { t: 'm', s, u: 'alice', x: '', at: expect.any(Number), ev: { k: 'kick', w: 'bob' } },
+    ]);
     await expect(bob.request('chat.send', { c: 'club', x: 'still here?' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect((await roomEvents(h, 'club')).at(-1)).toEqual({ s, u: 'alice', x: '', ev: { k: 'kick', w: 'bob' } });
     // Kicking someone who is not in the room changes nothing and records nothing.
@@ -131,7 +143,12 @@ describeBackends('room roles and moderation', (backend) => {
     expect(await moe.request('room.unban', { name: 'club', u: 'bob' })).toEqual({ name: 'club' });
     await bob.request('room.join', { name: 'club' });
     const events = (await roomEvents(h, 'club')).map((e) => [e.s, e.u, e.ev]);
-    expect(events).toEqual(expect.arrayContaining([[banned, 'moe', { k: 'ban', w: 'bob' }], [unbanned, 'moe', { k: 'unban', w: 'bob' }]]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        [banned, 'moe', { k: 'ban', w: 'bob' }],
+        [unbanned, 'moe', { k: 'unban', w: 'bob' }],
+      ]),
+    );
   });
 
   it('mutes for a while: sends are FORBIDDEN with when it ends, until it ends or is lifted', async () => {
@@ -157,7 +174,9 @@ describeBackends('room roles and moderation', (backend) => {
     await expect(alice.request('room.leave', { name: 'club' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('hand it over') });
     await alice.request('room.role', { name: 'club', u: 'bob', role: 'owner' });
     const roles = Object.fromEntries(
-      (await h.stack.db.prisma.membership.findMany({ where: { conversationId: roomId('club') }, select: { role: true, user: { select: { username: true } } } })).map((m) => [m.user.username, m.role]),
+      (
+        await h.stack.db.prisma.membership.findMany({ where: { conversationId: roomId('club') }, select: { role: true, user: { select: { username: true } } } })
+      ).map((m) => [m.user.username, m.role]),
     );
     expect(roles).toEqual({ alice: 'mod', bob: 'owner', moe: 'mod', carol: 'member' });
     await expect(alice.request('room.role', { name: 'club', u: 'carol', role: 'mod' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -176,7 +195,10 @@ describeBackends('room roles and moderation', (backend) => {
     expect(await moe.request('room.topic', { name: 'club', topic: 'poetry' })).toEqual({ name: 'club' });
     await moe.request('room.topic', { name: 'club', topic: '' });
     expect((await roomState(h, 'club')).conversation?.topic).toBeNull();
-    expect((await roomEvents(h, 'club')).slice(-2).map((e) => e.ev)).toEqual([{ k: 'topic', x: 'poetry' }, { k: 'topic', x: '' }]);
+    expect((await roomEvents(h, 'club')).slice(-2).map((e) => e.ev)).toEqual([
+      { k: 'topic', x: 'poetry' },
+      { k: 'topic', x: '' },
+    ]);
     expect(s).toBeGreaterThan(0);
   });
 
@@ -262,11 +284,13 @@ describeBackends('private rooms in chat-store', (backend) => {
     expect((await bob.request('chat.send', { c: 'secret', x: 'thanks' })).s).toBe(2);
     await alice.request('room.kick', { name: 'secret', u: 'bob' });
     await expect(bob.request('chat.send', { c: 'secret', x: 'hello?' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect.poll(() => access).toEqual([
-      { r: 'secret', u: 'alice', on: true },
-      { r: 'secret', u: 'bob', on: true },
-      { r: 'secret', u: 'bob', on: false },
-    ]);
+    await expect
+      .poll(() => access)
+      .toEqual([
+        { r: 'secret', u: 'alice', on: true },
+        { r: 'secret', u: 'bob', on: true },
+        { r: 'secret', u: 'bob', on: false },
+      ]);
   });
 
   it('tells the brokers nothing about public rooms', async () => {

@@ -59,4 +59,14 @@ export {
 export { FailureLimit, IN_FLIGHT_RETRY_MS, type FailureLimitOptions, type Outcome } from './failure-limit.js';
 export { accountEvent, eventId } from './account-events.js';
 export { FairQueue, DEFAULT_LINE_MESSAGE, type FairQueueOptions, type FairQueueStats, type LineRefusal, type LineTicket } from './fair-queue.js';
-export { answerOps, counter, gaugeSource, labelProcess, metricsText, requestMetrics, startOpsServer, type OpsServer, type OpsServerOptions } from './metrics.js';
+export {
+  answerOps,
+  counter,
+  gaugeSource,
+  labelProcess,
+  metricsText,
+  requestMetrics,
+  startOpsServer,
+  type OpsServer,
+  type OpsServerOptions,
+} from './metrics.js';

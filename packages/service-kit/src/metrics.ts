@@ -37,7 +37,12 @@ export function requestMetrics() {
   return {
     total: metric(
       'tidings_requests_total',
-      () => new Counter({ name: 'tidings_requests_total', help: 'Requests answered, by action and outcome (ok, or the error code)', labelNames: ['action', 'outcome'] as const }),
+      () =>
+        new Counter({
+          name: 'tidings_requests_total',
+          help: 'Requests answered, by action and outcome (ok, or the error code)',
+          labelNames: ['action', 'outcome'] as const,
+        }),
     ),
     duration: metric(
       'tidings_request_duration_seconds',
@@ -162,7 +167,9 @@ export async function answerOps(
   }
   if (path === '/healthz') {
     const { ok, detail } = health();
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ status: ok ? 'up' : 'down', ...detail }));
+    res
+      .writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ status: ok ? 'up' : 'down', ...detail }));
     return true;
   }
   const body = await metricsText();

@@ -77,7 +77,12 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
       const mqtt = client;
       labelProcess(name);
       if (env.TIDINGS_OPS_PORT !== undefined) {
-        ops = await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: mqtt.connected, detail: { service: name } }) });
+        ops = await startOpsServer({
+          host: env.TIDINGS_OPS_HOST,
+          port: env.TIDINGS_OPS_PORT,
+          logger,
+          health: () => ({ ok: mqtt.connected, detail: { service: name } }),
+        });
       }
       const limitsEnv = env as Partial<Record<'TIDINGS_REDIS_URL' | 'TIDINGS_REDIS_PREFIX', string>>;
       limits = createLimits({ redisUrl: limitsEnv.TIDINGS_REDIS_URL, prefix: limitsEnv.TIDINGS_REDIS_PREFIX, logger: logger.child({ component: 'limits' }) });

@@ -57,7 +57,9 @@ export function describeServiceMain(spec: ServiceMainSpec): void {
       expect(port, 'the ops endpoint logs its port').toBeTypeOf('number');
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect([health.status, await health.json()]).toEqual([200, { status: 'up', service: spec.service }]);
-      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(new RegExp(`^process_cpu_user_seconds_total\\{service="${spec.service}"\\} `, 'm'));
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+        new RegExp(`^process_cpu_user_seconds_total\\{service="${spec.service}"\\} `, 'm'),
+      );
 
       expect(await proc.stop('SIGTERM')).toBe(0);
       expect(await serviceHealth(stack, spec.service)).toBe('down');

@@ -66,7 +66,10 @@ async function targetOf(a: Acting, username: string, verb: string): Promise<{ us
 /** One may act on someone only from a higher role. */
 function requireAbove(a: Acting, target: { user: UserRef; role: Role | null }, verb: string): void {
   if (roleRank(target.role) >= roleRank(a.role)) {
-    throw new TidingsError('FORBIDDEN', `you cannot ${verb} ${target.user.username}: they are ${target.role === 'owner' ? 'the owner' : 'a moderator'} of ${a.room.name}`);
+    throw new TidingsError(
+      'FORBIDDEN',
+      `you cannot ${verb} ${target.user.username}: they are ${target.role === 'owner' ? 'the owner' : 'a moderator'} of ${a.room.name}`,
+    );
   }
 }
 
@@ -75,7 +78,14 @@ async function record(a: Acting, event: RoomEvent, effects: Statement[]): Promis
   const verdict = await a.chat.sendLimiter.take(a.caller.username);
   if (!verdict.allowed) throw rateLimited('Too many room actions and messages: wait and try again.', verdict.retryAfterMs);
   try {
-    const outcome = await a.chat.writer.submit({ conv: a.room, sender: a.caller, clientKey: actionKey(a.requestId), text: '', event: JSON.stringify(event), effects });
+    const outcome = await a.chat.writer.submit({
+      conv: a.room,
+      sender: a.caller,
+      clientKey: actionKey(a.requestId),
+      text: '',
+      event: JSON.stringify(event),
+      effects,
+    });
     if (outcome.duplicate) await a.chat.sendLimiter.refund(a.caller.username);
     a.ctx.logger.info({ room: a.room.name, k: event.k, s: outcome.s }, 'room action');
     return outcome;
@@ -99,7 +109,8 @@ function announceRemoval(chat: ChatContext, room: ConversationInfo, user: UserRe
 /** Refuses a new member past ROOM_MEMBERS_MAX. */
 export async function requireRoomForOneMore(chat: ChatContext, room: ConversationInfo): Promise<void> {
   const members = await chat.db.prisma.membership.count({ where: { conversationId: room.id } });
-  if (members >= ROOM_MEMBERS_MAX) throw new TidingsError('FORBIDDEN', `${room.name} is full: a room has at most ${ROOM_MEMBERS_MAX.toLocaleString('en')} members`);
+  if (members >= ROOM_MEMBERS_MAX)
+    throw new TidingsError('FORBIDDEN', `${room.name} is full: a room has at most ${ROOM_MEMBERS_MAX.toLocaleString('en')} members`);
 }
 
 export function inviteHandler(chat: ChatContext): Handler<'room.invite'> {
@@ -109,7 +120,8 @@ export function inviteHandler(chat: ChatContext): Handler<'room.invite'> {
     requireRank(a, 'mod', 'invite people');
     const target = await targetOf(a, request.u, 'invite');
     if (target.role) return { name: request.name };
-    if (await chat.directory.banned(a.room, target.user)) throw new TidingsError('CONFLICT', `${target.user.username} is banned from ${request.name}: unban them first`);
+    if (await chat.directory.banned(a.room, target.user))
+      throw new TidingsError('CONFLICT', `${target.user.username} is banned from ${request.name}: unban them first`);
     await requireRoomForOneMore(chat, a.room);
     const lastSeq = await chat.writer.lastSeq(a.room.id);
     const { s, duplicate } = await record(a, { k: 'invite', w: target.user.username }, [
@@ -241,7 +253,10 @@ export async function removeAsModerator(
     select: { role: true },
   });
   if (roleRank(senderRole?.role as Role | undefined) >= roleRank(a.role)) {
-    throw new TidingsError('FORBIDDEN', `you cannot remove this message: its sender is ${senderRole?.role === 'owner' ? 'the owner' : 'a moderator'} of ${room.name}`);
+    throw new TidingsError(
+      'FORBIDDEN',
+      `you cannot remove this message: its sender is ${senderRole?.role === 'owner' ? 'the owner' : 'a moderator'} of ${room.name}`,
+    );
   }
   const { s } = await record(a, { k: 'remove', s: message.seq }, [sql(chat).removeMessage(message.id, caller.id, new Date(chat.now()))]);
   return s;
