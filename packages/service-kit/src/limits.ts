@@ -226,6 +226,7 @@ export function createLimits(options: LimitsOptions = {}): Limits {
   });
   let up = false;
   let downLogged = false;
+  let closing = false;
   redis.on('ready', () => {
     up = true;
     if (downLogged) logger?.info({ redis: where }, 'limits: Redis answers again; the limits are shared by every instance again');
@@ -234,7 +235,7 @@ export function createLimits(options: LimitsOptions = {}): Limits {
   });
   const down = (err?: unknown) => {
     up = false;
-    if (downLogged) return;
+    if (downLogged || closing) return;
     downLogged = true;
     logger?.warn(
       { redis: where, ...(err === undefined ? {} : { err }) },
@@ -265,6 +266,7 @@ export function createLimits(options: LimitsOptions = {}): Limits {
       return new CounterImpl(shared, memory, maxKeys);
     },
     async close() {
+      closing = true;
       redis.disconnect();
       await Promise.resolve();
     },

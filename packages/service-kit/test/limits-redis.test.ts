@@ -107,6 +107,18 @@ describe.skipIf(!REDIS_URL)('the limits in Redis', () => {
     await redis.quit();
   });
 
+  it('logs that the limits are shared, and closes without calling Redis unreachable', async () => {
+    fresh();
+    const log = capturingLogger();
+    const l = limits({ logger: log.logger });
+    await ready(l);
+    expect(log.lines.map((x) => x.msg)).toEqual(['limits: shared by every instance in Redis']);
+    expect(log.lines[0]?.redis).toBe(REDIS_URL!.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@'));
+    await l.close();
+    await expect.poll(() => l.redisUp).toBe(false);
+    expect(log.lines.filter((x) => x.msg.includes('unreachable'))).toEqual([]);
+  });
+
   it('a failure limit counts failures, attempts in flight and locks across instances', async () => {
     fresh();
     const [a, b] = [limits(), limits()];
