@@ -239,8 +239,14 @@ export const SETTINGS = {
     meaning: 'The start of every Redis key of the limits (one Redis may serve several deployments)',
     readBy: LIMITED,
   }),
-  TIDINGS_SEND_RATE: withDefault(decimal(0, 10_000, { exclusiveMin: true }), 10, { meaning: 'Messages per user per second', readBy: ['chat-store'] }),
-  TIDINGS_SEND_BURST: withDefault(wholeNumber(1, 100_000), 20, { meaning: 'Messages one user may send at once after a quiet spell', readBy: ['chat-store'] }),
+  TIDINGS_SEND_RATE: withDefault(decimal(0, 10_000, { exclusiveMin: true }), 10, {
+    meaning: 'Messages and room actions per user per second, on average: `TIDINGS_SEND_BURST` per window of burst / rate seconds (whole, at least 1)',
+    readBy: ['chat-store'],
+  }),
+  TIDINGS_SEND_BURST: withDefault(wholeNumber(1, 100_000), 20, {
+    meaning: 'Messages one user may send at once: the number per window',
+    readBy: ['chat-store'],
+  }),
   TIDINGS_DB_RETRY_SECONDS: withDefault(decimal(0, 600, { unit: 'seconds' }), 30, {
     meaning: 'How long a send waits for a database that fails for a while (read-only, restarting, locked) before it is answered `UNAVAILABLE`; 0 = not at all',
     readBy: ['chat-store'],
