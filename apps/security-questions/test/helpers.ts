@@ -5,7 +5,7 @@ import type { Logger } from '@tidings/service-kit';
 import { vi } from 'vitest';
 import { manualClock, movingDate, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
 import { createArgon2Hasher, type SecretHasher } from '../src/hasher.js';
-import { createSecurityQuestionsService, type SecurityQuestionsService } from '../src/service.js';
+import { createSecurityQuestionsService, type SecurityQuestionsService, type SecurityQuestionsServiceDeps } from '../src/service.js';
 import type { RecoverySettings } from '../src/settings.js';
 
 export { closedByBroker, describeBackends, manualClock, type Backend, type ManualClock, type RawClient, type RawReply } from '@tidings/testkit';
@@ -56,6 +56,8 @@ export interface HarnessOptions {
   /** Default: {@link fastArgon2}. */
   hasher?: SecretHasher;
   recoveryKey?: string;
+  /** Where security-questions' limits count (default: its own memory). */
+  limits?: SecurityQuestionsServiceDeps['limits'];
 }
 
 export type Login = ResultOf<'auth.login'>;
@@ -99,6 +101,7 @@ export async function startRecovery(backend: Backend, options: HarnessOptions = 
           sleep: async () => {},
           hasher: options.hasher ?? fastArgon2,
           ...(options.settings ? { settings: options.settings } : {}),
+          ...(options.limits ? { limits: options.limits } : {}),
         }),
     },
   });
