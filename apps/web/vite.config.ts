@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { precompress } from './compress-plugin.js';
 import { serviceWorker } from './sw-plugin.js';
+import { protocolWithoutDocs } from './strip-docs-plugin.js';
 
 const require = createRequire(import.meta.url);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -157,7 +158,7 @@ export default defineConfig({
   },
   // CommonJS modules of mqtt.js's dependencies name the global object `global`
   define: { global: 'globalThis' },
-  plugins: [mqttBrowserOnly(), zodWithoutJsonSchema(), stylesheetFirst(), serviceWorker(), precompress()],
+  plugins: [mqttBrowserOnly(), zodWithoutJsonSchema(), protocolWithoutDocs(), stylesheetFirst(), serviceWorker(), precompress()],
   build: {
     target: 'es2022',
     // Every browser that runs ES2022 supports <link rel=modulepreload>: skip the polyfill.

@@ -4,7 +4,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDatabaseUrl, openDatabase, redactUrl, type Database } from '@tidings/db';
-import { createLogger, envSchema, gaugeSource, labelProcess, loadConfigOrExit, loadOrCreateServiceCredentials, runMain, startOpsServer } from '@tidings/service-kit';
+import {
+  createLogger,
+  envSchema,
+  gaugeSource,
+  labelProcess,
+  loadConfigOrExit,
+  loadOrCreateServiceCredentials,
+  runMain,
+  startOpsServer,
+} from '@tidings/service-kit';
 import { z } from 'zod';
 import { startBroker } from './broker.js';
 
@@ -136,7 +145,10 @@ runMain(logger, async () => {
   ];
   let ops;
   try {
-    ops = env.TIDINGS_OPS_PORT === undefined ? undefined : await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: true }) });
+    ops =
+      env.TIDINGS_OPS_PORT === undefined
+        ? undefined
+        : await startOpsServer({ host: env.TIDINGS_OPS_HOST, port: env.TIDINGS_OPS_PORT, logger, health: () => ({ ok: true }) });
   } catch (err) {
     await running.close();
     await db?.close();

@@ -43,14 +43,14 @@ describe('rooms from the terminal', () => {
     const [alice, bob, carol] = await people('alice', 'bob', 'carol');
     const room = uniqueRoom('club');
 
-    expect(await ok(alice!, ['create', room.toUpperCase()])).toBe(`created ${room} (you are in it)\n`);
+    expect(await ok(alice!, ['create', room.toUpperCase()])).toBe(`created room ${room} (you own it)\n`);
     expect(await ok(bob!, ['join', room])).toBe(`joined ${room}\n`);
     expect(await ok(alice!, ['send', room, 'first', 'post'])).toBe(`sent ${room}#1\n`);
     expect(await ok(carol!, ['join', room])).toBe(`joined ${room} (1 message so far: tidings history ${room})\n`);
     expect(await ok(alice!, ['send', room, 'second'])).toBe(`sent ${room}#2\n`);
 
     const bobRooms = json(await ok(bob!, ['rooms', '--json']));
-    expect(bobRooms.data!.rooms).toContainEqual({ name: room, members: 3, lastSeq: 2, joined: true, unread: 2 });
+    expect(bobRooms.data!.rooms).toContainEqual({ name: room, members: 3, lastSeq: 2, joined: true, unread: 2, mentions: 0 });
     expect(bobRooms.data!.rooms).toContainEqual(expect.objectContaining({ name: 'general', joined: false }));
     expect(await ok(bob!, ['rooms'])).toMatch(new RegExp(`^\\*  ${room} +3 members +2 unread$`, 'm'));
     // carol joined after the first message: only the second is unread for her.
@@ -242,7 +242,8 @@ describe('messages from the terminal', () => {
     expect(json(edit.stdout).error).toEqual({ code: 'FORBIDDEN', message: 'you can only change your own messages' });
     const del = await bob!.cli(['delete', `${room}#1`]);
     expect(del.status).toBe(1);
-    expect(errorLine(del)).toBe('tidings: you can only change your own messages');
+    // a plain member may delete only their own; moderators and the owner anyone's (rooms-e2e)
+    expect(errorLine(del)).toBe(`tidings: only moderators and the owner of ${room} may remove other people’s messages`);
     expect(withoutTimes(await ok(bob!, ['history', room]))[0]).toBe(`#1  ${alice!.username}: the typo (edited)`);
   });
 

@@ -52,6 +52,23 @@ describe('the chat commands refuse a bad command line before connecting', () => 
     [['leave'], 'tidings: leave needs <room> (see tidings leave --help)'],
     [['rooms', 'extra'], 'tidings: unexpected argument "extra" (see tidings rooms --help)'],
     [['users', '--limit', '3'], 'tidings: unknown option --limit'],
+    [['create', 'club', '--topic'], 'tidings: option --topic <value> argument missing'],
+    [['invite', 'club'], 'tidings: invite needs <user> (see tidings invite --help)'],
+    [['kick', 'club', 'b!'], 'tidings: not a username: b! (3–32 of a-z 0-9 _ . -)'],
+    [['ban', 'bad room', 'bob'], 'tidings: not a room name: bad room (2–32 of a-z 0-9 _ -, starting with a letter or digit)'],
+    [['unban'], 'tidings: unban needs <room> (see tidings unban --help)'],
+    [['mute', 'club', 'bob'], 'tidings: mute needs <duration> (e.g. 10m, 2h, 1d), or --off to lift it'],
+    [['mute', 'club', 'bob', '10m', '--off'], 'tidings: give a duration or --off, not both'],
+    [['mute', 'club', 'bob', '31d'], 'tidings: a mute lasts at most 30 days (30d): 31d'],
+    [['mute', 'club', 'bob', '10'], 'tidings: not a duration: 10 (write it like 30s, 10m, 2h, 1d or 1h30m; 0 lifts the mute)'],
+    [['mod', 'club'], 'tidings: mod needs <user> (see tidings mod --help)'],
+    [['mod', 'club', 'bob', 'carol'], 'tidings: unexpected argument "carol" (see tidings mod --help)'],
+    [['owner', 'club', '@'], 'tidings: not a username: @ (3–32 of a-z 0-9 _ . -)'],
+    [['topic'], 'tidings: topic needs <room> (see tidings topic --help)'],
+    [['topic', 'club', 'new', 'topic', '--clear'], 'tidings: give the topic or --clear, not both'],
+    [['topic', 'club', '  '], 'tidings: the topic is empty: give text, or --clear to remove it'],
+    [['members', 'club', 'extra'], 'tidings: unexpected argument "extra" (see tidings members --help)'],
+    [['info', '@bob'], 'tidings: not a room name: @bob (2–32 of a-z 0-9 _ -, starting with a letter or digit)'],
   ])('exits 2 with one line on stderr for %j', async (argv, line) => {
     const result = await runCli(argv, { env });
     expect(result.stdout).toBe('');
@@ -71,8 +88,28 @@ describe('the chat commands refuse a bad command line before connecting', () => 
     expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: 'a message has at most 4000 characters' } });
   });
 
+  it('refuses a topic over 300 characters with BAD_REQUEST (exit 1) before connecting', async () => {
+    const result = await runCli(['topic', 'club', 'x'.repeat(301), '--json'], { env });
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { code: 'BAD_REQUEST', message: 'a topic has at most 300 characters' } });
+  });
+
   it('says "not signed in" (exit 1) for a well-formed command without a session', async () => {
-    for (const argv of [['rooms'], ['send', 'General', 'hello', 'there'], ['history', '@Bob', '--limit', '5'], ['like', 'General#12'], ['watch', 'general']]) {
+    for (const argv of [
+      ['rooms'],
+      ['send', 'General', 'hello', 'there'],
+      ['history', '@Bob', '--limit', '5'],
+      ['like', 'General#12'],
+      ['watch', 'general'],
+      ['create', 'club', '--private', '--topic', 'ours'],
+      ['mute', 'club', '@Bob', '1h30m'],
+      ['mute', 'club', 'bob', '0'],
+      ['mute', 'club', 'bob', '--off'],
+      ['mod', 'club', 'bob', '--off'],
+      ['topic', 'club'],
+      ['topic', 'club', '--clear'],
+      ['members', 'club', '--banned'],
+    ]) {
       const result = await runCli(argv, { env });
       expect(errorLine(result)).toBe('tidings: not signed in: run tidings login <user>');
       expect(result.status).toBe(1);

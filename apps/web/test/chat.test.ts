@@ -194,3 +194,42 @@ describe('presence', () => {
     expect(peerOf('general')).toBeNull();
   });
 });
+
+describe('unread mentions', () => {
+  it('start from the server’s count, grow with live mentions once each, and end when the conversation is read', () => {
+    const chat = new ChatState('alice');
+    chat.applySummaries([
+      { c: 'general', kind: 'room', lastSeq: 5, readSeq: 2, mentions: 1, last: msg(5) },
+      { c: 'ops', kind: 'room', lastSeq: 3, readSeq: 3, last: msg(3) },
+    ]);
+    expect(chat.mentions('general')).toBe(1);
+    expect(chat.mentions('ops')).toBe(0);
+
+    chat.applyEvent('general', live(6));
+    expect(chat.applyEvent('general', { t: 'mn', c: 'general', s: 6, u: 'bob' })).toBe('changed');
+    expect(chat.applyEvent('general', { t: 'mn', c: 'general', s: 6, u: 'bob' })).toBe('unchanged'); // delivered twice
+    expect(chat.mentions('general')).toBe(2);
+    // A mention of a message read already (on another device) counts for nothing.
+    expect(chat.applyEvent('ops', { t: 'mn', c: 'ops', s: 3, u: 'bob' })).toBe('unchanged');
+    expect(chat.mentions('ops')).toBe(0);
+
+    chat.open('general');
+    expect(chat.mentions('general')).toBe(0); // on screen
+    chat.open(null);
+    chat.markRead('general', 6);
+    expect(chat.mentions('general')).toBe(0);
+    chat.applyEvent('general', live(7));
+    chat.applyEvent('general', { t: 'mn', c: 'general', s: 7, u: 'carol' });
+    expect(chat.mentions('general')).toBe(1);
+  });
+});
+
+describe('room events and removals in the log', () => {
+  it('keep a room event as a line of history and mark the message a moderator removed', () => {
+    const chat = state();
+    chat.addPage('general', [msg(4), msg(5)], 5);
+    chat.applyEvent('general', { t: 'm', s: 6, u: 'alice', x: '', at: 2000, ev: { k: 'remove', s: 4 } });
+    expect(chat.get('general')!.log.get(4)).toMatchObject({ del: true, rb: 'alice', x: '' });
+    expect(chat.get('general')!.last).toMatchObject({ s: 6, ev: { k: 'remove', s: 4 } });
+  });
+});

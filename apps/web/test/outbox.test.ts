@@ -189,6 +189,11 @@ describe('the outbox', () => {
 });
 
 describe('what a failed send means', () => {
+  it('does not wait out a mute: a muted member’s message is refused with the service’s words, whatever its retryAfter', () => {
+    const muted = new TidingsError('FORBIDDEN', 'you are muted in club until 14:05 UTC', { retryAfter: 30 * 86_400 });
+    expect(classifySendError(muted, 1)).toEqual({ kind: 'fail', reason: 'you are muted in club until 14:05 UTC' });
+  });
+
   it('retries on a lost link, a timeout or an unavailable service', () => {
     expect(classifySendError(new TidingsError('UNAVAILABLE', 'no reply'), 1).kind).toBe('retry');
     expect(classifySendError(new Error('socket closed'), 1).kind).toBe('retry');

@@ -61,6 +61,7 @@ export class ConversationLog {
         this.#put(message);
         this.#lastSeq = Math.max(this.#lastSeq, event.s);
         this.#advance();
+        if (message.ev?.k === 'remove') this.#removed(message.ev.s, message.u);
         return true;
       }
       case 'e': {
@@ -93,6 +94,17 @@ export class ConversationLog {
     if (!m) return;
     const { me: _me, ...rest } = m;
     this.#messages.set(seq, liked ? { ...rest, lk: count, me: true } : { ...rest, lk: count });
+  }
+
+  /**
+   * A moderator removed message `s` (a `remove` room event): it is a tombstone that says who
+   * removed it, as history would return it. The `d` event may come before or after the event.
+   */
+  #removed(s: number, by: string): void {
+    const m = this.#messages.get(s);
+    if (!m || m.rb !== undefined) return;
+    const { ed: _ed, lk: _lk, me: _me, ...rest } = m;
+    this.#messages.set(s, { ...rest, x: '', del: true, rb: by });
   }
 
   #put(m: Message): void {

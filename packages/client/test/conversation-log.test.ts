@@ -52,4 +52,19 @@ describe('a conversation log', () => {
     log.addHistory([{ ...msg(1), x: 'edited again', ed: 3000 }]);
     expect(log.get(1)).toMatchObject({ x: 'edited again', ed: 3000 });
   });
+  it('marks a message removed by a moderator when the remove event comes, before or after its delete', () => {
+    const log = new ConversationLog();
+    log.addHistory([msg(1, 'spam'), msg(2, 'more spam')], 2);
+    log.setLiked(1, true, 1);
+    expect(log.apply({ t: 'm', s: 3, u: 'mod1', x: '', at: 2000, ev: { k: 'remove', s: 1 } })).toBe(true);
+    expect(log.get(1)).toEqual({ s: 1, u: 'alice', x: '', at: 1001, del: true, rb: 'mod1' });
+    expect(log.apply({ t: 'd', s: 1 })).toBe(false); // its delete after the event changes nothing
+    expect(log.apply({ t: 'd', s: 2 })).toBe(true);
+    expect(log.apply({ t: 'm', s: 4, u: 'mod1', x: '', at: 2001, ev: { k: 'remove', s: 2 } })).toBe(true);
+    expect(log.get(2)).toMatchObject({ del: true, x: '', rb: 'mod1' });
+    // A remove event for a message not held changes only the event's own place.
+    expect(log.apply({ t: 'm', s: 5, u: 'mod1', x: '', at: 2002, ev: { k: 'remove', s: 99 } })).toBe(true);
+    expect(log.get(99)).toBeUndefined();
+    expect(log.high).toBe(5);
+  });
 });

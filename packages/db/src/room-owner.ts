@@ -16,7 +16,10 @@ export async function setRoomOwner(db: Database, room: string, username: string,
     if (!user) throw new Error(`there is no user named ${username}`);
     const member = await tx.membership.findUnique({ where: { conversationId_userId: { conversationId: conv.id, userId: user.id } }, select: { role: true } });
     if (!member && conv.private) throw new Error(`${username} is not in the private room ${room}: invite them first (tidings invite ${room} ${username})`);
-    const owners = await tx.membership.findMany({ where: { conversationId: conv.id, role: 'owner', userId: { not: user.id } }, select: { user: { select: { username: true } } } });
+    const owners = await tx.membership.findMany({
+      where: { conversationId: conv.id, role: 'owner', userId: { not: user.id } },
+      select: { user: { select: { username: true } } },
+    });
     await tx.membership.updateMany({ where: { conversationId: conv.id, role: 'owner', userId: { not: user.id } }, data: { role: 'mod' } });
     if (member) {
       await tx.membership.update({ where: { conversationId_userId: { conversationId: conv.id, userId: user.id } }, data: { role: 'owner' } });

@@ -24,7 +24,10 @@ afterAll(async () => {
 });
 
 async function roles(room: string) {
-  const rows = await db.prisma.membership.findMany({ where: { conversationId: room }, select: { role: true, lastReadSeq: true, user: { select: { username: true } } } });
+  const rows = await db.prisma.membership.findMany({
+    where: { conversationId: room },
+    select: { role: true, lastReadSeq: true, user: { select: { username: true } } },
+  });
   return Object.fromEntries(rows.map((r) => [r.user.username, r.role]));
 }
 

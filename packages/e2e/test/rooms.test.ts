@@ -114,7 +114,6 @@ describeBackends('rooms people can run, end to end', (backend) => {
     expect(history.find((m) => m.ev?.k === 'topic')).toMatchObject({ u: 'alice', x: '', ev: { k: 'topic', x: 'poetry' } });
     expect(history.find((m) => m.s === spam)).toMatchObject({ del: true, rb: 'alice', x: '' });
     expect(history.find((m) => m.ev?.k === 'remove')).toMatchObject({ ev: { k: 'remove', s: spam } });
-
   });
 
   it('answers FORBIDDEN to a member trying each moderator action, through the whole stack', async () => {

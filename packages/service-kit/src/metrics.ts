@@ -12,6 +12,7 @@ import { Counter, Gauge, Histogram, collectDefaultMetrics, register } from 'prom
  *   tidings_messages_stored_total                messages and room events chat-store committed
  *   tidings_writer_waiting                       sends chat-store accepted and has not stored yet
  *   tidings_broker_connections                   connected clients (broker)
+ *   tidings_broker_retained_messages             retained messages the broker holds (broker)
  *   process_* and nodejs_*                       prom-client's defaults (CPU, memory, event loop lag)
  *
  * Every series carries `service` (the process) as a default label. Several services in one

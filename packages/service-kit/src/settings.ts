@@ -15,7 +15,7 @@ import { z } from 'zod';
  */
 
 /** Who reads a setting: the broker, every service (or one), the launcher, `pnpm migrate`, the CLI. */
-export type Reader = 'broker' | 'services' | 'auth' | 'chat-store' | 'presence' | 'security-questions' | 'stack' | 'migrate' | 'cli';
+export type Reader = 'broker' | 'services' | 'auth' | 'chat-store' | 'chat-query' | 'likes' | 'presence' | 'security-questions' | 'stack' | 'migrate' | 'cli';
 
 /** A process whose settings are bad exits with this code (not 1: a supervisor need not restart it, nothing will change). */
 export const CONFIG_EXIT_CODE = 2;
@@ -344,7 +344,7 @@ export function envSchema<const K extends SettingName>(...names: K[]): z.ZodObje
 
 /** The names of the settings `reader` reads (with `services`' for any one service). */
 export function settingsReadBy(reader: Reader): SettingName[] {
-  const services: Reader[] = ['auth', 'chat-store', 'presence', 'security-questions'];
+  const services: Reader[] = ['auth', 'chat-store', 'chat-query', 'likes', 'presence', 'security-questions'];
   return (Object.keys(SETTINGS) as SettingName[]).filter((n) => {
     const by: readonly Reader[] = SETTINGS[n].readBy;
     return by.includes(reader) || (services.includes(reader) && by.includes('services'));
@@ -377,6 +377,8 @@ const READER_LABELS: Record<Reader, string> = {
   services: 'every service',
   auth: 'auth',
   'chat-store': 'chat-store',
+  'chat-query': 'chat-query',
+  likes: 'likes',
   presence: 'presence',
   'security-questions': 'security-questions',
   stack: 'launcher',

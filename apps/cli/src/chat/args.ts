@@ -1,4 +1,13 @@
-import { ConversationRef, HISTORY_LIMIT_MAX, ROOM_NAME_PATTERN, TidingsError, USERNAME_PATTERN, parseMessageRef, textProblem } from '@tidings/protocol';
+import {
+  ConversationRef,
+  HISTORY_LIMIT_MAX,
+  MUTE_MAX_SECONDS,
+  ROOM_NAME_PATTERN,
+  TidingsError,
+  USERNAME_PATTERN,
+  parseMessageRef,
+  textProblem,
+} from '@tidings/protocol';
 import { UsageError, type ArgSpec, type OptionSpec } from '../command.js';
 import { tidings } from '../invocation.js';
 
@@ -101,4 +110,34 @@ export function cursorOf(options: { before?: string | undefined; after?: string 
     ...(after !== undefined ? { after } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
+}
+
+/** The units a mute's length is written in: `30s`, `10m`, `2h`, `1d` (and sums: `1h30m`). */
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * How long a mute lasts, in seconds, from `30s`, `10m`, `2h`, `1d` or a sum of them (`1h30m`);
+ * `0` lifts a mute. At most MUTE_MAX_SECONDS (30 days): longer is a usage error that says so.
+ */
+export function durationOf(raw: string): number {
+  const text = raw.trim().toLowerCase();
+  if (/^0+$/.test(text)) return 0;
+  const parts = /^(?:\d{1,9}[smhd])+$/.test(text) ? [...text.matchAll(/(\d+)([smhd])/g)] : [];
+  if (parts.length === 0) {
+    throw new UsageError(`not a duration: ${raw} (write it like 30s, 10m, 2h, 1d or 1h30m; 0 lifts the mute)`);
+  }
+  const seconds = parts.reduce((sum, m) => sum + Number(m[1]) * DURATION_UNITS[m[2]!]!, 0);
+  if (seconds === 0) throw new UsageError(`a mute lasts at least 1 s: ${raw} (0 lifts the mute)`);
+  if (seconds > MUTE_MAX_SECONDS) throw new UsageError(`a mute lasts at most 30 days (30d): ${raw}`);
+  return seconds;
+}
+
+/** A length of time in words, for what the CLI prints: `10 min`, `2 h`, `1 d 6 h`, `45 s`. */
+export function formatDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const parts = [d ? `${d} d` : '', h ? `${h} h` : '', m ? `${m} min` : '', s ? `${s} s` : ''].filter((p) => p !== '');
+  return parts.length === 0 ? '0 s' : parts.join(' ');
 }

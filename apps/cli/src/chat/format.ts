@@ -1,4 +1,4 @@
-import type { Message } from '@tidings/protocol';
+import type { Message, RoomEvent } from '@tidings/protocol';
 
 /**
  * How chat data looks in a terminal. Pure functions of their input and of `Clock` (the current
@@ -60,16 +60,58 @@ export function safeText(text: string): string {
  * under the text.
  */
 export function formatMessage(m: Message, clock: Clock, seqWidth = 0): string {
-  const head = `${`#${m.s}`.padStart(seqWidth)}  ${formatWhen(m.at, clock)}  ${m.u}: `;
+  const when = `${`#${m.s}`.padStart(seqWidth)}  ${formatWhen(m.at, clock)}  `;
+  if (m.ev) return `${when}* ${formatRoomEvent(m.u, m.ev, clock)}`;
+  const head = `${when}${m.u}: `;
   let body: string;
   if (m.del) {
-    body = '(deleted)';
+    body = m.rb !== undefined ? REMOVED : '(deleted)';
   } else {
     body = safeText(m.x.replace(/\r\n/g, '\n')).replace(/\n/g, `\n${' '.repeat(head.length)}`);
     if (m.ed !== undefined) body += ' (edited)';
   }
   const likes = !m.del && (m.lk ?? 0) > 0 ? `  ♥ ${m.lk}${m.me ? ' (you)' : ''}` : '';
   return `${head}${body}${likes}`;
+}
+
+/** How a message removed by a moderator reads (the JSON has who: `rb`). */
+export const REMOVED = '[removed by a moderator]';
+
+/**
+ * A room event as words, after `* ` in a history line: `alice banned bob`, `alice muted bob
+ * until 14:05`, `alice set the topic: …`. The topic is made safe to print like message text,
+ * on one line.
+ */
+export function formatRoomEvent(u: string, ev: RoomEvent, clock: Clock): string {
+  switch (ev.k) {
+    case 'invite':
+      return `${u} added ${ev.w}`;
+    case 'kick':
+      return `${u} kicked ${ev.w}`;
+    case 'ban':
+      return `${u} banned ${ev.w}`;
+    case 'unban':
+      return `${u} unbanned ${ev.w}`;
+    case 'mute':
+      return `${u} muted ${ev.w} until ${formatWhen(ev.until, clock)}`;
+    case 'unmute':
+      return `${u} unmuted ${ev.w}`;
+    case 'role':
+      return ev.role === 'owner'
+        ? `${u} handed the room over to ${ev.w}`
+        : ev.role === 'mod'
+          ? `${u} made ${ev.w} a moderator`
+          : `${u} made ${ev.w} a member (no longer a moderator)`;
+    case 'topic':
+      return ev.x === '' ? `${u} cleared the topic` : `${u} set the topic: ${oneLine(ev.x)}`;
+    case 'remove':
+      return `${u} removed message #${ev.s}`;
+  }
+}
+
+/** Text on one line, safe to print. */
+export function oneLine(text: string): string {
+  return safeText(text.replace(/\s*\r?\n\s*/g, ' '));
 }
 
 /** A page of messages: the `#seq` column right-aligned to the widest number on the page. */
@@ -97,20 +139,33 @@ export interface RoomRow {
   members: number;
   lastSeq: number;
   joined: boolean;
+  private?: true | undefined;
+  topic?: string | undefined;
   unread?: number | undefined;
+  mentions?: number | undefined;
 }
 
-/** `tidings rooms`: `*` marks the rooms you are in; unread counts for those. */
+/**
+ * `tidings rooms`: `*` marks the rooms you are in; `private` the invite-only ones; unread
+ * counts for yours, with how many of them mention you.
+ */
 export function formatRooms(rooms: readonly RoomRow[]): string {
   if (rooms.length === 0) return 'no rooms';
+  const anyPrivate = rooms.some((r) => r.private);
   return columns(
     rooms.map((r) => [
       r.joined ? '*' : ' ',
       r.name,
       `${r.members} ${r.members === 1 ? 'member' : 'members'}`,
-      r.joined ? (r.unread ? `${r.unread} unread` : '') : 'not joined',
+      ...(anyPrivate ? [r.private ? 'private' : ''] : []),
+      r.joined ? unreadText(r.unread ?? 0, r.mentions ?? 0) : 'not joined',
     ]),
   );
+}
+
+function unreadText(unread: number, mentions: number): string {
+  if (unread === 0) return '';
+  return mentions > 0 ? `${unread} unread, ${mentions} ${mentions === 1 ? 'mention' : 'mentions'} of you` : `${unread} unread`;
 }
 
 export interface UserRow {

@@ -10,6 +10,10 @@ export type WatchEvent =
   | { type: 'edit' | 'delete' | 'like'; c: string; m: Message }
   | { type: 'typing' | 'join' | 'leave'; c: string; u: string }
   | { type: 'presence'; u: string; on: boolean; at: number }
+  /** `u` mentioned the watcher in message `s` of another conversation `c`. */
+  | { type: 'mention'; c: string; s: number; u: string }
+  /** The watcher joined or left the room watched (on another device, or a moderator added or removed them). */
+  | { type: 'membership'; c: string; on: boolean }
   | { type: 'connection'; state: 'lost' | 'restored' };
 
 export type HistoryPage = ResultOf<'chat.history'>;
@@ -118,8 +122,14 @@ export class WatchCore {
         // Older than what was printed and not held: history the watcher did not ask for.
         if (event.s <= this.#printed) return;
         this.addParticipant(event.u);
+        const target = event.ev?.k === 'remove' ? this.#log.get(event.ev.s) : undefined;
         this.#log.apply(event);
         this.#flush();
+        // A moderator removed a message printed already: print it again, as removed.
+        if (target && event.ev?.k === 'remove' && target.s <= this.#printed) {
+          const now = this.#log.get(target.s)!;
+          if (now !== target) this.#o.emit({ type: 'delete', c, m: now });
+        }
         if (this.#hasGap) void this.fill();
         return;
       }

@@ -23,6 +23,10 @@ export function watchEventText(event: WatchEvent, clock: Clock): { out?: string;
       return { err: `${event.u} left ${event.c}` };
     case 'presence':
       return { err: event.on ? `${event.u} is online` : `${event.u} is offline (last seen ${formatWhen(event.at, clock)})` };
+    case 'membership':
+      return { err: event.on ? `you are in ${event.c} now` : `you are no longer in ${event.c}` };
+    case 'mention':
+      return { err: `${event.u} mentioned you in ${event.c}#${event.s}` };
     case 'connection':
       return { err: event.state === 'lost' ? 'connection lost: reconnecting…' : 'reconnected' };
   }
@@ -39,7 +43,7 @@ export function watchEventJson(event: WatchEvent): Record<string, unknown> {
     case 'edit':
       return { type: 'edit', c: event.c, s: event.m.s, x: event.m.x, ...(event.m.ed !== undefined ? { ed: event.m.ed } : {}) };
     case 'delete':
-      return { type: 'delete', c: event.c, s: event.m.s };
+      return { type: 'delete', c: event.c, s: event.m.s, ...(event.m.rb !== undefined ? { rb: event.m.rb } : {}) };
     case 'like':
       return { type: 'like', c: event.c, s: event.m.s, n: event.m.lk ?? 0 };
     default:

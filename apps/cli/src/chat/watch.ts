@@ -46,7 +46,9 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
   const client = conn.client;
   const ref = parseRef(o.c);
   const liveTopic = ref.kind === 'room' ? topics.room(ref.name) : topics.inbox(o.me);
-  const held = new Set<string>([liveTopic]);
+  const inbox = topics.inbox(o.me);
+  // The inbox too, for a room: it says when someone mentions you in another conversation.
+  const held = new Set<string>([liveTopic, inbox]);
   let retryTimer: NodeJS.Timeout | undefined;
 
   const core = new WatchCore({
@@ -73,9 +75,20 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
   });
 
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
-    if (topic === liveTopic) {
+    if (topic === liveTopic || topic === inbox) {
       const event = ConversationEvent.safeParse(parseJson(payload));
       if (!event.success) return;
+      if (event.data.t === 'mb') {
+        // You left on another device, or a moderator added or removed you.
+        if (event.data.c === o.c) o.emit({ type: 'membership', c: o.c, on: event.data.on });
+        return;
+      }
+      if (event.data.t === 'mn') {
+        // A mention here shows as the message itself; one elsewhere gets a line of its own.
+        if (event.data.c !== o.c) o.emit({ type: 'mention', c: event.data.c, s: event.data.s, u: event.data.u });
+        return;
+      }
+      if (topic !== liveTopic) return;
       // The inbox carries every direct conversation (and sync events): keep this one's.
       if (ref.kind === 'dm' && event.data.c !== o.c) return;
       core.live(event.data);
@@ -136,7 +149,7 @@ export async function watchConversation(conn: Connection, o: WatchOptions): Prom
   let timer: NodeJS.Timeout | undefined;
 
   try {
-    const [granted] = await client.subscribeAsync(liveTopic, { qos: 1 });
+    const [granted] = await client.subscribeAsync([...held], { qos: 1 });
     if (!granted || granted.qos === 128) throw new TidingsError('FORBIDDEN', `the broker does not let you follow ${o.c}`);
     if (ref.kind === 'dm') core.addParticipant(ref.username);
     const page = await conn.request('chat.history', { c: o.c, limit: o.limit });

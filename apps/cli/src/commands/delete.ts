@@ -6,8 +6,8 @@ import { MESSAGE_REF_HELP } from './like.js';
 
 export default defineCommand({
   name: 'delete',
-  summary: 'Delete one of your messages (history shows it as deleted)',
-  description: MESSAGE_REF_HELP,
+  summary: 'Delete one of your messages, or (a moderator) anyone’s in your room',
+  description: `${MESSAGE_REF_HELP}\nHistory shows your own as (deleted), and one a moderator removed as [removed by a moderator].`,
   args: [messageArg],
   async run(ctx) {
     const { c, s } = messageRefOf(ctx.args.message!);

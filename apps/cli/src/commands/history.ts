@@ -11,7 +11,9 @@ export default defineCommand({
   description:
     'One line per message: `#12  14:03  bob: text`, oldest first (a date too when not today).\n' +
     '(edited) marks an edited message, (deleted) one that was deleted, `♥ n` its likes and\n' +
-    '`(you)` that you like it. A last line says how to see the next page when there is one.\n' +
+    '`(you)` that you like it; `[removed by a moderator]` one a moderator removed. Room events take a\n' +
+    'line each: `#13  14:05  * alice banned bob`, `* alice set the topic: …`.\n' +
+    'A last line says how to see the next page when there is one.\n' +
     '@user is always your own conversation with that user. A room can be read without joining it.',
   args: [conversationArg],
   options: {

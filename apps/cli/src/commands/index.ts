@@ -1,4 +1,14 @@
 import type { Command } from '../command.js';
+import ban from './ban.js';
+import info from './info.js';
+import invite from './invite.js';
+import kick from './kick.js';
+import members from './members.js';
+import mod from './mod.js';
+import mute from './mute.js';
+import owner from './owner.js';
+import topic from './topic.js';
+import unban from './unban.js';
 import create from './create.js';
 import del from './delete.js';
 import dm from './dm.js';
@@ -41,6 +51,16 @@ export const commands: readonly Command[] = [
   create,
   join,
   leave,
+  info,
+  members,
+  topic,
+  invite,
+  kick,
+  ban,
+  unban,
+  mute,
+  mod,
+  owner,
   send,
   dm,
   history,

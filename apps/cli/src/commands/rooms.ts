@@ -5,7 +5,10 @@ import { signedIn } from './chat-common.js';
 
 export default defineCommand({
   name: 'rooms',
-  summary: 'List the rooms (* = yours, with your unread counts)',
+  summary: 'List the rooms (* = yours, with your unread counts and mentions)',
+  description:
+    'One line per room: `*` when you are in it, its members, `private` for an invite-only room (listed\n' +
+    'only to its members), and for your rooms the unread messages and how many of them mention you.',
   async run(ctx) {
     // Every page of both lists (500 rooms, or 56 KiB of conversations, at a time).
     const [roomPages, minePages] = await signedIn(ctx, (conn) =>
@@ -18,9 +21,9 @@ export default defineCommand({
       minePages
         .flatMap((p) => p.conversations)
         .filter((c) => c.kind === 'room')
-        .map((c) => [c.c, c.unread]),
+        .map((c) => [c.c, { unread: c.unread, mentions: c.mentions ?? 0 }]),
     );
-    const rooms: RoomRow[] = roomPages.flatMap((p) => p.rooms).map((r) => (r.joined ? { ...r, unread: unread.get(r.name) ?? 0 } : { ...r }));
+    const rooms: RoomRow[] = roomPages.flatMap((p) => p.rooms).map((r) => (r.joined ? { ...r, unread: 0, mentions: 0, ...unread.get(r.name) } : { ...r }));
     return { text: formatRooms(rooms), data: { rooms } };
   },
 });

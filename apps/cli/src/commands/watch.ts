@@ -46,12 +46,13 @@ export default defineCommand({
     'Prints the newest messages, then everything that happens, until Ctrl-C (or SIGTERM, or\n' +
     '--for); then exits 0. Messages are printed as history prints them, each once and in order;\n' +
     'an edited, deleted or liked message is printed again as it now is. Typing, people coming\n' +
-    'online or going offline (those who wrote, joined or typed here), joins and the state of the\n' +
-    'link go to stderr. Presence shows once the change has lasted 3 s (TIDINGS_WATCH_PRESENCE_DELAY,\n' +
-    'in seconds), so a quick command of theirs shows nothing; --no-presence hides it. When the\n' +
-    'link drops the watch reconnects by itself and fetches what it missed. A room can be watched\n' +
-    'without joining it. With --json, stdout gets one JSON object per line per event ({"type":"message",…},\n' +
-    '"edit", "delete", "like", "typing", "join", "leave", "presence", "connection", "ready"),\n' +
+    'online or going offline (those who wrote, joined or typed here), joins, someone mentioning you\n' +
+    'in another conversation (`bob mentioned you in ops#12`), your being removed from the room\n' +
+    '(`you are no longer in club`) and the state of the link go to stderr. Presence shows once the\n' +
+    'change has lasted 3 s (TIDINGS_WATCH_PRESENCE_DELAY, in seconds), so a quick command of theirs\n' +
+    'shows nothing; --no-presence hides it. When the link drops the watch reconnects by itself and\n' +
+    'fetches what it missed. A public room can be watched without joining it. With --json, stdout gets one JSON object per line per event ({"type":"message",…},\n' +
+    '"edit", "delete", "like", "typing", "join", "leave", "presence", "mention", "membership", "connection", "ready"),\n' +
     'then the usual {"ok":true,…} line when it ends.',
   args: [conversationArg],
   options: {

@@ -12,7 +12,7 @@ import {
   type ResultOf,
 } from '@tidings/protocol';
 import { loadChatCache, saveChatCache } from '../state/cache.js';
-import { ChatState, TypingThrottle, fillAfter, planCatchUp } from '../state/chat.js';
+import { ChatState, TypingThrottle, fillAfter, kindOf, planCatchUp } from '../state/chat.js';
 import { Emitter } from '../state/emitter.js';
 import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
 import { Outbox, classifySendError, type OutboxItem } from '../state/outbox.js';
@@ -23,6 +23,11 @@ import type { KeyValue } from '../state/storage.js';
  * outbox, the history cache and every chat request. The view reads `chat`, `outbox` and `link`
  * and calls the methods below; `changes` says when to redraw.
  */
+
+export type RoomInfo = ResultOf<'room.info'>;
+export type SearchHit = ResultOf<'chat.search'>['hits'][number];
+/** The moderation actions on one member of a room. */
+export type RoomAction = 'room.invite' | 'room.kick' | 'room.ban' | 'room.unban' | 'room.mute' | 'room.role';
 
 export type Link = { state: 'connecting' } | { state: 'online' } | { state: 'offline'; retryAt: number | null; reason: string };
 
@@ -59,6 +64,10 @@ export class ChatSession {
   readonly loadingOlder = new Set<string>();
   /** Last error of a history fetch per conversation, shown in the conversation. */
   readonly historyError = new Map<string, string>();
+  /** What room.info said of each room opened (topic, private, your role), refreshed after its room events. */
+  readonly rooms = new Map<string, RoomInfo>();
+  /** Room events seen per room: the member panel reads the members again when this moves. */
+  readonly roomEvents = new Map<string, number>();
 
   readonly #deps: ChatSessionDeps;
   readonly #now: () => number;
@@ -282,7 +291,9 @@ export class ChatSession {
         await this.refreshConversations();
       }
       if (gen !== this.#syncGen) return;
-      if (this.chat.active) await this.catchUp(this.chat.active, resumed);
+      const active = this.chat.active;
+      if (active && kindOf(active) === 'room') void this.loadRoom(active);
+      if (active) await this.catchUp(active, resumed);
       this.#sendRead();
     } catch (err) {
       if (gen !== this.#syncGen || !this.online) return;
@@ -335,6 +346,12 @@ export class ChatSession {
     const ref = parsed.kind === 'room' ? parsed.name : 'c' in ev ? ev.c : undefined;
     if (ref === undefined) return;
     const outcome = this.chat.applyEvent(ref, ev);
+    if (parsed.kind === 'room' && ((ev.t === 'm' && ev.ev) || ev.t === 'j' || ev.t === 'lv')) {
+      // someone came or went, or a topic or a role changed: what the header and the member panel show
+      this.roomEvents.set(ref, (this.roomEvents.get(ref) ?? 0) + 1);
+      if (ev.t === 'm') void this.loadRoom(ref);
+      this.changed(false);
+    }
     if (outcome === 'membership') {
       void this.refreshConversations().catch(() => {});
       return;
@@ -367,6 +384,41 @@ export class ChatSession {
     if (ref === null) return;
     this.historyError.delete(ref);
     if (this.online) void this.catchUp(ref).then(() => this.#sendRead());
+    if (this.online && kindOf(ref) === 'room') void this.loadRoom(ref);
+  }
+
+  /** Reads room.info for the header (topic, lock) and the member panel (your role). */
+  async loadRoom(name: string): Promise<void> {
+    try {
+      this.rooms.set(name, await this.request('room.info', { name }));
+      this.changed(false);
+    } catch {
+      // the header then shows the name alone; a private room you were removed from says nothing more
+    }
+  }
+
+  /** Every member of a room with their role, or (`banned`, moderators only) its bans. */
+  async members(name: string, banned = false): Promise<ResultOf<'room.members'>['members']> {
+    const pages = await readAllPages((after) =>
+      this.request('room.members', { name, ...(banned ? { banned } : {}), ...(after === undefined ? {} : { after }) }),
+    );
+    return pages.flatMap((p) => p.members);
+  }
+
+  /** A moderator's action on one member (`extra`: the mute's seconds, the role); the room is read again after it. */
+  async moderate(action: RoomAction, name: string, u: string, extra: { seconds?: number; role?: 'owner' | 'mod' | 'member' } = {}): Promise<void> {
+    await this.request(action, { name, u, ...extra });
+    await this.loadRoom(name);
+  }
+
+  async setTopic(name: string, topic: string): Promise<void> {
+    await this.request('room.topic', { name, topic });
+    await this.loadRoom(name);
+  }
+
+  /** A page of search hits, newest first (`before`: the `next` of the page before). */
+  search(q: string, before?: string): Promise<ResultOf<'chat.search'>> {
+    return this.request('chat.search', { q, ...(before === undefined ? {} : { before }) });
   }
 
   setVisible(visible: boolean): void {
@@ -566,11 +618,14 @@ export class ChatSession {
     return { users: pages.flatMap((p) => p.users), more: false };
   }
 
-  /** Creates or joins a room, follows its live topic and opens it. */
-  async enterRoom(name: string, create: boolean): Promise<string> {
+  /** Creates (private or not, with a topic or not) or joins a room, follows its live topic and opens it. */
+  async enterRoom(name: string, create: boolean, options: { private?: boolean; topic?: string } = {}): Promise<string> {
     const parsed = RoomName.safeParse(name);
     if (!parsed.success) throw new Error('A room name has 2–32 characters of a-z 0-9 _ - and starts with a letter or digit.');
-    const r = await this.request(create ? 'room.create' : 'room.join', { name: parsed.data });
+    const topic = options.topic?.trim();
+    const r = create
+      ? await this.request('room.create', { name: parsed.data, ...(options.private ? { private: true } : {}), ...(topic ? { topic } : {}) })
+      : await this.request('room.join', { name: parsed.data });
     const conv = this.chat.ensure(r.name);
     conv.member = true;
     conv.lastSeq = Math.max(conv.lastSeq, r.lastSeq);

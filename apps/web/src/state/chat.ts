@@ -24,6 +24,10 @@ export interface Conversation {
   member: boolean;
   /** History was brought up to date during the current connection. */
   fresh: boolean;
+  /** Unread messages that mention the user, as the server last counted them. */
+  mentions: number;
+  /** Messages that mentioned the user since (live `mn` events). */
+  mentioned: Set<number>;
 }
 
 export interface Presence {
@@ -37,6 +41,7 @@ export interface ConversationSummaryLike {
   kind: Kind;
   lastSeq: number;
   readSeq: number;
+  mentions?: number | undefined;
   last?: Message | undefined;
 }
 
@@ -78,7 +83,7 @@ export class ChatState {
   ensure(ref: string): Conversation {
     let conv = this.#convs.get(ref);
     if (!conv) {
-      conv = { ref, kind: kindOf(ref), log: new ConversationLog(), lastSeq: 0, readSeq: 0, member: false, fresh: false };
+      conv = { ref, kind: kindOf(ref), log: new ConversationLog(), lastSeq: 0, readSeq: 0, member: false, fresh: false, mentions: 0, mentioned: new Set() };
       this.#convs.set(ref, conv);
     }
     return conv;
@@ -116,6 +121,15 @@ export class ChatState {
     return Math.max(0, conv.lastSeq - conv.readSeq);
   }
 
+  /** Unread messages that mention the user (none for the conversation being read). */
+  mentions(ref: string): number {
+    const conv = this.#convs.get(ref);
+    if (!conv || this.unread(ref) === 0) return 0;
+    let n = conv.mentions;
+    for (const s of conv.mentioned) if (s > conv.readSeq) n++;
+    return n;
+  }
+
   totalUnread(): number {
     let n = 0;
     for (const c of this.#convs.values()) if (c.member) n += this.unread(c.ref);
@@ -134,6 +148,8 @@ export class ChatState {
       conv.member = true;
       conv.lastSeq = Math.max(conv.lastSeq, s.lastSeq);
       conv.readSeq = Math.max(conv.readSeq, s.readSeq);
+      conv.mentions = s.mentions ?? 0;
+      conv.mentioned.clear();
       if (s.last && (!conv.last || s.last.s >= conv.last.s)) conv.last = s.last;
     }
     for (const conv of this.all()) {
@@ -184,6 +200,12 @@ export class ChatState {
         return this.markRead(event.c, event.s) ? 'changed' : 'unchanged';
       case 'mb':
         return 'membership';
+      case 'mn': {
+        const conv = this.#convs.get(event.c);
+        if (!conv || event.s <= conv.readSeq || conv.mentioned.has(event.s)) return 'unchanged';
+        conv.mentioned.add(event.s);
+        return 'changed';
+      }
       default:
         // 'j' / 'lv': someone joined or left a room; nothing here depends on it
         return 'unchanged';
@@ -251,6 +273,7 @@ export class ChatState {
     const conv = this.#convs.get(ref);
     if (!conv || s <= conv.readSeq) return false;
     conv.readSeq = s;
+    if (s >= conv.lastSeq) conv.mentions = 0;
     return true;
   }
 

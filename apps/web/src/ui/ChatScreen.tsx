@@ -1,4 +1,4 @@
-import { ConversationRef } from '@tidings/protocol';
+import { ConversationRef, ROOM_NAME_PATTERN } from '@tidings/protocol';
 import { useEffect, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
 import { ConversationView } from './ConversationView.js';
@@ -6,11 +6,20 @@ import { LinkBanner } from './LinkBanner.js';
 import { Sidebar } from './Sidebar.js';
 import { useHash } from './hooks.js';
 
-export type Route = { view: 'home' } | { view: 'rooms' } | { view: 'people' } | { view: 'account' } | { view: 'conversation'; ref: string };
+export type Route =
+  | { view: 'home' }
+  | { view: 'rooms' }
+  | { view: 'people' }
+  | { view: 'account' }
+  | { view: 'conversation'; ref: string }
+  | { view: 'room'; ref: string }
+  | { view: 'search'; q: string };
 
-/** `#/c/general`, `#/c/@bob`, `#/rooms`, `#/people`, `#/account`; anything else is the list. */
+/** `#/c/general`, `#/c/@bob`, `#/room/general` (its members and settings), `#/search/<words>`, `#/rooms`, `#/people`, `#/account`; anything else is the list. */
 export function parseRoute(hash: string): Route {
   if (hash === '/rooms' || hash === '/people' || hash === '/account') return { view: hash.slice(1) as 'rooms' | 'people' | 'account' };
+  if (hash.startsWith('/search/')) return { view: 'search', q: decodeURIComponent(hash.slice(8)) };
+  if (hash.startsWith('/room/') && ROOM_NAME_PATTERN.test(hash.slice(6))) return { view: 'room', ref: hash.slice(6) };
   if (hash.startsWith('/c/')) {
     const ref = decodeURIComponent(hash.slice(3));
     if (ConversationRef.safeParse(ref).success) return { view: 'conversation', ref };
@@ -19,7 +28,10 @@ export function parseRoute(hash: string): Route {
 }
 
 export function hrefOf(route: Route): string {
-  return route.view === 'conversation' ? `#/c/${route.ref}` : route.view === 'home' ? '#' : `#/${route.view}`;
+  if (route.view === 'conversation') return `#/c/${route.ref}`;
+  if (route.view === 'room') return `#/room/${route.ref}`;
+  if (route.view === 'search') return `#/search/${encodeURIComponent(route.q)}`;
+  return route.view === 'home' ? '#' : `#/${route.view}`;
 }
 
 const loadPanels = () => import('./panels.js');
@@ -54,7 +66,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
   }, [unread]);
 
   const navigate = (r: Route) => go(hrefOf(r).slice(1));
-  const panel = route.view === 'rooms' || route.view === 'people' || route.view === 'account';
+  const panel = route.view !== 'home' && route.view !== 'conversation';
   const panels = usePanels(panel);
   const P = panels && typeof panels !== 'string' ? panels : null;
 
@@ -72,7 +84,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
       </header>
       <LinkBanner session={session} />
       <div class="columns">
-        <Sidebar session={session} route={route} />
+        <Sidebar session={session} route={route} navigate={navigate} />
         <main class="main" id="main">
           {route.view === 'conversation' && <ConversationView key={route.ref} session={session} cref={route.ref} navigate={navigate} />}
           {panel && !P && (
@@ -83,6 +95,8 @@ export function ChatScreen({ session }: { session: ChatSession }) {
           {P && route.view === 'rooms' && <P.RoomsPanel session={session} navigate={navigate} />}
           {P && route.view === 'people' && <P.PeoplePanel session={session} navigate={navigate} />}
           {P && route.view === 'account' && <P.AccountPanel session={session} />}
+          {P && route.view === 'room' && <P.RoomPanel key={route.ref} session={session} name={route.ref} />}
+          {P && route.view === 'search' && <P.SearchPanel key={route.q} session={session} q={route.q} />}
           {route.view === 'home' && (
             <section class="empty">
               <h2>Welcome, {session.username}</h2>

@@ -15,6 +15,7 @@ export function ConversationView({ session, cref, navigate }: { session: ChatSes
   const presence = peer ? session.chat.presence.get(peer) : undefined;
   const conv = session.chat.get(cref);
   const typing = session.chat.typingIn(cref);
+  const room = peer ? undefined : session.rooms.get(cref);
 
   const leave = async () => {
     setLeaveError(null);
@@ -38,7 +39,19 @@ export function ConversationView({ session, cref, navigate }: { session: ChatSes
           ‹
         </a>
         <div class="conv-title">
-          <h2 id="conv-title">{title(cref)}</h2>
+          <h2 id="conv-title">
+            {room?.private && (
+              <span class="lock" role="img" aria-label="Private room" title="Private: invite only">
+                🔒{' '}
+              </span>
+            )}
+            {title(cref)}
+          </h2>
+          {room?.topic && (
+            <p class="topic" title={room.topic}>
+              {room.topic}
+            </p>
+          )}
           {peer && (
             <p class="presence">
               <span class={`dot ${presence?.on ? 'on' : ''}`} aria-hidden="true" />
@@ -46,6 +59,11 @@ export function ConversationView({ session, cref, navigate }: { session: ChatSes
             </p>
           )}
         </div>
+        {!peer && conv?.member && (
+          <a class="button quiet" href={`#/room/${cref}`}>
+            Members
+          </a>
+        )}
         {!peer && conv?.member && (
           <button type="button" class="quiet" onClick={leave} disabled={!session.online}>
             Leave

@@ -1,10 +1,10 @@
-import type { Message } from '@tidings/protocol';
+import { roleRank, type Message } from '@tidings/protocol';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
 import type { OutboxItem } from '../state/outbox.js';
 import { errorText } from './errors.js';
-import { clock, fullDate } from './format.js';
+import { clock, eventText, fullDate } from './format.js';
 import { useNow } from './hooks.js';
 
 /** Consecutive messages of one person within this long share one name line. */
@@ -25,6 +25,8 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
   const loading = session.loadingOlder.has(cref);
   const historyError = session.historyError.get(cref);
   const [editing, setEditing] = useState<number | null>(null);
+  // moderators and the owner may remove anyone's message in their room
+  const moderator = roleRank(session.rooms.get(cref)?.role) > 1;
   const [confirming, setConfirming] = useState<number | null>(null);
   const [failure, setFailure] = useState<{ s: number; text: string } | null>(null);
 
@@ -91,6 +93,17 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
       )}
       <ol class="log" aria-live="polite" aria-relevant="additions">
         {messages.map((m) => {
+          if (m.ev) {
+            previous = undefined;
+            return (
+              <li key={m.s} class="event" data-s={m.s}>
+                {eventText(m.u, m.ev, now)}
+                <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
+                  {clock(m.at, now)}
+                </time>
+              </li>
+            );
+          }
           const own = m.u === session.username;
           const grouped = previous !== undefined && previous.u === m.u && m.at - previous.at < GROUP_MS && m.s !== line && !previous.del;
           previous = m;
@@ -112,7 +125,7 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                     }}
                   />
                 ) : (
-                  <p class="text">{m.del ? 'This message was deleted.' : m.x}</p>
+                  <p class="text">{m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : m.x}</p>
                 )}
                 <div class="foot">
                   <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
@@ -136,11 +149,13 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                       ♥{(m.lk ?? 0) > 0 && <span class="count"> {m.lk}</span>}
                     </button>
                   )}
-                  {own && !m.del && editing !== m.s && (
+                  {(own || moderator) && !m.del && editing !== m.s && (
                     <span class="mine">
-                      <button type="button" class="quiet" disabled={!session.online} onClick={() => setEditing(m.s)}>
-                        Edit
-                      </button>
+                      {own && (
+                        <button type="button" class="quiet" disabled={!session.online} onClick={() => setEditing(m.s)}>
+                          Edit
+                        </button>
+                      )}
                       {confirming === m.s ? (
                         <>
                           <button

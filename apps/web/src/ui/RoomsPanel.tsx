@@ -12,6 +12,8 @@ export function RoomsPanel({ session, navigate }: { session: ChatSession; naviga
   const [rooms, setRooms] = useState<Room[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
   const [name, setName] = useState('');
+  const [topic, setTopic] = useState('');
+  const [priv, setPriv] = useState(false);
   const [nameError, setNameError] = useState<string | null>(null);
   const [joinError, setJoinError] = useState<{ room: string; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -33,7 +35,7 @@ export function RoomsPanel({ session, navigate }: { session: ChatSession; naviga
     setNameError(null);
     setJoinError(null);
     try {
-      const joined = await session.enterRoom(room, create);
+      const joined = await session.enterRoom(room, create, create ? { private: priv, topic } : {});
       navigate({ view: 'conversation', ref: joined });
     } catch (err) {
       const text = errorText(err, { conflict: 'A room with that name exists already: join it below.', notFound: 'There is no such room.' });
@@ -59,6 +61,11 @@ export function RoomsPanel({ session, navigate }: { session: ChatSession; naviga
         }}
       >
         <Field id="room-name" label="New room" value={name} onValue={setName} error={nameError} hint="2–32 characters: a-z, 0-9, _ and -" />
+        <Field id="room-topic" label="Topic (optional)" value={topic} onValue={setTopic} hint="What the room is about" />
+        <label class="check">
+          <input type="checkbox" checked={priv} onChange={(e) => setPriv(e.currentTarget.checked)} />
+          Private: invite only
+        </label>
         <button type="submit" class="primary" disabled={busy || !online}>
           Create room
         </button>
@@ -74,7 +81,10 @@ export function RoomsPanel({ session, navigate }: { session: ChatSession; naviga
           {rooms.map((r) => (
             <li key={r.name} class="row">
               <span class="row-main">
-                <strong>#{r.name}</strong>
+                <strong>
+                  {r.private && <span aria-label="Private room">🔒 </span>}#{r.name}
+                </strong>
+                {r.topic && <span class="topic">{r.topic}</span>}
                 <span class="muted">
                   {plural(r.members, 'member')} · {plural(r.lastSeq, 'message')}
                 </span>

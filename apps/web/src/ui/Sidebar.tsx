@@ -2,9 +2,9 @@ import { DEFAULT_ROOM } from '@tidings/protocol';
 import type { ChatSession } from '../app/session.js';
 import { peerOf } from '../state/chat.js';
 import type { Route } from './ChatScreen.js';
-import { title } from './format.js';
+import { eventText, title } from './format.js';
 
-export function Sidebar({ session, route }: { session: ChatSession; route: Route }) {
+export function Sidebar({ session, route, navigate }: { session: ChatSession; route: Route; navigate: (r: Route) => void }) {
   const chat = session.chat;
   const list = chat.list();
   const current = (view: Route['view']) => (route.view === view ? 'page' : undefined);
@@ -21,6 +21,17 @@ export function Sidebar({ session, route }: { session: ChatSession; route: Route
           Account
         </a>
       </nav>
+      <form
+        class="search"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const q = (new FormData(e.currentTarget).get('q') as string).trim();
+          if (q) navigate({ view: 'search', q });
+        }}
+      >
+        <input name="q" type="search" aria-label="Search messages" placeholder="Search messages" maxLength={200} />
+      </form>
       <nav class="conversations" aria-label="Conversations">
         <h2 class="sr-only">Conversations</h2>
         {list.length === 0 && (
@@ -36,10 +47,17 @@ export function Sidebar({ session, route }: { session: ChatSession; route: Route
         <ul>
           {list.map((c) => {
             const unread = chat.unread(c.ref);
+            const mentions = chat.mentions(c.ref);
             const peer = peerOf(c.ref);
             const online = peer ? chat.presence.get(peer)?.on === true : false;
             const last = c.last;
-            const preview = last ? (last.del ? 'message deleted' : `${last.u === session.username ? 'you' : last.u}: ${last.x}`) : '';
+            const preview = last
+              ? last.ev
+                ? eventText(last.u, last.ev, Date.now())
+                : last.del
+                  ? 'message deleted'
+                  : `${last.u === session.username ? 'you' : last.u}: ${last.x}`
+              : '';
             return (
               <li key={c.ref}>
                 <a
@@ -52,6 +70,11 @@ export function Sidebar({ session, route }: { session: ChatSession; route: Route
                     {peer && <span class={`dot ${online ? 'on' : ''}`} aria-label={online ? 'online' : 'offline'} />}
                     {title(c.ref)}
                   </span>
+                  {mentions > 0 && (
+                    <span class="badge at" aria-label={`${mentions} ${mentions === 1 ? 'mention' : 'mentions'} of you`}>
+                      @{mentions}
+                    </span>
+                  )}
                   {unread > 0 && (
                     <span class="badge" aria-label={`${unread} unread`}>
                       {unread > 99 ? '99+' : unread}

@@ -3,3 +3,5 @@
 export { AccountPanel } from './AccountPanel.js';
 export { PeoplePanel } from './PeoplePanel.js';
 export { RoomsPanel } from './RoomsPanel.js';
+export { RoomPanel } from './RoomPanel.js';
+export { SearchPanel } from './SearchPanel.js';
