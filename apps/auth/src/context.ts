@@ -1,8 +1,7 @@
 import type { Database } from '@tidings/db';
-import { rateLimited, type AttemptLimiter, type FairQueue, type LineTicket, type Logger, type RevocationPublisher } from '@tidings/service-kit';
+import { rateLimited, type Counter, type FailureLimit, type FairQueue, type LineTicket, type Logger, type RevocationPublisher } from '@tidings/service-kit';
 import type { PasswordHasher } from './hasher.js';
 import type { AuthSettings } from './settings.js';
-import type { FailureThrottle } from './throttle.js';
 
 /** What every handler of the auth service works with; built once by createAuthService. */
 export interface AuthContext {
@@ -11,11 +10,12 @@ export interface AuthContext {
   settings: AuthSettings;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  /** Keys `login:<username>` and `passwd:<username>` (separate, so a guest guessing at a
-   * username cannot block its owner's password change). */
-  failures: FailureThrottle;
-  /** Key: the guest's client id. */
-  clientAttempts: AttemptLimiter;
+  /** Wrong passwords per username, with escalating locks (service-kit's FailureLimit). Keys
+   * `login:<username>` and `passwd:<username>` (separate, so a guest guessing at a username cannot
+   * block its owner's password change). Shared by every auth instance when the limits are in Redis. */
+  failures: FailureLimit;
+  /** Sign-in and sign-up attempts per minute; key: the guest's client id. */
+  clientAttempts: Counter;
   /** A hash of a random password, made at start: unknown users are verified against it so
    * they cost the same time as a wrong password. */
   dummyHash: () => string;
@@ -51,7 +51,7 @@ export function accountGroup(username: string): string {
 
 /** Counts one sign-in/sign-up attempt for the client id; refuses beyond the per-minute cap. */
 export async function takeClientAttempt(auth: AuthContext, clientId: string): Promise<void> {
-  const verdict = auth.clientAttempts.take(clientId);
+  const verdict = await auth.clientAttempts.take(clientId);
   if (verdict.allowed) return;
   await auth.sleep(auth.settings.refusalDelayMs);
   throw rateLimited('Too many attempts from this connection: wait and try again.', verdict.retryAfterMs);
@@ -70,7 +70,7 @@ export async function verifyThrottled(
   log: Logger,
 ): Promise<boolean> {
   const { key } = attempt;
-  const verdict = auth.failures.begin(key);
+  const verdict = await auth.failures.begin(key);
   if (!verdict.allowed) {
     await auth.sleep(auth.settings.refusalDelayMs);
     throw rateLimited('Too many failed attempts for this account: wait and try again.', verdict.retryAfterMs);
@@ -82,10 +82,10 @@ export async function verifyThrottled(
     const matches = await auth.hashLine.run(lineTicket(group, attempt.clientId), () => auth.hasher.verify(stored ?? auth.dummyHash(), password));
     ok = matches && stored !== undefined;
   } catch (err) {
-    auth.failures.end(key, 'abandoned');
+    await auth.failures.end(key, 'abandoned');
     throw err;
   }
-  const lockMs = auth.failures.end(key, ok ? 'success' : 'failure');
+  const lockMs = await auth.failures.end(key, ok ? 'success' : 'failure');
   if (lockMs > 0) log.warn({ throttle: key, lockMs }, 'locked after repeated failed attempts');
   return ok;
 }

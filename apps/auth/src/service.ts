@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
 import {
-  AttemptLimiter,
+  FailureLimit,
   FairQueue,
+  createLimits,
   createRevocationPublisher,
   componentLogger,
   createRpcServer,
   type FairQueueStats,
+  type Limits,
   type Logger,
   type RpcServer,
 } from '@tidings/service-kit';
@@ -15,7 +17,6 @@ import type { AuthContext } from './context.js';
 import { authHandlers } from './handlers/index.js';
 import { createArgon2Hasher, type PasswordHasher } from './hasher.js';
 import { resolveSettings, type AuthSettings } from './settings.js';
-import { FailureThrottle } from './throttle.js';
 
 export interface AuthServiceDeps {
   /** A connected service client (connectService): its identity lets it read every request topic. */
@@ -24,6 +25,9 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** The clock (ms since the epoch) for session expiry and throttling; tests move it. */
   now?: () => number;
+  /** Where the attempt limits count (service-kit's createLimits): in Redis, shared by every auth
+   * instance, or in memory (the default, this instance's own). Whoever made it closes it. */
+  limits?: Limits;
   /** How a refused attempt waits before its answer; tests pass a no-op. */
   sleep?: (ms: number) => Promise<void>;
   hasher?: PasswordHasher;
@@ -48,6 +52,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const settings = resolveSettings(deps.settings);
   const now = deps.now ?? Date.now;
   const logger = componentLogger(deps.logger, 'auth');
+  const limits = deps.limits ?? createLimits({ maxKeys: settings.maxTrackedKeys, logger });
   let dummyHash: string | undefined;
   const auth: AuthContext = {
     db: deps.db,
@@ -55,8 +60,13 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     settings,
     now,
     sleep: deps.sleep ?? realSleep,
-    failures: new FailureThrottle(settings, now),
-    clientAttempts: new AttemptLimiter({ limit: settings.clientAttemptsPerMinute, windowMs: 60_000, maxKeys: settings.maxTrackedKeys }, now),
+    failures: new FailureLimit(limits, {
+      name: 'auth:password',
+      maxFailures: settings.maxFailures,
+      windowMs: settings.failureWindowMs,
+      lock: { baseMs: settings.baseLockMs, maxMs: settings.maxLockMs },
+    }),
+    clientAttempts: limits.counter({ name: 'auth:client', points: settings.clientAttemptsPerMinute, durationMs: 60_000 }),
     dummyHash: () => {
       if (dummyHash === undefined) throw new Error('the auth service was not started');
       return dummyHash;

@@ -4,7 +4,8 @@ export interface AuthSettings {
   sessionTtlMs: number;
   /** Active sessions one account keeps at most: a sign-in past it ends the oldest (TIDINGS_MAX_SESSIONS_PER_USER). */
   maxSessionsPerUser: number;
-  /** Failed logins (per username) within `failureWindowMs` before the username is locked. */
+  /** Failed logins (per username) within `failureWindowMs` before the username is locked.
+   * The windows and lock periods are whole seconds (the limits may live in Redis, whose TTLs are). */
   maxFailures: number;
   /** The window failures are counted in; also the quiet time after which lock escalation resets. */
   failureWindowMs: number;
@@ -16,7 +17,8 @@ export interface AuthSettings {
   clientAttemptsPerMinute: number;
   /** A refused (rate-limited) attempt is answered after this delay, to slow scripted guessing. */
   refusalDelayMs: number;
-  /** Upper bound on the entries each in-memory limiter keeps (oldest dropped beyond it). */
+  /** Upper bound on the keys each in-memory counter keeps (the oldest tenth dropped at it); with
+   * the limits in Redis, the memory insurance counters keep as many. */
   maxTrackedKeys: number;
   /** The line of password hashes (service-kit's FairQueue): hashes computed at once … */
   hashConcurrency: number;
@@ -56,6 +58,9 @@ export function resolveSettings(partial: Partial<AuthSettings> = {}): AuthSettin
     throw new RangeError('auth setting maxSessionsPerUser must be an integer of at least 1');
   if (settings.maxFailures < 1) throw new RangeError('auth setting maxFailures must be at least 1');
   if (settings.maxLockMs < settings.baseLockMs) throw new RangeError('auth setting maxLockMs must be at least baseLockMs');
+  for (const key of ['failureWindowMs', 'baseLockMs', 'maxLockMs'] as const) {
+    if (settings[key] < 1000 || settings[key] % 1000 !== 0) throw new RangeError(`auth setting ${key} must be a whole number of seconds`);
+  }
   for (const key of ['hashConcurrency', 'hashPerClient', 'hashDeadlineMs'] as const) {
     if (settings[key] < 1) throw new RangeError(`auth setting ${key} must be at least 1`);
   }

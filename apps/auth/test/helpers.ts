@@ -1,6 +1,7 @@
 import type { Connection } from '@tidings/client';
 import type { Logger } from '@tidings/service-kit';
-import { manualClock, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
+import { manualClock, movingDate, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
+import { vi } from 'vitest';
 import { createArgon2Hasher } from '../src/hasher.js';
 import { createAuthService, type AuthService, type AuthServiceDeps } from '../src/service.js';
 import type { AuthSettings } from '../src/settings.js';
@@ -22,6 +23,8 @@ export interface AuthHarnessOptions {
   hasher?: AuthServiceDeps['hasher'];
   /** How often the broker drops connections of expired sessions (default: the broker's). */
   sessionSweepMs?: number;
+  /** Where the attempt limits count (default: the service's own memory). */
+  limits?: AuthServiceDeps['limits'];
 }
 
 /** The auth service under test; guests, users and raw clients come from testkit's harness. */
@@ -37,7 +40,7 @@ export interface AuthHarness extends Omit<ServiceHarness<{ auth: ServiceFactory<
  * are not delayed (sleep is a no-op) so tests never wait on the throttle.
  */
 export async function startAuth(backend: Backend, options: AuthHarnessOptions = {}): Promise<AuthHarness> {
-  const clock = manualClock();
+  const clock = movingDate(manualClock());
   const h = await startServiceHarness({
     backend,
     stack: {
@@ -54,12 +57,17 @@ export async function startAuth(backend: Backend, options: AuthHarnessOptions = 
           now: clock.now,
           sleep: async () => {},
           hasher: options.hasher ?? fastArgon2,
+          ...(options.limits ? { limits: options.limits } : {}),
           ...(options.settings ? { settings: options.settings } : {}),
         }),
     },
   });
   return {
     ...h,
+    async close() {
+      await h.close();
+      vi.useRealTimers();
+    },
     service: h.services.auth,
     clock,
     async counts() {

@@ -1,6 +1,6 @@
 export { createChatStore, type ChatStore, type ChatStoreDeps } from './service.js';
 export { DEFAULT_SETTINGS, resolveSettings, type ChatStoreSettings } from './settings.js';
-export { TokenBucketLimiter, type TokenBucketSettings, type Verdict } from './rate-limit.js';
+export { sendWindowMs } from './service.js';
 export {
   MessageWriter,
   UNAVAILABLE_RETRY_AFTER_S,

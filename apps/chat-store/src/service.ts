@@ -1,12 +1,11 @@
 import type { Database } from '@tidings/db';
 import { dmRef, type RoomEvent } from '@tidings/protocol';
-import { componentLogger, counter, createRpcServer, gaugeSource, type Logger, type RpcServer } from '@tidings/service-kit';
+import { componentLogger, counter, createLimits, createRpcServer, gaugeSource, type Limits, type Logger, type RpcServer } from '@tidings/service-kit';
 import type { MqttClient } from 'mqtt';
 import type { ChatContext } from './context.js';
 import { Directory } from './directory.js';
 import { LiveEvents } from './events.js';
 import { chatStoreHandlers } from './handlers/index.js';
-import { TokenBucketLimiter } from './rate-limit.js';
 import { resolveSettings, type ChatStoreSettings } from './settings.js';
 import { MessageWriter } from './writer.js';
 
@@ -15,8 +14,11 @@ export interface ChatStoreDeps {
   client: MqttClient;
   db: Database;
   logger: Logger;
-  /** The clock (ms since the epoch) for message times and the send rate limit; tests move it. */
+  /** The clock (ms since the epoch) for message times and mutes; tests move it. */
   now?: () => number;
+  /** Where the send rate limit counts (service-kit's createLimits): in Redis, or in memory (the
+   * default). Whoever made it closes it. */
+  limits?: Limits;
   settings?: Partial<ChatStoreSettings>;
 }
 
@@ -33,6 +35,15 @@ export interface ChatStore {
   readonly batches: number;
   /** Sends accepted and not yet stored or refused (diagnostics). */
   readonly waiting: number;
+}
+
+/**
+ * The send rate limit's window: `sendBurst` sends per window of burst / rate seconds (whole
+ * seconds, at least 1), which keeps the sustained rate at most `sendRatePerSecond` and lets a
+ * burst of `sendBurst` through at once — 20 per 2 s by default.
+ */
+export function sendWindowMs(settings: Pick<ChatStoreSettings, 'sendBurst' | 'sendRatePerSecond'>): number {
+  return Math.max(1, Math.ceil(settings.sendBurst / settings.sendRatePerSecond)) * 1000;
 }
 
 /**
@@ -71,7 +82,11 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     directory: new Directory(deps.db.prisma, settings.cacheSize),
     writer,
     events,
-    sendLimiter: new TokenBucketLimiter({ ratePerSecond: settings.sendRatePerSecond, burst: settings.sendBurst, maxKeys: settings.cacheSize }, now),
+    sendLimiter: (deps.limits ?? createLimits({ maxKeys: settings.cacheSize, logger })).counter({
+      name: 'chat:send',
+      points: settings.sendBurst,
+      durationMs: sendWindowMs(settings),
+    }),
     settings,
     now,
     logger,

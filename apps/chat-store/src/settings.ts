@@ -2,13 +2,13 @@
 export interface ChatStoreSettings {
   /** Most sends written in one transaction (group commit). */
   maxBatch: number;
-  /** Sustained sends per user per second (token bucket refill rate). */
+  /** Sustained sends per user per second (with sendBurst: sendBurst per window of burst / rate s). */
   sendRatePerSecond: number;
-  /** Sends a user may burst before the rate applies (token bucket size). */
+  /** Sends a user may make at once (the points of each window). */
   sendBurst: number;
   /** Acks of recent sends kept in memory, so a retry is answered without the database. */
   recentAcks: number;
-  /** Entries each in-memory cache keeps (users, conversations, memberships, sequence numbers, buckets). */
+  /** Entries each in-memory cache keeps (users, conversations, memberships, sequence numbers, send-limit keys in memory). */
   cacheSize: number;
   /**
    * How long a send waits for a database that fails transiently (read-only, restarting, locked)

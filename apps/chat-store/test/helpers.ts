@@ -13,7 +13,7 @@ import {
   type TestStack,
 } from '@tidings/testkit';
 import type { MqttClient } from 'mqtt';
-import { createChatStore, type ChatStore } from '../src/service.js';
+import { createChatStore, type ChatStore, type ChatStoreDeps } from '../src/service.js';
 import type { ChatStoreSettings } from '../src/settings.js';
 
 export { describeBackends, manualClock, type Backend, type ManualClock } from '@tidings/testkit';
@@ -23,6 +23,8 @@ export interface ChatHarnessOptions {
   /** The service's clock (default: the real one). */
   now?: () => number;
   logger?: Logger;
+  /** Where the send rate limit counts (default: each chat-store's own memory). */
+  limits?: ChatStoreDeps['limits'];
 }
 
 export type Reply = { id: string | null; r?: unknown; e?: ErrorBody };
@@ -91,7 +93,7 @@ export async function startChat(backend: Backend, options: ChatHarnessOptions = 
     running = await startTestService(
       stack,
       'chat-store',
-      (deps) => createChatStore({ ...deps, ...(now ? { now } : {}), ...(settings ? { settings } : {}) }),
+      (deps) => createChatStore({ ...deps, ...(now ? { now } : {}), ...(settings ? { settings } : {}), ...(options.limits ? { limits: options.limits } : {}) }),
       options.logger ? { logger: options.logger } : {},
     );
     return running.service;

@@ -338,7 +338,7 @@ describeBackends('mentions', (backend) => {
 describe('room actions keep the send rate', () => {
   let h: ChatHarness;
   afterEach(async () => h?.close());
-  it('refuses room actions past the sender’s token bucket with RATE_LIMITED', async () => {
+  it('refuses room actions past the sender’s send limit with RATE_LIMITED', async () => {
     h = await startChat('sqlite', { settings: { sendBurst: 3, sendRatePerSecond: 0.001 } });
     const alice = await h.user('alice');
     await alice.request('room.create', { name: 'fast' });

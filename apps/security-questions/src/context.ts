@@ -1,10 +1,9 @@
 import type { Database } from '@tidings/db';
 import { TidingsError } from '@tidings/protocol';
-import { rateLimited, type AttemptLimiter, type FairQueue, type Logger, type RevocationPublisher } from '@tidings/service-kit';
+import { rateLimited, type Counter, type FailureLimit, type FairQueue, type Logger, type RevocationPublisher } from '@tidings/service-kit';
 import type { LaterEvents } from './events.js';
 import type { SecretHasher } from './hasher.js';
 import type { RecoveryKeys } from './keys.js';
-import type { FailureLimiter } from './limits.js';
 import type { RecoverySettings } from './settings.js';
 
 /** What every handler of the service works with; built once by createSecurityQuestionsService. */
@@ -15,14 +14,16 @@ export interface RecoveryContext {
   settings: RecoverySettings;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  /** Key `recover:<username>`: wrong answers and wrong codes together. */
-  recoveryFailures: FailureLimiter;
+  /** Key `recover:<username>`: wrong answers and wrong codes together. These limits are this
+   * service's own: nothing here ever blocks signing in with the password, which auth throttles
+   * separately. Shared by every instance when the limits are in Redis (service-kit's createLimits). */
+  recoveryFailures: FailureLimit;
   /** Key `password:<username>`: wrong current passwords (security.set, recovery.codes). */
-  passwordFailures: FailureLimiter;
+  passwordFailures: FailureLimit;
   /** Key: the guest's client id; answer and code attempts. */
-  clientAttempts: AttemptLimiter;
+  clientAttempts: Counter;
   /** Key: the guest's client id; question look-ups. */
-  questionLookups: AttemptLimiter;
+  questionLookups: Counter;
   /** A hash of a random secret made at start with the same parameters as real answers: a username
    * without an answer is checked against it, so every answer attempt costs one verification. */
   dummyHash: () => string;
@@ -48,8 +49,8 @@ export function inHashLine<T>(rc: RecoveryContext, account: { username: string; 
 }
 
 /** Counts one attempt of the client in `limiter`; refuses (after the refusal delay) beyond its cap. */
-export async function takeAttempt(rc: RecoveryContext, limiter: AttemptLimiter, clientId: string, message: string): Promise<void> {
-  const verdict = limiter.take(clientId);
+export async function takeAttempt(rc: RecoveryContext, limiter: Counter, clientId: string, message: string): Promise<void> {
+  const verdict = await limiter.take(clientId);
   if (verdict.allowed) return;
   await rc.sleep(rc.settings.refusalDelayMs);
   throw rateLimited(message, verdict.retryAfterMs);
@@ -61,12 +62,12 @@ export async function takeAttempt(rc: RecoveryContext, limiter: AttemptLimiter, 
  */
 export async function underFailureLimit(
   rc: RecoveryContext,
-  limiter: FailureLimiter,
+  limiter: FailureLimit,
   key: string,
   message: string,
   check: () => Promise<boolean>,
 ): Promise<boolean> {
-  const verdict = limiter.begin(key);
+  const verdict = await limiter.begin(key);
   if (!verdict.allowed) {
     await rc.sleep(rc.settings.refusalDelayMs);
     throw rateLimited(message, verdict.retryAfterMs);
@@ -75,10 +76,10 @@ export async function underFailureLimit(
   try {
     ok = await check();
   } catch (err) {
-    limiter.end(key, 'abandoned');
+    await limiter.end(key, 'abandoned');
     throw err;
   }
-  limiter.end(key, ok ? 'success' : 'failure');
+  await limiter.end(key, ok ? 'success' : 'failure');
   return ok;
 }
 

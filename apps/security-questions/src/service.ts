@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@tidings/db';
 import {
-  AttemptLimiter,
+  FailureLimit,
   FairQueue,
+  createLimits,
   createRevocationPublisher,
   componentLogger,
   createRpcServer,
   type FairQueueStats,
+  type Limits,
   type Logger,
   type RpcServer,
 } from '@tidings/service-kit';
@@ -16,7 +18,6 @@ import { createLaterEvents } from './events.js';
 import { recoveryHandlers } from './handlers/index.js';
 import { createArgon2Hasher, type SecretHasher } from './hasher.js';
 import { deriveKeys } from './keys.js';
-import { FailureLimiter } from './limits.js';
 import { resolveSettings, type RecoverySettings } from './settings.js';
 
 export interface SecurityQuestionsServiceDeps {
@@ -28,6 +29,9 @@ export interface SecurityQuestionsServiceDeps {
   recoveryKey: string | Buffer;
   /** The clock (ms since the epoch) for limits and timestamps; tests move it. */
   now?: () => number;
+  /** Where the attempt limits count (service-kit's createLimits): in Redis, shared by every
+   * instance, or in memory (the default). Whoever made it closes it. */
+  limits?: Limits;
   /** How a refused attempt waits before its answer; tests pass a no-op. */
   sleep?: (ms: number) => Promise<void>;
   hasher?: SecretHasher;
@@ -55,7 +59,7 @@ export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDep
   if (deps.recoveryKey.length < 32) throw new RangeError('the recovery key must have at least 32 characters (bytes)');
   const now = deps.now ?? Date.now;
   const logger = componentLogger(deps.logger, 'security-questions');
-  const maxKeys = settings.maxTrackedKeys;
+  const limits = deps.limits ?? createLimits({ maxKeys: settings.maxTrackedKeys, logger });
   let dummyHash: string | undefined;
   const rc: RecoveryContext = {
     db: deps.db,
@@ -64,10 +68,10 @@ export function createSecurityQuestionsService(deps: SecurityQuestionsServiceDep
     settings,
     now,
     sleep: deps.sleep ?? realSleep,
-    recoveryFailures: new FailureLimiter({ limit: settings.recoveryFailures, windowMs: settings.recoveryWindowMs, maxKeys }, now),
-    passwordFailures: new FailureLimiter({ limit: settings.passwordFailures, windowMs: settings.passwordWindowMs, maxKeys }, now),
-    clientAttempts: new AttemptLimiter({ limit: settings.clientRecoveryAttempts, windowMs: settings.recoveryWindowMs, maxKeys }, now),
-    questionLookups: new AttemptLimiter({ limit: settings.questionsPerClientPerMinute, windowMs: 60_000, maxKeys }, now),
+    recoveryFailures: new FailureLimit(limits, { name: 'recovery:answer', maxFailures: settings.recoveryFailures, windowMs: settings.recoveryWindowMs }),
+    passwordFailures: new FailureLimit(limits, { name: 'recovery:password', maxFailures: settings.passwordFailures, windowMs: settings.passwordWindowMs }),
+    clientAttempts: limits.counter({ name: 'recovery:client', points: settings.clientRecoveryAttempts, durationMs: settings.recoveryWindowMs }),
+    questionLookups: limits.counter({ name: 'recovery:questions', points: settings.questionsPerClientPerMinute, durationMs: 60_000 }),
     dummyHash: () => {
       if (dummyHash === undefined) throw new Error('the security-questions service was not started');
       return dummyHash;

@@ -12,7 +12,8 @@ export interface RecoverySettings {
   passwordWindowMs: number;
   /** A refused (rate-limited) attempt is answered after this delay, to slow scripted guessing. */
   refusalDelayMs: number;
-  /** Upper bound on the entries each in-memory limiter keeps (oldest dropped beyond it). */
+  /** Upper bound on the keys each in-memory counter keeps (the oldest tenth dropped at it); with
+   * the limits in Redis, the memory insurance counters keep as many. */
   maxTrackedKeys: number;
   /** The line of hashes (service-kit's FairQueue), as in auth: hashes computed at once … */
   hashConcurrency: number;
@@ -58,5 +59,9 @@ export function resolveSettings(partial: Partial<RecoverySettings> = {}): Recove
     if (settings[key] < 1) throw new RangeError(`security-questions setting ${key} must be at least 1`);
   }
   if (settings.recoveryWindowMs <= 0 || settings.passwordWindowMs <= 0) throw new RangeError('security-questions windows must be positive');
+  // The limits may live in Redis, whose TTLs are whole seconds.
+  for (const key of ['recoveryWindowMs', 'passwordWindowMs'] as const) {
+    if (settings[key] % 1000 !== 0) throw new RangeError(`security-questions setting ${key} must be a whole number of seconds`);
+  }
   return settings;
 }

@@ -2,9 +2,10 @@ import { createArgon2Hasher as createAuthHasher, createAuthService, type AuthSer
 import type { Connection } from '@tidings/client';
 import type { ResultOf } from '@tidings/protocol';
 import type { Logger } from '@tidings/service-kit';
-import { manualClock, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
+import { vi } from 'vitest';
+import { manualClock, movingDate, startServiceHarness, type Backend, type ManualClock, type ServiceFactory, type ServiceHarness } from '@tidings/testkit';
 import { createArgon2Hasher, type SecretHasher } from '../src/hasher.js';
-import { createSecurityQuestionsService, type SecurityQuestionsService } from '../src/service.js';
+import { createSecurityQuestionsService, type SecurityQuestionsService, type SecurityQuestionsServiceDeps } from '../src/service.js';
 import type { RecoverySettings } from '../src/settings.js';
 
 export { closedByBroker, describeBackends, manualClock, type Backend, type ManualClock, type RawClient, type RawReply } from '@tidings/testkit';
@@ -55,6 +56,8 @@ export interface HarnessOptions {
   /** Default: {@link fastArgon2}. */
   hasher?: SecretHasher;
   recoveryKey?: string;
+  /** Where security-questions' limits count (default: its own memory). */
+  limits?: SecurityQuestionsServiceDeps['limits'];
 }
 
 export type Login = ResultOf<'auth.login'>;
@@ -84,7 +87,7 @@ export interface Harness extends Omit<
  * manual clock for all three. Refused attempts are not delayed (sleep is a no-op).
  */
 export async function startRecovery(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
-  const clock = manualClock();
+  const clock = movingDate(manualClock());
   const h = await startServiceHarness({
     backend,
     stack: { ...(options.logger ? { logger: options.logger } : {}), broker: { now: clock.now } },
@@ -98,12 +101,17 @@ export async function startRecovery(backend: Backend, options: HarnessOptions = 
           sleep: async () => {},
           hasher: options.hasher ?? fastArgon2,
           ...(options.settings ? { settings: options.settings } : {}),
+          ...(options.limits ? { limits: options.limits } : {}),
         }),
     },
   });
 
   const harness: Harness = {
     ...h,
+    async close() {
+      await h.close();
+      vi.useRealTimers();
+    },
     auth: h.services.auth,
     service: h.services['security-questions'],
     clock,

@@ -66,6 +66,14 @@ export function hashLineSettings(env: HashLineEnv): { hashConcurrency?: number; 
   return out;
 }
 
+/**
+ * Where the attempt limits count (sign-in throttling, recovery attempts, the send rate): in Redis
+ * when TIDINGS_REDIS_URL is set, shared by every instance; else in the process's memory.
+ * runService reads it for the services whose schema includes it and passes `limits` to them.
+ */
+export const LimitsEnv = envSchema('TIDINGS_REDIS_URL', 'TIDINGS_REDIS_PREFIX');
+export type LimitsEnv = z.output<typeof LimitsEnv>;
+
 export function mqttUrlOf(env: ServiceEnv): string {
   return env.TIDINGS_MQTT_URL ?? `mqtt://127.0.0.1:${env.TIDINGS_MQTT_PORT}`;
 }

@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, loadConfigOrExit, ServiceEnv, HashLineEnv, hashLineSettings, mqttUrlOf } from './config.js';
+export { ConfigError, loadConfig, loadConfigOrExit, ServiceEnv, HashLineEnv, hashLineSettings, LimitsEnv, mqttUrlOf } from './config.js';
 export {
   CONFIG_EXIT_CODE,
   envSchema,
@@ -44,7 +44,19 @@ export { runMain, type Stoppable } from './run.js';
 export { issueToken, hashSecret, parseToken, secretMatches, safeEqual, type IssuedToken } from './tokens.js';
 export { exitUnhealthy, runService, type RunnableService, type ServiceDeps, type ServiceMain } from './service.js';
 export { createRevocationPublisher, type RevocationPublisher } from './revocations.js';
-export { AttemptLimiter, type AttemptLimiterOptions, type Verdict } from './limits.js';
+export {
+  createLimits,
+  memoryKeys,
+  DEFAULT_MAX_KEYS,
+  DEFAULT_REDIS_PREFIX,
+  type Count,
+  type Counter,
+  type CounterOptions,
+  type Limits,
+  type LimitsOptions,
+  type Verdict,
+} from './limits.js';
+export { FailureLimit, IN_FLIGHT_RETRY_MS, type FailureLimitOptions, type Outcome } from './failure-limit.js';
 export { accountEvent, eventId } from './account-events.js';
 export { FairQueue, DEFAULT_LINE_MESSAGE, type FairQueueOptions, type FairQueueStats, type LineRefusal, type LineTicket } from './fair-queue.js';
 export {

@@ -7,6 +7,7 @@ import { CONFIG_EXIT_CODE } from './settings.js';
 import { loadOrCreateServiceCredentials, type ServiceName } from './credentials.js';
 import { createLogger } from './logger.js';
 import { connectService, disconnectService } from './mqtt.js';
+import { createLimits, type Limits } from './limits.js';
 import { labelProcess, startOpsServer, type OpsServer } from './metrics.js';
 import { runMain } from './run.js';
 
@@ -16,6 +17,9 @@ export interface ServiceDeps<E> {
   db: Database;
   logger: Logger;
   env: E;
+  /** Where the attempt limits count: Redis when the service's schema has LimitsEnv and
+   * TIDINGS_REDIS_URL is set, else memory. The runner closes it after the service stops. */
+  limits: Limits;
 }
 
 /** A service as its factory returns it. */
@@ -73,6 +77,7 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
     let ops: OpsServer | undefined;
     let leadership: Leadership | null = null;
     let role: 'standby' | 'leader' = env.TIDINGS_STANDBY ? 'standby' : 'leader';
+    let limits: Limits | undefined;
     try {
       labelProcess(name);
       if (env.TIDINGS_OPS_PORT !== undefined) {
@@ -101,14 +106,18 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
       const health = { maxDrops: env.TIDINGS_BROKER_DROPS_MAX, windowMs: env.TIDINGS_BROKER_DROPS_WINDOW_MS, stableMs: env.TIDINGS_BROKER_STABLE_MS };
       client = await connectService({ url: mqttUrlOf(env), service: name, secret, logger, reconnect, health, onUnhealthy: exitUnhealthy(logger) });
       const mqtt = client;
-      const service = await main.create({ client, db, logger, env });
+      const limitsEnv = env as Partial<Record<'TIDINGS_REDIS_URL' | 'TIDINGS_REDIS_PREFIX', string>>;
+      limits = createLimits({ redisUrl: limitsEnv.TIDINGS_REDIS_URL, prefix: limitsEnv.TIDINGS_REDIS_PREFIX, logger: logger.child({ component: 'limits' }) });
+      const service = await main.create({ client, db, logger, env, limits });
       await service.start();
       const opsServer = ops;
+      const serviceLimits = limits;
       const held = leadership;
       return {
         async stop() {
           await opsServer?.close();
           await service.stop();
+          await serviceLimits.close();
           await disconnectService(mqtt, name);
           await held?.release(); // after the last answer: the next leader starts from what is stored
           await db.close();
@@ -116,6 +125,7 @@ export function runService<S extends typeof ServiceEnv>(main: ServiceMain<S>): v
       };
     } catch (err) {
       await ops?.close();
+      await limits?.close();
       if (client) await disconnectService(client, name).catch(() => {});
       await leadership?.release();
       await db.close();

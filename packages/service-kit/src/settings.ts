@@ -121,6 +121,7 @@ function optional<T>(kind: Kind<z.ZodType<T, string>>, doc: Omit<Setting, 'schem
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const SERVER: Reader[] = ['broker', 'services', 'stack'];
 const HASH_LINE: Reader[] = ['auth', 'security-questions'];
+const LIMITED: Reader[] = ['auth', 'chat-store', 'security-questions'];
 
 export const SETTINGS = {
   TIDINGS_MQTT_PORT: withDefault(portNumber, 1883, { meaning: 'Broker MQTT/TCP port (0 picks a free one); services reach the broker on it', readBy: SERVER }),
@@ -227,8 +228,25 @@ export const SETTINGS = {
     meaning: 'The line of password hashes: the longest wait in it (ms)',
     readBy: HASH_LINE,
   }),
-  TIDINGS_SEND_RATE: withDefault(decimal(0, 10_000, { exclusiveMin: true }), 10, { meaning: 'Messages per user per second', readBy: ['chat-store'] }),
-  TIDINGS_SEND_BURST: withDefault(wholeNumber(1, 100_000), 20, { meaning: 'Messages one user may send at once after a quiet spell', readBy: ['chat-store'] }),
+  TIDINGS_REDIS_URL: optional(url(/^rediss?:\/\/\S+/i, 'a redis:// or rediss:// URL'), {
+    default: 'unset: in memory',
+    meaning:
+      'Where the attempt limits count (sign-in throttling, recovery attempts, the send rate): in Redis, shared by every instance; unset, each process counts in its own memory. While Redis is unreachable each instance falls back to its memory ([docs/running-at-scale.md](docs/running-at-scale.md#shared-limits-in-redis))',
+    readBy: LIMITED,
+    secret: true,
+  }),
+  TIDINGS_REDIS_PREFIX: withDefault(url(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (at most 64)'), 'tidings', {
+    meaning: 'The start of every Redis key of the limits (one Redis may serve several deployments)',
+    readBy: LIMITED,
+  }),
+  TIDINGS_SEND_RATE: withDefault(decimal(0, 10_000, { exclusiveMin: true }), 10, {
+    meaning: 'Messages and room actions per user per second, on average: `TIDINGS_SEND_BURST` per window of burst / rate seconds (whole, at least 1)',
+    readBy: ['chat-store'],
+  }),
+  TIDINGS_SEND_BURST: withDefault(wholeNumber(1, 100_000), 20, {
+    meaning: 'Messages one user may send at once: the number per window',
+    readBy: ['chat-store'],
+  }),
   TIDINGS_DB_RETRY_SECONDS: withDefault(decimal(0, 600, { unit: 'seconds' }), 30, {
     meaning: 'How long a send waits for a database that fails for a while (read-only, restarting, locked) before it is answered `UNAVAILABLE`; 0 = not at all',
     readBy: ['chat-store'],

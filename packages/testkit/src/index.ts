@@ -18,6 +18,7 @@ export {
   type TestStackOptions,
 } from './stack.js';
 export { describeBackends, type Backend } from './backends.js';
+export { describeWithRedis, redisUrlOrSkip, sharedTestLimits } from './redis.js';
 export { createTempPostgresDatabase, lockSqlite, type SqliteLock, type TempPostgresDatabase } from './db-faults.js';
 export {
   readOnlyOutage,
@@ -27,7 +28,7 @@ export {
   type SendsThroughOutageOptions,
   type SendsThroughOutageResult,
 } from './outage.js';
-export { manualClock, type ManualClock } from './clock.js';
+export { manualClock, movingDate, type ManualClock } from './clock.js';
 export { Seed } from './seed.js';
 export { closedByBroker, connectRaw, rawClient, type RawClient, type RawReply } from './raw.js';
 export {

@@ -75,7 +75,7 @@ function requireAbove(a: Acting, target: { user: UserRef; role: Role | null }, v
 
 /** Stores the event with its effects; resolves once committed. */
 async function record(a: Acting, event: RoomEvent, effects: Statement[]): Promise<{ s: number; duplicate: boolean }> {
-  const verdict = a.chat.sendLimiter.take(a.caller.username);
+  const verdict = await a.chat.sendLimiter.take(a.caller.username);
   if (!verdict.allowed) throw rateLimited('Too many room actions and messages: wait and try again.', verdict.retryAfterMs);
   try {
     const outcome = await a.chat.writer.submit({
@@ -86,11 +86,11 @@ async function record(a: Acting, event: RoomEvent, effects: Statement[]): Promis
       event: JSON.stringify(event),
       effects,
     });
-    if (outcome.duplicate) a.chat.sendLimiter.refund(a.caller.username);
+    if (outcome.duplicate) await a.chat.sendLimiter.refund(a.caller.username);
     a.ctx.logger.info({ room: a.room.name, k: event.k, s: outcome.s }, 'room action');
     return outcome;
   } catch (err) {
-    a.chat.sendLimiter.refund(a.caller.username);
+    await a.chat.sendLimiter.refund(a.caller.username);
     throw err;
   }
 }

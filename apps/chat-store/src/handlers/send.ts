@@ -44,7 +44,7 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
       return { s, at };
     }
 
-    const verdict = chat.sendLimiter.take(sender.username);
+    const verdict = await chat.sendLimiter.take(sender.username);
     if (!verdict.allowed) {
       // A retry of a stored send is answered even when over the limit (it stores nothing).
       const stored = await chat.writer.findStored(sender.id, request.id);
@@ -61,10 +61,10 @@ export function sendHandler(chat: ChatContext): Handler<'chat.send'> {
       const mentions = await mentionedMembers(chat, conv, sender, text);
       outcome = await chat.writer.submit({ conv, sender, clientKey: request.id, text, mentions });
     } catch (err) {
-      chat.sendLimiter.refund(sender.username);
+      await chat.sendLimiter.refund(sender.username);
       throw err;
     }
-    if (outcome.duplicate) chat.sendLimiter.refund(sender.username);
+    if (outcome.duplicate) await chat.sendLimiter.refund(sender.username);
     return { s: outcome.s, at: outcome.at };
   };
 }

@@ -1,0 +1,341 @@
+import { z } from 'zod';
+import { CorrelationId, RequestBase } from './envelope.js';
+import { Timestamp, Username, UsernameInput } from './auth.js';
+import { ClientString } from './text.js';
+import { USERNAME_PATTERN } from './topics.js';
+/**
+ * Conversations, messages, likes, presence and typing.
+ *
+ * A conversation is named on the wire by a **conversation ref**: a room name (`general`) or
+ * `@<username>` for the direct conversation between the caller and that user — so a third
+ * person cannot even name someone else's direct conversation. A message is named by its
+ * conversation and its sequence number `s`, which the server assigns per conversation,
+ * starting at 1, contiguous and monotonic. Live events use one-letter keys: every byte is
+ * paid on slow links.
+ */
+export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{1,31}$/;
+export const DEFAULT_ROOM = 'general';
+export const TEXT_MAX = 4000;
+export const HISTORY_LIMIT_MAX = 100;
+export const HISTORY_LIMIT_DEFAULT = 50;
+/** Items in one page of chat.conversations, room.list and user.list: at most, and when not asked. */
+export const LIST_LIMIT_MAX = 500;
+export const RoomName = ClientString.max(64)
+    .trim()
+    .toLowerCase()
+    .regex(ROOM_NAME_PATTERN, 'a room name has 2–32 of a-z 0-9 _ - and starts with a letter or digit');
+/** `general` (a room) or `@bob` (the direct conversation with bob). */
+export const ConversationRef = ClientString.max(64)
+    .refine((v) => (v.startsWith('@') ? USERNAME_PATTERN.test(v.slice(1)) : ROOM_NAME_PATTERN.test(v)), {
+    message: 'a conversation is a room name or @username',
+})
+    ;
+export function dmRef(username) {
+    return `@${username}`;
+}
+export function parseRef(ref) {
+    return ref.startsWith('@') ? { kind: 'dm', username: ref.slice(1) } : { kind: 'room', name: ref };
+}
+export const Seq = z.number().int().positive();
+/** Message text as sent: trimmed; 1–4000 characters is checked by the service (so it can say which). */
+export const Text = ClientString.max(TEXT_MAX * 4);
+export function textProblem(text) {
+    const trimmed = text.trim();
+    if (trimmed.length === 0)
+        return 'a message cannot be empty';
+    if ([...trimmed].length > TEXT_MAX)
+        return `a message has at most ${TEXT_MAX} characters`;
+    return null;
+}
+// --- rooms: roles, private rooms, moderation ---------------------------------------------
+/** A member's role in a room: its owner (one), moderators, members. */
+export const ROLES = ['owner', 'mod', 'member'];
+export const Role = z.enum(ROLES);
+/** How much a role may do; one may act on someone only with a higher rank than theirs. */
+export function roleRank(role) {
+    return role === 'owner' ? 3 : role === 'mod' ? 2 : role === 'member' ? 1 : 0;
+}
+/** A room topic (description): at most this many characters. */
+export const ROOM_TOPIC_MAX = 300;
+/** The longest mute: 30 days, in seconds. */
+export const MUTE_MAX_SECONDS = 30 * 24 * 3600;
+/** Users one message can mention (notify): the first this many distinct `@names` count. */
+export const MENTIONS_MAX = 20;
+/** Members of one room at most (a private room's members are also held in every broker's memory). */
+export const ROOM_MEMBERS_MAX = 10_000;
+export const RoomTopic = ClientString.max(ROOM_TOPIC_MAX * 2)
+    .trim()
+    .refine((t) => [...t].length <= ROOM_TOPIC_MAX, { message: `a topic has at most ${ROOM_TOPIC_MAX} characters` })
+    ;
+/**
+ * The usernames a text mentions (`@bob`), lower-cased, distinct, in order of first mention, at
+ * most MENTIONS_MAX. An `@` counts only at the start or after a character that cannot be part of
+ * an address or a name, so `mail@example.com` mentions no one.
+ */
+export function mentionsIn(text) {
+    const found = [];
+    for (const m of text.matchAll(/(?<![\p{L}\p{N}_.@-])@([A-Za-z0-9_.-]{3,32})(?![A-Za-z0-9_-])/gu)) {
+        const name = m[1].toLowerCase().replace(/\.+$/, '');
+        if (USERNAME_PATTERN.test(name) && !found.includes(name))
+            found.push(name);
+        if (found.length === MENTIONS_MAX)
+            break;
+    }
+    return found;
+}
+/**
+ * A room event, kept in history like a message (it has a sequence number; gap-fill and history
+ * return it). The message's `u` is who did it; `w` is whom it was done to.
+ */
+export const RoomEvent = z.discriminatedUnion('k', [
+    z.object({ k: z.literal('invite'), w: Username }),
+    z.object({ k: z.literal('kick'), w: Username }),
+    z.object({ k: z.literal('ban'), w: Username }),
+    z.object({ k: z.literal('unban'), w: Username }),
+    z.object({ k: z.literal('mute'), w: Username, until: Timestamp }),
+    z.object({ k: z.literal('unmute'), w: Username }),
+    z.object({ k: z.literal('role'), w: Username, role: Role }),
+    z.object({ k: z.literal('topic'), x: z.string() }),
+    z.object({ k: z.literal('remove'), s: Seq }),
+]);
+/** A message as history and live events carry it. */
+export const Message = z.object({
+    s: Seq,
+    u: Username,
+    x: z.string(),
+    at: Timestamp,
+    ed: Timestamp.optional(),
+    del: z.literal(true).optional(),
+    rb: Username.optional(),
+    ev: RoomEvent.optional(),
+    lk: z.number().int().nonnegative().optional(),
+    me: z.literal(true).optional(),
+});
+// --- chat-store -------------------------------------------------------------------------
+/** chat.send: the request id is also the message's idempotency key — resend the same id after a lost ack. */
+export const SendRequest = z.object({
+    id: CorrelationId,
+    c: ConversationRef,
+    x: Text,
+});
+export const SendResult = z.object({ s: Seq, at: Timestamp });
+export const EditRequest = RequestBase.extend({ c: ConversationRef, s: Seq, x: Text });
+export const EditResult = z.object({ s: Seq, ed: Timestamp });
+export const DeleteRequest = RequestBase.extend({ c: ConversationRef, s: Seq });
+export const DeleteResult = z.object({ s: Seq });
+export const ReadRequest = RequestBase.extend({ c: ConversationRef, s: z.number().int().nonnegative() });
+export const ReadResult = z.object({ s: z.number().int().nonnegative() });
+export const RoomCreateRequest = RequestBase.extend({
+    name: RoomName,
+    private: z.boolean().optional(),
+    topic: RoomTopic.optional(),
+});
+export const RoomJoinRequest = RequestBase.extend({ name: RoomName });
+export const RoomLeaveRequest = RequestBase.extend({ name: RoomName });
+export const RoomResult = z.object({ name: z.string(), lastSeq: z.number().int().nonnegative() });
+export const RoomLeaveResult = z.object({ name: z.string() });
+/** room.invite, room.kick, room.ban, room.unban: one room, one user. */
+/** A username a room action names (case-insensitive; BAD_REQUEST when no user could have it). */
+const TargetUser = UsernameInput.regex(USERNAME_PATTERN, 'a username has 3–32 of a-z 0-9 _ . -');
+export const RoomMemberRequest = RequestBase.extend({ name: RoomName, u: TargetUser });
+export const MuteRequest = RequestBase.extend({
+    name: RoomName,
+    u: TargetUser,
+    seconds: z.number().int().min(0).max(MUTE_MAX_SECONDS),
+});
+export const RoleRequest = RequestBase.extend({
+    name: RoomName,
+    u: TargetUser,
+    role: Role,
+});
+export const TopicRequest = RequestBase.extend({ name: RoomName, topic: RoomTopic });
+/**
+ * The answer of a room action: `s` is the history entry that records it; absent when nothing
+ * changed (the user was already banned, the topic already so…), which is not an error.
+ */
+export const RoomActionResult = z.object({
+    name: z.string(),
+    s: Seq.optional(),
+    until: Timestamp.optional(),
+});
+// --- chat-query -------------------------------------------------------------------------
+export const HistoryRequest = RequestBase.extend({
+    c: ConversationRef,
+    before: Seq.optional(),
+    after: z.number().int().nonnegative().optional(),
+    limit: z
+        .number()
+        .int()
+        .min(0)
+        .max(HISTORY_LIMIT_MAX)
+        .optional()
+        ,
+}).refine((r) => r.before === undefined || r.after === undefined, { message: 'give before or after, not both' });
+export const HistoryResult = z.object({
+    c: ConversationRef,
+    messages: z.array(Message),
+    more: z
+        .boolean()
+        ,
+    lastSeq: z.number().int().nonnegative(),
+});
+/**
+ * A page of a list (chat.conversations, room.list, user.list): at most `limit` items and at most
+ * 56 KiB of them (PAGE_BYTES). `more` says further items exist; send the same request with
+ * `after` set to the page's `next` to read them.
+ */
+export const ListPageRequest = RequestBase.extend({
+    after: ClientString.min(1).max(256).optional(),
+    limit: z.number().int().min(1).max(LIST_LIMIT_MAX).optional(),
+});
+const listPage = {
+    more: z.boolean(),
+    next: z.string().optional(),
+};
+export const ConversationsRequest = ListPageRequest;
+export const ConversationSummary = z.object({
+    c: ConversationRef,
+    kind: z.enum(['room', 'dm']),
+    lastSeq: z.number().int().nonnegative(),
+    readSeq: z.number().int().nonnegative(),
+    unread: z.number().int().nonnegative(),
+    mentions: z.number().int().nonnegative().optional(),
+    last: Message.optional(),
+});
+export const ConversationsResult = z.object({ conversations: z.array(ConversationSummary), ...listPage });
+export const RoomListRequest = ListPageRequest;
+export const RoomListResult = z.object({
+    rooms: z.array(z.object({
+        name: z.string(),
+        members: z.number().int().nonnegative(),
+        lastSeq: z.number().int().nonnegative(),
+        joined: z.boolean(),
+        private: z.literal(true).optional(),
+        topic: z.string().optional(),
+    })),
+    ...listPage,
+});
+export const RoomInfoRequest = RequestBase.extend({ name: RoomName });
+export const RoomInfoResult = z.object({
+    name: z.string(),
+    private: z.boolean(),
+    topic: z.string().optional(),
+    owner: Username.optional(),
+    members: z.number().int().nonnegative(),
+    lastSeq: z.number().int().nonnegative(),
+    role: Role.optional(),
+    mutedUntil: Timestamp.optional(),
+    banned: z.literal(true).optional(),
+});
+/** room.members: a page of a room's members with their roles (a private room: members only); `banned: true` lists the bans (moderators only). */
+export const RoomMembersRequest = ListPageRequest.extend({ name: RoomName, banned: z.boolean().optional() });
+export const RoomMembersResult = z.object({
+    members: z.array(z.object({
+        u: Username,
+        role: Role.optional(),
+        mutedUntil: Timestamp.optional(),
+        by: Username.optional(),
+        at: Timestamp.optional(),
+    })),
+    ...listPage,
+});
+export const UserListRequest = ListPageRequest;
+export const UserListResult = z.object({
+    users: z.array(z.object({
+        u: Username,
+        online: z.boolean(),
+        seen: Timestamp.optional(),
+        lastMsg: Timestamp.optional(),
+    })),
+    ...listPage,
+});
+// --- search -----------------------------------------------------------------------------
+/** chat.search: the longest query (UTF-16 units), the most words in it, and the page sizes. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_WORDS_MAX = 16;
+export const SEARCH_LIMIT_MAX = 100;
+export const SEARCH_LIMIT_DEFAULT = 20;
+/**
+ * The words of a search query: its runs of letters, digits and combining marks (Unicode), in
+ * order. Everything else — quotes, `*`, `:`, `&`, `!`, `(`, operators of any query language — only
+ * separates words: a query is plain words, never syntax. Every word must appear in a hit (as a
+ * word or the start of one).
+ */
+export function searchWords(q) {
+    return q.match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+}
+/** What is wrong with a search query (null: nothing), in one line for the reply. */
+export function searchProblem(q) {
+    const words = searchWords(q);
+    if (words.length === 0)
+        return 'q: give at least one word to look for (letters or digits)';
+    if (words.length > SEARCH_WORDS_MAX)
+        return `q: at most ${SEARCH_WORDS_MAX} words`;
+    return null;
+}
+export const SearchRequest = RequestBase.extend({
+    q: ClientString.max(SEARCH_QUERY_MAX),
+    c: ConversationRef.optional(),
+    before: ClientString.min(1).max(128).optional(),
+    limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).optional(),
+});
+export const SearchHit = Message.omit({ lk: true, me: true, del: true }).extend({
+    c: ConversationRef,
+    r: z.string(),
+});
+export const SearchResult = z.object({
+    hits: z.array(SearchHit),
+    more: z.boolean(),
+    next: z.string().optional(),
+});
+// --- likes --------------------------------------------------------------------------------
+export const LikeRequest = RequestBase.extend({ c: ConversationRef, s: Seq });
+export const LikeResult = z.object({ s: Seq, n: z.number().int().nonnegative(), me: z.boolean() });
+// --- presence and typing (no reply) -------------------------------------------------------
+/** chat.typing: fire-and-forget at QoS 0; relayed to the other members, never stored, rate-limited. */
+export const TypingRequest = z.object({ c: ConversationRef });
+// --- live events --------------------------------------------------------------------------
+/**
+ * Events on `t/room/<name>` (rooms) and `t/inbox/<username>` (direct conversations and the
+ * user's own sync events). Inbox events carry `c`, the conversation ref as the recipient
+ * names it (`@alice` in bob's inbox); room events do not (the topic names the room).
+ */
+const withRef = { c: ConversationRef.optional() };
+export const ConversationEvent = z.discriminatedUnion('t', [
+    Message.extend({ t: z.literal('m'), ...withRef }),
+    z.object({ t: z.literal('e'), s: Seq, x: z.string(), ed: Timestamp, ...withRef }),
+    z.object({ t: z.literal('d'), s: Seq, rb: Username.optional(), ...withRef }),
+    z.object({ t: z.literal('l'), s: Seq, n: z.number().int().nonnegative(), ...withRef }),
+    z.object({ t: z.literal('ty'), u: Username, ...withRef }),
+    z.object({ t: z.literal('j'), u: Username, ...withRef }),
+    z.object({ t: z.literal('lv'), u: Username, ...withRef }),
+    z.object({ t: z.literal('rd'), c: ConversationRef, s: z.number().int().nonnegative() }),
+    z
+        .object({ t: z.literal('mb'), c: ConversationRef, on: z.boolean() })
+        ,
+    z.object({ t: z.literal('mn'), c: ConversationRef, s: Seq, u: Username }),
+]);
+/**
+ * On `t/svc/room-access` (service-only): chat-store tells the brokers who may read a private
+ * room. `on: true` — `u` is a member now; false — `u` is not (left, kicked, banned). Only private
+ * rooms have these events; a room named in one is private.
+ */
+export const RoomAccessEvent = z.object({ r: z.string().regex(ROOM_NAME_PATTERN), u: Username, on: z.boolean() });
+/** Retained on `t/p/<username>`: is the user online (any device), and since when / last seen. */
+export const PresenceEvent = z.object({ on: z.boolean(), at: Timestamp });
+/** A device's own presence on `t/d/<username>/<clientId>`: `1` when connected (retained), `0` as its last will. */
+export const DevicePresence = z.enum(['1', '0']);
+/** How people type a message reference: `general#12`, `@bob#3`. */
+export function formatMessageRef(c, s) {
+    return `${c}#${s}`;
+}
+export function parseMessageRef(text) {
+    const hash = text.lastIndexOf('#');
+    if (hash <= 0)
+        return null;
+    const c = text.slice(0, hash);
+    const s = Number(text.slice(hash + 1));
+    if (!Number.isInteger(s) || s < 1 || !ConversationRef.safeParse(c).success)
+        return null;
+    return { c, s };
+}
