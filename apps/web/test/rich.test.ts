@@ -13,13 +13,13 @@ const ELEMENTS = new Set(['strong', 'em', 'code', 'pre', 'blockquote', 'a', 'spa
 function html(children: ComponentChildren): string {
   if (Array.isArray(children)) return children.map(html).join('');
   if (typeof children === 'string') return children.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  if (!isValidElement(children)) throw new Error(`not text or an element: ${String(children)}`);
+  if (!isValidElement(children)) throw new Error(`not text or an element: ${JSON.stringify(children)}`);
   const v = children as VNode<Record<string, unknown>>;
   const { children: inner, ...props } = v.props;
   const attrs = Object.entries(props)
     .map(([k, x]) => ` ${k}="${String(x)}"`)
     .join('');
-  return `<${String(v.type)}${attrs}>${html(inner as ComponentChildren)}</${String(v.type)}>`;
+  return `<${String(v.type)}${attrs}>${html(inner)}</${String(v.type)}>`;
 }
 
 function check(children: ComponentChildren): void {
@@ -33,7 +33,7 @@ function check(children: ComponentChildren): void {
     expect(v.props.rel).toBe('noopener noreferrer nofollow');
     expect(v.props.target).toBe('_blank');
   }
-  check(v.props.children as ComponentChildren);
+  check(v.props.children);
 }
 
 function r(text: string, me = 'zoe'): string {
@@ -74,7 +74,9 @@ describe('message text', () => {
   });
 
   it('links: http and https only, trailing punctuation left out, parentheses balanced', () => {
-    expect(r('see https://example.org/a?b=1.')).toBe('see <a href="https://example.org/a?b=1" target="_blank" rel="noopener noreferrer nofollow">https://example.org/a?b=1</a>.');
+    expect(r('see https://example.org/a?b=1.')).toBe(
+      'see <a href="https://example.org/a?b=1" target="_blank" rel="noopener noreferrer nofollow">https://example.org/a?b=1</a>.',
+    );
     expect(r('(http://x.org/y), ok')).toBe('(<a href="http://x.org/y" target="_blank" rel="noopener noreferrer nofollow">http://x.org/y</a>), ok');
     expect(r('https://en.wikipedia.org/wiki/Tea_(drink)!')).toContain('href="https://en.wikipedia.org/wiki/Tea_(drink)"');
     expect(r('**https://x.org**')).toBe('<strong><a href="https://x.org" target="_blank" rel="noopener noreferrer nofollow">https://x.org</a></strong>');
@@ -94,7 +96,12 @@ describe('message text', () => {
     expect(r('mail@example.com @ab @x_y-z')).toBe('mail@example.com @ab <span class="mention">@x_y-z</span>');
     expect(r('`@bob` **@bob**')).toBe('<code>@bob</code> <strong><span class="mention">@bob</span></strong>');
     // what is highlighted is exactly what the protocol counts as a mention
-    const samples = ['@bob @bob.smith. x@bob _@bob @b.o.b @bob...!', '@élan @a1 (@carl) @dave-', '.@eve -@fay @gus@hal 𝐀@ida', `@${'a'.repeat(33)} @${'b'.repeat(32)}`];
+    const samples = [
+      '@bob @bob.smith. x@bob _@bob @b.o.b @bob...!',
+      '@élan @a1 (@carl) @dave-',
+      '.@eve -@fay @gus@hal 𝐀@ida',
+      `@${'a'.repeat(33)} @${'b'.repeat(32)}`,
+    ];
     for (const text of samples) {
       const shown = [...r(text).matchAll(/<span class="mention[^"]*">@([^<]+)</g)].map((m) => m[1]!.toLowerCase());
       expect([...new Set(shown)], text).toEqual(mentionsIn(text));

@@ -35,7 +35,7 @@ function inline(s: string, from: number, to: number, me: string, depth: number):
   // per mark: no closer before this index
   const failed: Record<string, number> = {};
   let text = from;
-  for (let i = from; i < to; ) {
+  for (let i = from; i < to;) {
     steps.n++;
     const c = s[i]!;
     let node: ComponentChildren = null;
@@ -43,11 +43,7 @@ function inline(s: string, from: number, to: number, me: string, depth: number):
     let m: RegExpExecArray | null;
     const mark = c === '`' ? c : depth > 1 ? '' : s.startsWith('**', i) ? '**' : c === '*' || c === '_' ? c : '';
     const open = i + mark.length;
-    if (
-      mark &&
-      (failed[mark] ?? -1) < open &&
-      (mark === '`' || (!SPACE.test(s[open] ?? ' ') && s[open] !== c && !(c === '_' && WORD.test(s[i - 1] ?? ''))))
-    ) {
+    if (mark && (failed[mark] ?? -1) < open && (mark === '`' || (!SPACE.test(s[open] ?? ' ') && s[open] !== c && !(c === '_' && WORD.test(s[i - 1] ?? ''))))) {
       const end = closer(s, mark, open, to);
       if (end < 0) failed[mark] = -end - 1;
       else if (end > open) {
@@ -93,7 +89,7 @@ export function rich(s: string, me: string): Out {
     if (run >= 0) out.push(...inline(s, run, Math.max(run, end - 1), me, 0));
     run = -1;
   };
-  for (let pos = 0; pos <= s.length; ) {
+  for (let pos = 0; pos <= s.length;) {
     let eol = s.indexOf('\n', pos);
     if (eol < 0) eol = s.length;
     if (s.startsWith('```', pos)) {

@@ -11,7 +11,10 @@ describeBrowser('message text', () => {
     await online(page);
     const room = uniqueName('text');
     await createRoom(page, room);
-    await send(page, `**Bold** and \`a < b\` at https://example.org/x_(y). for @${name}\n> quoted _words_\n\`\`\`\nlet a = 1 < 2;\n\`\`\`\n<img src=x onerror="document.title='pwned'"> [x](javascript:alert(1))`);
+    await send(
+      page,
+      `**Bold** and \`a < b\` at https://example.org/x_(y). for @${name}\n> quoted _words_\n\`\`\`\nlet a = 1 < 2;\n\`\`\`\n<img src=x onerror="document.title='pwned'"> [x](javascript:alert(1))`,
+    );
     const text = page.locator('.msg[data-state="sent"] .text').last();
     await text.locator('strong', { hasText: 'Bold' }).waitFor();
     expect(await text.locator('code').first().textContent()).toBe('a < b');
