@@ -106,4 +106,37 @@ describeBrowser('message text', () => {
     expect(await page.locator('#composer').inputValue()).toBe('');
     noProblems(problems);
   });
+
+  it('offers the room’s members for an @ being typed, and Enter puts the name in', async () => {
+    const peer = await web().context();
+    const peerName = uniqueName('pia');
+    await registerInUi(peer.page, peerName);
+    const { page, problems } = await web().context();
+    const name = uniqueName('pim');
+    await registerInUi(page, name);
+    await online(page);
+    const room = uniqueName('mention');
+    await createRoom(page, room);
+    await peer.page.getByRole('link', { name: 'Rooms' }).click();
+    await peer.page.getByRole('button', { name: `Join #${room}` }).click();
+    await peer.page.locator('#conv-title', { hasText: `#${room}` }).waitFor();
+    const box = page.locator('#composer');
+    await box.fill('mail@pi is no mention');
+    expect(await page.locator('#mentions').count()).toBe(0);
+    await box.fill('');
+    await box.pressSequentially('thanks @PI');
+    // yourself is not offered; the other member is
+    await expect.poll(() => page.locator('#mentions [role=option]').allTextContents()).toEqual([`@${peerName}`]);
+    expect(await box.getAttribute('aria-activedescendant')).toBe('mention-0');
+    await screenshot(page, 'text-mention-suggest');
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe(`thanks @${peerName} `);
+    expect(await page.locator('#mentions').count()).toBe(0);
+    await box.pressSequentially('for that');
+    await box.press('Enter');
+    await page.locator('.msg[data-state="sent"] .text .mention', { hasText: `@${peerName}` }).waitFor();
+    await peer.page.locator('.msg .text .mention.me', { hasText: `@${peerName}` }).waitFor();
+    noProblems(problems);
+    noProblems(peer.problems);
+  });
 });
