@@ -12,6 +12,7 @@ import {
   type ResultOf,
 } from '@tidings/protocol';
 import { loadChatCache, saveChatCache } from '../state/cache.js';
+import { Drafts } from '../state/drafts.js';
 import { ChatState, TypingThrottle, fillAfter, kindOf, planCatchUp } from '../state/chat.js';
 import { Emitter } from '../state/emitter.js';
 import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
@@ -69,6 +70,9 @@ export class ChatSession {
   /** Room events seen per room: the member panel reads the members again when this moves. */
   readonly roomEvents = new Map<string, number>();
 
+  /** Unsent text per conversation (kept across reloads, forgotten at sign-out with the rest). */
+  readonly drafts: Drafts;
+
   readonly #deps: ChatSessionDeps;
   readonly #now: () => number;
   readonly #network: () => boolean;
@@ -95,6 +99,7 @@ export class ChatSession {
     this.username = deps.session.username;
     this.chat = new ChatState(this.username, this.#now);
     this.#cacheKey = userKey(this.username, 'chat');
+    this.drafts = new Drafts(deps.kv, userKey(this.username, 'draft:'), this.#now);
     this.outbox = new Outbox(deps.kv, userKey(this.username, 'outbox'), { now: this.#now });
     this.outbox.changes.on(() => this.changed(false));
     this.#typing = new TypingThrottle(2000, this.#now);

@@ -1,25 +1,67 @@
-import { useState } from 'preact/hooks';
+import { TEXT_MAX } from '@tidings/protocol';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
+import { peerOf } from '../state/chat.js';
 import { title } from './format.js';
 
-/** Unsent text per conversation, kept while switching between them. */
-const drafts = new Map<string, string>();
+/** From about this many characters the composer shows how many there are. */
+export const COUNT_FROM = 3500;
+/** Names offered for an `@` being typed at most. */
+const SUGGESTED = 5;
+// an `@name` being typed just before the caret, by the protocol's rule for what starts a mention
+const TYPING_AT = /(?:^|[^\p{L}\p{N}_.@-])@([a-z0-9_.-]{0,32})$/iu;
 
 export function Composer({ session, cref }: { session: ChatSession; cref: string }) {
-  const [text, setText] = useState(drafts.get(cref) ?? '');
+  const [text, setText] = useState(() => session.drafts.get(cref));
   const [error, setError] = useState<string | null>(null);
-  const lines = Math.min(6, text.split('\n').length);
+  const area = useRef<HTMLTextAreaElement>(null);
+  // @mention autocomplete: the room's members (or the peer), read once when an `@` is first typed
+  const [names, setNames] = useState<string[] | null>(null);
+  const [at, setAt] = useState<{ q: string; from: number; to: number } | null>(null);
+  const [sel, setSel] = useState(0);
+  const caret = useRef(-1);
+  const options = at && names ? names.filter((n) => n !== session.username && n.startsWith(at.q)).slice(0, SUGGESTED) : [];
+  // characters as the service counts them (code points, trimmed); cheap below the threshold
+  const count = text.length < COUNT_FROM ? 0 : [...text.trim()].length;
+  const over = count - TEXT_MAX;
 
-  const update = (value: string) => {
+  // grows with the text up to the CSS max-height, then scrolls (CSSOM, allowed by the CSP)
+  useLayoutEffect(() => {
+    const el = area.current!;
+    el.style.height = '';
+    el.style.height = `${el.scrollHeight + el.offsetHeight - el.clientHeight}px`;
+    if (caret.current >= 0) el.setSelectionRange(caret.current, caret.current);
+    caret.current = -1;
+  }, [text]);
+
+  const update = (value: string, end = 0) => {
+    const m = TYPING_AT.exec(value.slice(Math.max(0, end - 34), end));
+    setAt(m ? { q: m[1]!.toLowerCase(), from: end - m[1]!.length, to: end } : null);
+    setSel(0);
+    if (m && !names) {
+      setNames([]);
+      const peer = peerOf(cref);
+      if (peer) setNames([peer]);
+      else
+        session.members(cref).then(
+          (ms) => setNames(ms.map((x) => x.u)),
+          () => setNames(null),
+        );
+    }
     setText(value);
-    drafts.set(cref, value);
+    session.drafts.set(cref, value);
     if (error) setError(null);
     if (value.trim().length > 0) session.typing(cref);
   };
 
+  const choose = (name: string) => {
+    caret.current = at!.from + name.length + 1;
+    update(`${text.slice(0, at!.from)}${name} ${text.slice(at!.to)}`);
+  };
+
   const submit = (e?: Event) => {
     e?.preventDefault();
-    const problem = session.send(cref, text);
+    const problem = over > 0 ? `Too long to send: ${over} ${over === 1 ? 'character' : 'characters'} over the limit of ${TEXT_MAX}.` : session.send(cref, text);
     if (problem) {
       setError(problem);
       return;
@@ -34,19 +76,49 @@ export function Composer({ session, cref }: { session: ChatSession; cref: string
       </label>
       <textarea
         id="composer"
-        rows={lines}
+        ref={area}
+        rows={1}
+        dir="auto"
         value={text}
         placeholder={`Message ${title(cref)}`}
-        onInput={(e) => update(e.currentTarget.value)}
+        onInput={(e) => update(e.currentTarget.value, e.currentTarget.selectionEnd)}
         onKeyDown={(e) => {
+          if (options.length && !e.isComposing) {
+            const k = ['ArrowDown', 'ArrowUp', 'Enter', 'Tab', 'Escape'].indexOf(e.key);
+            if (k >= 0) {
+              e.preventDefault();
+              if (k < 2) setSel((sel + (k ? options.length - 1 : 1)) % options.length);
+              else if (k < 4) choose(options[sel]!);
+              else setAt(null);
+              return;
+            }
+          }
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
         }}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? 'composer-error' : undefined}
+        onBlur={() => setAt(null)}
+        aria-autocomplete="list"
+        aria-controls={options.length ? 'mentions' : undefined}
+        aria-activedescendant={options.length ? `mention-${sel}` : undefined}
+        aria-invalid={error || over > 0 ? true : undefined}
+        aria-describedby={`${count >= COUNT_FROM ? 'composer-count' : ''} ${error ? 'composer-error' : ''}`.trim() || undefined}
       />
       <button type="submit" class="primary">
         Send
       </button>
+      {options.length > 0 && (
+        <ul id="mentions" class="suggest" role="listbox" aria-label="Mention">
+          {options.map((n, i) => (
+            <li key={n} id={`mention-${i}`} role="option" aria-selected={i === sel} onMouseDown={(e) => e.preventDefault()} onClick={() => choose(n)}>
+              @{n}
+            </li>
+          ))}
+        </ul>
+      )}
+      {count >= COUNT_FROM && (
+        <p id="composer-count" class={`count ${over > 0 ? 'over' : ''}`}>
+          {count} / {TEXT_MAX}
+        </p>
+      )}
       {error && (
         <p class="error" id="composer-error" role="alert">
           {error}

@@ -6,6 +6,7 @@ import type { OutboxItem } from '../state/outbox.js';
 import { errorText } from './errors.js';
 import { clock, eventText, fullDate } from './format.js';
 import { useNow } from './hooks.js';
+import { rich } from './rich.js';
 
 /** Consecutive messages of one person within this long share one name line. */
 const GROUP_MS = 5 * 60_000;
@@ -125,7 +126,9 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                     }}
                   />
                 ) : (
-                  <p class="text">{m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : m.x}</p>
+                  <div class="text" dir="auto">
+                    {m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : rich(m.x, session.username)}
+                  </div>
                 )}
                 <div class="foot">
                   <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
@@ -226,7 +229,9 @@ function PendingItem({ item, session }: { item: OutboxItem; session: ChatSession
   return (
     <li class={`msg own outgoing ${state}`} data-state={state} data-id={item.id}>
       <div class="bubble">
-        <p class="text">{item.x}</p>
+        <div class="text" dir="auto">
+          {rich(item.x, session.username)}
+        </div>
         <div class="foot">
           <span class="status">{words}</span>
           <span class="mine">
@@ -267,6 +272,7 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (tex
       </label>
       <textarea
         id="edit-text"
+        dir="auto"
         ref={area}
         value={text}
         rows={Math.min(6, text.split('\n').length)}

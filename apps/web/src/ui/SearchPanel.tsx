@@ -48,7 +48,9 @@ export function SearchPanel({ session, q }: { session: ChatSession; q: string })
                 <span class="muted">
                   {title(h.c)} · {h.u} · {clock(h.at, now)}
                 </span>
-                <span class="text">{h.x}</span>
+                <span class="text" dir="auto">
+                  {h.x}
+                </span>
               </a>
             </li>
           ))}

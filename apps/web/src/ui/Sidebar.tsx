@@ -51,13 +51,7 @@ export function Sidebar({ session, route, navigate }: { session: ChatSession; ro
             const peer = peerOf(c.ref);
             const online = peer ? chat.presence.get(peer)?.on === true : false;
             const last = c.last;
-            const preview = last
-              ? last.ev
-                ? eventText(last.u, last.ev, Date.now())
-                : last.del
-                  ? 'message deleted'
-                  : `${last.u === session.username ? 'you' : last.u}: ${last.x}`
-              : '';
+            const preview = last ? (last.ev ? eventText(last.u, last.ev, Date.now()) : last.del ? 'message deleted' : last.x) : '';
             return (
               <li key={c.ref}>
                 <a
@@ -80,7 +74,12 @@ export function Sidebar({ session, route, navigate }: { session: ChatSession; ro
                       {unread > 99 ? '99+' : unread}
                     </span>
                   )}
-                  {preview && <span class="preview">{preview}</span>}
+                  {preview && (
+                    <span class="preview">
+                      {last && !last.ev && !last.del && `${last.u === session.username ? 'you' : last.u}: `}
+                      <bdi dir="auto">{preview}</bdi>
+                    </span>
+                  )}
                 </a>
               </li>
             );
