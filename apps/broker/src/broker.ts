@@ -13,7 +13,8 @@ import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePrese
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
-import { indexedMemoryPersistence } from './retained.js';
+import { redisEmitter, redisPersistence, type RedisOptions } from './cluster.js';
+import { indexedMemoryPersistence, type PersistenceOptions } from './retained.js';
 import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 
@@ -47,6 +48,12 @@ export interface BrokerOptions {
   httpHandler?: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
   /** Take a WebSocket client's address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy?: boolean | undefined;
+  /**
+   * Run as one broker of a cluster: route through Redis Pub/Sub (mqemitter-redis) and keep
+   * sessions, queues, retained messages and wills in Redis (aedes-persistence-redis), under
+   * `prefix`. Unset: all of it in this process's memory. See src/cluster.ts.
+   */
+  redis?: RedisOptions | undefined;
 }
 
 export interface RunningBroker {
@@ -479,7 +486,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   // The servers exist before aedes (a bad TLS key throws here, with nothing to clean up yet);
   // they reach aedes only through handleConnection, after they listen.
-  const persistence = indexedMemoryPersistence({
+  const persistenceOptions: PersistenceOptions = {
     queue: { maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes },
     onQueueFull: (clientId, bounds) =>
       log.info({ clientId, ...bounds }, "a persistent session's queue is full: dropping its oldest messages (the client fills gaps from history)"),
@@ -489,16 +496,30 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const identity = identities.get(client as Client);
       return identity !== undefined && canSubscribe(identity, filter, roomAccess);
     },
-  });
-  const aedes = await Aedes.createBroker({
-    persistence,
-    maxTopicLevels: limits.maxTopicLevels,
-    maxInflightInbound: limits.maxInflightInbound,
-    drainTimeout: limits.drainTimeout,
-    connectTimeout: limits.connectTimeout,
-    queueLimit: limits.queueLimit,
-    ...hooks,
-  });
+  };
+  const persistence = options.redis ? redisPersistence(options.redis, persistenceOptions) : indexedMemoryPersistence(persistenceOptions);
+  // Without a callback: the callback form waits for a 'ready' that aedes 1.x (which awaits setup()) never causes.
+  const destroyPersistence = async () => {
+    if (options.redis) await (persistence.destroy as unknown as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'could not close the Redis persistence'));
+  };
+  const mq = options.redis ? redisEmitter(options.redis) : undefined;
+  let aedes: Aedes;
+  try {
+    aedes = await Aedes.createBroker({
+      persistence,
+      ...(mq ? { mq } : {}),
+      maxTopicLevels: limits.maxTopicLevels,
+      maxInflightInbound: limits.maxInflightInbound,
+      drainTimeout: limits.drainTimeout,
+      connectTimeout: limits.connectTimeout,
+      queueLimit: limits.queueLimit,
+      ...hooks,
+    });
+  } catch (err) {
+    if (mq) await new Promise<void>((resolve) => mq.close(() => resolve()));
+    await destroyPersistence();
+    throw new Error('startBroker: could not start aedes' + (options.redis ? ' (is Redis reachable at TIDINGS_REDIS_URL?)' : ''), { cause: err });
+  }
 
   aedes.on('clientReady', (client) => log.info(describe(client), 'client connected'));
   aedes.on('clientDisconnect', (client) => {
@@ -540,6 +561,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       log.info({ ...roomAccess.size(), ms: Math.round(performance.now() - t0), during }, 'private rooms loaded');
     } catch (err) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await destroyPersistence();
       throw new Error('startBroker: could not load the private rooms', { cause: err });
     }
   }
@@ -600,6 +622,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     (closing ??= (async () => {
       if (sweepTimer) clearInterval(sweepTimer);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await destroyPersistence(); // aedes closes its mq, not its persistence
       await recordingSeen; // the database is closed after the broker
       for (const stream of openStreams) stream.destroy();
       for (const ws of wss.clients) ws.terminate();

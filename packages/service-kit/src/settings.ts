@@ -192,6 +192,17 @@ export const SETTINGS = {
     meaning: 'Payload bytes kept for one persistent session; the oldest are dropped first',
     readBy: ['broker'],
   }),
+  TIDINGS_REDIS_URL: optional(url(/^rediss?:\/\/\S+/i, 'a redis:// or rediss:// URL'), {
+    default: 'unset: in memory',
+    meaning:
+      'Brokers sharing this Redis form a cluster: routing, persistent sessions, queues and retained messages in Redis ([docs/running-at-scale.md](docs/running-at-scale.md#broker-cluster)); unset, one broker keeps them in memory',
+    readBy: ['broker'],
+    secret: true,
+  }),
+  TIDINGS_REDIS_PREFIX: withDefault(url(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (at most 64)'), 'tidings', {
+    meaning: 'The start of every Redis key and channel (one Redis may serve several deployments)',
+    readBy: ['broker'],
+  }),
   TIDINGS_TRUST_PROXY: withDefault(flag, false, {
     default: '`off`',
     meaning: 'Count WebSocket clients by `X-Forwarded-For` (only behind your own proxy)',

@@ -1,0 +1,184 @@
+import { createRequire } from 'node:module';
+import type { AedesPersistence } from 'aedes-persistence';
+import type { PersistenceControl, PersistenceOptions, TidingsPersistence } from './retained.js';
+
+/**
+ * A broker cluster on Redis: brokers that share one Redis route messages to each other through
+ * mqemitter-redis (Redis PUBLISH/PSUBSCRIBE) and keep persistent sessions, their queued QoS 1
+ * messages, retained messages and last wills in aedes-persistence-redis, so a client may connect
+ * to any of them. Both are the moscajs libraries made for aedes; see docs/running-at-scale.md
+ * ("Broker cluster") for what is shared and what each broker still keeps alone.
+ */
+export interface RedisOptions {
+  /** redis://[user:password@]host[:port][/db] or rediss:// (TLS). */
+  url: string;
+  /**
+   * Names this deployment in Redis: keys are `<prefix>:broker:…` (other processes keep their
+   * limits under `<prefix>:<name>:…`), Pub/Sub channels `<prefix>/<topic>`, so deployments (and
+   * tests) sharing a Redis do not see each other.
+   */
+  prefix: string;
+}
+
+const require = createRequire(import.meta.url);
+const persistenceRedis = require('aedes-persistence-redis') as (options: object) => AedesPersistence;
+/** What startBroker needs of an mqemitter (aedes takes any as its `mq`). */
+interface Emitter {
+  close(cb: () => void): void;
+}
+const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: new (prefix: string, options: object) => Emitter };
+/** ioredis as the two libraries themselves load it (no second copy, no version of our own). */
+type RedisClient = {
+  llen(key: string): Promise<number>;
+  ltrim(key: string, start: number, stop: number): Promise<unknown>;
+  hlen(key: string): Promise<number>;
+  del(...keys: string[]): Promise<number>;
+  disconnect(): void;
+};
+const Redis = createRequire(require.resolve('aedes-persistence-redis'))('ioredis') as new (options: object) => RedisClient;
+
+/**
+ * A queued message (in aedes-persistence-redis, an entry of `outgoing:<client id>`) whose reference
+ * the bound drops stays in Redis this long at most: the library counts references to a message
+ * body and deletes it at zero, and a dropped reference is never counted down (see {@link
+ * redisPersistence}), so bodies carry this expiry instead.
+ */
+export const QUEUED_MESSAGE_TTL_SECONDS = 7 * 24 * 3600;
+
+/** ioredis connection options from a redis:// or rediss:// URL. */
+export function redisConnectionOptions(url: string): Record<string, unknown> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error('the Redis URL is not a URL (redis://host:port or rediss://host:port)');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`the Redis URL must start with redis:// or rediss:// (got ${u.protocol}//)`);
+  const options: Record<string, unknown> = {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+  };
+  if (!Number.isInteger(options.db)) throw new Error('the Redis URL’s path must be a database number (redis://host:port/0)');
+  if (u.username) options.username = decodeURIComponent(u.username);
+  if (u.password) options.password = decodeURIComponent(u.password);
+  if (u.protocol === 'rediss:') options.tls = {};
+  return options;
+}
+
+/** The mqemitter of a cluster: Redis Pub/Sub on channels `<prefix>/<topic>`. */
+export function redisEmitter(redis: RedisOptions): Emitter {
+  return new MQEmitterRedisPrefix(`${redis.prefix}/`, redisConnectionOptions(redis.url));
+}
+
+/** The Redis key of a client's queue in aedes-persistence-redis 12 (asyncPersistence.js `outgoingKey`). */
+const queueKey = (clientId: string) => `outgoing:${encodeURIComponent(clientId)}`;
+
+/**
+ * aedes-persistence-redis with the bounds of {@link indexedMemoryPersistence} where Redis can
+ * keep them:
+ *
+ * - A client's queue (`outgoing:<client id>`, a list of references to message bodies) is cut to
+ *   its newest `queue.maxMessages` after every enqueue (LLEN, then LTRIM). The library itself
+ *   has no bound: it only delivers the first 1000 (`maxSessionDelivery`) on CONNECT.
+ * - The bodies are shared by every queue holding them and deleted when the library's reference
+ *   count reaches zero (on PUBACK). A reference cut by the bound is not counted down — counting
+ *   it down here would count it twice when the client acknowledges a message already in flight
+ *   — so every body expires after {@link QUEUED_MESSAGE_TTL_SECONDS} (the library's `packetTTL`).
+ * - `queue.maxBytes` is not applied: the library keeps no size per queue, and keeping one in
+ *   step with its own writes (PUBACK, unsubscribe, expiry) would mean rewriting it. A queue holds
+ *   at most maxMessages × the largest packet (limits.maxPacketSize).
+ * - keepSubscription, forgetClient and forgetSubscription work as in memory.
+ *
+ * `queued()` answers from what this broker saw when it last enqueued for the client (the
+ * message count; bytes are not counted, 0); `retainedCount()` from the last HLEN, read at start,
+ * after each retained store of this broker and after each call (the next call sees it).
+ */
+export function redisPersistence(redis: RedisOptions, options: PersistenceOptions = {}): TidingsPersistence {
+  const connection = { ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:` };
+  const maxMessages = options.queue?.maxMessages ?? 1000;
+  const db = new Redis(connection);
+  const persistence = persistenceRedis({
+    conn: db,
+    maxSessionDelivery: maxMessages,
+    packetTTL: () => QUEUED_MESSAGE_TTL_SECONDS,
+  });
+  const p = persistence as unknown as Record<string, unknown>;
+  type Sub = { clientId: string };
+  type Enqueue = (subs: Sub[], packet: unknown) => Promise<void>;
+  const enqueueCombi = (p.outgoingEnqueueCombi as Enqueue).bind(persistence);
+  /** Last queue length seen per client id (for queued()); the ones at the bound, for logging once. */
+  const lengths = new Map<string, number>();
+  const full = new Set<string>();
+  const bound = async (clientId: string) => {
+    const key = queueKey(clientId);
+    const length = await db.llen(key);
+    if (length > maxMessages) {
+      await db.ltrim(key, -maxMessages, -1);
+      if (!full.has(clientId)) {
+        full.add(clientId);
+        options.onQueueFull?.(clientId, options.queue ?? { maxMessages, maxBytes: Number.MAX_SAFE_INTEGER });
+      }
+    } else if (length < maxMessages) full.delete(clientId);
+    if (lengths.size >= 100_000 && !lengths.has(clientId)) lengths.clear();
+    lengths.set(clientId, Math.min(length, maxMessages));
+  };
+  p.outgoingEnqueueCombi = async (subs: Sub[], packet: unknown) => {
+    await enqueueCombi(subs, packet);
+    for (const sub of subs) await bound(sub.clientId);
+  };
+  p.outgoingEnqueue = (sub: Sub, packet: unknown) => (p.outgoingEnqueueCombi as Enqueue)([sub], packet);
+
+  const keep = options.keepSubscription;
+  if (keep) {
+    type Add = (client: { id: string }, subs: { topic: string }[]) => Promise<void>;
+    const addSubscriptions = (p.addSubscriptions as Add).bind(persistence);
+    p.addSubscriptions = async (client: { id: string }, subs: { topic: string }[]) => {
+      const kept = subs.filter((sub) => keep(client, sub.topic));
+      if (kept.length > 0) await addSubscriptions(client, kept);
+    };
+  }
+
+  let retained = 0;
+  type Store = (packet: unknown) => Promise<void>;
+  const storeRetained = (p.storeRetained as Store).bind(persistence);
+  const countRetained = () =>
+    db.hlen('retained').then(
+      (n) => void (retained = n),
+      () => {},
+    );
+  p.storeRetained = async (packet: unknown) => {
+    await storeRetained(packet);
+    void countRetained();
+  };
+  type Setup = (broker: unknown) => Promise<void>;
+  const setup = (p.setup as Setup).bind(persistence);
+  // aedes checks that setup is an async function (not merely one returning a promise).
+  p.setup = async (broker: unknown) => {
+    await setup(broker);
+    await countRetained();
+  };
+
+  type ById = (client: { id: string }) => Promise<unknown>;
+  const call = (name: string, client: { id: string }) => (p[name] as ById).call(persistence, client);
+  const tidings: PersistenceControl = {
+    queued: (clientId) => ({ messages: lengths.get(clientId) ?? 0, bytes: 0 }),
+    retainedCount: () => {
+      void countRetained(); // for the next read: another broker may have stored one meanwhile
+      return retained;
+    },
+    async forgetClient(clientId) {
+      lengths.delete(clientId);
+      full.delete(clientId);
+      await call('cleanSubscriptions', { id: clientId });
+      await db.del(queueKey(clientId));
+      await call('delWill', { id: clientId });
+      await call('cleanIncoming', { id: clientId });
+    },
+    async forgetSubscription(clientId, filter) {
+      type Remove = (client: { id: string }, filters: string[]) => Promise<unknown>;
+      await (p.removeSubscriptions as Remove).call(persistence, { id: clientId }, [filter]);
+    },
+  };
+  return Object.assign(persistence, { tidings });
+}
