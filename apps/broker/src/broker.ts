@@ -13,7 +13,7 @@ import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePrese
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
-import { redisEmitter, redisPersistence, type RedisOptions } from './cluster.js';
+import { redisEmitter, redisPersistence, sharedAttempts, type RedisOptions } from './cluster.js';
 import { indexedMemoryPersistence, type PersistenceOptions } from './retained.js';
 import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
@@ -170,9 +170,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
   }
 
+  const isCapped = (address: string) => limits.connectionAttemptsPerMinute > 0 && !(limits.exemptLoopback && isLoopback(address));
+  /** In a cluster the attempts are counted in Redis, by every broker together; in memory while Redis fails. */
+  const clusterAttempts = options.redis && limits.connectionAttemptsPerMinute > 0 ? sharedAttempts(options.redis, now) : undefined;
+
   function allowAttempt(address: string): boolean {
     const cap = limits.connectionAttemptsPerMinute;
-    if (cap === 0 || (limits.exemptLoopback && isLoopback(address))) return true;
+    if (!isCapped(address)) return true;
     const t = now();
     if (attempts.size > 10_000) {
       // many addresses: forget those with no attempt in the last minute (bounded memory)
@@ -285,7 +289,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const hooks: Partial<AedesOptions> = {
     preConnect(client, packet, callback) {
       const where = remoteAddresses.get(client.conn);
-      if (!allowAttempt(where?.address ?? 'unknown')) throttled.add(client);
+      const address = where?.address ?? 'unknown';
+      const decided = clusterAttempts && isCapped(address) ? undefined : allowAttempt(address);
+      if (decided === false) throttled.add(client);
       if (packet.clientId === '') emptyClientId.set(client, packet.clean ?? true);
       if (packet.will) {
         const payload = packet.will.payload;
@@ -295,7 +301,18 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           retain: packet.will.retain ?? false,
         });
       }
-      callback(null, true);
+      if (decided !== undefined || !clusterAttempts) return callback(null, true);
+      clusterAttempts.count(address).then(
+        (n) => {
+          if (n > limits.connectionAttemptsPerMinute) throttled.add(client);
+          callback(null, true);
+        },
+        (err: unknown) => {
+          log.warn({ err }, 'could not count a connection attempt in Redis: counting it in this broker');
+          if (!allowAttempt(address)) throttled.add(client);
+          callback(null, true);
+        },
+      );
     },
   };
 
@@ -500,7 +517,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const persistence = options.redis ? redisPersistence(options.redis, persistenceOptions) : indexedMemoryPersistence(persistenceOptions);
   // Without a callback: the callback form waits for a 'ready' that aedes 1.x (which awaits setup()) never causes.
   const destroyPersistence = async () => {
-    if (options.redis) await (persistence.destroy as unknown as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'could not close the Redis persistence'));
+    if (options.redis)
+      await (persistence.destroy as unknown as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'could not close the Redis persistence'));
   };
   const mq = options.redis ? redisEmitter(options.redis) : undefined;
   let aedes: Aedes;
@@ -518,6 +536,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   } catch (err) {
     if (mq) await new Promise<void>((resolve) => mq.close(() => resolve()));
     await destroyPersistence();
+    await clusterAttempts?.close();
     throw new Error('startBroker: could not start aedes' + (options.redis ? ' (is Redis reachable at TIDINGS_REDIS_URL?)' : ''), { cause: err });
   }
 
@@ -562,6 +581,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     } catch (err) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await destroyPersistence();
+      await clusterAttempts?.close();
       throw new Error('startBroker: could not load the private rooms', { cause: err });
     }
   }
@@ -623,6 +643,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (sweepTimer) clearInterval(sweepTimer);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await destroyPersistence(); // aedes closes its mq, not its persistence
+      await clusterAttempts?.close();
       await recordingSeen; // the database is closed after the broker
       for (const stream of openStreams) stream.destroy();
       for (const ws of wss.clients) ws.terminate();

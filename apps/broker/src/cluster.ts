@@ -27,8 +27,15 @@ interface Emitter {
   close(cb: () => void): void;
 }
 const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: new (prefix: string, options: object) => Emitter };
+interface Multi {
+  incr(key: string): Multi;
+  expire(key: string, seconds: number): Multi;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
 /** ioredis as the two libraries themselves load it (no second copy, no version of our own). */
 type RedisClient = {
+  multi(): Multi;
+  quit(): Promise<unknown>;
   llen(key: string): Promise<number>;
   ltrim(key: string, start: number, stop: number): Promise<unknown>;
   hlen(key: string): Promise<number>;
@@ -181,4 +188,28 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
     },
   };
   return Object.assign(persistence, { tidings });
+}
+
+/**
+ * Connection attempts per remote address, counted in Redis so that every broker of the cluster
+ * counts the same attempts (limits.connectionAttemptsPerMinute is then per address across the
+ * cluster, not per broker). A fixed window of one minute per key (`<prefix>:broker:attempts:
+ * <minute>:<address>`, INCR + EXPIRE), where the in-memory count slides: at a window's edge an
+ * address may make up to twice the cap within a minute. Keys expire after two minutes.
+ */
+export function sharedAttempts(redis: RedisOptions, now: () => number) {
+  const db = new Redis({ ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:`, maxRetriesPerRequest: 1 });
+  return {
+    /** This attempt's number within the current minute, across the cluster. */
+    async count(address: string): Promise<number> {
+      const key = `attempts:${Math.floor(now() / 60_000)}:${address}`;
+      const replies = await db.multi().incr(key).expire(key, 120).exec();
+      const [err, n] = replies?.[0] ?? [new Error('no reply from Redis'), undefined];
+      if (err) throw err;
+      return Number(n);
+    },
+    async close(): Promise<void> {
+      await db.quit().catch(() => {});
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { loadOrCreateServiceCredentials, type ServiceCredentials } from '@tiding
 import type { Client } from 'aedes';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBroker, type Limits, type RunningBroker } from '../src/index.js';
-import { asUser, captureLogger, closed, createSession, grantOf, inbox, open, refusalOf } from './helpers.js';
+import { asGuest, asUser, captureLogger, closed, createSession, grantOf, inbox, open, randomGuestId, refusalOf } from './helpers.js';
 
 // Two brokers in this process, on port 0, sharing one SQLite file (each opens it) and one Redis:
 // what a client does on one is seen on the other. Runs when TEST_REDIS_URL is set
@@ -18,6 +18,7 @@ import { asUser, captureLogger, closed, createSession, grantOf, inbox, open, ref
 const redisUrl = process.env.TEST_REDIS_URL;
 if (!redisUrl) console.log('skipping the broker cluster tests: TEST_REDIS_URL is unset (e.g. redis://127.0.0.1:6379)');
 
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const general = topics.room('general');
 const secret = topics.room('secret');
@@ -38,7 +39,7 @@ interface Cluster {
   keys(): Promise<string[]>;
 }
 
-async function cluster(before?: (db: Database) => Promise<void>, limits: Partial<Limits> = {}): Promise<Cluster> {
+async function cluster(before?: (db: Database) => Promise<void>, limits: Partial<Limits> = {}, now?: () => number): Promise<Cluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tidings-cluster-test-'));
   const url = defaultDatabaseUrl(dir);
   await migrate(url);
@@ -70,6 +71,7 @@ async function cluster(before?: (db: Database) => Promise<void>, limits: Partial
       serviceCredentials: credentials,
       limits: { connectionAttemptsPerMinute: 0, ...limits },
       redis: { url: redisUrl!, prefix },
+      ...(now ? { now } : {}),
     }).catch(async (err: unknown) => {
       await own.close();
       throw err;
@@ -213,6 +215,17 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     await store.publishAsync(general, 'sentinel', { qos: 1 });
     await sentinel;
     expect(seen.messages.slice(before).map((m) => m.payload)).toEqual(['sentinel']);
+  });
+
+  it('counts connection attempts per address across the brokers', async () => {
+    const t = Date.now(); // one clock: the window is a fixed minute, and this test must not cross one
+    const c = await cluster(undefined, { connectionAttemptsPerMinute: 3, exemptLoopback: false }, () => t);
+    await asGuest(c.a.url);
+    await asGuest(c.b.url);
+    await asGuest(c.a.url);
+    // The fourth attempt from 127.0.0.1 this minute: B has seen one, the cluster three.
+    expect(await refusalOf(c.b.url, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
+    expect(await refusalOf(c.a.url, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
   });
 
   it('keeps its state in Redis under its own prefix', async () => {
