@@ -514,7 +514,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       return identity !== undefined && canSubscribe(identity, filter, roomAccess);
     },
   };
-  const persistence = options.redis ? redisPersistence(options.redis, persistenceOptions) : indexedMemoryPersistence(persistenceOptions);
+  const persistence = options.redis
+    ? redisPersistence(options.redis, persistenceOptions, (err) => log.warn({ err }, 'could not read retained messages from Redis'))
+    : indexedMemoryPersistence(persistenceOptions);
   // Without a callback: the callback form waits for a 'ready' that aedes 1.x (which awaits setup()) never causes.
   const destroyPersistence = async () => {
     if (options.redis)

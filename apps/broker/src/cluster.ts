@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import type { AedesPersistence } from 'aedes-persistence';
-import type { PersistenceControl, PersistenceOptions, TidingsPersistence } from './retained.js';
+import type { Packet, PersistenceControl, PersistenceOptions, TidingsPersistence } from './retained.js';
 
 /**
  * A broker cluster on Redis: brokers that share one Redis route messages to each other through
@@ -39,10 +40,29 @@ type RedisClient = {
   llen(key: string): Promise<number>;
   ltrim(key: string, start: number, stop: number): Promise<unknown>;
   hlen(key: string): Promise<number>;
+  hkeys(key: string): Promise<string[]>;
+  hgetBuffer(key: string, field: string): Promise<Buffer | null>;
+  hmgetBuffer(key: string, ...fields: string[]): Promise<(Buffer | null)[]>;
+  sadd(key: string, ...members: string[]): Promise<number>;
+  srem(key: string, ...members: string[]): Promise<number>;
+  smembers(key: string): Promise<string[]>;
   del(...keys: string[]): Promise<number>;
   disconnect(): void;
 };
-const Redis = createRequire(require.resolve('aedes-persistence-redis'))('ioredis') as new (options: object) => RedisClient;
+const requireFromLibrary = createRequire(require.resolve('aedes-persistence-redis'));
+const Redis = requireFromLibrary('ioredis') as new (options: object) => RedisClient;
+/** The library stores retained messages msgpack-encoded in one hash, `retained`, field = topic. */
+const msgpack = requireFromLibrary('msgpack-lite') as { decode(buffer: Buffer): Packet };
+
+/** `a/b/+`: exact levels, then one `+` last — the filters the retained index answers. */
+const parentOf = (filter: string): string | undefined => {
+  if (!filter.endsWith('/+')) return undefined;
+  const parent = filter.slice(0, -2);
+  return /[+#]/.test(parent) ? undefined : parent;
+};
+const isExact = (filter: string) => !/[+#]/.test(filter);
+/** The index set of the retained topics one level under `parent`. */
+const underKey = (parent: string) => `retained-under:${parent}`;
 
 /**
  * A queued message (in aedes-persistence-redis, an entry of `outgoing:<client id>`) whose reference
@@ -96,12 +116,15 @@ const queueKey = (clientId: string) => `outgoing:${encodeURIComponent(clientId)}
  *   step with its own writes (PUBACK, unsubscribe, expiry) would mean rewriting it. A queue holds
  *   at most maxMessages × the largest packet (limits.maxPacketSize).
  * - keepSubscription, forgetClient and forgetSubscription work as in memory.
+ * - Retained messages for exact topics and `a/b/+` filters come from an index of retained topics
+ *   by parent (`retained-under:<parent>` sets), not from the library's scan of every retained
+ *   message (measured: 278 ms for a `t/p/+` beside 10,000 device presences, 1.4 ms indexed).
  *
  * `queued()` answers from what this broker saw when it last enqueued for the client (the
  * message count; bytes are not counted, 0); `retainedCount()` from the last HLEN, read at start,
  * after each retained store of this broker and after each call (the next call sees it).
  */
-export function redisPersistence(redis: RedisOptions, options: PersistenceOptions = {}): TidingsPersistence {
+export function redisPersistence(redis: RedisOptions, options: PersistenceOptions = {}, onError: (err: unknown) => void = () => {}): TidingsPersistence {
   const connection = { ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:` };
   const maxMessages = options.queue?.maxMessages ?? 1000;
   const db = new Redis(connection);
@@ -154,15 +177,70 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
       (n) => void (retained = n),
       () => {},
     );
-  p.storeRetained = async (packet: unknown) => {
+  p.storeRetained = async (packet: Packet) => {
     await storeRetained(packet);
+    const parent = packet.topic.slice(0, Math.max(0, packet.topic.lastIndexOf('/')));
+    if (packet.payload.length === 0) await db.srem(underKey(parent), packet.topic);
+    else await db.sadd(underKey(parent), packet.topic);
     void countRetained();
   };
+
+  // Retained messages for a SUBSCRIBE. The library answers a wildcard filter with an HSCAN of
+  // every retained message; `a/b/+` filters (t/p/+, t/d/<user>/+) are answered here from the
+  // set of topics under `a/b`, and exact topics with one HGET. Other filters go to the library.
+  // Errors (Redis gone, as at shutdown) end the stream: aedes pipes it without an error handler.
+  type Stream = (patterns: string[]) => AsyncIterable<Packet>;
+  const libraryRetained = (p.createRetainedStreamCombi as Stream).bind(persistence);
+  async function* indexed(patterns: string[]): AsyncGenerator<Packet> {
+    const topics = new Set<string>();
+    const fromIndex = new Set<string>();
+    for (const pattern of patterns) {
+      const parent = parentOf(pattern);
+      if (parent === undefined) topics.add(pattern);
+      else
+        for (const topic of await db.smembers(underKey(parent))) {
+          if (topic.endsWith('/')) continue; // `+` matches a non-empty level, as in the memory index
+          topics.add(topic);
+          fromIndex.add(topic);
+        }
+    }
+    const wanted = [...topics];
+    for (let i = 0; i < wanted.length; i += 500) {
+      const batch = wanted.slice(i, i + 500);
+      const values = await db.hmgetBuffer('retained', ...batch);
+      for (const [j, value] of values.entries()) {
+        if (value) yield msgpack.decode(value);
+        else {
+          const topic = batch[j]!;
+          // In the index but no longer stored (deleted by a broker that was stopped between the two writes).
+          if (fromIndex.has(topic)) await db.srem(underKey(topic.slice(0, topic.lastIndexOf('/'))), topic);
+        }
+      }
+    }
+  }
+  async function* retainedFor(patterns: string[]): AsyncGenerator<Packet> {
+    try {
+      if (patterns.every((f) => isExact(f) || parentOf(f) !== undefined)) yield* indexed(patterns);
+      else for await (const packet of libraryRetained(patterns)) yield packet;
+    } catch (err) {
+      onError(err);
+    }
+  }
+  p.createRetainedStreamCombi = (patterns: string[]) => Readable.from(retainedFor(patterns));
+  p.createRetainedStream = (pattern: string) => Readable.from(retainedFor([pattern]));
   type Setup = (broker: unknown) => Promise<void>;
   const setup = (p.setup as Setup).bind(persistence);
   // aedes checks that setup is an async function (not merely one returning a promise).
   p.setup = async (broker: unknown) => {
     await setup(broker);
+    // The index of retained topics by parent (above): complete it with whatever is stored.
+    const stored = await db.hkeys('retained');
+    const byParent = new Map<string, string[]>();
+    for (const topic of stored) {
+      const parent = topic.slice(0, Math.max(0, topic.lastIndexOf('/')));
+      byParent.set(parent, [...(byParent.get(parent) ?? []), topic]);
+    }
+    for (const [parent, topics] of byParent) await db.sadd(underKey(parent), ...topics);
     await countRetained();
   };
 

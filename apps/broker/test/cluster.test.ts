@@ -175,6 +175,34 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     expect(await retainedFrom(restarted, 'phone')).toBe(payload);
   });
 
+  it('answers t/p/+ with the presences still retained, whichever broker stored or cleared them, and t/d/+/+ with the device presences', async () => {
+    const c = await cluster();
+    const presence = await serviceOn(c, c.a, 'presence');
+    const on = JSON.stringify({ on: true, at: new Date().toISOString() });
+    await presence.publishAsync(topics.presence('carol'), on, { qos: 1, retain: true });
+    await presence.publishAsync(topics.presence('dave'), on, { qos: 1, retain: true });
+    const clearer = await serviceOn(c, c.b, 'presence');
+    await clearer.publishAsync(topics.presence('dave'), '', { qos: 1, retain: true });
+
+    const alice = await createSession(c.db, 'alice');
+    const device = await asUser(c.a.url, alice);
+    await device.publishAsync(topics.devicePresence('alice', 'alice:laptop'), '1', { qos: 1, retain: true });
+
+    // A user's t/p/+ (the broker's index of retained topics by parent), on the other broker:
+    const reader = await asUser(c.b.url, alice, 'phone');
+    const seen = inbox(reader);
+    const carol = seen.next(topics.presence('carol'));
+    await reader.subscribeAsync(topics.presenceFilter, { qos: 1 });
+    await carol;
+    // The presence service's t/d/+/+ (the library's scan); its SUBACK comes after the retained messages above.
+    const watcher = await serviceOn(c, c.b, 'presence');
+    const watched = inbox(watcher);
+    const got = watched.next(topics.devicePresence('alice', 'alice:laptop'));
+    await watcher.subscribeAsync(topics.devicePresenceFilter, { qos: 1 });
+    expect((await got).payload).toBe('1');
+    expect(seen.messages.map((m) => m.topic)).toEqual([topics.presence('carol')]);
+  });
+
   it('closes a revoked session’s connection on broker B when auth announces it through broker A', async () => {
     const c = await cluster();
     const erin = await createSession(c.db, 'erin');
