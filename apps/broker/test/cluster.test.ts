@@ -111,6 +111,25 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     expect((await got).payload).toBe('hello from A');
   });
 
+  it('carries a user’s request on broker B to the service on broker A, and its reply back (gap-fill)', async () => {
+    const c = await cluster();
+    const query = await serviceOn(c, c.a, 'chat-query');
+    const requests = inbox(query);
+    expect(await grantOf(query, topics.userRequestFilter('chat.history'))).toBe(1);
+    const alice = await createSession(c.db, 'alice');
+    const user = await asUser(c.b.url, alice);
+    const replies = inbox(user);
+    expect(await grantOf(user, topics.reply('alice:laptop'))).toBe(1);
+
+    const request = topics.userRequest('alice:laptop', 'chat.history');
+    const asked = requests.next(request);
+    await user.publishAsync(request, JSON.stringify({ c: 'general', after: 3 }), { qos: 1 });
+    expect((await asked).payload).toBe(JSON.stringify({ c: 'general', after: 3 }));
+    const answered = replies.next(topics.reply('alice:laptop'));
+    await query.publishAsync(topics.reply('alice:laptop'), 'the page', { qos: 1 });
+    expect((await answered).payload).toBe('the page');
+  });
+
   it('keeps a persistent session’s QoS 1 message queued on broker A for its reconnect to broker B', async () => {
     const c = await cluster();
     const bob = await createSession(c.db, 'bob');
