@@ -13,7 +13,7 @@ import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePrese
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
-import { redisEmitter, redisPersistence, sharedAttempts, type RedisOptions } from './cluster.js';
+import { checkRedis, redisEmitter, redisPersistence, sharedAttempts, type RedisOptions } from './cluster.js';
 import { indexedMemoryPersistence, type PersistenceOptions } from './retained.js';
 import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
@@ -97,6 +97,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const authOn = options.auth ?? true;
   const host = options.host ?? '0.0.0.0';
   if (authOn && !options.db) throw new Error('startBroker: a database is required when authentication is on');
+  if (options.redis) await checkRedis(options.redis);
   const startedAt = now();
 
   const identities = new WeakMap<Client, Identity>();
@@ -515,14 +516,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   };
   const persistence = options.redis
-    ? redisPersistence(options.redis, persistenceOptions, (err) => log.warn({ err }, 'could not read retained messages from Redis'))
+    ? redisPersistence(options.redis, persistenceOptions, (err) => log.warn({ err }, 'Redis error (persistence)'))
     : indexedMemoryPersistence(persistenceOptions);
   // Without a callback: the callback form waits for a 'ready' that aedes 1.x (which awaits setup()) never causes.
   const destroyPersistence = async () => {
     if (options.redis)
       await (persistence.destroy as unknown as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'could not close the Redis persistence'));
   };
-  const mq = options.redis ? redisEmitter(options.redis) : undefined;
+  const mq = options.redis ? redisEmitter(options.redis, (err) => log.warn({ err }, 'Redis error (routing)')) : undefined;
   let aedes: Aedes;
   try {
     aedes = await Aedes.createBroker({

@@ -26,6 +26,8 @@ const persistenceRedis = require('aedes-persistence-redis') as (options: object)
 /** What startBroker needs of an mqemitter (aedes takes any as its `mq`). */
 interface Emitter {
   close(cb: () => void): void;
+  /** mqemitter-redis reports its connections' errors here (an 'error' without a listener would throw). */
+  state: { on(event: 'error', listener: (err: Error) => void): unknown };
 }
 const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: new (prefix: string, options: object) => Emitter };
 interface Multi {
@@ -37,6 +39,9 @@ interface Multi {
 type RedisClient = {
   multi(): Multi;
   quit(): Promise<unknown>;
+  connect(): Promise<void>;
+  ping(): Promise<string>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
   llen(key: string): Promise<number>;
   ltrim(key: string, start: number, stop: number): Promise<unknown>;
   hlen(key: string): Promise<number>;
@@ -93,9 +98,40 @@ export function redisConnectionOptions(url: string): Record<string, unknown> {
   return options;
 }
 
+/** Where the Redis URL points, for messages (never its password). */
+export function redisAddress(url: string): string {
+  const o = redisConnectionOptions(url);
+  return `${String(o.host)}:${String(o.port)}`;
+}
+
+/**
+ * Fails fast when Redis cannot be reached: ioredis would retry for ever, and aedes would wait
+ * for it before listening, printing nothing useful.
+ */
+export async function checkRedis(redis: RedisOptions, timeoutMs = 5000): Promise<void> {
+  const db = new Redis({
+    ...redisConnectionOptions(redis.url),
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
+  db.on('error', () => {});
+  try {
+    await db.connect();
+    await db.ping();
+  } catch (err) {
+    throw new Error(`cannot reach Redis at ${redisAddress(redis.url)} (TIDINGS_REDIS_URL): ${(err as Error).message}`, { cause: err });
+  } finally {
+    db.disconnect();
+  }
+}
+
 /** The mqemitter of a cluster: Redis Pub/Sub on channels `<prefix>/<topic>`. */
-export function redisEmitter(redis: RedisOptions): Emitter {
-  return new MQEmitterRedisPrefix(`${redis.prefix}/`, redisConnectionOptions(redis.url));
+export function redisEmitter(redis: RedisOptions, onError: (err: Error) => void): Emitter {
+  const mq = new MQEmitterRedisPrefix(`${redis.prefix}/`, redisConnectionOptions(redis.url));
+  mq.state.on('error', onError);
+  return mq;
 }
 
 /** The Redis key of a client's queue in aedes-persistence-redis 12 (asyncPersistence.js `outgoingKey`). */
@@ -128,6 +164,7 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   const connection = { ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:` };
   const maxMessages = options.queue?.maxMessages ?? 1000;
   const db = new Redis(connection);
+  db.on('error', onError); // while Redis is away ioredis reconnects, and reports each failure here
   const persistence = persistenceRedis({
     conn: db,
     maxSessionDelivery: maxMessages,
@@ -277,6 +314,7 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
  */
 export function sharedAttempts(redis: RedisOptions, now: () => number) {
   const db = new Redis({ ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:`, maxRetriesPerRequest: 1 });
+  db.on('error', () => {}); // the persistence's connection reports the same outage; a failed count falls back to memory
   return {
     /** This attempt's number within the current minute, across the cluster. */
     async count(address: string): Promise<number> {

@@ -282,3 +282,26 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     await expect.poll(async () => (await c.keys()).some((k) => k.endsWith(':broker:retained'))).toBe(true);
   });
 });
+
+describe('a broker configured for a cluster', () => {
+  it('refuses to start, naming the address but not the password, when Redis cannot be reached', async () => {
+    const started = startBroker({
+      host: '127.0.0.1',
+      mqttPort: 0,
+      httpPort: 0,
+      logger: captureLogger().logger,
+      serviceCredentials: {},
+      auth: false,
+      redis: { url: 'redis://:hunter2hunter2@127.0.0.1:1', prefix: 'unreachable' },
+    });
+    const err = await started.then(
+      async (broker) => {
+        await broker.close();
+        throw new Error('the broker started');
+      },
+      (e: unknown) => e as Error,
+    );
+    expect(err.message).toMatch(/^cannot reach Redis at 127\.0\.0\.1:1 \(TIDINGS_REDIS_URL\)/);
+    expect(err.message).not.toContain('hunter2');
+  });
+});
