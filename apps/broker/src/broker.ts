@@ -13,7 +13,7 @@ import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePrese
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
-import { checkRedis, redisEmitter, redisPersistence, sharedAttempts, type RedisOptions } from './cluster.js';
+import { checkRedis, redisEmitter, redisPersistence, sharedAttempts, sharedDevices, type RedisOptions } from './cluster.js';
 import { indexedMemoryPersistence, type PersistenceOptions } from './retained.js';
 import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
@@ -174,6 +174,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const isCapped = (address: string) => limits.connectionAttemptsPerMinute > 0 && !(limits.exemptLoopback && isLoopback(address));
   /** In a cluster the attempts are counted in Redis, by every broker together; in memory while Redis fails. */
   const clusterAttempts = options.redis && limits.connectionAttemptsPerMinute > 0 ? sharedAttempts(options.redis, now) : undefined;
+  /** In a cluster a session's devices are counted in Redis too, by every broker together. */
+  const clusterDevices = options.redis && authOn ? sharedDevices(options.redis) : undefined;
 
   function allowAttempt(address: string): boolean {
     const cap = limits.connectionAttemptsPerMinute;
@@ -358,13 +360,32 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
             if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
             let devices = devicesOf.get(identity.sessionId);
             if (!devices) devicesOf.set(identity.sessionId, (devices = { username: identity.username, expiresAt: identity.expiresAt, clientIds: new Set() }));
+            const tooMany = `this session is in use on ${limits.maxDevicesPerSession} devices already`;
             if (!devices.clientIds.has(identity.clientId) && devices.clientIds.size >= limits.maxDevicesPerSession)
-              return fail(ReturnCode.NOT_AUTHORIZED, `this session is in use on ${limits.maxDevicesPerSession} devices already`);
-            devices.clientIds.add(identity.clientId);
-            sessionOfClientId.set(identity.clientId, identity.sessionId);
-            let set = bySession.get(identity.sessionId);
-            if (!set) bySession.set(identity.sessionId, (set = new Set()));
-            set.add(client);
+              return fail(ReturnCode.NOT_AUTHORIZED, tooMany);
+            const known = devices.clientIds;
+            const accept = () => {
+              known.add(identity.clientId);
+              sessionOfClientId.set(identity.clientId, identity.sessionId);
+              let set = bySession.get(identity.sessionId);
+              if (!set) bySession.set(identity.sessionId, (set = new Set()));
+              set.add(client);
+              identities.set(client, identity);
+              callback(null, true);
+            };
+            if (!clusterDevices || known.has(identity.clientId)) return accept();
+            clusterDevices.admit(identity.sessionId, identity.clientId, identity.expiresAt, limits.maxDevicesPerSession).then(
+              (admitted) => {
+                if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
+                if (!admitted) return fail(ReturnCode.NOT_AUTHORIZED, tooMany);
+                accept();
+              },
+              (err: unknown) => {
+                log.warn({ err }, "could not count a session's devices in Redis: counting them in this broker");
+                accept();
+              },
+            );
+            return;
           }
           identities.set(client, identity);
           callback(null, true);
@@ -540,6 +561,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     if (mq) await new Promise<void>((resolve) => mq.close(() => resolve()));
     await destroyPersistence();
     await clusterAttempts?.close();
+    await clusterDevices?.close();
     throw new Error('startBroker: could not start aedes' + (options.redis ? ' (is Redis reachable at TIDINGS_REDIS_URL?)' : ''), { cause: err });
   }
 
@@ -585,6 +607,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await destroyPersistence();
       await clusterAttempts?.close();
+      await clusterDevices?.close();
       throw new Error('startBroker: could not load the private rooms', { cause: err });
     }
   }
@@ -601,6 +624,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     }
     const t = now();
     for (const id of event.sessionIds) recentlyRevoked.set(id, t);
+    clusterDevices?.forget(event.sessionIds).catch((err: unknown) => log.warn({ err }, "could not forget a revoked session's devices in Redis"));
     const closed = endSessions(event.sessionIds, event.reason);
     log.info({ username: event.username, reason: event.reason, sessions: event.sessionIds.length, closed }, 'sessions revoked');
   });
@@ -647,6 +671,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await destroyPersistence(); // aedes closes its mq, not its persistence
       await clusterAttempts?.close();
+      await clusterDevices?.close();
       await recordingSeen; // the database is closed after the broker
       for (const stream of openStreams) stream.destroy();
       for (const ws of wss.clients) ws.terminate();

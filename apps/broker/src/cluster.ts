@@ -31,6 +31,9 @@ interface Emitter {
 }
 const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: new (prefix: string, options: object) => Emitter };
 interface Multi {
+  sadd(key: string, member: string): Multi;
+  scard(key: string): Multi;
+  pexpireat(key: string, at: number): Multi;
   incr(key: string): Multi;
   expire(key: string, seconds: number): Multi;
   exec(): Promise<[Error | null, unknown][] | null>;
@@ -323,6 +326,38 @@ export function sharedAttempts(redis: RedisOptions, now: () => number) {
       const [err, n] = replies?.[0] ?? [new Error('no reply from Redis'), undefined];
       if (err) throw err;
       return Number(n);
+    },
+    async close(): Promise<void> {
+      await db.quit().catch(() => {});
+    },
+  };
+}
+
+/**
+ * The device ids (client ids) each session has connected as, in Redis, so that
+ * limits.maxDevicesPerSession counts the devices of a session on every broker together (each
+ * broker also keeps its own set, for what it clears at revocation). One set per session,
+ * `<prefix>:broker:devices:<session id>`, expiring with the session, deleted at revocation.
+ */
+export function sharedDevices(redis: RedisOptions) {
+  const db = new Redis({ ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:`, maxRetriesPerRequest: 1 });
+  db.on('error', () => {}); // the persistence's connection reports the same outage; a failed check falls back to this broker's count
+  const key = (sessionId: string) => `devices:${sessionId}`;
+  return {
+    /** Adds the device to the session's set; false (and not added) when it is new and the set holds `max` already. */
+    async admit(sessionId: string, clientId: string, expiresAt: number, max: number): Promise<boolean> {
+      const replies = await db.multi().sadd(key(sessionId), clientId).scard(key(sessionId)).pexpireat(key(sessionId), expiresAt).exec();
+      const failed = replies?.find(([err]) => err);
+      if (!replies || failed) throw failed?.[0] ?? new Error('no reply from Redis');
+      const [added, size] = [Number(replies[0]![1]), Number(replies[1]![1])];
+      if (added === 1 && size > max) {
+        await db.srem(key(sessionId), clientId);
+        return false;
+      }
+      return true;
+    },
+    async forget(sessionIds: readonly string[]): Promise<void> {
+      if (sessionIds.length > 0) await db.del(...sessionIds.map(key));
     },
     async close(): Promise<void> {
       await db.quit().catch(() => {});

@@ -20,6 +20,7 @@ if (!redisUrl) console.log('skipping the broker cluster tests: TEST_REDIS_URL is
 
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
 const general = topics.room('general');
 const secret = topics.room('secret');
 
@@ -273,6 +274,19 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     // The fourth attempt from 127.0.0.1 this minute: B has seen one, the cluster three.
     expect(await refusalOf(c.b.url, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
     expect(await refusalOf(c.a.url, { clientId: randomGuestId(), clean: true })).toBe(SERVER_UNAVAILABLE);
+  });
+
+  it('counts a session’s devices across the brokers', async () => {
+    const c = await cluster(undefined, { maxDevicesPerSession: 2 });
+    const grace = await createSession(c.db, 'grace');
+    const laptop = await asUser(c.a.url, grace, 'laptop');
+    await asUser(c.b.url, grace, 'phone');
+    // A third device, on either broker: each has seen one device of this session, the cluster two.
+    expect(await refusalOf(c.a.url, { clientId: 'grace:tablet', username: 'grace', password: grace.token, clean: true })).toBe(NOT_AUTHORIZED);
+    expect(await refusalOf(c.b.url, { clientId: 'grace:tablet', username: 'grace', password: grace.token, clean: true })).toBe(NOT_AUTHORIZED);
+    // A known device may move to the other broker.
+    await laptop.endAsync();
+    await asUser(c.b.url, grace, 'laptop');
   });
 
   it('keeps its state in Redis under its own prefix', async () => {
