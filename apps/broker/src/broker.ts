@@ -13,7 +13,8 @@ import { canPublish, canReceive, canRetain, canSubscribe, canWill, isDevicePrese
 import { ReturnCode, createAuthenticator } from './authenticate.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { guardPackets } from './packet-guard.js';
-import { indexedMemoryPersistence } from './retained.js';
+import { checkRedis, redisEmitter, redisPersistence, sharedAttempts, sharedDevices, type RedisOptions } from './cluster.js';
+import { indexedMemoryPersistence, type PersistenceOptions } from './retained.js';
 import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 
@@ -47,6 +48,12 @@ export interface BrokerOptions {
   httpHandler?: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
   /** Take a WebSocket client's address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy?: boolean | undefined;
+  /**
+   * Run as one broker of a cluster: route through Redis Pub/Sub (mqemitter-redis) and keep
+   * sessions, queues, retained messages and wills in Redis (aedes-persistence-redis), under
+   * `prefix`. Unset: all of it in this process's memory. See src/cluster.ts.
+   */
+  redis?: RedisOptions | undefined;
 }
 
 export interface RunningBroker {
@@ -90,6 +97,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const authOn = options.auth ?? true;
   const host = options.host ?? '0.0.0.0';
   if (authOn && !options.db) throw new Error('startBroker: a database is required when authentication is on');
+  if (options.redis) await checkRedis(options.redis);
   const startedAt = now();
 
   const identities = new WeakMap<Client, Identity>();
@@ -163,9 +171,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
   }
 
+  const isCapped = (address: string) => limits.connectionAttemptsPerMinute > 0 && !(limits.exemptLoopback && isLoopback(address));
+  /** In a cluster the attempts are counted in Redis, by every broker together; in memory while Redis fails. */
+  const clusterAttempts = options.redis && limits.connectionAttemptsPerMinute > 0 ? sharedAttempts(options.redis, now) : undefined;
+  /** In a cluster a session's devices are counted in Redis too, by every broker together. */
+  const clusterDevices = options.redis && authOn ? sharedDevices(options.redis) : undefined;
+
   function allowAttempt(address: string): boolean {
     const cap = limits.connectionAttemptsPerMinute;
-    if (cap === 0 || (limits.exemptLoopback && isLoopback(address))) return true;
+    if (!isCapped(address)) return true;
     const t = now();
     if (attempts.size > 10_000) {
       // many addresses: forget those with no attempt in the last minute (bounded memory)
@@ -278,7 +292,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const hooks: Partial<AedesOptions> = {
     preConnect(client, packet, callback) {
       const where = remoteAddresses.get(client.conn);
-      if (!allowAttempt(where?.address ?? 'unknown')) throttled.add(client);
+      const address = where?.address ?? 'unknown';
+      const decided = clusterAttempts && isCapped(address) ? undefined : allowAttempt(address);
+      if (decided === false) throttled.add(client);
       if (packet.clientId === '') emptyClientId.set(client, packet.clean ?? true);
       if (packet.will) {
         const payload = packet.will.payload;
@@ -288,7 +304,18 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           retain: packet.will.retain ?? false,
         });
       }
-      callback(null, true);
+      if (decided !== undefined || !clusterAttempts) return callback(null, true);
+      clusterAttempts.count(address).then(
+        (n) => {
+          if (n > limits.connectionAttemptsPerMinute) throttled.add(client);
+          callback(null, true);
+        },
+        (err: unknown) => {
+          log.warn({ err }, 'could not count a connection attempt in Redis: counting it in this broker');
+          if (!allowAttempt(address)) throttled.add(client);
+          callback(null, true);
+        },
+      );
     },
   };
 
@@ -333,13 +360,32 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
             if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
             let devices = devicesOf.get(identity.sessionId);
             if (!devices) devicesOf.set(identity.sessionId, (devices = { username: identity.username, expiresAt: identity.expiresAt, clientIds: new Set() }));
+            const tooMany = `this session is in use on ${limits.maxDevicesPerSession} devices already`;
             if (!devices.clientIds.has(identity.clientId) && devices.clientIds.size >= limits.maxDevicesPerSession)
-              return fail(ReturnCode.NOT_AUTHORIZED, `this session is in use on ${limits.maxDevicesPerSession} devices already`);
-            devices.clientIds.add(identity.clientId);
-            sessionOfClientId.set(identity.clientId, identity.sessionId);
-            let set = bySession.get(identity.sessionId);
-            if (!set) bySession.set(identity.sessionId, (set = new Set()));
-            set.add(client);
+              return fail(ReturnCode.NOT_AUTHORIZED, tooMany);
+            const known = devices.clientIds;
+            const accept = () => {
+              known.add(identity.clientId);
+              sessionOfClientId.set(identity.clientId, identity.sessionId);
+              let set = bySession.get(identity.sessionId);
+              if (!set) bySession.set(identity.sessionId, (set = new Set()));
+              set.add(client);
+              identities.set(client, identity);
+              callback(null, true);
+            };
+            if (!clusterDevices || known.has(identity.clientId)) return accept();
+            clusterDevices.admit(identity.sessionId, identity.clientId, identity.expiresAt, limits.maxDevicesPerSession).then(
+              (admitted) => {
+                if (recentlyRevoked.has(identity.sessionId)) return fail(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'session revoked');
+                if (!admitted) return fail(ReturnCode.NOT_AUTHORIZED, tooMany);
+                accept();
+              },
+              (err: unknown) => {
+                log.warn({ err }, "could not count a session's devices in Redis: counting them in this broker");
+                accept();
+              },
+            );
+            return;
           }
           identities.set(client, identity);
           callback(null, true);
@@ -479,7 +525,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   // The servers exist before aedes (a bad TLS key throws here, with nothing to clean up yet);
   // they reach aedes only through handleConnection, after they listen.
-  const persistence = indexedMemoryPersistence({
+  const persistenceOptions: PersistenceOptions = {
     queue: { maxMessages: limits.maxQueuedMessages, maxBytes: limits.maxQueuedBytes },
     onQueueFull: (clientId, bounds) =>
       log.info({ clientId, ...bounds }, "a persistent session's queue is full: dropping its oldest messages (the client fills gaps from history)"),
@@ -489,16 +535,35 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const identity = identities.get(client as Client);
       return identity !== undefined && canSubscribe(identity, filter, roomAccess);
     },
-  });
-  const aedes = await Aedes.createBroker({
-    persistence,
-    maxTopicLevels: limits.maxTopicLevels,
-    maxInflightInbound: limits.maxInflightInbound,
-    drainTimeout: limits.drainTimeout,
-    connectTimeout: limits.connectTimeout,
-    queueLimit: limits.queueLimit,
-    ...hooks,
-  });
+  };
+  const persistence = options.redis
+    ? redisPersistence(options.redis, persistenceOptions, (err) => log.warn({ err }, 'Redis error (persistence)'))
+    : indexedMemoryPersistence(persistenceOptions);
+  // Without a callback: the callback form waits for a 'ready' that aedes 1.x (which awaits setup()) never causes.
+  const destroyPersistence = async () => {
+    if (options.redis)
+      await (persistence.destroy as unknown as () => Promise<void>)().catch((err: unknown) => log.warn({ err }, 'could not close the Redis persistence'));
+  };
+  const mq = options.redis ? redisEmitter(options.redis, (err) => log.warn({ err }, 'Redis error (routing)')) : undefined;
+  let aedes: Aedes;
+  try {
+    aedes = await Aedes.createBroker({
+      persistence,
+      ...(mq ? { mq } : {}),
+      maxTopicLevels: limits.maxTopicLevels,
+      maxInflightInbound: limits.maxInflightInbound,
+      drainTimeout: limits.drainTimeout,
+      connectTimeout: limits.connectTimeout,
+      queueLimit: limits.queueLimit,
+      ...hooks,
+    });
+  } catch (err) {
+    if (mq) await new Promise<void>((resolve) => mq.close(() => resolve()));
+    await destroyPersistence();
+    await clusterAttempts?.close();
+    await clusterDevices?.close();
+    throw new Error('startBroker: could not start aedes' + (options.redis ? ' (is Redis reachable at TIDINGS_REDIS_URL?)' : ''), { cause: err });
+  }
 
   aedes.on('clientReady', (client) => log.info(describe(client), 'client connected'));
   aedes.on('clientDisconnect', (client) => {
@@ -540,6 +605,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       log.info({ ...roomAccess.size(), ms: Math.round(performance.now() - t0), during }, 'private rooms loaded');
     } catch (err) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await destroyPersistence();
+      await clusterAttempts?.close();
+      await clusterDevices?.close();
       throw new Error('startBroker: could not load the private rooms', { cause: err });
     }
   }
@@ -556,6 +624,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     }
     const t = now();
     for (const id of event.sessionIds) recentlyRevoked.set(id, t);
+    clusterDevices?.forget(event.sessionIds).catch((err: unknown) => log.warn({ err }, "could not forget a revoked session's devices in Redis"));
     const closed = endSessions(event.sessionIds, event.reason);
     log.info({ username: event.username, reason: event.reason, sessions: event.sessionIds.length, closed }, 'sessions revoked');
   });
@@ -600,6 +669,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     (closing ??= (async () => {
       if (sweepTimer) clearInterval(sweepTimer);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await destroyPersistence(); // aedes closes its mq, not its persistence
+      await clusterAttempts?.close();
+      await clusterDevices?.close();
       await recordingSeen; // the database is closed after the broker
       for (const stream of openStreams) stream.destroy();
       for (const ws of wss.clients) ws.terminate();

@@ -37,6 +37,8 @@ const BrokerEnv = envSchema(
   'TIDINGS_MAX_QUEUED_BYTES',
   'TIDINGS_OPS_PORT',
   'TIDINGS_OPS_HOST',
+  'TIDINGS_REDIS_URL',
+  'TIDINGS_REDIS_PREFIX',
 ).refine((env) => (env.TIDINGS_TLS_CERT === undefined) === (env.TIDINGS_TLS_KEY === undefined), {
   message: 'set both TIDINGS_TLS_CERT and TIDINGS_TLS_KEY, or neither',
   path: ['TIDINGS_TLS_CERT'],
@@ -116,6 +118,7 @@ runMain(logger, async () => {
       auth: env.TIDINGS_BROKER_AUTH,
       staticDir,
       trustProxy: env.TIDINGS_TRUST_PROXY,
+      redis: env.TIDINGS_REDIS_URL === undefined ? undefined : { url: env.TIDINGS_REDIS_URL, prefix: env.TIDINGS_REDIS_PREFIX },
       limits: {
         ...(env.TIDINGS_MAX_CONNECTS_PER_MINUTE === undefined ? {} : { connectionAttemptsPerMinute: env.TIDINGS_MAX_CONNECTS_PER_MINUTE }),
         ...sessionLimits(env),

@@ -1,17 +1,21 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultDatabaseUrl, migrate, openDatabase, type Database } from '@tidings/db';
-import { topics } from '@tidings/protocol';
+import { serviceClientId, topics } from '@tidings/protocol';
+import { loadOrCreateServiceCredentials } from '@tidings/service-kit';
 import type { IClientOptions } from 'mqtt';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { asGuest, asUser, createSession, grantOf, open, randomGuestId, refusalOf } from './helpers.js';
 
 // The broker as operators run it: `node dist/main.js`, configured by the environment alone. The
 // other broker tests start it in-process; these show that each setting of main.ts reaches the
-// running broker — TLS, TIDINGS_TRUST_PROXY and TIDINGS_MAX_CONNECTS_PER_MINUTE.
+// running broker — TLS, TIDINGS_TRUST_PROXY, TIDINGS_MAX_CONNECTS_PER_MINUTE and (with
+// TEST_REDIS_URL) TIDINGS_REDIS_URL/PREFIX.
 
 const MAIN = path.resolve(import.meta.dirname, '../dist/main.js');
 const SERVER_UNAVAILABLE = 3; // the CONNACK code of a throttled connection attempt
@@ -252,6 +256,41 @@ function nonLoopbackAddress(): string | undefined {
   const external = all.filter((a) => !a.internal);
   return external.find((a) => a.family === 'IPv4')?.address ?? external.find((a) => a.family === 'IPv6' && !a.address.startsWith('fe80:'))?.address;
 }
+
+describe('the broker processes of a cluster', () => {
+  it('with TIDINGS_REDIS_URL and TIDINGS_REDIS_PREFIX: a reply published on one broker process reaches a guest on another', async (ctx) => {
+    const redisUrl = process.env.TEST_REDIS_URL;
+    if (!redisUrl) return ctx.skip('TEST_REDIS_URL is unset (e.g. redis://127.0.0.1:6379)');
+    const prefix = `test-main-${randomBytes(6).toString('hex')}`;
+    const Redis = createRequire(createRequire(import.meta.url).resolve('aedes-persistence-redis'))('ioredis') as new (url: string) => {
+      keys(pattern: string): Promise<string[]>;
+      del(...keys: string[]): Promise<number>;
+      quit(): Promise<unknown>;
+    };
+    const redis = new Redis(redisUrl);
+    onTestFinished(async () => {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    });
+    const env = { TIDINGS_REDIS_URL: redisUrl, TIDINGS_REDIS_PREFIX: prefix };
+    const one = await startMain(env);
+    const two = await startMain(env);
+    const credentials = loadOrCreateServiceCredentials(one.dir);
+    const service = await open(`mqtt://127.0.0.1:${one.mqttPort}`, {
+      clientId: serviceClientId('chat-query', 'main'),
+      username: 'svc:chat-query',
+      password: credentials['chat-query']!,
+      clean: true,
+    });
+    const clientId = randomGuestId();
+    const guest = await asGuest(`mqtt://127.0.0.1:${two.mqttPort}`, clientId);
+    const got = new Promise<string>((resolve) => guest.once('message', (_topic, payload) => resolve(payload.toString())));
+    expect(await grantOf(guest, topics.reply(clientId))).toBe(1);
+    await service.publishAsync(topics.reply(clientId), 'across processes', { qos: 1 });
+    expect(await got).toBe('across processes');
+  });
+});
 
 describe('the broker process’s metrics', () => {
   it('with TIDINGS_OPS_PORT: /metrics on its own port counts connections; the public HTTP port has no /metrics', async () => {

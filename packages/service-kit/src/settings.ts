@@ -231,13 +231,13 @@ export const SETTINGS = {
   TIDINGS_REDIS_URL: optional(url(/^rediss?:\/\/\S+/i, 'a redis:// or rediss:// URL'), {
     default: 'unset: in memory',
     meaning:
-      'Where the attempt limits count (sign-in throttling, recovery attempts, the send rate): in Redis, shared by every instance; unset, each process counts in its own memory. While Redis is unreachable each instance falls back to its memory ([docs/running-at-scale.md](docs/running-at-scale.md#shared-limits-in-redis))',
-    readBy: LIMITED,
+      'Redis for running past one machine. Brokers sharing it form a cluster: routing, persistent sessions, queues and retained messages in Redis ([docs/running-at-scale.md](docs/running-at-scale.md#broker-cluster)). Services count their attempt limits there (sign-in throttling, recovery attempts, the send rate), shared by every instance, each falling back to its own memory while Redis is unreachable ([docs/running-at-scale.md](docs/running-at-scale.md#shared-limits-in-redis)). Unset: everything in each process’s memory',
+    readBy: ['broker', ...LIMITED],
     secret: true,
   }),
   TIDINGS_REDIS_PREFIX: withDefault(url(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (at most 64)'), 'tidings', {
-    meaning: 'The start of every Redis key of the limits (one Redis may serve several deployments)',
-    readBy: LIMITED,
+    meaning: 'The start of every Redis key and channel (one Redis may serve several deployments)',
+    readBy: ['broker', ...LIMITED],
   }),
   TIDINGS_SEND_RATE: withDefault(decimal(0, 10_000, { exclusiveMin: true }), 10, {
     meaning: 'Messages and room actions per user per second, on average: `TIDINGS_SEND_BURST` per window of burst / rate seconds (whole, at least 1)',
