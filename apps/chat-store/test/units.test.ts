@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advanceLastSeq, advanceReadMarkers, insertMessages, selectStored, touchSenders, type Statement } from '../src/batch-sql.js';
 import { BoundedMap } from '../src/bounded-map.js';
+import { isUniqueViolation } from '../src/errors.js';
 import { DEFAULT_SETTINGS, MAX_BATCH, resolveSettings } from '../src/settings.js';
 
 describe('settings', () => {
@@ -71,5 +72,17 @@ describe('the batch statements', () => {
       expect(numbers).toEqual(st.values.map((_, i) => i + 1));
       expect(st.sql).not.toContain('?');
     }
+  });
+});
+
+describe('isUniqueViolation', () => {
+  it('knows a unique violation from Prisma, from SQLite, and from a raw statement on PostgreSQL', () => {
+    expect(isUniqueViolation({ code: 'P2002' })).toBe(true);
+    expect(isUniqueViolation({ code: 'SQLITE_CONSTRAINT_UNIQUE' })).toBe(true);
+    expect(isUniqueViolation({ code: 'P2010', meta: { code: '23505' } })).toBe(true);
+    expect(isUniqueViolation({ code: 'P2010', message: 'Raw query failed. Code: `23505`. Message: `duplicate key value`' })).toBe(true);
+    expect(isUniqueViolation({ code: 'P2010', meta: { code: '40001' } })).toBe(false);
+    expect(isUniqueViolation(new Error('boom'))).toBe(false);
+    expect(isUniqueViolation(null)).toBe(false);
   });
 });

@@ -260,6 +260,7 @@ export const SETTINGS = {
     readBy: ['chat-store'],
   }),
   TIDINGS_STANDBY: withDefault(flag, false, {
+    default: '`off`',
     meaning:
       'Run this service instance as one of several: it waits until it holds its service’s lock in PostgreSQL (an advisory lock) and only then serves; when the leader dies, a standby takes over within about half a second. Needs a PostgreSQL `DATABASE_URL`',
     readBy: ['services'],
