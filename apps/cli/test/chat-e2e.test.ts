@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatWhen } from '../src/chat/format.js';
-import { eventually, startChatStack, type ChatStack, type Machine } from './chat-stack.js';
+import { eventually, ok, people, startChatStack, withoutTimes, type ChatStack } from './chat-stack.js';
 import { errorLine } from './helpers.js';
 import { uniqueUser } from './stack.js';
 
@@ -20,27 +20,9 @@ const uniqueRoom = (prefix: string) => `${prefix}-${process.pid % 1000}-${++room
 const json = (stdout: string) =>
   JSON.parse(stdout) as { ok: boolean; data?: Record<string, unknown> & { messages: { s: number; at: number }[] }; error?: { code: string; message: string } };
 
-/** Lines of a history printed in text, without the time column (asserted separately). */
-const withoutTimes = (stdout: string) =>
-  stdout
-    .trimEnd()
-    .split('\n')
-    .map((l) => l.replace(/^( *#\d+) {2}\d\d:\d\d {2}/, '$1  '));
-
-async function people(...names: string[]): Promise<Machine[]> {
-  return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
-}
-
-async function ok(m: Machine, argv: string[], stdin?: string): Promise<string> {
-  const result = await m.cli(argv, stdin);
-  if (result.status !== 0) throw new Error(`${m.username}: tidings ${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
-  expect(result.stderr).toBe('');
-  return result.stdout;
-}
-
 describe('rooms from the terminal', () => {
   it('creates, joins and leaves rooms, and lists them with members, your rooms marked and your unread counts', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
     const room = uniqueRoom('club');
 
     expect(await ok(alice!, ['create', room.toUpperCase()])).toBe(`created room ${room} (you own it)\n`);
@@ -62,7 +44,7 @@ describe('rooms from the terminal', () => {
   });
 
   it('answers a taken room name, an unknown room and a room you are not in with the reason (exit 1)', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await people(chat, 'alice', 'bob');
     const room = uniqueRoom('taken');
     await ok(alice!, ['create', room]);
 
@@ -87,7 +69,7 @@ describe('rooms from the terminal', () => {
 
 describe('messages from the terminal', () => {
   it('keeps direct conversations private: a third user sees only their own conversation with alice', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
 
     expect(await ok(alice!, ['dm', bob!.username, 'hi', 'bob,', 'secret', 'plan'])).toBe(`sent @${bob!.username}#1\n`);
     expect(await ok(bob!, ['send', `@${alice!.username}`, 'hi alice'])).toBe(`sent @${alice!.username}#2\n`);
@@ -121,7 +103,7 @@ describe('messages from the terminal', () => {
   });
 
   it('prints the time of each message, and the date when it is not today', async () => {
-    const [alice] = await people('alice');
+    const [alice] = await people(chat, 'alice');
     const room = uniqueRoom('times');
     await ok(alice!, ['create', room]);
     await ok(alice!, ['send', room, 'tick']);
@@ -131,7 +113,7 @@ describe('messages from the terminal', () => {
   });
 
   it('sends one message per line of standard input, skipping blank lines, in order', async () => {
-    const [alice] = await people('alice');
+    const [alice] = await people(chat, 'alice');
     const room = uniqueRoom('lines');
     await ok(alice!, ['create', room]);
     const out = await ok(alice!, ['send', room, '--stdin'], 'one\n\n  \ntwo\r\nthree');
@@ -156,7 +138,7 @@ describe('messages from the terminal', () => {
   });
 
   it('pages history with --before, --after and --limit, and says how to get the next page', async () => {
-    const [alice] = await people('alice');
+    const [alice] = await people(chat, 'alice');
     const room = uniqueRoom('pages');
     const u = alice!.username;
     await ok(alice!, ['create', room]);
@@ -187,7 +169,7 @@ describe('messages from the terminal', () => {
       `… newer: tidings history ${room} --after 10 --limit 4`,
     ]);
     // Rooms are public to signed-in users: read (history) without joining.
-    const [reader] = await people('reader');
+    const [reader] = await people(chat, 'reader');
     expect(withoutTimes(await ok(reader!, ['history', room, '--after', '11']))).toEqual([`#12  ${u}: m12`]);
     expect(await ok(alice!, ['history', room, '--after', '12'])).toBe('no messages after #12\n');
     expect(await ok(alice!, ['history', room, '--before', '1'])).toBe('no messages before #1\n');
@@ -198,7 +180,7 @@ describe('messages from the terminal', () => {
   });
 
   it('shows likes in history, with (you) for your own, and takes them back', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
     const room = uniqueRoom('likes');
     await ok(alice!, ['create', room]);
     await ok(bob!, ['join', room]);
@@ -226,7 +208,7 @@ describe('messages from the terminal', () => {
   });
 
   it("edits and deletes one's own messages, shown as (edited) and (deleted), and refuses someone else's", async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await people(chat, 'alice', 'bob');
     const room = uniqueRoom('edits');
     await ok(alice!, ['create', room]);
     await ok(bob!, ['join', room]);
@@ -248,7 +230,7 @@ describe('messages from the terminal', () => {
   });
 
   it('moves the read marker, so rooms counts fewer unread', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await people(chat, 'alice', 'bob');
     const room = uniqueRoom('marks');
     await ok(alice!, ['create', room]);
     await ok(bob!, ['join', room]);
@@ -264,7 +246,7 @@ describe('messages from the terminal', () => {
 
 describe('the user directory from the terminal', () => {
   it('lists users with online state, last seen and the time of their last message', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await people(chat, 'alice', 'bob');
     await ok(alice!, ['dm', bob!.username, 'are you there?']);
     const dave = uniqueUser('dave');
     const laptop = await chat.device(dave, 'laptop');
@@ -290,7 +272,7 @@ describe('the user directory from the terminal', () => {
 
 describe('long lists from the terminal', () => {
   it('rooms and users read every page: past 500 entries, and conversations whose last messages fill a page each two', async () => {
-    const [bob] = await people('bob');
+    const [bob] = await people(chat, 'bob');
     const prisma = chat.stack.db.prisma;
     const tag = `${process.pid % 1000}`;
     const roomNames = Array.from({ length: 520 }, (_, i) => `many-${tag}-${String(i).padStart(3, '0')}`);
@@ -327,7 +309,7 @@ describe('long lists from the terminal', () => {
 
 describe('search from the terminal', () => {
   it('finds words in your rooms and DMs, newest first, pages with --before, narrows with --room, and refuses bad input', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
     const room = uniqueRoom('search');
     const word = `kumquat${process.pid % 1000}x${rooms}`;
     await ok(alice!, ['create', room]);

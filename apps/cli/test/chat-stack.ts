@@ -8,6 +8,8 @@ import { createPresence } from '@tidings/presence';
 import { connectServiceClient, createUserSession, startServices, startTestStack, type TestStack } from '@tidings/testkit';
 import { CliHome } from '../src/session-store.js';
 import { Capture, runCli, tempHome, type CliResult } from './helpers.js';
+import { uniqueUser } from './stack.js';
+import { expect } from 'vitest';
 
 /**
  * A real broker on port 0 with a temporary database (testkit) and the real chat services
@@ -150,4 +152,24 @@ export async function servicesUp(stack: TestStack, url: string, names: readonly 
   } finally {
     await probe.endAsync(true);
   }
+}
+
+/** Lines of a history printed in text, without the time column (asserted separately). */
+export const withoutTimes = (stdout: string) =>
+  stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.replace(/^( *#\d+) {2}\d\d:\d\d {2}/, '$1  '));
+
+/** Signed-in machines for fresh users of these names (one each). */
+export async function people(chat: ChatStack, ...names: string[]): Promise<Machine[]> {
+  return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
+}
+
+/** Runs a command that must succeed (exit 0, nothing on stderr) and returns its stdout. */
+export async function ok(m: Machine, argv: string[], stdin?: string): Promise<string> {
+  const result = await m.cli(argv, stdin);
+  if (result.status !== 0) throw new Error(`${m.username}: tidings ${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
+  expect(result.stderr).toBe('');
+  return result.stdout;
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChatStack, type ChatStack, type Machine } from './chat-stack.js';
+import { startChatStack, type ChatStack, type Machine, ok, people, withoutTimes } from './chat-stack.js';
 import { errorLine, type CliResult } from './helpers.js';
-import { uniqueUser } from './stack.js';
 
 let chat: ChatStack;
 
@@ -19,24 +18,6 @@ const uniqueRoom = (prefix: string) => `${prefix}-${process.pid % 1000}-${++room
 type Json = { ok: boolean; data?: Record<string, unknown>; error?: { code: string; message: string; retryAfter?: number } };
 const json = (stdout: string) => JSON.parse(stdout) as Json;
 
-/** Lines of history printed in text, without the time column. */
-const withoutTimes = (stdout: string) =>
-  stdout
-    .trimEnd()
-    .split('\n')
-    .map((l) => l.replace(/^( *#\d+) {2}\d\d:\d\d {2}/, '$1  '));
-
-async function people(...names: string[]): Promise<Machine[]> {
-  return Promise.all(names.map((n) => chat.machine(uniqueUser(n))));
-}
-
-async function ok(m: Machine, argv: string[], stdin?: string): Promise<string> {
-  const result = await m.cli(argv, stdin);
-  if (result.status !== 0) throw new Error(`${m.username}: tidings ${argv.join(' ')} exited ${result.status}: ${result.stderr}`);
-  expect(result.stderr).toBe('');
-  return result.stdout;
-}
-
 /** A failure: exit 1, the service's code, and the same message as the one line on stderr. */
 async function refused(m: Machine, argv: string[]): Promise<{ code: string; message: string; text: CliResult }> {
   const asJson = await m.cli([...argv, '--json']);
@@ -51,7 +32,7 @@ async function refused(m: Machine, argv: string[]): Promise<{ code: string; mess
 
 describe('private rooms from the terminal', () => {
   it('creates a private room with a topic, invites into it, and shows it only to its members', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
     const room = uniqueRoom('staff');
 
     expect(await ok(alice!, ['create', room, '--private', '--topic', 'pay day'])).toBe(`created private room ${room} (you own it)\n`);
@@ -100,7 +81,7 @@ describe('private rooms from the terminal', () => {
 
 describe('moderating a room from the terminal', () => {
   it('makes a moderator, who mutes, kicks, bans and unbans; the owner hands the room over; history tells it all', async () => {
-    const [alice, bob, carol, dave] = await people('alice', 'bob', 'carol', 'dave');
+    const [alice, bob, carol, dave] = await people(chat, 'alice', 'bob', 'carol', 'dave');
     const room = uniqueRoom('mods');
     const [a, b, c, d] = [alice!.username, bob!.username, carol!.username, dave!.username];
     await ok(alice!, ['create', room]);
@@ -151,7 +132,7 @@ describe('moderating a room from the terminal', () => {
   });
 
   it('refuses every moderator command to a plain member with the service’s FORBIDDEN message (exit 1)', async () => {
-    const [alice, bob, carol, erin] = await people('alice', 'bob', 'carol', 'erin');
+    const [alice, bob, carol, erin] = await people(chat, 'alice', 'bob', 'carol', 'erin');
     const room = uniqueRoom('plain');
     const [c, e] = [carol!.username, erin!.username];
     await ok(alice!, ['create', room]);
@@ -186,7 +167,7 @@ describe('moderating a room from the terminal', () => {
 
 describe('watching a room that is moderated, and mentions', () => {
   it('prints room events and removals as they happen, and a line when you are mentioned elsewhere', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
     const [a, b, c] = [alice!.username, bob!.username, carol!.username];
     const room = uniqueRoom('watched');
     const other = uniqueRoom('elsewhere');

@@ -117,6 +117,35 @@ export const RoomEvent = z.discriminatedUnion('k', [
 ]);
 export type RoomEvent = z.infer<typeof RoomEvent>;
 
+/**
+ * A room event in words, as every client shows it: `alice banned bob`, `alice muted bob until
+ * 14:05`, `alice set the topic: …`. `when` writes a time; `text` makes a topic fit to show (the
+ * CLI keeps it on one line and printable; the web app shows it as it is).
+ */
+export function roomEventWords(u: string, ev: RoomEvent, when: (ms: number) => string, text: (topic: string) => string = (t) => t): string {
+  switch (ev.k) {
+    case 'invite':
+      return `${u} added ${ev.w}`;
+    case 'kick':
+      return `${u} kicked ${ev.w}`;
+    case 'ban':
+      return `${u} banned ${ev.w}`;
+    case 'unban':
+      return `${u} unbanned ${ev.w}`;
+    case 'mute':
+      return `${u} muted ${ev.w} until ${when(ev.until)}`;
+    case 'unmute':
+      return `${u} unmuted ${ev.w}`;
+    case 'role':
+      if (ev.role === 'owner') return `${u} handed the room over to ${ev.w}`;
+      return ev.role === 'mod' ? `${u} made ${ev.w} a moderator` : `${u} made ${ev.w} a member (no longer a moderator)`;
+    case 'topic':
+      return ev.x === '' ? `${u} cleared the topic` : `${u} set the topic: ${text(ev.x)}`;
+    case 'remove':
+      return `${u} removed message #${ev.s}`;
+  }
+}
+
 /** A message as history and live events carry it. */
 export const Message = z.object({
   s: Seq,

@@ -1,4 +1,4 @@
-import type { Message, RoomEvent } from '@tidings/protocol';
+import { roomEventWords, type Message, type RoomEvent } from '@tidings/protocol';
 
 /**
  * How chat data looks in a terminal. Pure functions of their input and of `Clock` (the current
@@ -83,30 +83,7 @@ export const REMOVED = '[removed by a moderator]';
  * on one line.
  */
 export function formatRoomEvent(u: string, ev: RoomEvent, clock: Clock): string {
-  switch (ev.k) {
-    case 'invite':
-      return `${u} added ${ev.w}`;
-    case 'kick':
-      return `${u} kicked ${ev.w}`;
-    case 'ban':
-      return `${u} banned ${ev.w}`;
-    case 'unban':
-      return `${u} unbanned ${ev.w}`;
-    case 'mute':
-      return `${u} muted ${ev.w} until ${formatWhen(ev.until, clock)}`;
-    case 'unmute':
-      return `${u} unmuted ${ev.w}`;
-    case 'role':
-      return ev.role === 'owner'
-        ? `${u} handed the room over to ${ev.w}`
-        : ev.role === 'mod'
-          ? `${u} made ${ev.w} a moderator`
-          : `${u} made ${ev.w} a member (no longer a moderator)`;
-    case 'topic':
-      return ev.x === '' ? `${u} cleared the topic` : `${u} set the topic: ${oneLine(ev.x)}`;
-    case 'remove':
-      return `${u} removed message #${ev.s}`;
-  }
+  return roomEventWords(u, ev, (ms) => formatWhen(ms, clock), oneLine);
 }
 
 /** Text on one line, safe to print. */

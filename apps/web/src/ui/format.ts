@@ -1,4 +1,4 @@
-import type { RoomEvent } from '@tidings/protocol';
+import { roomEventWords, type RoomEvent } from '@tidings/protocol';
 
 /** Short, human times for a chat: "now", "5 min ago", "3 h ago", "yesterday", a date. */
 export function ago(at: number, now: number): string {
@@ -36,24 +36,5 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 /** A room event as a line of the conversation: "alice banned bob", "alice set the topic: …". */
 export function eventText(u: string, ev: RoomEvent, now: number): string {
-  switch (ev.k) {
-    case 'invite':
-      return `${u} added ${ev.w}`;
-    case 'kick':
-      return `${u} removed ${ev.w}`;
-    case 'ban':
-      return `${u} banned ${ev.w}`;
-    case 'unban':
-      return `${u} lifted the ban on ${ev.w}`;
-    case 'mute':
-      return `${u} muted ${ev.w} until ${clock(ev.until, now)}`;
-    case 'unmute':
-      return `${u} unmuted ${ev.w}`;
-    case 'role':
-      return ev.role === 'owner' ? `${u} handed the room over to ${ev.w}` : `${u} made ${ev.w} ${ev.role === 'mod' ? 'a moderator' : 'a member'}`;
-    case 'topic':
-      return ev.x ? `${u} set the topic: ${ev.x}` : `${u} cleared the topic`;
-    case 'remove':
-      return `${u} removed a message`;
-  }
+  return roomEventWords(u, ev, (ms) => clock(ms, now));
 }
