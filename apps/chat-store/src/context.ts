@@ -1,7 +1,8 @@
 import type { Database } from '@tidings/db';
 import { TidingsError, parseRef, noSuchRoom } from '@tidings/protocol';
-import { callerUsername, type Counter, type HandlerContext, type Logger } from '@tidings/service-kit';
+import { callerUsername, type HandlerContext, type Logger } from '@tidings/service-kit';
 import type { ConversationInfo, Directory, UserRef } from './directory.js';
+import type { SendBudget } from './send-budget.js';
 import type { LiveEvents } from './events.js';
 import type { ChatStoreSettings } from './settings.js';
 import type { MessageWriter } from './writer.js';
@@ -12,9 +13,9 @@ export interface ChatContext {
   directory: Directory;
   writer: MessageWriter;
   events: LiveEvents;
-  /** chat.send and room actions per user (key: username): sendBurst per window of
-   * {@link sendWindowMs}; in Redis when the limits are (service-kit's createLimits). */
-  sendLimiter: Counter;
+  /** chat.send and room actions per user (key: username): a steady per-second budget and a burst
+   * (send-budget.ts); in Redis when the limits are (service-kit's createLimits). */
+  sendLimiter: SendBudget;
   settings: ChatStoreSettings;
   now: () => number;
   logger: Logger;

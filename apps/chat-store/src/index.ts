@@ -1,6 +1,6 @@
 export { createChatStore, type ChatStore, type ChatStoreDeps } from './service.js';
 export { DEFAULT_SETTINGS, resolveSettings, type ChatStoreSettings } from './settings.js';
-export { sendWindowMs } from './service.js';
+export { createSendBudget, sendWindowMs, type SendBudget } from './send-budget.js';
 export {
   MessageWriter,
   UNAVAILABLE_RETRY_AFTER_S,

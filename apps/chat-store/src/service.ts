@@ -8,6 +8,7 @@ import { LiveEvents } from './events.js';
 import { chatStoreHandlers } from './handlers/index.js';
 import { resolveSettings, type ChatStoreSettings } from './settings.js';
 import { MessageWriter } from './writer.js';
+import { createSendBudget } from './send-budget.js';
 
 export interface ChatStoreDeps {
   /** A connected service client (connectService as `chat-store`). */
@@ -35,15 +36,6 @@ export interface ChatStore {
   readonly batches: number;
   /** Sends accepted and not yet stored or refused (diagnostics). */
   readonly waiting: number;
-}
-
-/**
- * The send rate limit's window: `sendBurst` sends per window of burst / rate seconds (whole
- * seconds, at least 1), which keeps the sustained rate at most `sendRatePerSecond` and lets a
- * burst of `sendBurst` through at once — 20 per 2 s by default.
- */
-export function sendWindowMs(settings: Pick<ChatStoreSettings, 'sendBurst' | 'sendRatePerSecond'>): number {
-  return Math.max(1, Math.ceil(settings.sendBurst / settings.sendRatePerSecond)) * 1000;
 }
 
 /**
@@ -82,11 +74,7 @@ export function createChatStore(deps: ChatStoreDeps): ChatStore {
     directory: new Directory(deps.db.prisma, settings.cacheSize),
     writer,
     events,
-    sendLimiter: (deps.limits ?? createLimits({ maxKeys: settings.cacheSize, logger })).counter({
-      name: 'chat:send',
-      points: settings.sendBurst,
-      durationMs: sendWindowMs(settings),
-    }),
+    sendLimiter: createSendBudget(deps.limits ?? createLimits({ maxKeys: settings.cacheSize, logger }), settings),
     settings,
     now,
     logger,

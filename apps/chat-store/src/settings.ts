@@ -2,7 +2,7 @@
 export interface ChatStoreSettings {
   /** Most sends written in one transaction (group commit). */
   maxBatch: number;
-  /** Sustained sends per user per second (with sendBurst: sendBurst per window of burst / rate s). */
+  /** Sends per user per second (the steady budget; with sendBurst, the burst on top: send-budget.ts). */
   sendRatePerSecond: number;
   /** Sends a user may make at once (the points of each window). */
   sendBurst: number;

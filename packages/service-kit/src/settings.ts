@@ -240,7 +240,8 @@ export const SETTINGS = {
     readBy: ['broker', ...LIMITED],
   }),
   TIDINGS_SEND_RATE: withDefault(decimal(0, 10_000, { exclusiveMin: true }), 10, {
-    meaning: 'Messages and room actions per user per second, on average: `TIDINGS_SEND_BURST` per window of burst / rate seconds (whole, at least 1)',
+    meaning:
+      'Messages and room actions per user per second: this many each second, plus the rest of `TIDINGS_SEND_BURST` once per burst / rate seconds (so at most 20 at once and 15/s sustained with the defaults; a backlog after a stall is taken)',
     readBy: ['chat-store'],
   }),
   TIDINGS_SEND_BURST: withDefault(wholeNumber(1, 100_000), 20, {
