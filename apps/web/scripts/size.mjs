@@ -17,9 +17,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
-// Brotli bytes: the measurement in apps/web/README.md ("Weight") and ≈ 6 % headroom.
-const FIRST_LOAD_BUDGET = 95 * 1024;
-const FIRST_VISIT_BUDGET = 100 * 1024;
+// Brotli bytes. The bad-links issue asks ≤ 130 KB on the wire for a first load at 64 kbit/s with
+// the app ready ≤ 25 s (it was 108.5 KB and 20.2 s at 93 KB here); the message view, reactions and
+// account screens of the web-app issue needed room, so 100/110 KB keeps ≈ 20 KB of that margin
+// (apps/web/README.md, "Weight").
+const FIRST_LOAD_BUDGET = 100 * 1024;
+const FIRST_VISIT_BUDGET = 110 * 1024;
 // The extensions compress-plugin.ts precompresses (COMPRESSIBLE there).
 const COMPRESSIBLE = /\.(html|js|mjs|css|svg|json|webmanifest|map|txt|xml)$/;
 
