@@ -16,6 +16,7 @@ import { guardPackets } from './packet-guard.js';
 import { checkRedis, redisEmitter, redisPersistence, sharedAttempts, sharedDevices, type RedisOptions } from './cluster.js';
 import { indexedMemoryPersistence, type PersistenceOptions } from './retained.js';
 import { RoomAccess, followRoomAccess, loadPrivateRooms } from './room-access.js';
+import { readProxyHeader, withPrepended } from './proxy-protocol.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 
 export interface TlsOptions {
@@ -48,6 +49,12 @@ export interface BrokerOptions {
   httpHandler?: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
   /** Take a WebSocket client's address from X-Forwarded-For (only behind a proxy you run). */
   trustProxy?: boolean | undefined;
+  /**
+   * Every connection to the MQTT, MQTTS and HTTP ports starts with a PROXY protocol header (v1
+   * or v2, HAProxy's `send-proxy-v2`) naming the client's address; one without it is closed.
+   * Only behind a load balancer you run (src/proxy-protocol.ts).
+   */
+  proxyProtocol?: boolean | undefined;
   /**
    * Run as one broker of a cluster: route through Redis Pub/Sub (mqemitter-redis) and keep
    * sessions, queues, retained messages and wills in Redis (aedes-persistence-redis), under
@@ -487,7 +494,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * limits.maxPacketSize, 1024 * 1024) });
+  /** Streams that came through a PROXY header → the client's address it named. */
+  const proxiedAddresses = new WeakMap<object, string>();
   const remoteOf = (req: http.IncomingMessage): string => {
+    const proxied = proxiedAddresses.get(req.socket);
+    if (proxied !== undefined) return proxied;
     if (options.trustProxy) {
       const forwarded = req.headers['x-forwarded-for'];
       const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').at(-1)?.trim();
@@ -508,18 +519,62 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     });
   };
 
-  const tcpServer = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tcp');
-  });
-  const httpServer = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
+  // Behind the PROXY protocol each port is a plain TCP server that reads the header first, then
+  // hands the connection on (TLS done here, on the stream after the header).
+  const proxied = options.proxyProtocol === true;
+  const secureContext = options.tls && proxied ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
+  const httpServer = options.tls && !proxied ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest) : http.createServer(onRequest);
   httpServer.on('upgrade', onUpgrade);
   const tlsServer = options.tls
-    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => {
-        socket.setNoDelay(true);
-        handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tls');
-      })
+    ? proxied
+      ? net.createServer()
+      : tls.createServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => {
+          socket.setNoDelay(true);
+          handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tls');
+        })
     : undefined;
+  /** Connections still waiting for their PROXY header (closed with the broker). */
+  const awaitingHeader = new Set<net.Socket>();
+  const acceptProxied = (port: 'mqtt' | 'mqtts' | 'http') => (socket: net.Socket) => {
+    awaitingHeader.add(socket);
+    readProxyHeader(socket, limits.connectTimeout).then(
+      ({ address, rest }) => {
+        awaitingHeader.delete(socket);
+        if (socket.destroyed) return;
+        socket.setNoDelay(true);
+        if (port === 'mqtt') {
+          if (rest.length > 0) socket.unshift(rest);
+          handleConnection(socket, address, 'tcp');
+          return;
+        }
+        // TLS and the HTTP parser read a socket's handle directly: bytes after the header go in a wrapper.
+        const stream = rest.length > 0 ? withPrepended(socket, rest) : socket;
+        const inner = secureContext ? new tls.TLSSocket(stream, { isServer: true, secureContext }) : stream;
+        if (inner instanceof tls.TLSSocket) inner.on('error', (err: Error) => log.debug({ address, err: err.message }, 'TLS error'));
+        if (port === 'mqtts') {
+          handleConnection(inner, address, 'tls');
+          return;
+        }
+        proxiedAddresses.set(inner, address);
+        httpServer.emit('connection', inner);
+      },
+      (err: Error) => {
+        awaitingHeader.delete(socket);
+        log.info({ address: socket.remoteAddress, port, err: err.message }, 'closed a connection: no valid PROXY header');
+        socket.destroy();
+      },
+    );
+  };
+  const tcpServer = net.createServer(
+    proxied
+      ? acceptProxied('mqtt')
+      : (socket) => {
+          socket.setNoDelay(true);
+          handleConnection(socket, socket.remoteAddress ?? 'unknown', 'tcp');
+        },
+  );
+  const httpFront = proxied ? net.createServer(acceptProxied('http')) : httpServer;
+  if (proxied) tlsServer?.on('connection', acceptProxied('mqtts'));
   tlsServer?.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
   httpServer.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
 
@@ -677,14 +732,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       httpServer.closeAllConnections();
+      for (const socket of awaitingHeader) socket.destroy();
       await Promise.all(listening.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     })());
 
   try {
     const mqttPort = await listen(tcpServer, options.mqttPort, host, 'TIDINGS_MQTT_PORT');
     listening.push(tcpServer);
-    const httpPort = await listen(httpServer, options.httpPort, host, 'TIDINGS_HTTP_PORT');
-    listening.push(httpServer);
+    const httpPort = await listen(httpFront, options.httpPort, host, 'TIDINGS_HTTP_PORT');
+    listening.push(httpFront);
     let mqttsPort: number | undefined;
     if (tlsServer && options.tls) {
       mqttsPort = await listen(tlsServer, options.tls.mqttsPort, host, 'TIDINGS_MQTTS_PORT');
@@ -707,7 +763,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       broker.mqttsPort = mqttsPort;
       broker.mqttsUrl = `mqtts://${connectHost}:${mqttsPort}`;
     }
-    log.info({ auth: authOn, mqttPort, httpPort, mqttsPort, limits }, 'broker listening');
+    log.info({ auth: authOn, mqttPort, httpPort, mqttsPort, proxyProtocol: proxied, limits }, 'broker listening');
     return broker;
   } catch (err) {
     await close();

@@ -32,6 +32,7 @@ const BrokerEnv = envSchema(
   'TIDINGS_STATIC_DIR',
   'TIDINGS_MAX_CONNECTS_PER_MINUTE',
   'TIDINGS_TRUST_PROXY',
+  'TIDINGS_PROXY_PROTOCOL',
   'TIDINGS_MAX_DEVICES_PER_SESSION',
   'TIDINGS_MAX_QUEUED_MESSAGES',
   'TIDINGS_MAX_QUEUED_BYTES',
@@ -118,6 +119,7 @@ runMain(logger, async () => {
       auth: env.TIDINGS_BROKER_AUTH,
       staticDir,
       trustProxy: env.TIDINGS_TRUST_PROXY,
+      proxyProtocol: env.TIDINGS_PROXY_PROTOCOL,
       redis: env.TIDINGS_REDIS_URL === undefined ? undefined : { url: env.TIDINGS_REDIS_URL, prefix: env.TIDINGS_REDIS_PREFIX },
       limits: {
         ...(env.TIDINGS_MAX_CONNECTS_PER_MINUTE === undefined ? {} : { connectionAttemptsPerMinute: env.TIDINGS_MAX_CONNECTS_PER_MINUTE }),

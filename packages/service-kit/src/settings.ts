@@ -198,6 +198,12 @@ export const SETTINGS = {
     meaning: 'Count WebSocket clients by `X-Forwarded-For` (only behind your own proxy)',
     readBy: ['broker'],
   }),
+  TIDINGS_PROXY_PROTOCOL: withDefault(flag, false, {
+    default: '`off`',
+    meaning:
+      'Every connection to the MQTT, MQTTS and HTTP ports starts with a PROXY protocol header (HAProxy `send-proxy-v2`) naming the client; others are closed. Only behind your own load balancer',
+    readBy: ['broker'],
+  }),
   TIDINGS_BROKER_AUTH: withDefault(flag, true, {
     default: '`on`',
     meaning: '`off` opens the broker without authentication — for raw benchmarks only',
