@@ -7,11 +7,13 @@
 //                              security-questions.env also TIDINGS_RECOVERY_KEY=…
 //   database.env               DATABASE_URL=… for every process and the migration
 //   postgres-password          the password of PostgreSQL's `tidings` user (Compose's postgres)
-//   kubernetes-secret.json     all of it as the Secret `tidings-secrets` (kubectl apply -f)
+//   kubernetes-secret.json     all of it as the Secret `tidings-secrets` (kubectl apply -f), with
+//                              the Redis URL (`redis-url`) the brokers and the limits use
 //
-// Usage: node infra/make-secrets.mjs [DIR] [--database-url URL]
+// Usage: node infra/make-secrets.mjs [DIR] [--database-url URL] [--redis-url URL]
 //   DIR defaults to infra/compose/secrets (what compose.yaml reads). Without --database-url the
-//   URL is Compose's: postgresql://tidings:<new password>@postgres:5432/tidings.
+//   URL is Compose's: postgresql://tidings:<new password>@postgres:5432/tidings; without
+//   --redis-url, redis://redis:6379 (Compose's; give yours, with its password, for Kubernetes).
 // It never overwrites: a directory that already holds service-credentials.json is refused (changing
 // a service's password means changing it in both places, then restarting the broker and it).
 // Nothing secret is printed. Needs only Node (no install, no build).
@@ -22,7 +24,7 @@ import path from 'node:path';
 /** packages/service-kit/src/credentials.ts SERVICES (a test keeps the two the same). */
 export const SERVICES = ['auth', 'chat-store', 'chat-query', 'likes', 'security-questions', 'presence'];
 
-const USAGE = 'usage: node infra/make-secrets.mjs [DIR] [--database-url postgresql://…]';
+const USAGE = 'usage: node infra/make-secrets.mjs [DIR] [--database-url postgresql://…] [--redis-url redis://…]';
 
 function fail(message, code = 2) {
   process.stderr.write(`make-secrets: ${message}\n`);
@@ -35,10 +37,14 @@ const secret = (bytes = 24) => randomBytes(bytes).toString('base64url');
 const args = process.argv.slice(2);
 let dir;
 let databaseUrl;
+let redisUrl = 'redis://redis:6379';
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--database-url') {
     databaseUrl = args[++i];
     if (!databaseUrl || !/^postgres(ql)?:\/\/\S/i.test(databaseUrl)) fail(`--database-url needs a postgresql:// URL\n${USAGE}`);
+  } else if (args[i] === '--redis-url') {
+    redisUrl = args[++i];
+    if (!redisUrl || !/^rediss?:\/\/\S/i.test(redisUrl)) fail(`--redis-url needs a redis:// or rediss:// URL\n${USAGE}`);
   } else if (args[i] === '--help' || args[i] === '-h') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
@@ -71,6 +77,7 @@ const kubernetesSecret = {
   type: 'Opaque',
   stringData: {
     'database-url': databaseUrl,
+    'redis-url': redisUrl,
     'service-credentials.json': JSON.stringify(credentials),
     ...Object.fromEntries(SERVICES.map((s) => [`service-secret-${s}`, credentials[s]])),
     'recovery-key': recoveryKey,

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INFRA, PROCESSES, ROOT, SERVICE_PROCESSES, environmentProblems, hasProgram, makeSecrets, parseEnvFile, read, readYaml } from './lib.js';
+import { INFRA, PROCESSES, ROOT, SERVICE_PROCESSES, environmentProblems, hasProgram, makeSecrets, parseEnvFile, read, readBy, readYaml } from './lib.js';
 
 interface ComposeService {
   image?: string;
@@ -40,10 +40,10 @@ function envFromFiles(service: ComposeService, secretsDir: string): Record<strin
 }
 
 describe('the Compose file', () => {
-  it('runs the seven processes, the migration, PostgreSQL and HAProxy (Redis only when asked for)', () => {
+  it('runs the seven processes, the migration, PostgreSQL, Redis and HAProxy', () => {
     expect(Object.keys(compose.services).sort()).toEqual([...PROCESSES, 'migrate', 'postgres', 'haproxy', 'redis'].sort());
-    expect(compose.services.redis?.profiles).toEqual(['cluster']);
-    for (const name of ['postgres', 'haproxy', ...PROCESSES, 'migrate']) expect(compose.services[name]?.profiles, name).toBeUndefined();
+    for (const name of ['postgres', 'haproxy', 'redis', ...PROCESSES, 'migrate']) expect(compose.services[name]?.profiles, name).toBeUndefined();
+    expect(compose.services.redis?.healthcheck?.test).toContain('ping');
   });
 
   it.each(PROCESSES)('%s runs its main.js from the one image built from infra/Dockerfile', (name) => {
@@ -55,8 +55,8 @@ describe('the Compose file', () => {
     expect(path.resolve(composeDir, s.build!.context, s.build!.dockerfile)).toBe(path.join(INFRA, 'Dockerfile'));
     expect(s.read_only).toBe(true);
     expect(s.cap_drop).toEqual(['ALL']);
-    // One instance: no replicas.
-    expect(s.deploy?.replicas ?? 1).toBe(1);
+    // Two of every process: a broker cluster, a leader and a standby of each service.
+    expect(s.deploy?.replicas).toBe(2);
   });
 
   it('the migration runs the database CLI after PostgreSQL is healthy; the broker waits for it', () => {
@@ -65,15 +65,27 @@ describe('the Compose file', () => {
     expect(readFileSync(path.join(ROOT, 'packages/db/src/cli.ts'), 'utf8')).toContain("command === 'migrate'");
     expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     expect(migrate.image).toBe('tidings:local');
-    expect(compose.services.broker!.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
+    expect(compose.services.broker!.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } });
     expect(compose.services.postgres!.healthcheck?.test).toContain('pg_isready');
   });
 
-  it.each(SERVICE_PROCESSES)('%s waits for the migration and a healthy broker, and reaches the broker', (name) => {
+  it.each(SERVICE_PROCESSES)('%s waits for the migration, Redis and HAProxy, reaches the brokers through HAProxy, and runs as leader and standby', (name) => {
     const s = compose.services[name]!;
-    expect(s.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' }, broker: { condition: 'service_healthy' } });
-    expect(s.environment?.TIDINGS_MQTT_URL).toBe(`mqtt://broker:${compose.services.broker!.environment!.TIDINGS_MQTT_PORT}`);
+    expect(s.depends_on).toEqual({
+      migrate: { condition: 'service_completed_successfully' },
+      haproxy: { condition: 'service_started' },
+      redis: { condition: 'service_healthy' },
+    });
+    // The brokers take only connections that start with a PROXY header, which HAProxy adds.
+    expect(compose.services.broker!.environment!.TIDINGS_PROXY_PROTOCOL).toBe('on');
+    expect(s.environment?.TIDINGS_MQTT_URL).toBe(`mqtt://haproxy:${compose.services.haproxy!.ports![0]!.split(':')[1]}`);
+    expect(s.environment?.TIDINGS_STANDBY).toBe('on');
     expect(s.env_file).toEqual(['secrets/database.env', `secrets/${name}.env`]);
+  });
+
+  it.each(PROCESSES)('%s shares Redis when it counts limits (the broker: its cluster state)', (name) => {
+    const s = compose.services[name]!;
+    expect(s.environment?.TIDINGS_REDIS_URL).toBe(readBy(name).includes('TIDINGS_REDIS_URL') ? 'redis://redis:6379' : undefined);
   });
 
   it.each(PROCESSES)('%s is given only settings it reads, with values it accepts (its secrets included)', (name) => {
@@ -160,7 +172,7 @@ function haproxyConfig(text: string) {
     } else current?.push(line.trim());
   }
   const frontends = new Map<string, { port: string; backend: string }>();
-  const backends = new Map<string, { server: string; lines: string[] }>();
+  const backends = new Map<string, { server: string; count: number; options: string[]; lines: string[] }>();
   for (const [head, lines] of sections) {
     const [kind, name] = head.split(/\s+/);
     if (kind === 'frontend') {
@@ -169,9 +181,8 @@ function haproxyConfig(text: string) {
         backend: lines.find((l) => l.startsWith('default_backend'))!.split(/\s+/)[1]!,
       });
     }
-    if (kind === 'backend' && lines.some((l) => l.startsWith('server'))) {
-      backends.set(name!, { server: lines.find((l) => l.startsWith('server'))!.split(/\s+/)[2]!, lines });
-    }
+    const server = lines.find((l) => l.startsWith('server-template '))?.split(/\s+/);
+    if (kind === 'backend' && server) backends.set(name!, { server: server[3]!, count: Number(server[2]), options: server.slice(4), lines });
   }
   return { sections, frontends, backends };
 }
@@ -191,6 +202,15 @@ describe('haproxy.cfg', () => {
     });
   });
 
+  it('balances over as many brokers as Compose runs, each told the client by a PROXY v2 header', () => {
+    expect(backends.size).toBe(4);
+    for (const [name, b] of backends) {
+      expect(b.count, name).toBe(compose.services.broker!.deploy?.replicas);
+      expect(b.options, name).toEqual(['send-proxy-v2']);
+    }
+    expect(sections.get('defaults')).toContain('balance leastconn');
+  });
+
   it("checks every backend with GET /healthz on the broker's operations port", () => {
     const defaults = sections.get('defaults')!;
     expect(defaults.find((l) => l.startsWith('default-server'))).toContain(`check port ${broker.TIDINGS_OPS_PORT}`);
@@ -201,8 +221,8 @@ describe('haproxy.cfg', () => {
     }
   });
 
-  it("caps connection attempts per client address on every port, as the broker's own cap (off behind it) would", () => {
-    expect(broker.TIDINGS_MAX_CONNECTS_PER_MINUTE).toBe('0');
+  it('caps connection attempts per client address on every port (the brokers, told the address, cap them too)', () => {
+    expect(broker.TIDINGS_MAX_CONNECTS_PER_MINUTE).toBeUndefined();
     for (const [name, f] of frontends) {
       const lines = sections.get(`frontend ${name}`)!;
       expect(lines, f.port).toContain('tcp-request connection track-sc0 src table connect_rate');

@@ -11,8 +11,10 @@ import { INFRA, hasProgram } from './lib.js';
 
 /**
  * infra/haproxy/haproxy.cfg run for real in front of a broker process: only the addresses change
- * (Compose's `broker` and fixed ports become this machine's free ones; each replacement is
- * counted, so a changed file fails here rather than being tested half). MQTT, MQTT/TLS and
+ * (Compose's two `broker`s and fixed ports become this machine's one broker and free ports; each
+ * replacement is counted, so a changed file fails here rather than being tested half). The broker
+ * takes only connections that start with a PROXY header (TIDINGS_PROXY_PROTOCOL=on, as in
+ * Compose), so every connection below also proves HAProxy sends one. MQTT, MQTT/TLS and
  * WSS reach the broker through it, port 80 redirects when BROKER_TLS is set and serves HTTP when
  * not, the health checks see the broker's /healthz and notice when it stops, and the 31st
  * connection attempt of a minute from one address is refused.
@@ -62,9 +64,9 @@ async function startHaproxy(b: BrokerProcess, brokerMqttsPort: number, env: Reco
   cfg = replaceCounted(cfg, 'bind :8883', `bind 127.0.0.1:${ports.mqtts}`);
   cfg = replaceCounted(cfg, 'bind :80\n', `bind 127.0.0.1:${ports.http}\n`);
   cfg = replaceCounted(cfg, 'bind :443', `bind 127.0.0.1:${ports.https}`);
-  cfg = replaceCounted(cfg, 'server broker broker:1883', `server broker 127.0.0.1:${b.mqttPort}`);
-  cfg = replaceCounted(cfg, 'server broker broker:8883', `server broker 127.0.0.1:${brokerMqttsPort}`);
-  cfg = replaceCounted(cfg, 'server broker broker:8080', `server broker 127.0.0.1:${b.httpPort}`, 2);
+  cfg = replaceCounted(cfg, 'server-template broker 2 broker:1883', `server broker 127.0.0.1:${b.mqttPort}`);
+  cfg = replaceCounted(cfg, 'server-template broker 2 broker:8883', `server broker 127.0.0.1:${brokerMqttsPort}`);
+  cfg = replaceCounted(cfg, 'server-template broker 2 broker:8080', `server broker 127.0.0.1:${b.httpPort}`, 2);
   // The broker's operations port, and checks every 500 ms rather than 5 s (the test's patience).
   cfg = replaceCounted(cfg, 'check port 9470 inter 5s', `check port ${b.opsPort} inter 500ms`);
   const file = path.join(b.tmp, 'haproxy.cfg');
@@ -145,6 +147,7 @@ describeBackends('haproxy.cfg in front of a broker', (backend) => {
       expect(made.status, made.stderr).toBe(0);
       const mqttsPort = await freePort();
       broker = await startBrokerProcess(backend, {
+        TIDINGS_PROXY_PROTOCOL: 'on',
         TIDINGS_TLS_CERT: `${tlsDir}/cert.pem`,
         TIDINGS_TLS_KEY: `${tlsDir}/key.pem`,
         TIDINGS_MQTTS_PORT: String(mqttsPort),
@@ -187,7 +190,7 @@ describeBackends('haproxy.cfg in front of a broker', (backend) => {
   );
 
   it.skipIf(!available)('without TLS: port 80 serves the broker over HTTP, /healthz and MQTT over WebSocket', { timeout: 60_000 }, async () => {
-    broker = await startBrokerProcess(backend);
+    broker = await startBrokerProcess(backend, { TIDINGS_PROXY_PROTOCOL: 'on' });
     const { ports, socket } = await startHaproxy(broker, await freePort(), {});
     await expect.poll(async () => (await serverStates(socket)).broker_http, { timeout: 15_000 }).toEqual({ status: 'UP', check: 'L7OK' });
     const health = await fetch(`http://127.0.0.1:${ports.http}/healthz`);

@@ -40,7 +40,7 @@ interface PodSpec {
 interface Deployment extends KubernetesObject {
   spec: {
     replicas: number;
-    strategy: { type: string };
+    strategy: { type: string; rollingUpdate?: object };
     selector: { matchLabels: Record<string, string> };
     template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
   };
@@ -101,10 +101,11 @@ describe('the Deployments', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual([...PROCESSES].sort());
   });
 
-  it.each(PROCESSES)('%s: ONE replica, replaced by stopping the old pod first (never two at once)', (name) => {
+  it.each(PROCESSES)('%s: TWO replicas (a broker cluster; a leader and a standby of a service), rolled one at a time', (name) => {
     const d = deployment(name);
-    expect(d.spec.replicas).toBe(1);
-    expect(d.spec.strategy.type).toBe('Recreate');
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    if (name !== 'broker') expect(configMap.data.TIDINGS_STANDBY).toBe('on');
     expect(matches(d.spec.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
   });
 
@@ -156,6 +157,8 @@ describe('the Deployments', () => {
     const own = Object.fromEntries(Object.entries(env).filter(([k]) => k in configMap.data === false || readsSetting(name, k)));
     expect(environmentProblems(name, own)).toEqual([]);
     expect(env.DATABASE_URL).toBeDefined();
+    // Every process that keeps state or counts limits in Redis gets its URL (with its password, from the Secret).
+    expect(env.TIDINGS_REDIS_URL !== undefined, 'TIDINGS_REDIS_URL').toBe(environmentProblems(name, { TIDINGS_REDIS_URL: 'redis://r:6379' }).length === 0);
     if (name !== 'broker') expect(c.env?.find((v) => v.name === 'TIDINGS_SERVICE_SECRET')?.valueFrom?.secretKeyRef?.key).toBe(`service-secret-${name}`);
   });
 
@@ -244,7 +247,7 @@ describe('the Services, the disruption budgets and the migration', () => {
     ]);
   });
 
-  it.each(PROCESSES)('%s has a PodDisruptionBudget that lets a drain move its one pod', (name) => {
+  it.each(PROCESSES)('%s has a PodDisruptionBudget that keeps one of its two pods through a drain', (name) => {
     const pdbs = byKind<Pdb>('PodDisruptionBudget').filter((p) => matches(p.spec.selector.matchLabels, deployment(name).spec.template.metadata.labels));
     expect(pdbs).toHaveLength(1);
     expect(pdbs[0]!.spec.maxUnavailable).toBe(1);
