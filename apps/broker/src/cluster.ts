@@ -55,6 +55,7 @@ type RedisClient = {
   srem(key: string, ...members: string[]): Promise<number>;
   smembers(key: string): Promise<string[]>;
   del(...keys: string[]): Promise<number>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   disconnect(): void;
 };
 const requireFromLibrary = createRequire(require.resolve('aedes-persistence-redis'));
@@ -139,6 +140,50 @@ export function redisEmitter(redis: RedisOptions, onError: (err: Error) => void)
 
 /** The Redis key of a client's queue in aedes-persistence-redis 12 (asyncPersistence.js `outgoingKey`). */
 const queueKey = (clientId: string) => `outgoing:${encodeURIComponent(clientId)}`;
+/** Our estimate of the bytes in that queue (see {@link BOUND_QUEUE}). */
+const queueBytesKey = (clientId: string) => `queued-bytes:${encodeURIComponent(clientId)}`;
+
+/**
+ * Bounds one client's queue after an enqueue, in Redis, atomically (other brokers enqueue for the
+ * same client): first to the newest ARGV[1] messages, then to the newest messages whose stored
+ * bodies (`packet:<broker>:<counter>`, msgpack: payload, topic, a few header bytes) fit in
+ * ARGV[2] bytes — the newest one is always kept. The bytes are counted lazily: KEYS[2] grows by
+ * the size of each enqueued message (ARGV[4]) and is never lowered when the client acknowledges
+ * one (the library removes it, out of our sight), so it is at least the real total; only when it
+ * passes the bound is the queue walked, newest first, with STRLEN, and the count set to the real
+ * total. A client at its bound costs a walk per message (at most ARGV[1] STRLENs); one that reads
+ * its messages, a walk per ARGV[2] bytes. ARGV[3] is the key prefix (list entries are key names
+ * without it), ARGV[5] the count's expiry. Returns {messages, bytes, dropped}.
+ */
+const BOUND_QUEUE = `
+local maxMessages = tonumber(ARGV[1])
+local maxBytes = tonumber(ARGV[2])
+local length = redis.call('LLEN', KEYS[1])
+local dropped = 0
+if length > maxMessages then
+  redis.call('LTRIM', KEYS[1], -maxMessages, -1)
+  dropped = length - maxMessages
+  length = maxMessages
+end
+local estimate = redis.call('INCRBY', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+if estimate <= maxBytes then return {length, estimate, dropped} end
+local entries = redis.call('LRANGE', KEYS[1], 0, -1)
+local total = 0
+local keep = 0
+for i = #entries, 1, -1 do
+  local size = redis.call('STRLEN', ARGV[3] .. entries[i])
+  if keep >= 1 and total + size > maxBytes then break end
+  total = total + size
+  keep = keep + 1
+end
+if keep < #entries then
+  redis.call('LTRIM', KEYS[1], -keep, -1)
+  dropped = dropped + #entries - keep
+end
+redis.call('SET', KEYS[2], total, 'EX', ARGV[5])
+return {keep, total, dropped}
+`;
 
 /**
  * aedes-persistence-redis with the bounds of {@link indexedMemoryPersistence} where Redis can
@@ -151,21 +196,23 @@ const queueKey = (clientId: string) => `outgoing:${encodeURIComponent(clientId)}
  *   count reaches zero (on PUBACK). A reference cut by the bound is not counted down — counting
  *   it down here would count it twice when the client acknowledges a message already in flight
  *   — so every body expires after {@link QUEUED_MESSAGE_TTL_SECONDS} (the library's `packetTTL`).
- * - `queue.maxBytes` is not applied: the library keeps no size per queue, and keeping one in
- *   step with its own writes (PUBACK, unsubscribe, expiry) would mean rewriting it. A queue holds
- *   at most maxMessages × the largest packet (limits.maxPacketSize).
+ * - …and then to its newest messages whose stored bodies fit in `queue.maxBytes` (the newest
+ *   always stays), by {@link BOUND_QUEUE}, a Lua script that counts bytes lazily: the library
+ *   keeps no size per queue and removes acknowledged messages out of our sight.
  * - keepSubscription, forgetClient and forgetSubscription work as in memory.
  * - Retained messages for exact topics and `a/b/+` filters come from an index of retained topics
  *   by parent (`retained-under:<parent>` sets), not from the library's scan of every retained
  *   message (measured: 278 ms for a `t/p/+` beside 10,000 device presences, 1.4 ms indexed).
  *
- * `queued()` answers from what this broker saw when it last enqueued for the client (the
- * message count; bytes are not counted, 0); `retainedCount()` from the last HLEN, read at start,
+ * `queued()` answers from what this broker saw when it last enqueued for the client (messages;
+ * bytes as counted by the script, which may still include acknowledged ones); `retainedCount()` from the last HLEN, read at start,
  * after each retained store of this broker and after each call (the next call sees it).
  */
 export function redisPersistence(redis: RedisOptions, options: PersistenceOptions = {}, onError: (err: unknown) => void = () => {}): TidingsPersistence {
-  const connection = { ...redisConnectionOptions(redis.url), keyPrefix: `${redis.prefix}:broker:` };
+  const keyPrefix = `${redis.prefix}:broker:`;
+  const connection = { ...redisConnectionOptions(redis.url), keyPrefix };
   const maxMessages = options.queue?.maxMessages ?? 1000;
+  const maxBytes = options.queue?.maxBytes ?? Number.MAX_SAFE_INTEGER;
   const db = new Redis(connection);
   db.on('error', onError); // while Redis is away ioredis reconnects, and reports each failure here
   const persistence = persistenceRedis({
@@ -175,29 +222,39 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   });
   const p = persistence as unknown as Record<string, unknown>;
   type Sub = { clientId: string };
-  type Enqueue = (subs: Sub[], packet: unknown) => Promise<void>;
+  type Enqueue = (subs: Sub[], packet: Packet) => Promise<void>;
   const enqueueCombi = (p.outgoingEnqueueCombi as Enqueue).bind(persistence);
-  /** Last queue length seen per client id (for queued()); the ones at the bound, for logging once. */
-  const lengths = new Map<string, number>();
+  /** Last queue length and bytes seen per client id (for queued()); the ones at the bound, for logging once. */
+  const lengths = new Map<string, { messages: number; bytes: number }>();
   const full = new Set<string>();
-  const bound = async (clientId: string) => {
-    const key = queueKey(clientId);
-    const length = await db.llen(key);
-    if (length > maxMessages) {
-      await db.ltrim(key, -maxMessages, -1);
+  const bound = async (clientId: string, size: number) => {
+    const [messages, bytes, dropped] = (await db.eval(
+      BOUND_QUEUE,
+      2,
+      queueKey(clientId),
+      queueBytesKey(clientId),
+      maxMessages,
+      Math.min(maxBytes, Number.MAX_SAFE_INTEGER),
+      keyPrefix,
+      size,
+      QUEUED_MESSAGE_TTL_SECONDS,
+    )) as [number, number, number];
+    if (dropped > 0) {
       if (!full.has(clientId)) {
         full.add(clientId);
-        options.onQueueFull?.(clientId, options.queue ?? { maxMessages, maxBytes: Number.MAX_SAFE_INTEGER });
+        options.onQueueFull?.(clientId, options.queue ?? { maxMessages, maxBytes });
       }
-    } else if (length < maxMessages) full.delete(clientId);
+    } else if (messages < maxMessages && bytes < maxBytes / 2) full.delete(clientId);
     if (lengths.size >= 100_000 && !lengths.has(clientId)) lengths.clear();
-    lengths.set(clientId, Math.min(length, maxMessages));
+    lengths.set(clientId, { messages, bytes });
   };
-  p.outgoingEnqueueCombi = async (subs: Sub[], packet: unknown) => {
+  p.outgoingEnqueueCombi = async (subs: Sub[], packet: Packet) => {
     await enqueueCombi(subs, packet);
-    for (const sub of subs) await bound(sub.clientId);
+    // What the library stores (msgpack of the packet) is about the payload, the topic and 30 bytes.
+    const size = packet.payload.length + Buffer.byteLength(packet.topic) + 30;
+    for (const sub of subs) await bound(sub.clientId, size);
   };
-  p.outgoingEnqueue = (sub: Sub, packet: unknown) => (p.outgoingEnqueueCombi as Enqueue)([sub], packet);
+  p.outgoingEnqueue = (sub: Sub, packet: Packet) => (p.outgoingEnqueueCombi as Enqueue)([sub], packet);
 
   const keep = options.keepSubscription;
   if (keep) {
@@ -287,7 +344,7 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   type ById = (client: { id: string }) => Promise<unknown>;
   const call = (name: string, client: { id: string }) => (p[name] as ById).call(persistence, client);
   const tidings: PersistenceControl = {
-    queued: (clientId) => ({ messages: lengths.get(clientId) ?? 0, bytes: 0 }),
+    queued: (clientId) => lengths.get(clientId) ?? { messages: 0, bytes: 0 },
     retainedCount: () => {
       void countRetained(); // for the next read: another broker may have stored one meanwhile
       return retained;
@@ -296,7 +353,7 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
       lengths.delete(clientId);
       full.delete(clientId);
       await call('cleanSubscriptions', { id: clientId });
-      await db.del(queueKey(clientId));
+      await db.del(queueKey(clientId), queueBytesKey(clientId));
       await call('delWill', { id: clientId });
       await call('cleanIncoming', { id: clientId });
     },

@@ -170,6 +170,28 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     await expect.poll(() => seen.messages.map((m) => m.payload)).toEqual(['3', '4', '5']);
   });
 
+  it('keeps only the newest messages that fit TIDINGS_MAX_QUEUED_BYTES of an offline session’s queue, and drops nothing a connected one has read', async () => {
+    const c = await cluster(undefined, { maxQueuedBytes: 2048 });
+    const bob = await createSession(c.db, 'bob');
+    const phone = await asUser(c.a.url, bob, 'phone', { clean: false });
+    expect(await grantOf(phone, general)).toBe(1);
+    const store = await serviceOn(c, c.b, 'chat-store');
+    // Online: ten messages of 400 bytes pass through the queue and are acknowledged; none is dropped.
+    const live = inbox(phone);
+    for (let i = 1; i <= 10; i++) await store.publishAsync(general, `${i}`.padEnd(400, '.'), { qos: 1 });
+    await expect.poll(() => live.messages.length).toBe(10);
+    await phone.endAsync();
+    await expect.poll(() => c.a.connectedClients()).toBe(0);
+
+    // Offline: of five more (536 bytes each as stored: payload, topic, the broker's id and counter), the newest three fit in 2 KiB.
+    for (let i = 11; i <= 15; i++) await store.publishAsync(general, `${i}`.padEnd(400, '.'), { qos: 1 });
+    await expect.poll(() => c.b.queued('bob:phone')).toMatchObject({ messages: 3 });
+    expect(c.b.queued('bob:phone').bytes).toBeLessThanOrEqual(2048);
+    const again = await asUser(c.a.url, bob, 'phone', { clean: false, resubscribe: false });
+    const seen = inbox(again);
+    await expect.poll(() => seen.messages.map((m) => m.payload.replace(/\.+$/, ''))).toEqual(['13', '14', '15']);
+  });
+
   it('serves retained presence published through broker A from broker B, and from A after A restarts', async () => {
     const c = await cluster();
     const presence = await serviceOn(c, c.a, 'presence');
