@@ -4,6 +4,7 @@ import type { ChatSession } from '../app/session.js';
 import { ConversationView } from './ConversationView.js';
 import { LinkBanner } from './LinkBanner.js';
 import { Sidebar } from './Sidebar.js';
+import { Switcher } from './Switcher.js';
 import { useHash } from './hooks.js';
 
 export type Route =
@@ -66,6 +67,19 @@ export function ChatScreen({ session }: { session: ChatSession }) {
   }, [unread]);
 
   const navigate = (r: Route) => go(hrefOf(r).slice(1));
+
+  // Ctrl/Cmd+K: go to a conversation by name
+  const [switching, setSwitching] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setSwitching(true);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
   const panel = route.view !== 'home' && route.view !== 'conversation';
   const panels = usePanels(panel);
   const P = panels && typeof panels !== 'string' ? panels : null;
@@ -83,6 +97,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
         </span>
       </header>
       <LinkBanner session={session} />
+      {switching && <Switcher session={session} navigate={navigate} onClose={() => setSwitching(false)} />}
       <div class="columns">
         <Sidebar session={session} route={route} navigate={navigate} />
         <main class="main" id="main">
