@@ -4,7 +4,6 @@ import type { ChatSession } from '../app/session.js';
 import { ConversationView } from './ConversationView.js';
 import { LinkBanner } from './LinkBanner.js';
 import { Sidebar } from './Sidebar.js';
-import { Switcher } from './Switcher.js';
 import { useHash } from './hooks.js';
 
 export type Route =
@@ -68,7 +67,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
 
   const navigate = (r: Route) => go(hrefOf(r).slice(1));
 
-  // Ctrl/Cmd+K: go to a conversation by name
+  // Ctrl/Cmd+K: go to a conversation by name (the box is in the lazily loaded chunk)
   const [switching, setSwitching] = useState(false);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -81,7 +80,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
     return () => removeEventListener('keydown', onKey);
   }, []);
   const panel = route.view !== 'home' && route.view !== 'conversation';
-  const panels = usePanels(panel);
+  const panels = usePanels(panel || switching);
   const P = panels && typeof panels !== 'string' ? panels : null;
 
   return (
@@ -97,7 +96,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
         </span>
       </header>
       <LinkBanner session={session} />
-      {switching && <Switcher session={session} navigate={navigate} onClose={() => setSwitching(false)} />}
+      {switching && P && <P.Switcher session={session} navigate={navigate} onClose={() => setSwitching(false)} />}
       <div class="columns">
         <Sidebar session={session} route={route} navigate={navigate} />
         <main class="main" id="main">

@@ -43,8 +43,8 @@ export function Switcher({ session, navigate, onClose }: { session: ChatSession;
     >
       <input
         role="combobox"
-        aria-expanded="true"
-        aria-controls="switch-list"
+        aria-expanded={refs.length > 0}
+        aria-controls={refs.length ? 'switch-list' : undefined}
         aria-activedescendant={chosen >= 0 ? `switch-${chosen}` : undefined}
         aria-label="Go to a conversation"
         placeholder="Go to a conversation…"
@@ -63,7 +63,8 @@ export function Switcher({ session, navigate, onClose }: { session: ChatSession;
           }
         }}
       />
-      <ul id="switch-list" role="listbox" aria-label="Conversations">
+      {refs.length === 0 && <p class="muted pad">No conversation matches.</p>}
+      <ul id="switch-list" role="listbox" aria-label="Conversations" hidden={refs.length === 0}>
         {refs.map((r, i) => {
           const unread = session.chat.unread(r);
           return (
@@ -73,7 +74,6 @@ export function Switcher({ session, navigate, onClose }: { session: ChatSession;
             </li>
           );
         })}
-        {refs.length === 0 && <li class="muted">No conversation matches.</li>}
       </ul>
     </dialog>
   );
