@@ -10,12 +10,12 @@ export function LinkBanner({ session }: { session: ChatSession }) {
   const waiting = session.outbox.list().filter((i) => i.status !== 'failed').length;
   const kept =
     waiting > 0 ? `${plural(waiting, 'message')} will be sent when the connection returns.` : 'What you write will be sent when the connection returns.';
-  if (link.state === 'connecting') return <Connecting kept={waiting > 0 ? kept : ''} />;
+  if (link.state === 'connecting') return <Connecting kept={waiting > 0 ? kept : ''} waiting={waiting} />;
   return <Offline link={link} kept={kept} waiting={waiting} retry={() => session.reconnectNow()} />;
 }
 
 /** A connection attempt that takes a moment is normal: say so only when it takes a while. */
-function Connecting({ kept }: { kept: string }) {
+function Connecting({ kept, waiting }: { kept: string; waiting: number }) {
   const [shown, setShown] = useState(false);
   useEffect(() => {
     const timer = setTimeout(() => setShown(true), 1500);
@@ -24,7 +24,8 @@ function Connecting({ kept }: { kept: string }) {
   if (!shown && !kept) return null;
   return (
     <div class="banner connecting" role="status">
-      Connecting… {kept}
+      <span class="long">Connecting… {kept}</span>
+      <span class="short">Connecting…{waiting > 0 && ` · ${waiting} to send`}</span>
     </div>
   );
 }
