@@ -52,6 +52,10 @@ const PAGE = 50;
 const SEND_WINDOW = 8;
 /** A conversation shorter than this on opening gets one older page at once, to fill the screen. */
 const FILL = 30;
+/** A message acknowledged this long after it was written shows both times ("written 10:02, delivered 10:07"). */
+export const LATE_MS = 60_000;
+/** Late deliveries remembered (this page only), oldest forgotten first. */
+const LATE_KEPT = 200;
 
 export class ChatSession {
   readonly changes = new Emitter();
@@ -72,6 +76,8 @@ export class ChatSession {
 
   /** Unsent text per conversation (kept across reloads, forgotten at sign-out with the rest). */
   readonly drafts: Drafts;
+  /** When a late message was written (this device's clock), by `<conversation> <seq>`; see LATE_MS. */
+  readonly written = new Map<string, number>();
 
   readonly #deps: ChatSessionDeps;
   readonly #now: () => number;
@@ -564,6 +570,10 @@ export class ChatSession {
       const ack = await conn.request('chat.send', { c: item.c, x: item.x }, { id: item.id, timeoutMs: Infinity, signal: abort.signal });
       if (this.outbox.succeeded(item.id)) {
         this.chat.addOwn(item.c, ack.s, ack.at, item.x);
+        if (this.#now() - item.at > LATE_MS) {
+          this.written.set(`${item.c} ${ack.s}`, item.at);
+          if (this.written.size > LATE_KEPT) this.written.delete(this.written.keys().next().value!);
+        }
         this.changed();
       }
     } catch (err) {

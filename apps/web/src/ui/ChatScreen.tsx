@@ -66,8 +66,21 @@ export function ChatScreen({ session }: { session: ChatSession }) {
   }, [unread]);
 
   const navigate = (r: Route) => go(hrefOf(r).slice(1));
+
+  // Ctrl/Cmd+K: go to a conversation by name (the box is in the lazily loaded chunk)
+  const [switching, setSwitching] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setSwitching(true);
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
   const panel = route.view !== 'home' && route.view !== 'conversation';
-  const panels = usePanels(panel);
+  const panels = usePanels(panel || switching);
   const P = panels && typeof panels !== 'string' ? panels : null;
 
   return (
@@ -83,6 +96,7 @@ export function ChatScreen({ session }: { session: ChatSession }) {
         </span>
       </header>
       <LinkBanner session={session} />
+      {switching && P && <P.Switcher session={session} navigate={navigate} onClose={() => setSwitching(false)} />}
       <div class="columns">
         <Sidebar session={session} route={route} navigate={navigate} />
         <main class="main" id="main">

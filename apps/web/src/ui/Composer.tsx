@@ -1,5 +1,5 @@
 import { TEXT_MAX } from '@tidings/protocol';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
 import { peerOf } from '../state/chat.js';
 import { title } from './format.js';
@@ -11,7 +11,22 @@ const SUGGESTED = 5;
 // an `@name` being typed just before the caret, by the protocol's rule for what starts a mention
 const TYPING_AT = /(?:^|[^\p{L}\p{N}_.@-])@([a-z0-9_.-]{0,32})$/iu;
 
-export function Composer({ session, cref }: { session: ChatSession; cref: string }) {
+/**
+ * The message box: focused when its conversation opens (not on touch screens, where that would
+ * raise the keyboard over the messages); ↑ in it while empty edits your last message; a reply
+ * (`quote`, new `n` each time) goes in front of what is typed.
+ */
+export function Composer({
+  session,
+  cref,
+  onEditLast,
+  quote,
+}: {
+  session: ChatSession;
+  cref: string;
+  onEditLast: () => boolean;
+  quote: { text: string; n: number } | null;
+}) {
   const [text, setText] = useState(() => session.drafts.get(cref));
   const [error, setError] = useState<string | null>(null);
   const area = useRef<HTMLTextAreaElement>(null);
@@ -33,6 +48,18 @@ export function Composer({ session, cref }: { session: ChatSession; cref: string
     if (caret.current >= 0) el.setSelectionRange(caret.current, caret.current);
     caret.current = -1;
   }, [text]);
+
+  useEffect(() => {
+    if (!matchMedia('(pointer: coarse)').matches) area.current?.focus();
+  }, []);
+
+  useEffect(() => {
+    if (!quote) return;
+    const value = text.startsWith(quote.text) ? text : quote.text + text;
+    caret.current = value.length;
+    update(value);
+    area.current?.focus();
+  }, [quote?.n]);
 
   const update = (value: string, end = 0) => {
     const m = TYPING_AT.exec(value.slice(Math.max(0, end - 34), end));
@@ -94,6 +121,7 @@ export function Composer({ session, cref }: { session: ChatSession; cref: string
             }
           }
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+          if (e.key === 'ArrowUp' && text === '' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && onEditLast()) e.preventDefault();
         }}
         onBlur={() => setAt(null)}
         aria-autocomplete="list"

@@ -4,18 +4,66 @@ import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
 import type { OutboxItem } from '../state/outbox.js';
 import { errorText } from './errors.js';
-import { clock, eventText, fullDate } from './format.js';
+import { clock, eventText, fullDate, plural } from './format.js';
 import { useNow } from './hooks.js';
 import { rich } from './rich.js';
 
-/** Consecutive messages of one person within this long share one name line. */
+/** Consecutive messages of one person within this long share one name, avatar and time. */
 const GROUP_MS = 5 * 60_000;
+const AVATAR_COLOURS = 8;
+
+/** Up to two letters for a name's avatar: `alice` → A, `bob.smith` → BS. */
+export function initials(name: string): string {
+  const parts = name.split(/[._-]+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '') + (parts[1]?.[0] ?? '')).toUpperCase() || '?';
+}
+
+/** One of the stylesheet's avatar colours (`.c0`–`.c7`, each ≥ 4.5:1 with white), always the same for a name. */
+export function colourOf(name: string): number {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % AVATAR_COLOURS;
+}
+
+/** The day separator's words: "Today", "Yesterday", "Monday 5 December" (with the year when not this year). */
+export function dayName(at: number, now: number): string {
+  const d = new Date(at);
+  const today = new Date(now);
+  const days = Math.round((new Date(today.toDateString()).getTime() - new Date(d.toDateString()).getTime()) / 86_400_000);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  return d.toLocaleDateString([], { weekday: 'long', month: 'long', day: 'numeric', ...(d.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' }) });
+}
+
+// a callback ref with one identity: focuses its element once, when it appears
+const focusOnMount = (el: HTMLElement | null) => el?.focus();
+
+/** Letter keys on a focused message and the action each presses. */
+const KEY_ACTIONS: Record<string, string> = { r: 'reply', e: 'edit', l: 'react', '+': 'react', Delete: 'delete', Backspace: 'delete' };
 
 /**
  * The messages of one conversation, oldest at the top; older pages load as you scroll up (or
  * with the button at the top); unsent ones from the outbox come last, with their state.
+ *
+ * Consecutive messages of one person are one group (name, avatar, time once); a day starts
+ * with its date. Each message's actions (react, reply, edit, delete) and time appear on hover,
+ * focus or a long press. The list is one Tab stop: ↑/↓ (Home/End) move between messages,
+ * Enter or → goes into a message's links and actions (←/→ among them, Esc back), and
+ * R, E, L/+, Delete act on the focused message.
  */
-export function MessageList({ session, cref }: { session: ChatSession; cref: string }) {
+export function MessageList({
+  session,
+  cref,
+  editing,
+  setEditing,
+  onReply,
+}: {
+  session: ChatSession;
+  cref: string;
+  editing: number | null;
+  setEditing: (s: number | null) => void;
+  onReply: (m: Message) => void;
+}) {
   const now = useNow();
   const chat = session.chat;
   const conv = chat.get(cref);
@@ -25,13 +73,22 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
   const older = session.hasOlder(cref);
   const loading = session.loadingOlder.has(cref);
   const historyError = session.historyError.get(cref);
-  const [editing, setEditing] = useState<number | null>(null);
   // moderators and the owner may remove anyone's message in their room
   const moderator = roleRank(session.rooms.get(cref)?.role) > 1;
   const [confirming, setConfirming] = useState<number | null>(null);
   const [failure, setFailure] = useState<{ s: number; text: string } | null>(null);
+  // the roving Tab stop (`s<seq>` or `p<outbox id>`); the newest message when unset or gone
+  const [current, setCurrent] = useState<string | null>(null);
+  // the message a long press opened the actions of
+  const [pressed, setPressed] = useState<number | null>(null);
+  const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // the last message the reader had seen when they scrolled up, while they are up there
+  const [away, setAway] = useState<number | null>(null);
+  const lastSeq = messages.at(-1)?.s ?? 0;
+  const fresh = away === null ? 0 : messages.filter((m) => m.s > away && !m.ev && m.u !== session.username).length;
 
   const scroller = useRef<HTMLDivElement>(null);
+  const list = useRef<HTMLOListElement>(null);
   const place = useRef({ placed: false, first: 0, height: 0, stick: true });
 
   // Keep the view where the reader expects it: at the "new messages" line or the bottom when a
@@ -46,7 +103,8 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
       const mark = el.querySelector('.new-line');
       if (mark) {
         el.scrollTop = Math.max(0, (mark as HTMLElement).offsetTop - 40);
-        p.stick = false;
+        p.stick = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        if (!p.stick && line !== null) setAway(line - 1);
       } else el.scrollTop = el.scrollHeight;
       p.placed = true;
     } else if (p.first !== 0 && first < p.first) el.scrollTop += el.scrollHeight - p.height;
@@ -58,7 +116,10 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    place.current.stick = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    const p = place.current;
+    const was = p.stick;
+    p.stick = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (p.stick !== was) setAway(p.stick ? null : lastSeq);
     if (el.scrollTop < 150 && older && !loading) void session.loadOlder(cref);
   };
 
@@ -73,9 +134,60 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
     }
   };
 
+  const keys = [...messages.filter((m) => !m.ev).map((m) => `s${m.s}`), ...pending.map((i) => `p${i.id}`)];
+  const stop = current !== null && keys.includes(current) ? current : keys.at(-1);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const t = e.target as HTMLElement;
+    if (e.defaultPrevented || e.isComposing || t.closest('form')) return;
+    const li = t.closest<HTMLElement>('.log > .msg');
+    if (!li) return;
+    const items = [...list.current!.querySelectorAll<HTMLElement>(':scope > .msg')];
+    const i = items.indexOf(li);
+    const controls = [...li.querySelectorAll<HTMLElement>('a[href], button:not(:disabled)')];
+    const j = controls.indexOf(t);
+    const go = (el: HTMLElement | undefined) => {
+      e.preventDefault();
+      el?.focus();
+    };
+    const k = e.key;
+    if (k === 'ArrowUp') {
+      if (i === 0 && older && !loading) void session.loadOlder(cref);
+      go(items[i - 1]);
+    } else if (k === 'ArrowDown') go(items[i + 1]);
+    else if (k === 'Home') go(items[0]);
+    else if (k === 'End') go(items.at(-1));
+    else if (k === 'Escape' && t !== li) {
+      e.stopPropagation();
+      go(li);
+    } else if (t !== li) {
+      if (k === 'ArrowRight' || k === 'ArrowLeft') go(controls[(j + (k === 'ArrowRight' ? 1 : controls.length - 1)) % controls.length]);
+    } else if (k === 'Enter' || k === 'ArrowRight') go(controls.find((c) => c.closest('.actions')) ?? controls[0]);
+    else if (KEY_ACTIONS[k] && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const button = li.querySelector<HTMLButtonElement>(`.actions .${KEY_ACTIONS[k]}`);
+      if (button && !button.disabled) {
+        go(button);
+        button.click();
+      }
+    }
+  };
+
+  // a long press (touch or pen) opens a message's actions, as hovering does with a mouse
+  const onPointerDown = (e: PointerEvent) => {
+    clearTimeout(press.current);
+    const li = (e.target as HTMLElement).closest<HTMLElement>('.msg[data-s]');
+    if (e.pointerType === 'mouse' || !li) return;
+    press.current = setTimeout(() => {
+      setPressed(Number(li.dataset['s']));
+      li.focus();
+    }, 450);
+  };
+  const endPress = () => clearTimeout(press.current);
+
   let previous: Message | undefined;
+  let day = '';
   return (
-    <div class="messages" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Messages">
+    <div class="messages" ref={scroller} onScroll={onScroll}>
       {older && (
         <p class="older">
           <button type="button" class="quiet" onClick={() => void session.loadOlder(cref)} disabled={loading || !session.online}>
@@ -92,78 +204,121 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
       {messages.length === 0 && pending.length === 0 && !historyError && (
         <p class="muted start">{session.online ? (conv?.fresh ? 'No messages yet. Say hello!' : 'Loading…') : 'Nothing here yet (offline).'}</p>
       )}
-      <ol class="log" aria-live="polite" aria-relevant="additions">
+      <ol
+        class="log"
+        ref={list}
+        aria-label="Messages"
+        aria-describedby="msg-keys"
+        aria-live="polite"
+        aria-relevant="additions"
+        onKeyDown={onKeyDown}
+        onFocusIn={(e) => {
+          const k = (e.target as HTMLElement).closest<HTMLElement>('.log > .msg')?.dataset['k'];
+          if (k && k !== current) setCurrent(k);
+        }}
+        onFocusOut={() => setPressed(null)}
+        onPointerDown={onPointerDown}
+        onPointerUp={endPress}
+        onPointerCancel={endPress}
+        onPointerLeave={endPress}
+      >
         {messages.map((m) => {
+          const date = new Date(m.at).toDateString();
+          const separator = date !== day && (
+            <li key={`d${m.s}`} class="day">
+              <span>{dayName(m.at, now)}</span>
+            </li>
+          );
+          if (date !== day) previous = undefined;
+          day = date;
+          // a function: one element cannot stand in two places of the tree
+          const time = () => (
+            <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
+              {clock(m.at, now)}
+            </time>
+          );
           if (m.ev) {
             previous = undefined;
-            return (
+            return [
+              separator,
               <li key={m.s} class="event" data-s={m.s}>
                 {eventText(m.u, m.ev, now)}
-                <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
-                  {clock(m.at, now)}
-                </time>
-              </li>
-            );
+                {time()}
+              </li>,
+            ];
           }
           const own = m.u === session.username;
-          const grouped = previous !== undefined && previous.u === m.u && m.at - previous.at < GROUP_MS && m.s !== line && !previous.del;
+          const first = !(previous !== undefined && previous.u === m.u && m.at - previous.at < GROUP_MS && m.s !== line && !previous.del);
           previous = m;
+          const written = own ? session.written.get(`${cref} ${m.s}`) : undefined;
+          const liked = (m.lk ?? 0) > 0;
           return [
+            separator,
             m.s === line && (
               <li key="new-line" class="new-line" role="separator">
                 <span>New messages</span>
               </li>
             ),
-            <li key={m.s} class={`msg ${own ? 'own' : ''} ${grouped ? 'grouped' : ''} ${m.del ? 'deleted' : ''}`} data-s={m.s} data-state="sent">
-              {!grouped && <p class="author">{own ? 'You' : m.u}</p>}
-              <div class="bubble">
-                {editing === m.s ? (
-                  <EditForm
-                    initial={m.x}
-                    onCancel={() => setEditing(null)}
-                    onSave={async (text) => {
-                      if (await act(m.s, () => session.edit(cref, m.s, text))) setEditing(null);
-                    }}
-                  />
-                ) : (
-                  <div class="text" dir="auto">
-                    {m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : rich(m.x, session.username)}
-                  </div>
-                )}
-                <div class="foot">
-                  <time dateTime={new Date(m.at).toISOString()} title={fullDate(m.at)}>
-                    {clock(m.at, now)}
-                  </time>
-                  {m.ed !== undefined && !m.del && <span class="edited">edited</span>}
-                  {own && !m.del && (
-                    <span class="status" title="Delivered to the server">
-                      ✓ Sent
+            <li
+              key={m.s}
+              class={`msg${own ? ' own' : ''}${first ? ' first' : ' grouped'}${m.del ? ' deleted' : ''}${pressed === m.s ? ' open' : ''}`}
+              data-s={m.s}
+              data-k={`s${m.s}`}
+              data-state="sent"
+              tabIndex={stop === `s${m.s}` ? 0 : -1}
+            >
+              {first && (
+                <p class="author">
+                  {!own && (
+                    <span class={`avatar c${colourOf(m.u)}`} aria-hidden="true">
+                      {initials(m.u)}
                     </span>
                   )}
-                  {!m.del && (
-                    <button
-                      type="button"
-                      class={`like ${m.me ? 'liked' : ''}`}
-                      aria-pressed={m.me === true}
-                      aria-label={`${m.me ? 'Unlike' : 'Like'} (${m.lk ?? 0} ${(m.lk ?? 0) === 1 ? 'like' : 'likes'})`}
-                      disabled={!session.online}
-                      onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
-                    >
-                      ♥{(m.lk ?? 0) > 0 && <span class="count"> {m.lk}</span>}
-                    </button>
+                  <span class="name">{own ? 'You' : m.u}</span> {time()}
+                </p>
+              )}
+              <div class="body">
+                <div class="bubble">
+                  {editing === m.s ? (
+                    <EditForm
+                      initial={m.x}
+                      onCancel={() => setEditing(null)}
+                      onSave={async (text) => {
+                        if (await act(m.s, () => session.edit(cref, m.s, text))) setEditing(null);
+                      }}
+                    />
+                  ) : (
+                    <div class="text" dir="auto">
+                      {m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : rich(m.x, session.username)}
+                    </div>
                   )}
-                  {(own || moderator) && !m.del && editing !== m.s && (
-                    <span class="mine">
-                      {own && (
-                        <button type="button" class="quiet" disabled={!session.online} onClick={() => setEditing(m.s)}>
-                          Edit
+                  {((m.ed !== undefined && !m.del) || written !== undefined || (liked && !m.del) || confirming === m.s) && (
+                    <div class="foot">
+                      {m.ed !== undefined && !m.del && <span class="edited">edited</span>}
+                      {written !== undefined && !m.del && (
+                        <span class="status late">
+                          written {clock(written, now)}, delivered {clock(m.at, now)}
+                        </span>
+                      )}
+                      {liked && !m.del && (
+                        <button
+                          type="button"
+                          class={`like ${m.me ? 'liked' : ''}`}
+                          tabIndex={-1}
+                          aria-pressed={m.me === true}
+                          aria-label={`${m.me ? 'Unlike' : 'Like'} (${plural(m.lk ?? 0, 'like')})`}
+                          disabled={!session.online}
+                          onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
+                        >
+                          ♥<span class="count"> {m.lk}</span>
                         </button>
                       )}
-                      {confirming === m.s ? (
-                        <>
+                      {confirming === m.s && (
+                        <span class="mine">
                           <button
                             type="button"
                             class="danger"
+                            ref={focusOnMount}
                             onClick={async () => {
                               await act(m.s, () => session.remove(cref, m.s));
                               setConfirming(null);
@@ -174,15 +329,41 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                           <button type="button" class="quiet" onClick={() => setConfirming(null)}>
                             Keep
                           </button>
-                        </>
-                      ) : (
-                        <button type="button" class="quiet" disabled={!session.online} onClick={() => setConfirming(m.s)}>
-                          Delete
-                        </button>
+                        </span>
                       )}
-                    </span>
+                    </div>
                   )}
                 </div>
+                {!m.del && editing !== m.s && (
+                  <div class="actions" role="toolbar" aria-label="Message actions">
+                    {time()}
+                    <button
+                      type="button"
+                      class={`react ${m.me ? 'liked' : ''}`}
+                      tabIndex={-1}
+                      aria-pressed={m.me === true}
+                      title="React (L)"
+                      disabled={!session.online}
+                      onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
+                    >
+                      <span aria-hidden="true">♥</span>
+                      <span class="sr-only">React</span>
+                    </button>
+                    <button type="button" class="reply" tabIndex={-1} title="Reply (R)" onClick={() => onReply(m)}>
+                      Reply
+                    </button>
+                    {own && (
+                      <button type="button" class="edit" tabIndex={-1} title="Edit (E)" disabled={!session.online} onClick={() => setEditing(m.s)}>
+                        Edit
+                      </button>
+                    )}
+                    {(own || moderator) && (
+                      <button type="button" class="delete" tabIndex={-1} title="Delete (Del)" disabled={!session.online} onClick={() => setConfirming(m.s)}>
+                        Delete
+                      </button>
+                    )}
+                  </div>
+                )}
               </div>
               {failure?.s === m.s && (
                 <p class="error" role="alert">
@@ -193,9 +374,17 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
           ];
         })}
         {pending.map((item) => (
-          <PendingItem key={item.id} item={item} session={session} />
+          <PendingItem key={item.id} item={item} session={session} stop={stop === `p${item.id}`} />
         ))}
       </ol>
+      <p id="msg-keys" class="sr-only">
+        Arrow keys move between messages; Enter opens a message&apos;s actions; R replies, E edits, L reacts, Delete deletes; Escape goes to the newest.
+      </p>
+      {fresh > 0 && (
+        <button type="button" class="jump primary" onClick={() => scroller.current?.scrollTo({ top: scroller.current.scrollHeight })}>
+          {plural(fresh, 'new message')} — jump
+        </button>
+      )}
     </div>
   );
 }
@@ -203,7 +392,7 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
 /** How long a message may be on its way before it says "not confirmed yet". */
 const UNCONFIRMED_AFTER_MS = 5000;
 
-function PendingItem({ item, session }: { item: OutboxItem; session: ChatSession }) {
+function PendingItem({ item, session, stop }: { item: OutboxItem; session: ChatSession; stop: boolean }) {
   const now = useNow(1000);
   const failed = item.status === 'failed';
   const state = failed ? 'failed' : item.status === 'sending' ? 'sending' : 'pending';
@@ -227,7 +416,7 @@ function PendingItem({ item, session }: { item: OutboxItem; session: ChatSession
     session.discard(item.id);
   };
   return (
-    <li class={`msg own outgoing ${state}`} data-state={state} data-id={item.id}>
+    <li class={`msg own outgoing ${state}`} data-state={state} data-id={item.id} data-k={`p${item.id}`} tabIndex={stop ? 0 : -1}>
       <div class="bubble">
         <div class="text" dir="auto">
           {rich(item.x, session.username)}
@@ -236,11 +425,11 @@ function PendingItem({ item, session }: { item: OutboxItem; session: ChatSession
           <span class="status">{words}</span>
           <span class="mine">
             {failed && (
-              <button type="button" class="quiet" onClick={() => session.retry(item.id)}>
+              <button type="button" class="quiet" tabIndex={-1} onClick={() => session.retry(item.id)}>
                 Retry
               </button>
             )}
-            <button type="button" class="quiet" onClick={discard}>
+            <button type="button" class="quiet" tabIndex={-1} onClick={discard}>
               Discard
             </button>
           </span>
@@ -278,7 +467,10 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (tex
         rows={Math.min(6, text.split('\n').length)}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') onCancel();
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            onCancel();
+          }
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
             e.currentTarget.form?.requestSubmit();

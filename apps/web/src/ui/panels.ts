@@ -5,3 +5,4 @@ export { PeoplePanel } from './PeoplePanel.js';
 export { RoomsPanel } from './RoomsPanel.js';
 export { RoomPanel } from './RoomPanel.js';
 export { SearchPanel } from './SearchPanel.js';
+export { Switcher } from './Switcher.js';

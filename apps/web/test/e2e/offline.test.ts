@@ -116,7 +116,7 @@ describeBrowser('a bad connection', () => {
     await mine('to be deleted').getByRole('button', { name: 'Delete' }).click();
     await a.page.getByRole('button', { name: 'Delete it' }).click();
     await a.page.locator('.msg.deleted').waitFor();
-    await mine('to be liked').getByRole('button', { name: /^Like/ }).click();
+    await mine('to be liked').getByRole('button', { name: 'React' }).click();
     await mine('to be liked').getByRole('button', { name: 'Unlike (1 like)' }).waitFor();
 
     await b.context.setOffline(false);
