@@ -4,6 +4,7 @@ import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
 import type { OutboxItem } from '../state/outbox.js';
 import { errorText } from './errors.js';
+import { Reactions } from './Reactions.js';
 import { clock, eventText, fullDate } from './format.js';
 import { useNow } from './hooks.js';
 import { rich } from './rich.js';
@@ -140,18 +141,7 @@ export function MessageList({ session, cref }: { session: ChatSession; cref: str
                       ✓ Sent
                     </span>
                   )}
-                  {!m.del && (
-                    <button
-                      type="button"
-                      class={`like ${m.me ? 'liked' : ''}`}
-                      aria-pressed={m.me === true}
-                      aria-label={`${m.me ? 'Unlike' : 'Like'} (${m.lk ?? 0} ${(m.lk ?? 0) === 1 ? 'like' : 'likes'})`}
-                      disabled={!session.online}
-                      onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
-                    >
-                      ♥{(m.lk ?? 0) > 0 && <span class="count"> {m.lk}</span>}
-                    </button>
-                  )}
+                  {!m.del && <Reactions session={session} cref={cref} m={m} act={act} />}
                   {(own || moderator) && !m.del && editing !== m.s && (
                     <span class="mine">
                       {own && (

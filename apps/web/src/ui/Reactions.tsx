@@ -1,0 +1,78 @@
+import { REACTIONS, type Message, type ReactionEmoji, type ResultOf } from '@tidings/protocol';
+import { useState } from 'preact/hooks';
+import type { ChatSession } from '../app/session.js';
+import { reactionChips, whoText } from '../state/chat.js';
+
+type Who = ResultOf<'reaction.who'>;
+
+/**
+ * A message's reactions: a chip per emoji it has, with its count (yours highlighted; click to give
+ * or take yours back; its tooltip says who, asked for with reaction.who when the pointer or focus
+ * first reaches the chips, and again after the counts change), and a small picker of the set.
+ * `act` runs a request and shows its failure by the message (MessageList's).
+ */
+export function Reactions({
+  session,
+  cref,
+  m,
+  act,
+}: {
+  session: ChatSession;
+  cref: string;
+  m: Message;
+  act: (s: number, run: () => Promise<void>) => Promise<boolean>;
+}) {
+  const [picking, setPicking] = useState(false);
+  // who reacted, and the counts it was asked for at (asked again when they differ)
+  const [who, setWho] = useState<{ at: string; r: Who } | null>(null);
+  const chips = reactionChips(m);
+  const counts = JSON.stringify(m.rx ?? {});
+  const offline = !session.online;
+
+  const loadWho = () => {
+    if (chips.length === 0 || offline || who?.at === counts) return;
+    session.whoReacted(cref, m.s).then(
+      (r) => setWho({ at: counts, r }),
+      () => undefined, // the tooltip shows the count alone
+    );
+  };
+  const toggle = (e: ReactionEmoji, on: boolean) => {
+    setPicking(false);
+    void act(m.s, () => session.react(cref, m.s, e, on));
+  };
+
+  return (
+    <span class="reactions" onPointerEnter={loadWho} onFocusCapture={loadWho}>
+      {chips.map((c) => (
+        <button
+          key={c.e}
+          type="button"
+          class={`chip ${c.mine ? 'mine' : ''}`}
+          aria-pressed={c.mine}
+          aria-label={`${c.e} ${c.n}${c.mine ? ', yours: take it back' : ''}`}
+          title={whoText(c.e, c.n, who?.at === counts ? who.r.who[c.e] : undefined, session.username)}
+          disabled={offline}
+          onClick={() => toggle(c.e, !c.mine)}
+        >
+          {c.e}
+          <span class="count">{c.n}</span>
+        </button>
+      ))}
+      <button type="button" class="chip add" aria-label="Add a reaction" aria-expanded={picking} disabled={offline} onClick={() => setPicking(!picking)}>
+        +☺
+      </button>
+      {picking && (
+        <span class="picker" role="group" aria-label="Reactions">
+          {REACTIONS.map((e) => {
+            const mine = m.my?.includes(e) === true;
+            return (
+              <button key={e} type="button" class={mine ? 'mine' : ''} aria-pressed={mine} aria-label={`React ${e}`} onClick={() => toggle(e, !mine)}>
+                {e}
+              </button>
+            );
+          })}
+        </span>
+      )}
+    </span>
+  );
+}
