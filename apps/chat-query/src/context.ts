@@ -122,19 +122,7 @@ export function messageRowOf(
 
 /** A stored message as the wire carries it; `mine` (the caller's reactions, a bit mask) undefined leaves the reaction fields out (wire.ts). */
 export function toWire(row: MessageRow, mine?: number, onBadEvent?: BadEventHandler): Message {
-  return wireMessage(
-    row.seq,
-    row.username,
-    row.text,
-    row.createdAt,
-    row.editedAt,
-    row.deletedAt,
-    row.reactions,
-    mine,
-    row.event,
-    row.removedBy,
-    onBadEvent,
-  );
+  return wireMessage(row.seq, row.username, row.text, row.createdAt, row.editedAt, row.deletedAt, row.reactions, mine, row.event, row.removedBy, onBadEvent);
 }
 
 /** Orders strings by UTF-16 code units, the same on every database. */

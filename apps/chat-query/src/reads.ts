@@ -146,19 +146,7 @@ type PositionalRow = [
 ];
 
 function fromPositional(r: PositionalRow, onBadEvent?: BadEventHandler): Message {
-  return wireMessage(
-    r[0],
-    r[1],
-    r[2],
-    msOf(r[3]),
-    r[4] === null ? null : msOf(r[4]),
-    r[5] === null ? null : msOf(r[5]),
-    r[6],
-    r[7],
-    r[8],
-    r[9],
-    onBadEvent,
-  );
+  return wireMessage(r[0], r[1], r[2], msOf(r[3]), r[4] === null ? null : msOf(r[4]), r[5] === null ? null : msOf(r[5]), r[6], r[7], r[8], r[9], onBadEvent);
 }
 
 function sqliteReads(db: Database, onBadEvent?: BadEventHandler): HistoryReads | undefined {

@@ -435,9 +435,7 @@ export const ReactionWhoRequest = RequestBase.extend({
 export const ReactionWhoResult = z.object({
   s: Seq,
   rx: ReactionCounts.describe('the counts: a count above its list’s length means more people than listed'),
-  who: z
-    .partialRecord(Reaction, z.array(Username).max(REACTION_WHO_MAX))
-    .describe(`per emoji, up to ${REACTION_WHO_MAX} usernames, earliest first`),
+  who: z.partialRecord(Reaction, z.array(Username).max(REACTION_WHO_MAX)).describe(`per emoji, up to ${REACTION_WHO_MAX} usernames, earliest first`),
 });
 
 // --- presence and typing (no reply) -------------------------------------------------------

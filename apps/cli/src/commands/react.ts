@@ -17,6 +17,9 @@ export default defineCommand({
     const off = ctx.options.off === true;
     const r = await signedIn(ctx, (conn) => conn.request(off ? 'reaction.remove' : 'reaction.add', { c, s, e }));
     const now = formatReactions(r).trim();
-    return { text: `${off ? 'took back' : 'reacted'} ${e} ${off ? 'on' : 'to'} ${formatMessageRef(c, r.s)}${now ? ` (${now})` : ' (no reactions)'}`, data: { c, ...r } };
+    return {
+      text: `${off ? 'took back' : 'reacted'} ${e} ${off ? 'on' : 'to'} ${formatMessageRef(c, r.s)}${now ? ` (${now})` : ' (no reactions)'}`,
+      data: { c, ...r },
+    };
   },
 });

@@ -1,11 +1,4 @@
-import {
-  LIKE_REACTION,
-  TidingsError,
-  type ConversationEvent,
-  type ParsedRequestOf,
-  type ReactionEmoji,
-  type ResultOf,
-} from '@tidings/protocol';
+import { LIKE_REACTION, TidingsError, type ConversationEvent, type ParsedRequestOf, type ReactionEmoji, type ResultOf } from '@tidings/protocol';
 import { callerUsername, type HandlerContext, type Logger } from '@tidings/service-kit';
 import { applyReaction, type ReactionOutcome } from '../apply.js';
 import { resolveTarget, type Delivery, type LikesContext, type Target } from '../context.js';
