@@ -1,5 +1,5 @@
 import { REACTIONS, type Message, type ReactionEmoji, type ResultOf } from '@tidings/protocol';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ChatSession } from '../app/session.js';
 import { reactionChips, whoText } from '../state/chat.js';
 
@@ -29,20 +29,28 @@ export function Reactions({
   const counts = JSON.stringify(m.rx ?? {});
   const offline = !session.online;
 
-  const loadWho = () => {
-    if (chips.length === 0 || offline || who?.at === counts) return;
+  // the pointer or focus is on the chips: who reacted is asked for then, and again when the counts change meanwhile
+  const [near, setNear] = useState(false);
+  useEffect(() => {
+    if (!near || chips.length === 0 || offline || who?.at === counts) return;
     session.whoReacted(cref, m.s).then(
       (r) => setWho({ at: counts, r }),
       () => undefined, // the tooltip shows the count alone
     );
-  };
+  }, [near, counts, offline]);
   const toggle = (e: ReactionEmoji, on: boolean) => {
     setPicking(false);
     void act(m.s, () => session.react(cref, m.s, e, on));
   };
 
   return (
-    <span class="reactions" onPointerEnter={loadWho} onFocusCapture={loadWho}>
+    <span
+      class="reactions"
+      onPointerEnter={() => setNear(true)}
+      onPointerLeave={() => setNear(false)}
+      onFocusCapture={() => setNear(true)}
+      onBlurCapture={() => setNear(false)}
+    >
       {chips.map((c) => (
         <button
           key={c.e}
