@@ -69,7 +69,7 @@ export const MESSAGE_SELECT = {
   createdAt: true,
   editedAt: true,
   deletedAt: true,
-  likeCount: true,
+  reactions: true,
   event: true,
   removedById: true,
   sender: { select: { username: true } },
@@ -83,7 +83,8 @@ export interface MessageRow {
   createdAt: number;
   editedAt: number | null;
   deletedAt: number | null;
-  likeCount: number;
+  /** Message.reactions: the wire's `rx` as JSON, or null. */
+  reactions: string | null;
   /** A room event's JSON (Message.event), or null for a message. */
   event: string | null;
   /** The username of the moderator who removed it, or null. */
@@ -98,7 +99,7 @@ export function messageRowOf(
     createdAt: Date;
     editedAt: Date | null;
     deletedAt: Date | null;
-    likeCount: number;
+    reactions: string | null;
     event: string | null;
     removedById: string | null;
     sender: { username: string };
@@ -113,27 +114,15 @@ export function messageRowOf(
     createdAt: row.createdAt.getTime(),
     editedAt: row.editedAt === null ? null : row.editedAt.getTime(),
     deletedAt: row.deletedAt === null ? null : row.deletedAt.getTime(),
-    likeCount: row.likeCount,
+    reactions: row.reactions,
     event: row.event,
     removedBy: row.removedById === null ? null : (usernames.get(row.removedById) ?? null),
   };
 }
 
-/** A stored message as the wire carries it; `likedByCaller` undefined leaves the like fields out (wire.ts). */
-export function toWire(row: MessageRow, likedByCaller?: boolean, onBadEvent?: BadEventHandler): Message {
-  return wireMessage(
-    row.seq,
-    row.username,
-    row.text,
-    row.createdAt,
-    row.editedAt,
-    row.deletedAt,
-    row.likeCount,
-    likedByCaller,
-    row.event,
-    row.removedBy,
-    onBadEvent,
-  );
+/** A stored message as the wire carries it; `mine` (the caller's reactions, a bit mask) undefined leaves the reaction fields out (wire.ts). */
+export function toWire(row: MessageRow, mine?: number, onBadEvent?: BadEventHandler): Message {
+  return wireMessage(row.seq, row.username, row.text, row.createdAt, row.editedAt, row.deletedAt, row.reactions, mine, row.event, row.removedBy, onBadEvent);
 }
 
 /** Orders strings by UTF-16 code units, the same on every database. */

@@ -4,12 +4,16 @@ import { LIST_LIMIT_MAX, PAGE_BYTES, TidingsError } from '@tidings/protocol';
  * At least the bytes of a message's JSON: its fields' keys and punctuation take 59 bytes, its four
  * numbers at most 16 digits each, and a character of text or username at most 6 (a `\u0001`
  * escape; a surrogate pair is 2 UTF-16 units and 4 bytes). A room event (rare) is measured:
- * `,"ev":` and its JSON; a remover's name `,"rb":""` and 6 bytes a character.
+ * `,"ev":` and its JSON; a remover's name `,"rb":""` and 6 bytes a character. Reactions: `,"rx":{}`
+ * and at most 6 entries of at most 21 bytes (`"❤️":2147483647,`), ≤ 134; `,"my":[]` and at most 6 of
+ * at most 9 (`"❤️",`), ≤ 62.
  */
-export function messageBytesBound(m: { u: string; x: string; ev?: unknown; rb?: string | undefined }): number {
+export function messageBytesBound(m: { u: string; x: string; ev?: unknown; rb?: string | undefined; rx?: unknown; my?: unknown }): number {
   let bound = 160 + 6 * (m.x.length + m.u.length);
   if (m.ev !== undefined) bound += 6 + jsonBytesOf(m.ev);
   if (m.rb !== undefined) bound += 8 + 6 * m.rb.length;
+  if (m.rx !== undefined) bound += 150;
+  if (m.my !== undefined) bound += 70;
   return bound;
 }
 

@@ -13,7 +13,7 @@ import {
   type SearchRow,
   type SqliteSearchTuple,
 } from './search-sql.js';
-import { msOf, wireMessage, type BadEventHandler } from './wire.js';
+import { msOf, myMaskSql, wireMessage, type BadEventHandler } from './wire.js';
 
 export type { SearchRow } from './search-sql.js';
 
@@ -80,18 +80,17 @@ const forSqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
 
 /**
  * One page of messages in one SQL statement: a range scan of the unique (conversationId, seq)
- * index, the sender's name by primary key, and — only for messages that have likes at all —
- * whether the caller is among the likers, by the Like primary key — and, for a message a moderator
+ * index, the sender's name by primary key, the stored reactions (Message.reactions) and — only for
+ * messages that have reactions at all — the caller's own, by the Reaction primary key — and, for a message a moderator
  * removed, the moderator's name (by primary key). Parameters: $1 caller's
  * username, $2 conversation id, $3 the cursor (exclusive), $4 rows to take. Prisma's relation
  * loading would cost a second query and about three times the time per page.
  */
 function pageSql(direction: 'older' | 'newer'): string {
-  return `SELECT m."seq", u."username", m."text", m."createdAt", m."editedAt", m."deletedAt", m."likeCount",
+  return `SELECT m."seq", u."username", m."text", m."createdAt", m."editedAt", m."deletedAt", m."reactions",
       CASE WHEN m."likeCount" > 0 AND m."deletedAt" IS NULL
-        THEN EXISTS (SELECT 1 FROM "Like" l WHERE l."messageId" = m."id"
-          AND l."userId" = (SELECT c."id" FROM "User" c WHERE c."username" = $1))
-        ELSE FALSE END AS "me",
+        THEN ${myMaskSql(`(SELECT c."id" FROM "User" c WHERE c."username" = $1)`)}
+        ELSE 0 END AS "my",
       m."event", rb."username" AS "removedBy"
     FROM "Message" m JOIN "User" u ON u."id" = m."senderId"
       LEFT JOIN "User" rb ON rb."id" = m."removedById"
@@ -109,9 +108,9 @@ interface NamedRow {
   createdAt: Date | string | number;
   editedAt: Date | string | number | null;
   deletedAt: Date | string | number | null;
-  likeCount: number | bigint;
-  /** SQLite answers 0/1, PostgreSQL a boolean. */
-  me: unknown;
+  reactions: string | null;
+  /** The caller's reactions, a bit mask (PostgreSQL's SUM answers a bigint or a numeric string). */
+  my: number | bigint | string;
   event: string | null;
   removedBy: string | null;
 }
@@ -124,8 +123,8 @@ function fromNamed(r: NamedRow, onBadEvent?: BadEventHandler): Message {
     msOf(r.createdAt),
     r.editedAt === null ? null : msOf(r.editedAt),
     r.deletedAt === null ? null : msOf(r.deletedAt),
-    Number(r.likeCount),
-    r.me === true || r.me === 1 || r.me === 1n,
+    r.reactions,
+    Number(r.my),
     r.event,
     r.removedBy,
     onBadEvent,
@@ -140,26 +139,14 @@ type PositionalRow = [
   createdAt: string | number,
   editedAt: string | number | null,
   deletedAt: string | number | null,
-  likeCount: number,
-  me: number,
+  reactions: string | null,
+  my: number,
   event: string | null,
   removedBy: string | null,
 ];
 
 function fromPositional(r: PositionalRow, onBadEvent?: BadEventHandler): Message {
-  return wireMessage(
-    r[0],
-    r[1],
-    r[2],
-    msOf(r[3]),
-    r[4] === null ? null : msOf(r[4]),
-    r[5] === null ? null : msOf(r[5]),
-    r[6],
-    r[7] === 1,
-    r[8],
-    r[9],
-    onBadEvent,
-  );
+  return wireMessage(r[0], r[1], r[2], msOf(r[3]), r[4] === null ? null : msOf(r[4]), r[5] === null ? null : msOf(r[5]), r[6], r[7], r[8], r[9], onBadEvent);
 }
 
 function sqliteReads(db: Database, onBadEvent?: BadEventHandler): HistoryReads | undefined {

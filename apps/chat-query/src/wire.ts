@@ -1,16 +1,18 @@
-import { RoomEvent, type Message } from '@tidings/protocol';
+import { REACTIONS, RoomEvent, type Message, type ReactionCounts } from '@tidings/protocol';
 
 /** Told about a stored room event that is not a valid RoomEvent (its row is sent without `ev`). */
 export type BadEventHandler = (seq: number, problem: string) => void;
 
 /**
- * A stored message as the wire carries it (times in ms since the epoch): like count `lk` only
- * when non-zero and `me` only when the caller likes it — both left out when `likedByCaller` is
- * undefined — and a deleted message as a tombstone `{s, u, x: '', at, del: true}` (no text, no
- * edit time, no likes), with `rb` when a moderator removed it. A room event (Message.event, JSON)
- * is `{s, u, x: '', at, ev}`: never liked or edited. A stored event that does not parse as a
- * RoomEvent is reported to `onBadEvent` and the row goes out as a plain message — one bad row
- * never fails a page. Positional, so a page can be built straight from SQLite's row arrays.
+ * A stored message as the wire carries it (times in ms since the epoch): its reactions `rx` (from
+ * Message.reactions) only when it has some and `my` only when the caller gave some — both left
+ * out when `mine` is undefined — and a deleted message as a tombstone `{s, u, x: '', at, del: true}`
+ * (no text, no edit time, no reactions), with `rb` when a moderator removed it. A room event
+ * (Message.event, JSON) is `{s, u, x: '', at, ev}`: never reacted to or edited. A stored event that
+ * does not parse as a RoomEvent is reported to `onBadEvent` and the row goes out as a plain
+ * message — one bad row never fails a page. Positional, so a page can be built straight from
+ * SQLite's row arrays. `mine` is the caller's reactions as a bit mask: bit i is REACTIONS[i]
+ * (the page's SQL computes it, see {@link myMaskSql}).
  */
 export function wireMessage(
   seq: number,
@@ -19,8 +21,8 @@ export function wireMessage(
   createdAt: number,
   editedAt: number | null,
   deletedAt: number | null,
-  likeCount: number,
-  likedByCaller: boolean | undefined,
+  reactions: string | null,
+  mine: number | undefined,
   event: string | null = null,
   removedBy: string | null = null,
   onBadEvent?: BadEventHandler,
@@ -37,11 +39,43 @@ export function wireMessage(
   }
   const message: Message = { s: seq, u: username, x: text, at: createdAt };
   if (editedAt !== null) message.ed = editedAt;
-  if (likedByCaller !== undefined) {
-    if (likeCount > 0) message.lk = likeCount;
-    if (likedByCaller) message.me = true;
+  if (mine !== undefined && reactions !== null) {
+    const rx = reactionsOf(reactions);
+    if (rx) message.rx = rx;
+    if (mine !== 0) message.my = REACTIONS.filter((_, i) => (mine & (1 << i)) !== 0);
   }
   return message;
+}
+
+/** A stored summary (Message.reactions) as the wire's `rx`: only emoji of the set with a positive count; null when none. */
+export function reactionsOf(json: string): ReactionCounts | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const counts = value as Record<string, unknown>;
+  const rx: ReactionCounts = {};
+  let any = false;
+  for (const r of REACTIONS) {
+    const n = counts[r];
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0) {
+      rx[r] = n;
+      any = true;
+    }
+  }
+  return any ? rx : null;
+}
+
+/**
+ * SQL (both databases) for the caller's reactions to message `m` as a bit mask, bit i for
+ * REACTIONS[i]; `caller` is an SQL expression for the caller's user id. 0 when none.
+ */
+export function myMaskSql(caller: string): string {
+  const bits = REACTIONS.map((r, i) => `WHEN '${r}' THEN ${1 << i}`).join(' ');
+  return `COALESCE((SELECT SUM(CASE r."emoji" ${bits} ELSE 0 END) FROM "Reaction" r WHERE r."messageId" = m."id" AND r."userId" = ${caller}), 0)`;
 }
 
 /**

@@ -150,20 +150,50 @@ describeBackends('chat.history', (backend) => {
     const carol = await h.user('carol');
 
     const byAlice = await alice.request('chat.history', { c: 'general' });
-    expect(byAlice.messages.map(({ s, lk, me }) => ({ s, lk, me }))).toEqual([
-      { s: 1, lk: 2, me: true },
-      { s: 2, lk: 1, me: undefined },
-      { s: 3, lk: undefined, me: undefined },
+    expect(byAlice.messages.map(({ s, rx, my }) => ({ s, rx, my }))).toEqual([
+      { s: 1, rx: { '❤️': 2 }, my: ['❤️'] },
+      { s: 2, rx: { '❤️': 1 }, my: undefined },
+      { s: 3, rx: undefined, my: undefined },
     ]);
-    expect('lk' in byAlice.messages[2]!).toBe(false);
+    expect('rx' in byAlice.messages[2]!).toBe(false);
     const byBob = await bob.request('chat.history', { c: 'general' });
-    expect(byBob.messages.map(({ lk, me }) => ({ lk, me }))).toEqual([
-      { lk: 2, me: true },
-      { lk: 1, me: true },
-      { lk: undefined, me: undefined },
+    expect(byBob.messages.map(({ rx, my }) => ({ rx, my }))).toEqual([
+      { rx: { '❤️': 2 }, my: ['❤️'] },
+      { rx: { '❤️': 1 }, my: ['❤️'] },
+      { rx: undefined, my: undefined },
     ]);
     const byCarol = await carol.request('chat.history', { c: 'general' });
-    expect(byCarol.messages.filter((m) => m.me)).toEqual([]);
+    expect(byCarol.messages.filter((m) => m.my)).toEqual([]);
+  });
+
+  it('gives each message its reactions per emoji in the set’s order, and each caller the ones they gave', async () => {
+    h = await startChatQuery(backend);
+    const general = await h.seed.room('general', ['alice', 'bob']);
+    await h.seed.send(general, 'bob', 'one', 'two');
+    await h.seed.react(general, 1, 'bob', '😢');
+    await h.seed.react(general, 1, 'alice', '👍');
+    await h.seed.react(general, 1, 'bob', '👍');
+    await h.seed.react(general, 1, 'alice', '🎉');
+    await h.seed.react(general, 2, 'alice', '😂');
+    const alice = await h.user('alice');
+    const bob = await h.user('bob');
+    const mallory = await h.user('mallory'); // not a member: reads the room, gave nothing
+    const view = async (conn: typeof alice) => (await conn.request('chat.history', { c: 'general' })).messages.map(({ s, rx, my }) => ({ s, rx, my }));
+    expect(await view(alice)).toEqual([
+      { s: 1, rx: { '👍': 2, '🎉': 1, '😢': 1 }, my: ['👍', '🎉'] },
+      { s: 2, rx: { '😂': 1 }, my: ['😂'] },
+    ]);
+    expect(await view(bob)).toEqual([
+      { s: 1, rx: { '👍': 2, '🎉': 1, '😢': 1 }, my: ['👍', '😢'] },
+      { s: 2, rx: { '😂': 1 }, my: undefined },
+    ]);
+    expect(await view(mallory)).toEqual([
+      { s: 1, rx: { '👍': 2, '🎉': 1, '😢': 1 }, my: undefined },
+      { s: 2, rx: { '😂': 1 }, my: undefined },
+    ]);
+    // the same through Prisma's path (PostgreSQL's, and SQLite's fallback) is in history-paths tests
+    const raw = JSON.stringify((await alice.request('chat.history', { c: 'general' })).messages[0]);
+    expect(raw).toContain('"rx":{"👍":2,"🎉":1,"😢":1},"my":["👍","🎉"]');
   });
 
   it('lets any signed-in user read a room, members or not, and answers NOT_FOUND for a room that does not exist', async () => {
@@ -246,19 +276,19 @@ describeBackends('chat.history', (backend) => {
 
     const expected: Record<string, Message[]> = {
       alice: [
-        { s: 1, u: 'bob', x: 'one', at: at[0]!, lk: 2, me: true },
+        { s: 1, u: 'bob', x: 'one', at: at[0]!, rx: { '❤️': 2 }, my: ['❤️'] },
         { s: 2, u: 'carol', x: 'two, fixed', at: at[1]!, ed: edited2 },
         { s: 3, u: 'bob', x: '', at: at[2]!, del: true },
-        { s: 4, u: 'alice', x: texts[3]!, at: at[3]!, lk: 1 },
-        { s: 5, u: 'bob', x: 'five, fixed', at: at[4]!, ed: edited5, lk: 1, me: true },
+        { s: 4, u: 'alice', x: texts[3]!, at: at[3]!, rx: { '❤️': 1 } },
+        { s: 5, u: 'bob', x: 'five, fixed', at: at[4]!, ed: edited5, rx: { '❤️': 1 }, my: ['❤️'] },
         { s: 6, u: 'bob', x: texts[5]!, at: at[5]! },
       ],
       bob: [
-        { s: 1, u: 'bob', x: 'one', at: at[0]!, lk: 2 },
+        { s: 1, u: 'bob', x: 'one', at: at[0]!, rx: { '❤️': 2 } },
         { s: 2, u: 'carol', x: 'two, fixed', at: at[1]!, ed: edited2 },
         { s: 3, u: 'bob', x: '', at: at[2]!, del: true },
-        { s: 4, u: 'alice', x: texts[3]!, at: at[3]!, lk: 1, me: true },
-        { s: 5, u: 'bob', x: 'five, fixed', at: at[4]!, ed: edited5, lk: 1 },
+        { s: 4, u: 'alice', x: texts[3]!, at: at[3]!, rx: { '❤️': 1 }, my: ['❤️'] },
+        { s: 5, u: 'bob', x: 'five, fixed', at: at[4]!, ed: edited5, rx: { '❤️': 1 } },
         { s: 6, u: 'bob', x: texts[5]!, at: at[5]! },
       ],
     };
@@ -289,10 +319,10 @@ describeBackends('chat.history', (backend) => {
     await h.seed.send(general, 'bob', 'one', 'two');
     const alice = await h.user('alice');
     const view = async (ask: Record<string, number> = {}) =>
-      (await alice.request('chat.history', { c: 'general', ...ask })).messages.map(({ s, x, lk, me, ed, del }) => ({ s, x, lk, me, ed, del }));
+      (await alice.request('chat.history', { c: 'general', ...ask })).messages.map(({ s, x, rx, my, ed, del }) => ({ s, x, rx, my, ed, del }));
     expect(await view()).toEqual([
-      { s: 1, x: 'one', lk: undefined, me: undefined, ed: undefined, del: undefined },
-      { s: 2, x: 'two', lk: undefined, me: undefined, ed: undefined, del: undefined },
+      { s: 1, x: 'one', rx: undefined, my: undefined, ed: undefined, del: undefined },
+      { s: 2, x: 'two', rx: undefined, my: undefined, ed: undefined, del: undefined },
     ]);
 
     await h.seed.like(general, 1, 'alice');
@@ -300,23 +330,23 @@ describeBackends('chat.history', (backend) => {
     const editedAt = await h.seed.edit(general, 2, 'two, edited');
     await h.seed.send(general, 'bob', 'three');
     expect(await view()).toEqual([
-      { s: 1, x: 'one', lk: 1, me: true, ed: undefined, del: undefined },
-      { s: 2, x: 'two, edited', lk: 1, me: undefined, ed: editedAt, del: undefined },
-      { s: 3, x: 'three', lk: undefined, me: undefined, ed: undefined, del: undefined },
+      { s: 1, x: 'one', rx: { '❤️': 1 }, my: ['❤️'], ed: undefined, del: undefined },
+      { s: 2, x: 'two, edited', rx: { '❤️': 1 }, my: undefined, ed: editedAt, del: undefined },
+      { s: 3, x: 'three', rx: undefined, my: undefined, ed: undefined, del: undefined },
     ]);
 
     // alice takes her like back (as the likes service does: the row and the count together)
     const aliceId = await h.seed.userId('alice');
     const first = await h.seed.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId: general, seq: 1 } } });
     await h.seed.prisma.$transaction([
-      h.seed.prisma.like.delete({ where: { messageId_userId: { messageId: first.id, userId: aliceId } } }),
-      h.seed.prisma.message.update({ where: { id: first.id }, data: { likeCount: { decrement: 1 } } }),
+      h.seed.prisma.reaction.delete({ where: { messageId_userId_emoji: { messageId: first.id, userId: aliceId, emoji: '❤️' } } }),
+      h.seed.prisma.message.update({ where: { id: first.id }, data: { likeCount: 0, reactions: null } }),
     ]);
     await h.seed.remove(general, 2);
     expect(await view({ after: 0 })).toEqual([
-      { s: 1, x: 'one', lk: undefined, me: undefined, ed: undefined, del: undefined },
-      { s: 2, x: '', lk: undefined, me: undefined, ed: undefined, del: true },
-      { s: 3, x: 'three', lk: undefined, me: undefined, ed: undefined, del: undefined },
+      { s: 1, x: 'one', rx: undefined, my: undefined, ed: undefined, del: undefined },
+      { s: 2, x: '', rx: undefined, my: undefined, ed: undefined, del: true },
+      { s: 3, x: 'three', rx: undefined, my: undefined, ed: undefined, del: undefined },
     ]);
   });
 
@@ -332,16 +362,16 @@ describeBackends('chat.history', (backend) => {
     const newest = await bob.request('chat.history', { c: '@alice', limit: 10 });
     expect(seqs(newest.messages)).toEqual(range(21, 30));
     expect(newest.more).toBe(true);
-    expect(newest.messages.at(-1)).toMatchObject({ s: 30, u: 'alice', x: 'dm 30', lk: 1, me: true });
+    expect(newest.messages.at(-1)).toMatchObject({ s: 30, u: 'alice', x: 'dm 30', rx: { '❤️': 1 }, my: ['❤️'] });
     const older = await alice.request('chat.history', { c: '@bob', before: 11, limit: 10 });
     expect(seqs(older.messages)).toEqual(range(1, 10));
     expect(older.more).toBe(false);
-    expect(older.messages[4]).toMatchObject({ s: 5, lk: 1, me: true });
+    expect(older.messages[4]).toMatchObject({ s: 5, rx: { '❤️': 1 }, my: ['❤️'] });
     const gap = await bob.request('chat.history', { c: '@alice', after: 25 });
     expect(seqs(gap.messages)).toEqual(range(26, 30));
-    expect(gap.messages.at(-1)).toMatchObject({ s: 30, lk: 1, me: true });
+    expect(gap.messages.at(-1)).toMatchObject({ s: 30, rx: { '❤️': 1 }, my: ['❤️'] });
     const gapForAlice = await alice.request('chat.history', { c: '@bob', after: 25 });
-    expect(gapForAlice.messages.at(-1)).toEqual({ s: 30, u: 'alice', x: 'dm 30', at: expect.any(Number), lk: 1 });
+    expect(gapForAlice.messages.at(-1)).toEqual({ s: 30, u: 'alice', x: 'dm 30', at: expect.any(Number), rx: { '❤️': 1 } });
     expect({ ...gapForAlice, c: '@alice', messages: seqs(gapForAlice.messages) }).toEqual({ ...gap, messages: seqs(gap.messages) });
   });
 

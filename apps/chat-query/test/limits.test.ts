@@ -53,7 +53,7 @@ describeBackends('reply sizes', (backend) => {
       }
       expect(backwards.map((m) => m.s)).toEqual(range(1, N));
       expect(backwards.map((m) => m.x)).toEqual(texts);
-      expect(backwards[0]).toMatchObject({ lk: 1, me: true });
+      expect(backwards[0]).toMatchObject({ rx: { '❤️': 1 }, my: ['❤️'] });
       expect(pages).toBeGreaterThan(Math.ceil(N / (limit ?? 50))); // the bytes, not the limit, ended these pages
 
       // forwards from the start (gap-fill)

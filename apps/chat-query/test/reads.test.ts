@@ -33,6 +33,9 @@ describe('history reads on SQLite: prepared statements against Prisma', () => {
     ] as const)
       await seed.like(general, seq, who);
     await seed.like(ab, 2, 'bob');
+    await seed.react(general, 1, 'alice', '🎉');
+    await seed.react(general, 1, 'carol', '😢');
+    await seed.react(general, 4, 'carol', '👍');
     await seed.edit(general, 4, 'edited');
     await seed.remove(general, 7);
     await seed.remove(ab, 3);

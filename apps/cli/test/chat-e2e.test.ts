@@ -187,22 +187,51 @@ describe('messages from the terminal', () => {
     await ok(carol!, ['join', room]);
     await ok(alice!, ['send', room, 'like me']);
 
-    expect(await ok(bob!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (♥ 1)\n`);
-    expect(await ok(carol!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (♥ 2)\n`);
-    expect(await ok(carol!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (♥ 2)\n`); // once per user
-    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 2 (you)`]);
-    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 2`]);
+    expect(await ok(bob!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (❤️ 1)\n`);
+    expect(await ok(carol!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (❤️ 2)\n`);
+    expect(await ok(carol!, ['like', `${room}#1`])).toBe(`liked ${room}#1 (❤️ 2)\n`); // once per user
+    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ❤️ 2 (you: ❤️)`]);
+    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ❤️ 2`]);
 
     expect(json(await ok(bob!, ['unlike', `${room}#1`, '--json'])).data).toEqual({ c: room, s: 1, n: 1, me: false });
-    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 1`]);
-    expect(withoutTimes(await ok(carol!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ♥ 1 (you)`]);
+    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ❤️ 1`]);
+    expect(withoutTimes(await ok(carol!, ['history', room]))).toEqual([`#1  ${alice!.username}: like me  ❤️ 1 (you: ❤️)`]);
 
     // Direct messages can be liked by the two people in them.
     await ok(alice!, ['dm', bob!.username, 'a private joke']);
-    expect(await ok(bob!, ['like', `@${alice!.username}#1`])).toBe(`liked @${alice!.username}#1 (♥ 1)\n`);
-    expect(withoutTimes(await ok(alice!, ['history', `@${bob!.username}`]))).toEqual([`#1  ${alice!.username}: a private joke  ♥ 1`]);
+    expect(await ok(bob!, ['like', `@${alice!.username}#1`])).toBe(`liked @${alice!.username}#1 (❤️ 1)\n`);
+    expect(withoutTimes(await ok(alice!, ['history', `@${bob!.username}`]))).toEqual([`#1  ${alice!.username}: a private joke  ❤️ 1`]);
 
     const missing = await bob!.cli(['like', `${room}#99`]);
+    expect(missing.status).toBe(1);
+    expect(errorLine(missing)).toBe(`tidings: there is no message ${room}#99`);
+  });
+
+  it('reacts with the emoji or its name, shows reactions in history and who gave them, and takes one back with --off', async () => {
+    const [alice, bob, carol] = await people(chat, 'alice', 'bob', 'carol');
+    const room = uniqueRoom('reacts');
+    await ok(alice!, ['create', room]);
+    await ok(bob!, ['join', room]);
+    await ok(carol!, ['join', room]);
+    await ok(alice!, ['send', room, 'party at eight']);
+
+    expect(await ok(bob!, ['react', `${room}#1`, '🎉'])).toBe(`reacted 🎉 to ${room}#1 (🎉 1 (you: 🎉))\n`);
+    expect(await ok(carol!, ['react', `${room}#1`, 'tada'])).toBe(`reacted 🎉 to ${room}#1 (🎉 2 (you: 🎉))\n`);
+    expect(await ok(carol!, ['react', `${room}#1`, '+1'])).toBe(`reacted 👍 to ${room}#1 (👍 1  🎉 2 (you: 👍 🎉))\n`);
+    expect(await ok(bob!, ['react', `${room}#1`, '❤'])).toBe(`reacted ❤️ to ${room}#1 (👍 1  ❤️ 1  🎉 2 (you: ❤️ 🎉))\n`); // without U+FE0F
+    expect(withoutTimes(await ok(alice!, ['history', room]))).toEqual([`#1  ${alice!.username}: party at eight  👍 1  ❤️ 1  🎉 2`]);
+    expect(withoutTimes(await ok(carol!, ['history', room]))).toEqual([`#1  ${alice!.username}: party at eight  👍 1  ❤️ 1  🎉 2 (you: 👍 🎉)`]);
+    expect(await ok(alice!, ['reactions', `${room}#1`])).toBe(`👍 1  ${carol!.username}\n❤️ 1  ${bob!.username}\n🎉 2  ${bob!.username}, ${carol!.username}\n`);
+    expect(await ok(alice!, ['reactions', `${room}#1`, 'heart'])).toBe(`❤️ 1  ${bob!.username}\n`);
+
+    const off = json(await ok(bob!, ['react', `${room}#1`, '🎉', '--off', '--json']));
+    expect(off.data).toEqual({ c: room, s: 1, rx: { '👍': 1, '❤️': 1, '🎉': 1 }, my: ['❤️'] });
+    expect(withoutTimes(await ok(bob!, ['history', room]))).toEqual([`#1  ${alice!.username}: party at eight  👍 1  ❤️ 1  🎉 1 (you: ❤️)`]);
+
+    const bad = await bob!.cli(['react', `${room}#1`, '👎']);
+    expect(bad.status).toBe(2);
+    expect(errorLine(bad)).toMatch(/^tidings: not a reaction: 👎 \(one of 👍 ❤️ 😂 🎉 😮 😢/);
+    const missing = await bob!.cli(['react', `${room}#99`, '👍']);
     expect(missing.status).toBe(1);
     expect(errorLine(missing)).toBe(`tidings: there is no message ${room}#99`);
   });

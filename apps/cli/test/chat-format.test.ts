@@ -22,12 +22,14 @@ describe('formatting messages for the terminal', () => {
     expect(formatWhen(at(19, 23, 30), clock)).toBe('2026-11-19 23:30');
   });
 
-  it('marks edits, tombstones and likes, with (you) when the caller likes it', () => {
+  it('marks edits, tombstones and reactions, with the ones the caller gave', () => {
     expect(formatMessage(msg(4, 'bob', 'fixed', { ed: at(20, 14, 5) }), clock)).toBe('#4  14:03  bob: fixed (edited)');
-    expect(formatMessage(msg(5, 'bob', '', { del: true, lk: 3 }), clock)).toBe('#5  14:03  bob: (deleted)');
-    expect(formatMessage(msg(6, 'bob', 'nice', { lk: 2 }), clock)).toBe('#6  14:03  bob: nice  ♥ 2');
-    expect(formatMessage(msg(7, 'bob', 'nicer', { lk: 1, me: true, ed: at(20, 15, 0) }), clock)).toBe('#7  14:03  bob: nicer (edited)  ♥ 1 (you)');
-    expect(formatMessage(msg(8, 'bob', 'none', { lk: 0 }), clock)).toBe('#8  14:03  bob: none');
+    expect(formatMessage(msg(5, 'bob', '', { del: true, rx: { '👍': 3 } }), clock)).toBe('#5  14:03  bob: (deleted)');
+    expect(formatMessage(msg(6, 'bob', 'nice', { rx: { '❤️': 2 } }), clock)).toBe('#6  14:03  bob: nice  ❤️ 2');
+    expect(formatMessage(msg(7, 'bob', 'nicer', { rx: { '👍': 2, '❤️': 1 }, my: ['👍', '❤️'], ed: at(20, 15, 0) }), clock)).toBe(
+      '#7  14:03  bob: nicer (edited)  👍 2  ❤️ 1 (you: 👍 ❤️)',
+    );
+    expect(formatMessage(msg(8, 'bob', 'none', { rx: {} }), clock)).toBe('#8  14:03  bob: none');
   });
 
   it('indents the continuation lines of a multi-line message under its text', () => {
@@ -92,11 +94,11 @@ describe('reading references typed by people', () => {
 });
 
 describe('watch output', () => {
-  const m = msg(12, 'bob', 'hello', { lk: 1 });
+  const m = msg(12, 'bob', 'hello', { rx: { '❤️': 1 } });
 
   it('prints messages and their changes on stdout and notices on stderr', () => {
-    expect(watchEventText({ type: 'message', c: 'general', m }, clock)).toEqual({ out: '#12  14:03  bob: hello  ♥ 1' });
-    expect(watchEventText({ type: 'edit', c: 'general', m: { ...m, x: 'hi', ed: NOW } }, clock)).toEqual({ out: '#12  14:03  bob: hi (edited)  ♥ 1' });
+    expect(watchEventText({ type: 'message', c: 'general', m }, clock)).toEqual({ out: '#12  14:03  bob: hello  ❤️ 1' });
+    expect(watchEventText({ type: 'edit', c: 'general', m: { ...m, x: 'hi', ed: NOW } }, clock)).toEqual({ out: '#12  14:03  bob: hi (edited)  ❤️ 1' });
     expect(watchEventText({ type: 'delete', c: 'general', m: { ...m, x: '', del: true } }, clock)).toEqual({ out: '#12  14:03  bob: (deleted)' });
     expect(watchEventText({ type: 'typing', c: 'general', u: 'bob' }, clock)).toEqual({ err: 'bob is typing…' });
     expect(watchEventText({ type: 'presence', u: 'bob', on: true, at: NOW }, clock)).toEqual({ err: 'bob is online' });
@@ -109,10 +111,26 @@ describe('watch output', () => {
   });
 
   it('gives one JSON object per event, messages with the protocol fields', () => {
-    expect(watchEventJson({ type: 'message', c: 'general', m })).toEqual({ type: 'message', c: 'general', s: 12, u: 'bob', x: 'hello', at: m.at, lk: 1 });
+    expect(watchEventJson({ type: 'message', c: 'general', m })).toEqual({
+      type: 'message',
+      c: 'general',
+      s: 12,
+      u: 'bob',
+      x: 'hello',
+      at: m.at,
+      rx: { '❤️': 1 },
+    });
     expect(watchEventJson({ type: 'edit', c: 'general', m: { ...m, x: 'hi', ed: NOW } })).toEqual({ type: 'edit', c: 'general', s: 12, x: 'hi', ed: NOW });
     expect(watchEventJson({ type: 'delete', c: 'general', m })).toEqual({ type: 'delete', c: 'general', s: 12 });
-    expect(watchEventJson({ type: 'like', c: 'general', m: { ...m, lk: 4 } })).toEqual({ type: 'like', c: 'general', s: 12, n: 4 });
+    expect(watchEventJson({ type: 'reaction', c: 'general', m: { ...m, rx: { '👍': 1, '❤️': 4 } }, u: 'carol', e: '👍', on: true })).toEqual({
+      type: 'reaction',
+      c: 'general',
+      s: 12,
+      u: 'carol',
+      e: '👍',
+      on: true,
+      rx: { '👍': 1, '❤️': 4 },
+    });
     expect(watchEventJson({ type: 'typing', c: 'general', u: 'bob' })).toEqual({ type: 'typing', c: 'general', u: 'bob' });
     expect(watchEventJson({ type: 'presence', u: 'bob', on: false, at: NOW })).toEqual({ type: 'presence', u: 'bob', on: false, at: NOW });
   });

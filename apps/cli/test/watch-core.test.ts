@@ -189,19 +189,19 @@ describe('watch: printing a conversation exactly once, in order', () => {
 });
 
 describe('watch: changes, typing, joins and presence', () => {
-  it('reports edits, deletes and likes of printed messages with the message as it now is', () => {
+  it('reports edits, deletes and reactions of printed messages with the message as it now is', () => {
     const h = harness({ all: range(1, 3) });
     h.core.start(h.page(range(1, 3)));
     h.core.live({ t: 'e', s: 2, x: 'better', ed: T0 + 10_000 });
     h.core.live({ t: 'e', s: 2, x: 'stale', ed: T0 + 5_000 }); // an older edit arriving late
-    h.core.live({ t: 'l', s: 3, n: 2 });
-    h.core.live({ t: 'l', s: 3, n: 2 }); // same count again
+    h.core.live({ t: 'r', s: 3, rx: { '👍': 2 }, u: 'bob', e: '👍', on: true });
+    h.core.live({ t: 'r', s: 3, rx: { '👍': 2 }, u: 'bob', e: '👍', on: true }); // same counts again
     h.core.live({ t: 'd', s: 1 });
     h.core.live({ t: 'd', s: 1 });
     h.core.live({ t: 'e', s: 99, x: 'not here', ed: T0 }); // a message never held
     expect(h.events.filter((e) => e.type !== 'message' && e.type !== 'ready')).toEqual([
       { type: 'edit', c: 'general', m: { ...m(2), x: 'better', ed: T0 + 10_000 } },
-      { type: 'like', c: 'general', m: { ...m(3), lk: 2 } },
+      { type: 'reaction', c: 'general', m: { ...m(3), rx: { '👍': 2 } }, u: 'bob', e: '👍', on: true },
       { type: 'delete', c: 'general', m: { ...m(1), x: '', del: true } },
     ]);
   });

@@ -88,7 +88,7 @@ describe('tidings watch', () => {
     await ok(carol, ['join', room]);
     await watch.stderr.waitFor(`${carol.username} joined ${room}\n`);
     await ok(carol, ['like', `${room}#1`]);
-    await watch.stdout.waitFor(`${alice.username}: hello, bob (edited)  ♥ 1\n`);
+    await watch.stdout.waitFor(`${alice.username}: hello, bob (edited)  ❤️ 1\n`);
     await ok(alice, ['delete', `${room}#1`]);
     await watch.stdout.waitFor(`${alice.username}: (deleted)\n`);
 

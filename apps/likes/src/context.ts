@@ -29,20 +29,21 @@ export interface Target {
   conversationId: string;
   /** The highest sequence number given in the conversation. */
   lastSeq: number;
-  callerId: string;
+  /** The caller's user id; absent when only reading a public room the caller is not in. */
+  callerId: string | undefined;
   deliveries: Delivery[];
 }
 
 /**
- * The conversation a like names, checked for the caller:
- * - a room: it must exist (NOT_FOUND) and the caller must be a member (FORBIDDEN). Public rooms
- *   are readable by everyone, but liking is taking part, like sending. A private room the caller
- *   is not in answers exactly as a room that does not exist (NOT_FOUND): its existence is not
- *   told to a non-member;
+ * The conversation a reaction names, checked for the caller:
+ * - a room: it must exist (NOT_FOUND) and, to react, the caller must be a member (FORBIDDEN).
+ *   Public rooms are readable by everyone (so `read` — who reacted — needs no membership), but
+ *   reacting is taking part, like sending. A private room the caller is not in answers exactly as
+ *   a room that does not exist (NOT_FOUND): its existence is not told to a non-member;
  * - `@bob`: the caller's own direct conversation with bob (so a participant by construction);
  *   no such conversation (or no such user) → NOT_FOUND.
  */
-export async function resolveTarget(db: Database, caller: string, ref: string): Promise<Target> {
+export async function resolveTarget(db: Database, caller: string, ref: string, read = false): Promise<Target> {
   const prisma = db.prisma;
   const parsed = parseRef(ref);
   if (parsed.kind === 'room') {
@@ -53,8 +54,8 @@ export async function resolveTarget(db: Database, caller: string, ref: string): 
       select: { userId: true },
     });
     if (!member && room.private) throw noSuchRoom(parsed.name);
-    if (!member) throw new TidingsError('FORBIDDEN', `join ${parsed.name} to like its messages`);
-    return { conversationId: room.id, lastSeq: room.lastSeq, callerId: member.userId, deliveries: [{ topic: topics.room(parsed.name) }] };
+    if (!member && !read) throw new TidingsError('FORBIDDEN', `join ${parsed.name} to react to its messages`);
+    return { conversationId: room.id, lastSeq: room.lastSeq, callerId: member?.userId, deliveries: [{ topic: topics.room(parsed.name) }] };
   }
   const [dm, me] = await Promise.all([
     prisma.conversation.findUnique({ where: { dmKey: dmKeyOf(caller, parsed.username) }, select: { id: true, kind: true, lastSeq: true } }),

@@ -1,3 +1,3 @@
 export { createLikes, type Likes, type LikesDeps } from './service.js';
-export { applyLike, type LikeOutcome } from './apply.js';
+export { applyReaction, storedSummary, type ReactionOutcome } from './apply.js';
 export { KeyedSerializer } from './serializer.js';

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase, type Database } from '@tidings/db';
 import { afterEach, expect, it } from 'vitest';
-import { applyLike } from '../src/apply.js';
+import { applyReaction } from '../src/apply.js';
 import { describeBackends } from './helpers.js';
 import { Seed } from '@tidings/testkit';
 import { startTestStack, type TestStack } from '@tidings/testkit';
 
-describeBackends('applyLike', (backend) => {
+describeBackends('applyReaction', (backend) => {
+  const applyLike = (db: Database, messageId: string, userId: string, on: boolean) =>
+    applyReaction(db, messageId, userId, '❤️', on).then((r) => ({ n: r.rx['❤️'] ?? 0, changed: r.changed }));
+
   let stack: TestStack | undefined;
   afterEach(async () => stack?.close());
 
@@ -25,7 +28,7 @@ describeBackends('applyLike', (backend) => {
       await Promise.all(fans.slice(0, 5).map((id) => applyLike(stack!.db, message.id, id, true)));
 
       const results = await Promise.all(fans.map((id, i) => applyLike(i % 2 === 0 ? stack!.db : other, message.id, id, i >= 5 || i % 2 === 0)));
-      const likes = await stack.db.prisma.like.count({ where: { messageId: message.id } });
+      const likes = await stack.db.prisma.reaction.count({ where: { messageId: message.id } });
       const stored = await stack.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
       // fans 0–4 liked first; then 1 and 3 took theirs back and 5–24 liked: 3 + 20.
       expect(likes).toBe(23);
@@ -68,13 +71,31 @@ describeBackends('applyLike', (backend) => {
     await seed.remove(general, 1);
     const message = await stack.db.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId: general, seq: 1 } } });
     await expect(applyLike(stack.db, message.id, await seed.userId('fan'), true)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await stack.db.prisma.like.count()).toBe(0);
+    expect(await stack.db.prisma.reaction.count()).toBe(0);
   });
 
   it('answers with the row missing as a Prisma error, never a like of nothing', async () => {
     stack = await startTestStack({ postgres: backend === 'postgres' });
     const seed = new Seed(stack.db);
     await expect(applyLike(stack.db, randomUUID(), await seed.userId('fan'), true)).rejects.toMatchObject({ code: 'P2025' });
-    expect(await stack.db.prisma.like.count()).toBe(0);
+    expect(await stack.db.prisma.reaction.count()).toBe(0);
+  });
+
+  it('keeps the summary of several emoji in the set’s order, and each person’s own', async () => {
+    stack = await startTestStack({ postgres: backend === 'postgres' });
+    const seed = new Seed(stack.db);
+    const general = await seed.room('general', []);
+    await seed.send(general, 'star', 'popular');
+    const message = await stack.db.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId: general, seq: 1 } } });
+    const [ann, ben] = [await seed.userId('ann'), await seed.userId('ben')];
+    await applyReaction(stack.db, message.id, ann, '😢', true);
+    await applyReaction(stack.db, message.id, ben, '👍', true);
+    expect(await applyReaction(stack.db, message.id, ann, '👍', true)).toEqual({ rx: { '👍': 2, '😢': 1 }, my: ['👍', '😢'], changed: true });
+    const stored = await stack.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } });
+    expect(stored).toMatchObject({ likeCount: 3, reactions: '{"👍":2,"😢":1}' });
+    await applyReaction(stack.db, message.id, ann, '👍', false);
+    await applyReaction(stack.db, message.id, ann, '😢', false);
+    expect(await applyReaction(stack.db, message.id, ben, '👍', false)).toEqual({ rx: {}, my: [], changed: true });
+    expect(await stack.db.prisma.message.findUniqueOrThrow({ where: { id: message.id } })).toMatchObject({ likeCount: 0, reactions: null });
   });
 });

@@ -65,8 +65,8 @@ describeBackends('bad input', (backend) => {
       expect(ok).toMatchObject({ id: 'ok-1', r: { s: 2 } });
       const liked = await raw.send('like.add', JSON.stringify({ id: 'ok-2', c: 'general', s: 2 }));
       expect(liked).toMatchObject({ id: 'ok-2', r: { s: 2, n: 1, me: true } });
-      await room.next((e) => e.t === 'l' && e.s === 2);
-      expect(room.events).toEqual([{ t: 'l', s: 2, n: 1 }]); // the refused requests published nothing
+      await room.next((e) => e.t === 'r' && e.s === 2);
+      expect(room.events).toEqual([{ t: 'r', s: 2, rx: { '❤️': 1 }, u: 'mallory', e: '❤️', on: true }]); // the refused requests published nothing
     });
   }
 
@@ -77,7 +77,7 @@ describeBackends('bad input', (backend) => {
     const raw = await h.rawUser('mallory');
     const reply = await raw.send('like.add', JSON.stringify({ id: 'x1', c: 'general', s: 1, u: 'bob', userId: 'bob', username: 'bob' }));
     expect(reply).toMatchObject({ r: { n: 1, me: true } });
-    const likers = await h.seed.prisma.like.findMany({ select: { user: { select: { username: true } } } });
+    const likers = await h.seed.prisma.reaction.findMany({ select: { user: { select: { username: true } } } });
     expect(likers.map((l) => l.user.username)).toEqual(['mallory']);
   });
 });

@@ -9,9 +9,9 @@ describeBackends('like.add and like.remove', (backend) => {
   async function likeState(conversationId: string, seq: number) {
     const message = await h.seed.prisma.message.findUniqueOrThrow({
       where: { conversationId_seq: { conversationId, seq } },
-      select: { likeCount: true, likes: { select: { user: { select: { username: true } } } } },
+      select: { likeCount: true, reactionRows: { where: { emoji: '❤️' }, select: { user: { select: { username: true } } } } },
     });
-    return { likeCount: message.likeCount, by: message.likes.map((l) => l.user.username).sort() };
+    return { likeCount: message.likeCount, by: message.reactionRows.map((l) => l.user.username).sort() };
   }
 
   it('likes a message once per user: a second like keeps one like and the same count', async () => {
@@ -69,11 +69,11 @@ describeBackends('like.add and like.remove', (backend) => {
     await alice.request('like.add', { c: 'general', s: 1 }); // nothing changes: no event
     await bob.request('like.add', { c: 'general', s: 1 });
     await alice.request('like.remove', { c: 'general', s: 1 });
-    await room.next((e) => e.t === 'l' && e.n === 1 && room.events.length >= 3);
+    await room.next((e) => e.t === 'r' && room.events.length >= 3);
     expect(room.events).toEqual([
-      { t: 'l', s: 1, n: 1 },
-      { t: 'l', s: 1, n: 2 },
-      { t: 'l', s: 1, n: 1 },
+      { t: 'r', s: 1, rx: { '❤️': 1 }, u: 'alice', e: '❤️', on: true },
+      { t: 'r', s: 1, rx: { '❤️': 2 }, u: 'bob', e: '❤️', on: true },
+      { t: 'r', s: 1, rx: { '❤️': 1 }, u: 'alice', e: '❤️', on: false },
     ]);
   });
 
@@ -89,8 +89,8 @@ describeBackends('like.add and like.remove', (backend) => {
     const replies = await Promise.all(fans.map((f) => f.request('like.add', { c: 'general', s: 1 })));
     expect(replies.map((r) => r.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(await likeState(general, 1)).toEqual({ likeCount: 20, by: names });
-    await room.next((e) => e.t === 'l' && e.n === 20);
-    expect(room.events.map((e) => (e.t === 'l' ? e.n : -1))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await room.next((e) => e.t === 'r' && e.rx['❤️'] === 20);
+    expect(room.events.map((e) => (e.t === 'r' ? (e.rx['❤️'] ?? 0) : -1))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it('refuses someone who is not a member of the room with FORBIDDEN and writes nothing', async () => {
@@ -141,7 +141,7 @@ describeBackends('like.add and like.remove', (backend) => {
     for (const action of ['like.add', 'like.remove'] as const) {
       await expect(alice.request(action, { c: 'general', s: 1 }), action).rejects.toMatchObject({
         code: 'BAD_REQUEST',
-        message: 'a room event cannot be liked',
+        message: 'a room event cannot get reactions',
       });
     }
     expect(await h.seed.counts()).toEqual(before);
@@ -195,17 +195,18 @@ describeBackends('likes in direct conversations', (backend) => {
     await expect(watch(carol.client, topics.inbox('bob'))).rejects.toThrow(/refused/);
 
     expect(await alice.request('like.add', { c: '@bob', s: 1 })).toEqual({ s: 1, n: 1, me: true });
-    expect(await aliceInbox.next((e) => e.t === 'l')).toEqual({ t: 'l', s: 1, n: 1, c: '@bob' });
-    expect(await bobInbox.next((e) => e.t === 'l')).toEqual({ t: 'l', s: 1, n: 1, c: '@alice' });
+    const liked = { t: 'r', s: 1, rx: { '❤️': 1 }, u: 'alice', e: '❤️', on: true };
+    expect(await aliceInbox.next((e) => e.t === 'r')).toEqual({ ...liked, c: '@bob' });
+    expect(await bobInbox.next((e) => e.t === 'r')).toEqual({ ...liked, c: '@alice' });
     expect(await bob.request('like.add', { c: '@alice', s: 1 })).toEqual({ s: 1, n: 2, me: true });
-    await bobInbox.next((e) => e.t === 'l' && e.n === 2);
+    await bobInbox.next((e) => e.t === 'r' && e.rx['❤️'] === 2);
 
     // Barrier: the same service publishes a room count after the DM counts; once carol has it,
     // anything meant for her before it has arrived too.
     await alice.request('like.add', { c: 'general', s: 1 });
-    await carolRoom.next((e) => e.t === 'l');
+    await carolRoom.next((e) => e.t === 'r');
     expect(carolInbox.events).toEqual([]);
-    expect(carolRoom.events).toEqual([{ t: 'l', s: 1, n: 1 }]);
+    expect(carolRoom.events).toEqual([{ t: 'r', s: 1, rx: { '❤️': 1 }, u: 'alice', e: '❤️', on: true }]);
   });
 
   it('lets a third user neither like nor unlike someone else’s direct messages: @bob names only their own conversation', async () => {

@@ -18,7 +18,7 @@ describeServiceMain({
     const alice = await connectUser({ url: stack.url }, { username: 'alice', token: session.token, device: 'main-test' });
     const room = await watch(alice.client, topics.room('general'));
     expect(await alice.request('like.add', { c: 'general', s: 1 })).toEqual({ s: 1, n: 1, me: true });
-    expect(await room.next((e) => e.t === 'l')).toEqual({ t: 'l', s: 1, n: 1 });
+    expect(await room.next((e) => e.t === 'r')).toEqual({ t: 'r', s: 1, rx: { '❤️': 1 }, u: 'alice', e: '❤️', on: true });
     await alice.close();
     return [session.token];
   },

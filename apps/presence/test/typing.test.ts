@@ -6,15 +6,15 @@ const typingIn = (room: string) => (m: Received) => m.topic === topics.room(room
 
 async function counts(h: PresenceHarness) {
   const p = h.stack.db.prisma;
-  const [users, sessions, conversations, memberships, messages, likes] = await Promise.all([
+  const [users, sessions, conversations, memberships, messages, reactions] = await Promise.all([
     p.user.count(),
     p.session.count(),
     p.conversation.count(),
     p.membership.count(),
     p.message.count(),
-    p.like.count(),
+    p.reaction.count(),
   ]);
-  return { users, sessions, conversations, memberships, messages, likes };
+  return { users, sessions, conversations, memberships, messages, reactions };
 }
 
 describeBackends('typing indicators', (backend) => {

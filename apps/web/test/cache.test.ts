@@ -18,14 +18,14 @@ describe('the history cache', () => {
     ]);
     before.addPage('general', range(1, 120), 120);
     before.addPage('@bob', [msg(1), msg(2, 'alice')], 2);
-    before.get('general')!.log.setLiked(120, true, 3);
+    before.get('general')!.log.setReactions(120, { '❤️': 3, '😂': 1 }, ['❤️']);
     expect(saveChatCache(memoryStore(data), KEY, before)).toBe(true);
 
     const after = new ChatState('alice');
     expect(loadChatCache(memoryStore(data), KEY, after)).toBe(2);
     const general = after.get('general')!;
     expect(general.log.messages().map((m) => m.s)).toEqual(range(121 - CACHED_MESSAGES, 120).map((m) => m.s));
-    expect(general.log.get(120)).toMatchObject({ lk: 3, me: true });
+    expect(general.log.get(120)).toMatchObject({ rx: { '❤️': 3, '😂': 1 }, my: ['❤️'] });
     expect(general).toMatchObject({ lastSeq: 120, readSeq: 100, member: true });
     expect(after.unread('general')).toBe(20);
     expect(after.get('@bob')!.log.size).toBe(2);

@@ -1,6 +1,6 @@
 import type { ConversationEvent, Message } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
-import { ChatState, TYPING_SHOW_MS, TypingThrottle, newMessagesLine, peerOf } from '../src/state/chat.js';
+import { ChatState, TYPING_SHOW_MS, TypingThrottle, newMessagesLine, peerOf, reactionChips, whoText } from '../src/state/chat.js';
 
 const msg = (s: number, u = 'bob', x = `m${s}`): Message => ({ s, u, x, at: 1000 + s });
 const live = (s: number, u = 'bob', c?: string): ConversationEvent => ({ t: 'm', ...msg(s, u), ...(c ? { c } : {}) });
@@ -231,5 +231,28 @@ describe('room events and removals in the log', () => {
     chat.applyEvent('general', { t: 'm', s: 6, u: 'alice', x: '', at: 2000, ev: { k: 'remove', s: 4 } });
     expect(chat.get('general')!.log.get(4)).toMatchObject({ del: true, rb: 'alice', x: '' });
     expect(chat.get('general')!.last).toMatchObject({ s: 6, ev: { k: 'remove', s: 4 } });
+  });
+});
+
+describe('reactions', () => {
+  it('follow live events: the counts for everyone, your own from your other devices', () => {
+    const chat = state();
+    chat.addPage('general', [msg(1), msg(2)], 5);
+    expect(chat.applyEvent('general', { t: 'r', s: 1, rx: { '👍': 1 }, u: 'bob', e: '👍', on: true })).toBe('changed');
+    expect(chat.applyEvent('general', { t: 'r', s: 1, rx: { '👍': 2, '😂': 1 }, u: 'alice', e: '👍', on: true })).toBe('changed');
+    expect(chat.get('general')!.log.get(1)).toMatchObject({ rx: { '👍': 2, '😂': 1 }, my: ['👍'] });
+    expect(chat.applyEvent('general', { t: 'r', s: 1, rx: { '👍': 2, '😂': 1 }, u: 'alice', e: '👍', on: true })).toBe('unchanged');
+    expect(chat.applyEvent('general', { t: 'r', s: 9, rx: { '👍': 1 }, u: 'bob', e: '👍', on: true })).toBe('unchanged');
+    expect(reactionChips(chat.get('general')!.log.get(1)!)).toEqual([
+      { e: '👍', n: 2, mine: true },
+      { e: '😂', n: 1, mine: false },
+    ]);
+    expect(reactionChips(msg(2))).toEqual([]);
+  });
+
+  it('say who in the tooltip: you first, and how many more than were listed', () => {
+    expect(whoText('❤️', 3, undefined, 'alice')).toBe('❤️ 3');
+    expect(whoText('❤️', 3, ['bob', 'alice', 'carol'], 'alice')).toBe('❤️ you, bob, carol');
+    expect(whoText('🎉', 53, ['bob', 'carol'], 'alice')).toBe('🎉 bob, carol and 51 more');
   });
 });

@@ -1,4 +1,11 @@
-import type { ConversationEvent, Message } from '@tidings/protocol';
+import { REACTIONS, type ConversationEvent, type Message, type ReactionCounts, type ReactionEmoji } from '@tidings/protocol';
+
+/** Whether two reaction summaries (absent = none) hold the same counts. */
+export function sameCounts(a: ReactionCounts | undefined, b: ReactionCounts | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  const kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => (a as Record<string, number>)[k] === (b as Record<string, number> | undefined)?.[k]);
+}
 
 /**
  * What a client holds of one conversation: messages by sequence number, merged from history
@@ -52,8 +59,12 @@ export class ConversationLog {
     this.#advance();
   }
 
-  /** Applies a live event; returns false when it changed nothing (a duplicate, or not about messages). */
-  apply(event: ConversationEvent): boolean {
+  /**
+   * Applies a live event; returns false when it changed nothing (a duplicate, or not about
+   * messages). `me`, the user this log is for, lets a reaction event given on another of their
+   * devices update their own reactions (`my`).
+   */
+  apply(event: ConversationEvent, me?: string): boolean {
     switch (event.t) {
       case 'm': {
         if (this.#messages.has(event.s)) return false;
@@ -73,14 +84,20 @@ export class ConversationLog {
       case 'd': {
         const m = this.#messages.get(event.s);
         if (!m || m.del) return false;
-        const { ed: _ed, ...rest } = m;
+        const { ed: _ed, rx: _rx, my: _my, ...rest } = m;
         this.#messages.set(event.s, { ...rest, x: '', del: true });
         return true;
       }
-      case 'l': {
+      case 'r': {
         const m = this.#messages.get(event.s);
-        if (!m || (m.lk ?? 0) === event.n) return false;
-        this.#messages.set(event.s, { ...m, lk: event.n });
+        if (!m || m.del) return false;
+        let my = m.my ?? [];
+        if (me !== undefined && event.u === me) {
+          my = event.on ? (my.includes(event.e) ? my : REACTIONS.filter((r) => r === event.e || my.includes(r))) : my.filter((r) => r !== event.e);
+        }
+        if (sameCounts(m.rx, event.rx) && my.length === (m.my?.length ?? 0)) return false;
+        const { rx: _rx, my: _my, ...rest } = m;
+        this.#messages.set(event.s, { ...rest, ...(Object.keys(event.rx).length > 0 ? { rx: event.rx } : {}), ...(my.length > 0 ? { my } : {}) });
         return true;
       }
       default:
@@ -88,12 +105,12 @@ export class ConversationLog {
     }
   }
 
-  /** Records the caller's own like or unlike (live like events carry only the count). */
-  setLiked(seq: number, liked: boolean, count: number): void {
+  /** Records the answer to the caller's own reaction.add/remove: the message's reactions and the caller's own. */
+  setReactions(seq: number, rx: ReactionCounts, my: readonly ReactionEmoji[]): void {
     const m = this.#messages.get(seq);
-    if (!m) return;
-    const { me: _me, ...rest } = m;
-    this.#messages.set(seq, liked ? { ...rest, lk: count, me: true } : { ...rest, lk: count });
+    if (!m || m.del) return;
+    const { rx: _rx, my: _my, ...rest } = m;
+    this.#messages.set(seq, { ...rest, ...(Object.keys(rx).length > 0 ? { rx } : {}), ...(my.length > 0 ? { my: [...my] } : {}) });
   }
 
   /**
@@ -103,13 +120,13 @@ export class ConversationLog {
   #removed(s: number, by: string): void {
     const m = this.#messages.get(s);
     if (!m || m.rb !== undefined) return;
-    const { ed: _ed, lk: _lk, me: _me, ...rest } = m;
+    const { ed: _ed, rx: _rx, my: _my, ...rest } = m;
     this.#messages.set(s, { ...rest, x: '', del: true, rb: by });
   }
 
   #put(m: Message): void {
     const held = this.#messages.get(m.s);
-    // history is authoritative for likes and edits; never resurrect a deleted message
+    // history is authoritative for reactions and edits; never resurrect a deleted message
     if (held?.del && !m.del) return;
     if (held && (held.ed ?? 0) > (m.ed ?? 0)) {
       // a page fetched before an edit we already hold: keep the newer text, take the rest

@@ -87,6 +87,68 @@ describe.each([
     }
   });
 
+  it.runIf(enabled)('turns every like into the ❤️ reaction, with each message’s summary, when 0006_reactions runs', async () => {
+    const url = freshUrl(provider);
+    const folder = provider === 'sqlite' ? 'sqlite' : 'postgresql';
+    const before = tempDir();
+    cpSync(MIGRATIONS_DIR, before, { recursive: true });
+    // the migrations up to 0005: a database from before reactions
+    for (const later of loadMigrations(folder).filter((m) => m.name >= '0006')) rmSync(path.join(before, folder, later.name), { recursive: true });
+    try {
+      await migrate(url, before);
+      const db = await openDatabase(url);
+      try {
+        const run = (sql: string) => db.prisma.$executeRawUnsafe(sql);
+        for (const [id, name] of [
+          ['u1', 'ann'],
+          ['u2', 'bob'],
+        ])
+          await run(`INSERT INTO "User" ("id", "username", "passwordHash", "updatedAt") VALUES ('${id}', '${name}', 'h', CURRENT_TIMESTAMP)`);
+        await run(`INSERT INTO "Conversation" ("id", "kind", "name", "lastSeq") VALUES ('c1', 'room', 'club', 3)`);
+        for (const [id, seq, likes] of [
+          ['m1', 1, 2],
+          ['m2', 2, 1],
+          ['m3', 3, 0],
+        ] as const)
+          await run(
+            `INSERT INTO "Message" ("id", "conversationId", "seq", "senderId", "clientKey", "text", "createdAt", "likeCount") VALUES ('${id}', 'c1', ${seq}, 'u1', 'k${seq}', 'hi', CURRENT_TIMESTAMP, ${likes})`,
+          );
+        for (const [m, u] of [
+          ['m1', 'u1'],
+          ['m1', 'u2'],
+          ['m2', 'u2'],
+        ])
+          await run(`INSERT INTO "Like" ("messageId", "userId") VALUES ('${m}', '${u}')`);
+      } finally {
+        await db.close();
+      }
+
+      expect((await migrate(url)).applied).toContain('0006_reactions');
+      const after = await openDatabase(url);
+      try {
+        const reactions = await after.prisma.reaction.findMany({
+          orderBy: [{ messageId: 'asc' }, { userId: 'asc' }],
+          select: { messageId: true, userId: true, emoji: true },
+        });
+        expect(reactions).toEqual([
+          { messageId: 'm1', userId: 'u1', emoji: '❤️' },
+          { messageId: 'm1', userId: 'u2', emoji: '❤️' },
+          { messageId: 'm2', userId: 'u2', emoji: '❤️' },
+        ]);
+        const messages = await after.prisma.message.findMany({ orderBy: { seq: 'asc' }, select: { likeCount: true, reactions: true } });
+        expect(messages).toEqual([
+          { likeCount: 2, reactions: '{"❤️":2}' },
+          { likeCount: 1, reactions: '{"❤️":1}' },
+          { likeCount: 0, reactions: null },
+        ]);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await dropSchema(url);
+    }
+  });
+
   it.runIf(enabled)('refuses to go on when an applied migration was edited afterwards', async () => {
     const url = freshUrl(provider);
     const dir = tempDir();

@@ -69,6 +69,8 @@ describeBackends('rooms people can run, end to end', (backend) => {
     await expect(bob.request('room.members', { name: 'secret' })).rejects.toMatchObject(missing);
     await expect(bob.request('room.join', { name: 'secret' })).rejects.toMatchObject(missing);
     await expect(bob.request('like.add', { c: 'secret', s })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(bob.request('reaction.add', { c: 'secret', s, e: '👍' })).rejects.toMatchObject(missing);
+    await expect(bob.request('reaction.who', { c: 'secret', s })).rejects.toMatchObject(missing);
     expect((await bob.request('chat.search', { q: 'plan' })).hits).toEqual([]);
     expect((await bob.request('room.list', {})).rooms.map((r) => r.name)).not.toContain('secret');
 

@@ -5,7 +5,7 @@ import { ClientString } from './text.js';
 import { USERNAME_PATTERN } from './topics.js';
 
 /**
- * Conversations, messages, likes, presence and typing.
+ * Conversations, messages, reactions, presence and typing.
  *
  * A conversation is named on the wire by a **conversation ref**: a room name (`general`) or
  * `@<username>` for the direct conversation between the caller and that user — so a third
@@ -146,6 +146,47 @@ export function roomEventWords(u: string, ev: RoomEvent, when: (ms: number) => s
   }
 }
 
+// --- reactions ------------------------------------------------------------------------------
+
+/**
+ * The reactions a message can get: this fixed set, no other. ❤️ is the like of old (like.add and
+ * like.remove are the ❤️ reaction). A user gives each at most once per message, so one user holds
+ * at most REACTIONS.length reactions on one message. Only appended to: a stored reaction is its
+ * emoji, and the order is the order of `rx` on the wire.
+ */
+export const REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
+export type ReactionEmoji = (typeof REACTIONS)[number];
+/** The reaction like.add and like.remove stand for. */
+export const LIKE_REACTION: ReactionEmoji = '❤️';
+/** Usernames reaction.who answers per emoji at most (the earliest reactors first). */
+export const REACTION_WHO_MAX = 50;
+
+export const Reaction = z.enum(REACTIONS).describe(`one of ${REACTIONS.join(' ')}`);
+
+/** Count per emoji, only emoji with a count above 0, in the order of REACTIONS: `{"👍":3,"❤️":1}`. */
+export const ReactionCounts = z.partialRecord(Reaction, z.number().int().positive());
+export type ReactionCounts = z.infer<typeof ReactionCounts>;
+
+/**
+ * An emoji as people type it, as the member of REACTIONS it means, or null. Tolerates a missing or
+ * extra variation selector (U+FE0F: `❤` is `❤️`, as many keyboards and terminals write it) and
+ * surrounding spaces; anything else is not a reaction.
+ */
+export function reactionOf(text: string): ReactionEmoji | null {
+  const bare = text.trim().replace(/\uFE0F/g, '');
+  return REACTIONS.find((r) => r.replace(/\uFE0F/g, '') === bare) ?? null;
+}
+
+/** `rx` in REACTIONS order without zero counts (the canonical form services send). */
+export function canonicalCounts(counts: Partial<Record<string, number>>): ReactionCounts {
+  const out: ReactionCounts = {};
+  for (const r of REACTIONS) {
+    const n = counts[r] ?? 0;
+    if (n > 0) out[r] = n;
+  }
+  return out;
+}
+
 /** A message as history and live events carry it. */
 export const Message = z.object({
   s: Seq,
@@ -156,8 +197,8 @@ export const Message = z.object({
   del: z.literal(true).optional().describe('deleted: a tombstone'),
   rb: Username.optional().describe('removed by this moderator (with `del`; absent when the sender deleted it)'),
   ev: RoomEvent.optional().describe('a room event (moderation, topic, roles): `u` did it and `x` is empty'),
-  lk: z.number().int().nonnegative().optional().describe('like count (history only; absent = 0)'),
-  me: z.literal(true).optional().describe('the caller likes it (history only)'),
+  rx: ReactionCounts.optional().describe('reactions: count per emoji, only those with a count (history only; absent = none)'),
+  my: z.array(Reaction).max(REACTIONS.length).optional().describe('the reactions the caller gave it (history only; absent = none)'),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -356,7 +397,7 @@ export const SearchRequest = RequestBase.extend({
   before: ClientString.min(1).max(128).optional().describe('the `next` of the previous page: older hits'),
   limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).optional().describe(`1–${SEARCH_LIMIT_MAX} hits, default ${SEARCH_LIMIT_DEFAULT}`),
 });
-export const SearchHit = Message.omit({ lk: true, me: true, del: true }).extend({
+export const SearchHit = Message.omit({ rx: true, my: true, del: true }).extend({
   c: ConversationRef.describe('the conversation, as the caller names it'),
   r: z.string().describe('the message reference `room#seq` or `@user#seq`: open history around it with chat.history'),
 });
@@ -369,8 +410,33 @@ export const SearchResult = z.object({
 
 // --- likes --------------------------------------------------------------------------------
 
+/** like.add / like.remove: the ❤️ reaction, as clients before reactions asked for it. */
 export const LikeRequest = RequestBase.extend({ c: ConversationRef, s: Seq });
-export const LikeResult = z.object({ s: Seq, n: z.number().int().nonnegative(), me: z.boolean() });
+export const LikeResult = z.object({
+  s: Seq,
+  n: z.number().int().nonnegative().describe('the ❤️ count now'),
+  me: z.boolean().describe('whether the caller gives ❤️ now'),
+});
+
+/** reaction.add / reaction.remove: one emoji of REACTIONS, given or taken back (set, not toggled). */
+export const ReactionRequest = RequestBase.extend({ c: ConversationRef, s: Seq, e: Reaction });
+export const ReactionResult = z.object({
+  s: Seq,
+  rx: ReactionCounts.describe('the message’s reactions now (empty object: none)'),
+  my: z.array(Reaction).max(REACTIONS.length).describe('the caller’s reactions on it now'),
+});
+
+/** reaction.who: who gave a message's reactions (one emoji, or all). */
+export const ReactionWhoRequest = RequestBase.extend({
+  c: ConversationRef,
+  s: Seq,
+  e: Reaction.optional().describe('only this emoji (default: every emoji the message has)'),
+});
+export const ReactionWhoResult = z.object({
+  s: Seq,
+  rx: ReactionCounts.describe('the counts: a count above its list’s length means more people than listed'),
+  who: z.partialRecord(Reaction, z.array(Username).max(REACTION_WHO_MAX)).describe(`per emoji, up to ${REACTION_WHO_MAX} usernames, earliest first`),
+});
 
 // --- presence and typing (no reply) -------------------------------------------------------
 
@@ -389,7 +455,17 @@ export const ConversationEvent = z.discriminatedUnion('t', [
   Message.extend({ t: z.literal('m'), ...withRef }).describe('a new message'),
   z.object({ t: z.literal('e'), s: Seq, x: z.string(), ed: Timestamp, ...withRef }).describe('a message was edited'),
   z.object({ t: z.literal('d'), s: Seq, rb: Username.optional().describe('removed by this moderator'), ...withRef }).describe('a message was deleted'),
-  z.object({ t: z.literal('l'), s: Seq, n: z.number().int().nonnegative(), ...withRef }).describe('like count changed'),
+  z
+    .object({
+      t: z.literal('r'),
+      s: Seq,
+      rx: ReactionCounts.describe('all of its reactions now (empty object: none)'),
+      u: Username.describe('who reacted or took a reaction back'),
+      e: Reaction.describe('the emoji'),
+      on: z.boolean().describe('true: given; false: taken back'),
+      ...withRef,
+    })
+    .describe('the reactions of a message changed: `u` gave (`on`) or took back `e`; `rx` is the message’s counts now'),
   z.object({ t: z.literal('ty'), u: Username, ...withRef }).describe('someone is typing (QoS 0)'),
   z.object({ t: z.literal('j'), u: Username, ...withRef }).describe('someone joined the room'),
   z.object({ t: z.literal('lv'), u: Username, ...withRef }).describe('someone left the room'),

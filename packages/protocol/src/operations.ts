@@ -17,7 +17,7 @@ export interface Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodT
   reply?: false;
   /**
    * true: handling the same request again has the same effect and answer (reads; chat.send,
-   * whose id is its idempotency key; markers and likes that are set, not toggled). Clients send
+   * whose id is its idempotency key; markers, likes and reactions that are set, not toggled). Clients send
    * a request again with the same id after a reconnect; for an action that is not repeatable
    * the service's dispatcher remembers its answer for a while and answers a copy (same id and
    * bytes) with it instead of handling it twice.
@@ -250,11 +250,38 @@ export const operations = {
     result: chat.UserListResult,
     repeatable: true,
   }),
+  'reaction.add': op({
+    action: 'reaction.add',
+    service: 'likes',
+    audience: 'user',
+    summary: 'React to a message with one emoji of the set (each at most once per user); answers its reactions now',
+    request: chat.ReactionRequest,
+    result: chat.ReactionResult,
+    repeatable: true,
+  }),
+  'reaction.remove': op({
+    action: 'reaction.remove',
+    service: 'likes',
+    audience: 'user',
+    summary: 'Take back one of your reactions; answers the message’s reactions now',
+    request: chat.ReactionRequest,
+    result: chat.ReactionResult,
+    repeatable: true,
+  }),
+  'reaction.who': op({
+    action: 'reaction.who',
+    service: 'likes',
+    audience: 'user',
+    summary: `Who reacted to a message: up to ${chat.REACTION_WHO_MAX} usernames per emoji, earliest first, with the counts`,
+    request: chat.ReactionWhoRequest,
+    result: chat.ReactionWhoResult,
+    repeatable: true,
+  }),
   'like.add': op({
     action: 'like.add',
     service: 'likes',
     audience: 'user',
-    summary: 'Like a message (once per user)',
+    summary: 'Like a message: the ❤️ reaction (kept for clients from before reactions)',
     request: chat.LikeRequest,
     result: chat.LikeResult,
     repeatable: true,
@@ -263,7 +290,7 @@ export const operations = {
     action: 'like.remove',
     service: 'likes',
     audience: 'user',
-    summary: 'Take back your like',
+    summary: 'Take back your like: the ❤️ reaction (kept for clients from before reactions)',
     request: chat.LikeRequest,
     result: chat.LikeResult,
     repeatable: true,

@@ -24,8 +24,8 @@ const LARGEST_MESSAGE = Message.parse({
   x: '\u0001'.repeat(TEXT_MAX),
   at: 8.64e15,
   ed: 8.64e15,
-  lk: 2 ** 31 - 1,
-  me: true,
+  rx: { '👍': 2 ** 31 - 1, '❤️': 2 ** 31 - 1, '😂': 2 ** 31 - 1, '🎉': 2 ** 31 - 1, '😮': 2 ** 31 - 1, '😢': 2 ** 31 - 1 },
+  my: ['👍', '❤️', '😂', '🎉', '😮', '😢'],
 });
 
 describe('packet and page limits', () => {

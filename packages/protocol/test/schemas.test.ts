@@ -14,6 +14,11 @@ import {
   ROOM_TOPIC_MAX,
   TopicRequest,
   mentionsIn,
+  REACTIONS,
+  Reaction,
+  ReactionCounts,
+  canonicalCounts,
+  reactionOf,
   roleRank,
   RegisterRequest,
   TidingsError,
@@ -118,7 +123,10 @@ describe('chat schemas', () => {
 
   it('reads every kind of live event and refuses an unknown one', () => {
     expect(ConversationEvent.safeParse({ t: 'm', s: 1, u: 'alice', x: 'hi', at: 1 }).success).toBe(true);
-    expect(ConversationEvent.safeParse({ t: 'l', s: 1, n: 2 }).success).toBe(true);
+    expect(ConversationEvent.safeParse({ t: 'r', s: 1, rx: { '👍': 2 }, u: 'bob', e: '👍', on: true }).success).toBe(true);
+    expect(ConversationEvent.safeParse({ t: 'r', s: 1, rx: {}, u: 'bob', e: '👍', on: false }).success).toBe(true);
+    expect(ConversationEvent.safeParse({ t: 'r', s: 1, rx: { '👎': 1 }, u: 'bob', e: '👍', on: true }).success).toBe(false);
+    expect(ConversationEvent.safeParse({ t: 'l', s: 1, n: 2 }).success).toBe(false); // the like count event of old: reactions now
     expect(ConversationEvent.safeParse({ t: 'zz', s: 1 }).success).toBe(false);
   });
 });
@@ -169,6 +177,9 @@ describe('client strings', () => {
       'user.list': { after: 'bob' },
       'room.join': { name: 'general' },
       'room.leave': { name: 'general' },
+      'reaction.add': { c: 'general', s: 1, e: '👍' },
+      'reaction.remove': { c: 'general', s: 1, e: '❤️' },
+      'reaction.who': { c: 'general', s: 1, e: '😢' },
       'like.add': { c: 'general', s: 1 },
       'like.remove': { c: 'general', s: 1 },
       'recovery.question': { username: 'alice' },
@@ -202,6 +213,29 @@ describe('client strings', () => {
     const edit = operations['chat.edit'].request.safeParse({ id: 'a', c: 'general', s: 1, x: 'hi \ud800' });
     expect(send.error?.issues[0]).toMatchObject({ path: ['x'], message: NOT_WELL_FORMED_MESSAGE });
     expect(edit.error?.issues[0]).toMatchObject({ path: ['x'], message: NOT_WELL_FORMED_MESSAGE });
+  });
+});
+
+describe('reactions', () => {
+  it('takes exactly the emoji of the set, nothing else', () => {
+    expect(REACTIONS).toEqual(['👍', '❤️', '😂', '🎉', '😮', '😢']);
+    for (const e of REACTIONS) expect(Reaction.safeParse(e).success, e).toBe(true);
+    for (const e of ['❤', '👎', '👍🏽', '👍👍', ' 👍', 'heart', '', 1]) expect(Reaction.safeParse(e).success, String(e)).toBe(false);
+    expect(ReactionCounts.safeParse({ '👍': 0 }).success).toBe(false);
+    expect(ReactionCounts.safeParse({ '👍': 1.5 }).success).toBe(false);
+    expect(ReactionCounts.safeParse({ '👍': 3, '😢': 1 }).success).toBe(true);
+  });
+
+  it('reads an emoji as people type it, with or without the variation selector', () => {
+    expect(reactionOf('❤')).toBe('❤️');
+    expect(reactionOf(' ❤️ ')).toBe('❤️');
+    expect(reactionOf('👍\ufe0f')).toBe('👍');
+    expect(reactionOf('👎')).toBeNull();
+    expect(reactionOf('')).toBeNull();
+  });
+
+  it('writes counts in the set’s order without zeros', () => {
+    expect(JSON.stringify(canonicalCounts({ '😢': 1, '👍': 2, '🎉': 0, '👎': 4 }))).toBe('{"👍":2,"😢":1}');
   });
 });
 

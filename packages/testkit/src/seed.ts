@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@tidings/db';
+import { REACTIONS } from '@tidings/protocol';
 
 /**
  * Writes users, conversations, messages, likes and read markers straight through Prisma, the way
@@ -103,14 +104,30 @@ export class Seed {
     return this.send(conversationId, sender, ...Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`));
   }
 
-  /** `username` likes message `seq` (the Like row and the message's likeCount, in one transaction). */
-  async like(conversationId: string, seq: number, username: string): Promise<void> {
+  /** `username` likes message `seq`: the ❤️ reaction (see {@link react}). */
+  like(conversationId: string, seq: number, username: string): Promise<void> {
+    return this.react(conversationId, seq, username, '❤️');
+  }
+
+  /**
+   * `username` reacts to message `seq` with `emoji` (any text: a test may store one the protocol
+   * refuses): the Reaction row, then the message's summary (likeCount = every reaction, reactions =
+   * the wire's `rx` in the order of the protocol's set), in one transaction.
+   */
+  async react(conversationId: string, seq: number, username: string, emoji: string): Promise<void> {
     const userId = await this.userId(username);
     const message = await this.prisma.message.findUniqueOrThrow({ where: { conversationId_seq: { conversationId, seq } } });
-    await this.prisma.$transaction([
-      this.prisma.like.create({ data: { messageId: message.id, userId } }),
-      this.prisma.message.update({ where: { id: message.id }, data: { likeCount: { increment: 1 } } }),
-    ]);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.reaction.create({ data: { messageId: message.id, userId, emoji } });
+      const groups = await tx.reaction.groupBy({ by: ['emoji'], where: { messageId: message.id }, _count: { _all: true } });
+      const counts = new Map(groups.map((g) => [g.emoji, g._count._all]));
+      const rx = Object.fromEntries(REACTIONS.filter((r) => counts.has(r)).map((r) => [r, counts.get(r)!]));
+      const total = groups.reduce((a, g) => a + g._count._all, 0);
+      await tx.message.update({
+        where: { id: message.id },
+        data: { likeCount: total, reactions: Object.keys(rx).length === 0 ? null : JSON.stringify(rx) },
+      });
+    });
   }
 
   /** Replaces a message's text; returns the edit time (ms). */
@@ -134,12 +151,12 @@ export class Seed {
   /** Row counts of every table a service could write, to prove bad input changed nothing. */
   async counts(): Promise<Record<string, number>> {
     const p = this.prisma;
-    const [users, conversations, memberships, messages, likes, likeSum, seqSum] = await Promise.all([
+    const [users, conversations, memberships, messages, reactions, likeSum, seqSum] = await Promise.all([
       p.user.count(),
       p.conversation.count(),
       p.membership.count(),
       p.message.count(),
-      p.like.count(),
+      p.reaction.count(),
       p.message.aggregate({ _sum: { likeCount: true } }),
       p.conversation.aggregate({ _sum: { lastSeq: true } }),
     ]);
@@ -148,7 +165,7 @@ export class Seed {
       conversations,
       memberships,
       messages,
-      likes,
+      reactions,
       likeCount: likeSum._sum.likeCount ?? 0,
       lastSeq: seqSum._sum.lastSeq ?? 0,
     };

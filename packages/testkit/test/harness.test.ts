@@ -115,6 +115,6 @@ describe('Seed', () => {
     expect(texts[0]!.likeCount).toBe(1);
     const after = await seed.counts();
     const added = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-    expect(added).toEqual({ users: 2, conversations: 2, memberships: 4, messages: 6, likes: 1, likeCount: 1, lastSeq: 6 });
+    expect(added).toEqual({ users: 2, conversations: 2, memberships: 4, messages: 6, reactions: 1, likeCount: 1, lastSeq: 6 });
   });
 });

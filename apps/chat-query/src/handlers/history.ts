@@ -16,7 +16,7 @@ import { fillPage, jsonBytesOf, messageBytesBound } from '../paging.js';
  * SQLite, Prisma on PostgreSQL). A public room is readable by every signed-in user, member or
  * not (its live topic is too); a private room by its members only — anyone else gets the NOT_FOUND
  * of a room that does not exist (one more query, for private rooms only). `@bob` is always the
- * caller's own conversation with bob. Room events come with `ev`, removals with `rb` (wire.ts). Like counts come from Message.likeCount, kept by the likes service.
+ * caller's own conversation with bob. Room events come with `ev`, removals with `rb` (wire.ts). Reactions come from Message.reactions, kept by the likes service.
  *
  * A page is bounded in bytes too: it ends early when its messages reach PAGE_BYTES (56 KiB) of
  * JSON, with `more` set — it keeps the messages next to the cursor (the newest ones for a page

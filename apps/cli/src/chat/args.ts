@@ -2,8 +2,11 @@ import {
   ConversationRef,
   HISTORY_LIMIT_MAX,
   MUTE_MAX_SECONDS,
+  REACTIONS,
   ROOM_NAME_PATTERN,
   TidingsError,
+  reactionOf,
+  type ReactionEmoji,
   USERNAME_PATTERN,
   parseMessageRef,
   textProblem,
@@ -58,6 +61,27 @@ export function messageRefOf(raw: string): { c: string; s: number } {
     throw new UsageError(`not a message: ${raw} (write it as history prints it, e.g. general#12 or @bob#3)`);
   }
   return parsed;
+}
+
+/** Names of the reactions for keyboards without emoji: `tidings react general#12 +1`. */
+export const REACTION_NAMES: Readonly<Record<string, ReactionEmoji>> = {
+  '+1': '👍',
+  thumbsup: '👍',
+  heart: '❤️',
+  like: '❤️',
+  laugh: '😂',
+  joy: '😂',
+  tada: '🎉',
+  party: '🎉',
+  wow: '😮',
+  sad: '😢',
+};
+
+/** An emoji of the set, or its name (`heart`, `+1`…); anything else is a usage error that lists the set. */
+export function reactionArgOf(raw: string): ReactionEmoji {
+  const found = reactionOf(raw) ?? REACTION_NAMES[raw.trim().toLowerCase()];
+  if (!found) throw new UsageError(`not a reaction: ${raw} (one of ${REACTIONS.join(' ')}, or ${Object.keys(REACTION_NAMES).join(', ')})`);
+  return found;
 }
 
 /**

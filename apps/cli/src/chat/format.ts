@@ -54,7 +54,7 @@ export function safeText(text: string): string {
 }
 
 /**
- * One message as a line: `#12  14:03  bob: hello (edited)  ♥ 2 (you)`, the `#12` padded on the
+ * One message as a line: `#12  14:03  bob: hello (edited)  👍 2  ❤️ 1 (you: ❤️)`, the `#12` padded on the
  * left to `seqWidth` characters. A deleted message shows
  * `(deleted)` instead of its text. Continuation lines of a multi-line message are indented
  * under the text.
@@ -70,8 +70,17 @@ export function formatMessage(m: Message, clock: Clock, seqWidth = 0): string {
     body = safeText(m.x.replace(/\r\n/g, '\n')).replace(/\n/g, `\n${' '.repeat(head.length)}`);
     if (m.ed !== undefined) body += ' (edited)';
   }
-  const likes = !m.del && (m.lk ?? 0) > 0 ? `  ♥ ${m.lk}${m.me ? ' (you)' : ''}` : '';
-  return `${head}${body}${likes}`;
+  return `${head}${body}${m.del ? '' : formatReactions(m)}`;
+}
+
+/**
+ * A message's reactions after its text: `  👍 3  ❤️ 1 (you: ❤️)` — each emoji with its count, in
+ * the set's order, then the ones you gave. Empty when it has none.
+ */
+export function formatReactions(m: Pick<Message, 'rx' | 'my'>): string {
+  const counts = Object.entries(m.rx ?? {}).map(([e, n]) => `${e} ${n}`);
+  if (counts.length === 0) return '';
+  return `  ${counts.join('  ')}${m.my && m.my.length > 0 ? ` (you: ${m.my.join(' ')})` : ''}`;
 }
 
 /** How a message removed by a moderator reads (the JSON has who: `rb`). */

@@ -1,5 +1,5 @@
 import { ConversationLog } from '@tidings/client';
-import { HISTORY_LIMIT_MAX, type ConversationEvent, type Message, type PresenceEvent, type ResultOf } from '@tidings/protocol';
+import { HISTORY_LIMIT_MAX, type ConversationEvent, type Message, type PresenceEvent, type ReactionEmoji, type ResultOf } from '@tidings/protocol';
 
 /** What `tidings watch` reports, in the order it happens. */
 export type WatchEvent =
@@ -7,7 +7,8 @@ export type WatchEvent =
   /** A message, printed once, in sequence order (the last page first, then new ones). */
   | { type: 'message'; c: string; m: Message }
   /** A message already printed changed; `m` is how it is now. */
-  | { type: 'edit' | 'delete' | 'like'; c: string; m: Message }
+  | { type: 'edit' | 'delete'; c: string; m: Message }
+  | { type: 'reaction'; c: string; m: Message; u: string; e: ReactionEmoji; on: boolean }
   | { type: 'typing' | 'join' | 'leave'; c: string; u: string }
   | { type: 'presence'; u: string; on: boolean; at: number }
   /** `u` mentioned the watcher in message `s` of another conversation `c`. */
@@ -135,12 +136,13 @@ export class WatchCore {
       }
       case 'e':
       case 'd':
-      case 'l': {
-        if (!this.#log.apply(event)) return;
+      case 'r': {
+        if (!this.#log.apply(event, this.#o.me)) return;
         // A change to a message still waiting behind a gap shows when that message is printed.
         if (event.s > this.#printed) return;
         const m = this.#log.get(event.s)!;
-        this.#o.emit({ type: event.t === 'e' ? 'edit' : event.t === 'd' ? 'delete' : 'like', c, m });
+        if (event.t === 'r') this.#o.emit({ type: 'reaction', c, m, u: event.u, e: event.e, on: event.on });
+        else this.#o.emit({ type: event.t === 'e' ? 'edit' : 'delete', c, m });
         return;
       }
       case 'ty':

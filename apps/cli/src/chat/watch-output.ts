@@ -11,7 +11,7 @@ export function watchEventText(event: WatchEvent, clock: Clock): { out?: string;
     case 'message':
     case 'edit':
     case 'delete':
-    case 'like':
+    case 'reaction':
       return { out: formatMessage(event.m, clock) };
     case 'ready':
       return { err: `watching ${event.c} (Ctrl-C to stop)` };
@@ -34,7 +34,8 @@ export function watchEventText(event: WatchEvent, clock: Clock): { out?: string;
 
 /**
  * A watch event as one JSON object (one line each with --json). Messages carry the protocol's
- * fields (`s`, `u`, `x`, `at`, `ed`, `del`, `lk`, `me`) beside `type` and `c`.
+ * fields (`s`, `u`, `x`, `at`, `ed`, `del`, `rx`, `my`) beside `type` and `c`; a reaction says who
+ * gave (`on`) or took back which emoji (`e`) and the message's counts now (`rx`).
  */
 export function watchEventJson(event: WatchEvent): Record<string, unknown> {
   switch (event.type) {
@@ -44,8 +45,8 @@ export function watchEventJson(event: WatchEvent): Record<string, unknown> {
       return { type: 'edit', c: event.c, s: event.m.s, x: event.m.x, ...(event.m.ed !== undefined ? { ed: event.m.ed } : {}) };
     case 'delete':
       return { type: 'delete', c: event.c, s: event.m.s, ...(event.m.rb !== undefined ? { rb: event.m.rb } : {}) };
-    case 'like':
-      return { type: 'like', c: event.c, s: event.m.s, n: event.m.lk ?? 0 };
+    case 'reaction':
+      return { type: 'reaction', c: event.c, s: event.m.s, u: event.u, e: event.e, on: event.on, rx: event.m.rx ?? {} };
     default:
       return { ...event };
   }

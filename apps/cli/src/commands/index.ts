@@ -21,6 +21,8 @@ import like from './like.js';
 import login from './login.js';
 import logout from './logout.js';
 import passwd from './passwd.js';
+import react from './react.js';
+import reactions from './reactions.js';
 import read from './read.js';
 import recover from './recover.js';
 import recoveryCodes from './recovery-codes.js';
@@ -67,6 +69,8 @@ export const commands: readonly Command[] = [
   search,
   watch,
   read,
+  react,
+  reactions,
   like,
   unlike,
   edit,

@@ -7,12 +7,12 @@ export const MESSAGE_REF_HELP = 'Name the message as history prints it: general#
 
 export default defineCommand({
   name: 'like',
-  summary: 'Like a message (once; liking it again changes nothing)',
+  summary: 'Like a message: the ❤️ reaction (once; liking it again changes nothing)',
   description: MESSAGE_REF_HELP,
   args: [messageArg],
   async run(ctx) {
     const { c, s } = messageRefOf(ctx.args.message!);
     const r = await signedIn(ctx, (conn) => conn.request('like.add', { c, s }));
-    return { text: `liked ${formatMessageRef(c, r.s)} (♥ ${r.n})`, data: { c, ...r } };
+    return { text: `liked ${formatMessageRef(c, r.s)} (❤️ ${r.n})`, data: { c, ...r } };
   },
 });

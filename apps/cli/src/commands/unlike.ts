@@ -6,12 +6,12 @@ import { MESSAGE_REF_HELP } from './like.js';
 
 export default defineCommand({
   name: 'unlike',
-  summary: 'Take back your like of a message',
+  summary: 'Take back your like (❤️) of a message',
   description: MESSAGE_REF_HELP,
   args: [messageArg],
   async run(ctx) {
     const { c, s } = messageRefOf(ctx.args.message!);
     const r = await signedIn(ctx, (conn) => conn.request('like.remove', { c, s }));
-    return { text: `unliked ${formatMessageRef(c, r.s)} (♥ ${r.n})`, data: { c, ...r } };
+    return { text: `unliked ${formatMessageRef(c, r.s)} (❤️ ${r.n})`, data: { c, ...r } };
   },
 });

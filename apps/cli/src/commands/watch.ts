@@ -41,7 +41,7 @@ export function secondsOf(value: string | undefined): number | undefined {
 
 export default defineCommand({
   name: 'watch',
-  summary: 'Follow a conversation live (messages, edits, likes, typing, presence)',
+  summary: 'Follow a conversation live (messages, edits, reactions, typing, presence)',
   description:
     'Prints the newest messages, then everything that happens, until Ctrl-C (or SIGTERM, or\n' +
     '--for); then exits 0. Messages are printed as history prints them, each once and in order;\n' +

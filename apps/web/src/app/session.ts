@@ -8,6 +8,7 @@ import {
   textProblem,
   topics,
   type Action,
+  type ReactionEmoji,
   type RequestOf,
   type ResultOf,
 } from '@tidings/protocol';
@@ -611,12 +612,16 @@ export class ChatSession {
     this.changed();
   }
 
-  async toggleLike(ref: string, s: number): Promise<void> {
-    const m = this.chat.get(ref)?.log.get(s);
-    if (!m) return;
-    const r = await this.request(m.me ? 'like.remove' : 'like.add', { c: ref, s });
-    this.chat.get(ref)?.log.setLiked(s, r.me, r.n);
+  /** Gives (`on`) or takes back your reaction `e` to message `s`; the answer is its reactions now. */
+  async react(ref: string, s: number, e: ReactionEmoji, on: boolean): Promise<void> {
+    const r = await this.request(on ? 'reaction.add' : 'reaction.remove', { c: ref, s, e });
+    this.chat.get(ref)?.log.setReactions(s, r.rx, r.my);
     this.changed();
+  }
+
+  /** Who reacted to message `s`: up to 50 names per emoji (reaction.who). */
+  whoReacted(ref: string, s: number): Promise<ResultOf<'reaction.who'>> {
+    return this.request('reaction.who', { c: ref, s });
   }
 
   // --- rooms and people ---------------------------------------------------------------------

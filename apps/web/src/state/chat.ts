@@ -1,5 +1,5 @@
 import { ConversationLog } from '@tidings/client';
-import { HISTORY_LIMIT_MAX, parseRef, type ConversationEvent, type Message } from '@tidings/protocol';
+import { HISTORY_LIMIT_MAX, REACTIONS, parseRef, type ConversationEvent, type Message, type ReactionEmoji } from '@tidings/protocol';
 
 /**
  * What the app knows about the signed-in user's conversations — plain data and decisions, no
@@ -179,10 +179,10 @@ export class ChatState {
       }
       case 'e':
       case 'd':
-      case 'l': {
+      case 'r': {
         const conv = this.#convs.get(ref);
         if (!conv) return 'unchanged';
-        const changed = conv.log.apply(event);
+        const changed = conv.log.apply(event, this.me);
         if (conv.last?.s === event.s) {
           if (event.t === 'e') conv.last = { ...conv.last, x: event.x, ed: event.ed };
           if (event.t === 'd') conv.last = { s: conv.last.s, u: conv.last.u, at: conv.last.at, x: '', del: true };
@@ -392,4 +392,29 @@ export class TypingThrottle {
   reset(ref: string): void {
     this.#last.delete(ref);
   }
+}
+
+// --- reactions --------------------------------------------------------------------------------
+
+/** One chip under a message: an emoji it has, its count, and whether you gave it. */
+export interface ReactionChip {
+  e: ReactionEmoji;
+  n: number;
+  mine: boolean;
+}
+
+/** The chips of a message, in the set's order: only emoji with a count. */
+export function reactionChips(m: Pick<Message, 'rx' | 'my'>): ReactionChip[] {
+  return REACTIONS.flatMap((e) => {
+    const n = m.rx?.[e] ?? 0;
+    return n > 0 ? [{ e, n, mine: m.my?.includes(e) === true }] : [];
+  });
+}
+
+/** Who gave `e`, as a chip's tooltip says it: `❤️ alice, bob and 3 more` (you first, as "you"). */
+export function whoText(e: ReactionEmoji, n: number, names: readonly string[] | undefined, me: string): string {
+  if (!names) return `${e} ${n}`;
+  const shown = [...names].sort((a, b) => (a === me ? -1 : b === me ? 1 : 0)).map((u) => (u === me ? 'you' : u));
+  const more = n > names.length ? ` and ${n - names.length} more` : '';
+  return `${e} ${shown.join(', ')}${more}`;
 }

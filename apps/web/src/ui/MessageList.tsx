@@ -4,6 +4,7 @@ import type { ChatSession } from '../app/session.js';
 import { newMessagesLine } from '../state/chat.js';
 import type { OutboxItem } from '../state/outbox.js';
 import { errorText } from './errors.js';
+import { Reactions } from './Reactions.js';
 import { clock, eventText, fullDate, plural } from './format.js';
 import { useNow } from './hooks.js';
 import { rich } from './rich.js';
@@ -76,6 +77,8 @@ export function MessageList({
   // moderators and the owner may remove anyone's message in their room
   const moderator = roleRank(session.rooms.get(cref)?.role) > 1;
   const [confirming, setConfirming] = useState<number | null>(null);
+  /** The message whose reaction picker is open. */
+  const [picking, setPicking] = useState<number | null>(null);
   const [failure, setFailure] = useState<{ s: number; text: string } | null>(null);
   // the roving Tab stop (`s<seq>` or `p<outbox id>`); the newest message when unset or gone
   const [current, setCurrent] = useState<string | null>(null);
@@ -251,7 +254,7 @@ export function MessageList({
           const first = !(previous !== undefined && previous.u === m.u && m.at - previous.at < GROUP_MS && m.s !== line && !previous.del);
           previous = m;
           const written = own ? session.written.get(`${cref} ${m.s}`) : undefined;
-          const liked = (m.lk ?? 0) > 0;
+          const reacted = (m.rx !== undefined && Object.keys(m.rx).length > 0) || picking === m.s;
           return [
             separator,
             m.s === line && (
@@ -292,7 +295,7 @@ export function MessageList({
                       {m.rb ? 'Removed by a moderator.' : m.del ? 'This message was deleted.' : rich(m.x, session.username)}
                     </div>
                   )}
-                  {((m.ed !== undefined && !m.del) || written !== undefined || (liked && !m.del) || confirming === m.s) && (
+                  {((m.ed !== undefined && !m.del) || written !== undefined || (reacted && !m.del) || confirming === m.s) && (
                     <div class="foot">
                       {m.ed !== undefined && !m.del && <span class="edited">edited</span>}
                       {written !== undefined && !m.del && (
@@ -300,18 +303,8 @@ export function MessageList({
                           written {clock(written, now)}, delivered {clock(m.at, now)}
                         </span>
                       )}
-                      {liked && !m.del && (
-                        <button
-                          type="button"
-                          class={`like ${m.me ? 'liked' : ''}`}
-                          tabIndex={-1}
-                          aria-pressed={m.me === true}
-                          aria-label={`${m.me ? 'Unlike' : 'Like'} (${plural(m.lk ?? 0, 'like')})`}
-                          disabled={!session.online}
-                          onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
-                        >
-                          ♥<span class="count"> {m.lk}</span>
-                        </button>
+                      {reacted && !m.del && (
+                        <Reactions session={session} cref={cref} m={m} act={act} picking={picking === m.s} onPicking={(on) => setPicking(on ? m.s : null)} />
                       )}
                       {confirming === m.s && (
                         <span class="mine">
@@ -339,14 +332,14 @@ export function MessageList({
                     {time()}
                     <button
                       type="button"
-                      class={`react ${m.me ? 'liked' : ''}`}
+                      class="react"
                       tabIndex={-1}
-                      aria-pressed={m.me === true}
+                      aria-expanded={picking === m.s}
                       title="React (L)"
                       disabled={!session.online}
-                      onClick={() => void act(m.s, () => session.toggleLike(cref, m.s))}
+                      onClick={() => setPicking(picking === m.s ? null : m.s)}
                     >
-                      <span aria-hidden="true">♥</span>
+                      <span aria-hidden="true">☺</span>
                       <span class="sr-only">React</span>
                     </button>
                     <button type="button" class="reply" tabIndex={-1} title="Reply (R)" onClick={() => onReply(m)}>

@@ -88,24 +88,42 @@ describeBrowser('chatting in two browsers', () => {
     noProblems(b.problems);
   });
 
-  it('likes and unlikes, and the count changes live in the other browser', async () => {
-    const { a, b, nameA } = await pair();
-    const room = uniqueName('likes');
+  it('reacts from the picker, the other browser sees the count live and who reacted, and a click takes it back', async () => {
+    const { a, b, nameA, nameB } = await pair();
+    const room = uniqueName('reacts');
     await createRoom(a.page, room);
     await joinRoom(b.page, room);
-    await send(a.page, `like me, says ${nameA}`);
-    const theirs = b.page.locator('.msg', { hasText: `like me, says ${nameA}` });
+    await send(a.page, `react to me, says ${nameA}`);
+    const theirs = b.page.locator('.msg', { hasText: `react to me, says ${nameA}` });
     await theirs.waitFor();
-    expect(await theirs.locator('.like').count()).toBe(0);
-    await theirs.getByRole('button', { name: 'React' }).click();
-    await theirs.getByRole('button', { name: 'Unlike (1 like)' }).waitFor();
-    const mine = a.page.locator('.msg', { hasText: `like me, says ${nameA}` });
-    await mine.locator('.like .count', { hasText: '1' }).waitFor();
-    await theirs.getByRole('button', { name: /^Unlike/ }).click();
-    await mine.locator('.like').waitFor({ state: 'detached' });
-    await theirs.getByRole('button', { name: 'React' }).click();
-    await mine.locator('.like .count', { hasText: '1' }).waitFor();
-    await screenshot(a.page, 'chat-likes');
+    expect(await theirs.locator('.reactions').count()).toBe(0); // no reactions, no chips
+    // the message's React action (on hover) opens the picker
+    await theirs.hover();
+    await theirs.getByRole('button', { name: 'React', exact: true }).click();
+    await theirs.getByRole('button', { name: 'React 🎉' }).click();
+    await theirs.getByRole('button', { name: '🎉 1, yours: take it back' }).waitFor();
+    expect(await theirs.locator('.picker').count()).toBe(0); // the picker closes after a pick
+
+    const mine = a.page.locator('.msg', { hasText: `react to me, says ${nameA}` });
+    const chip = mine.getByRole('button', { name: '🎉 1', exact: true });
+    await chip.waitFor();
+    expect(await chip.getAttribute('aria-pressed')).toBe('false');
+    // who reacted: asked for when the pointer reaches the chips, shown as the chip's tooltip
+    await chip.hover();
+    await expect.poll(() => chip.getAttribute('title')).toBe(`🎉 ${nameB}`);
+    // A adds the same: both counted, A's chip highlighted, and the tooltip says "you" first
+    await chip.click();
+    const both = mine.getByRole('button', { name: '🎉 2, yours: take it back' });
+    await both.waitFor();
+    await both.hover();
+    await expect.poll(() => both.getAttribute('title')).toBe(`🎉 you, ${nameB}`);
+    await theirs.getByRole('button', { name: '🎉 2, yours: take it back' }).waitFor();
+
+    // B takes theirs back with a click on the chip; A sees the count fall live
+    await theirs.getByRole('button', { name: '🎉 2, yours: take it back' }).click();
+    await mine.getByRole('button', { name: '🎉 1, yours: take it back' }).waitFor();
+    await theirs.getByRole('button', { name: '🎉 1', exact: true }).waitFor();
+    await screenshot(a.page, 'chat-reactions');
     noProblems(a.problems);
     noProblems(b.problems);
   });

@@ -242,8 +242,9 @@ describeBrowser('the message view and the keyboard', () => {
     await send(page, 'hello back');
     await page.locator('.msg[data-state="sent"] .text', { hasText: 'hello back' }).waitFor();
     await peer.page.locator('.msg', { hasText: 'hello back' }).hover();
-    await peer.page.locator('.msg', { hasText: 'hello back' }).getByRole('button', { name: 'React' }).click();
-    await page.locator('.msg', { hasText: 'hello back' }).locator('.like').waitFor();
+    await peer.page.locator('.msg', { hasText: 'hello back' }).getByRole('button', { name: 'React', exact: true }).click();
+    await peer.page.locator('.msg', { hasText: 'hello back' }).getByRole('button', { name: 'React ❤️' }).click();
+    await page.locator('.msg', { hasText: 'hello back' }).locator('.reactions .chip').first().waitFor();
     // open one message's actions so that they are measured too
     await page.locator('.msg', { hasText: 'hello back' }).focus();
 

@@ -116,13 +116,14 @@ describeBrowser('a bad connection', () => {
     await mine('to be deleted').getByRole('button', { name: 'Delete' }).click();
     await a.page.getByRole('button', { name: 'Delete it' }).click();
     await a.page.locator('.msg.deleted').waitFor();
-    await mine('to be liked').getByRole('button', { name: 'React' }).click();
-    await mine('to be liked').getByRole('button', { name: 'Unlike (1 like)' }).waitFor();
+    await mine('to be liked').getByRole('button', { name: 'React', exact: true }).click();
+    await mine('to be liked').getByRole('button', { name: 'React ❤️' }).click();
+    await mine('to be liked').getByRole('button', { name: '❤️ 1, yours: take it back' }).waitFor();
 
     await b.context.setOffline(false);
     await b.page.locator('.banner').waitFor({ state: 'detached' });
     await expect.poll(() => sentTexts(b.page)).toEqual(['edited while you were away', 'This message was deleted.', 'to be liked']);
-    await b.page.locator('.msg', { hasText: 'to be liked' }).getByRole('button', { name: 'Like (1 like)' }).waitFor();
+    await b.page.locator('.msg', { hasText: 'to be liked' }).getByRole('button', { name: '❤️ 1', exact: true }).waitFor();
     await screenshot(b.page, 'offline-queued-events');
     noProblems(a.problems);
     noProblems(b.problems);
