@@ -3,7 +3,8 @@ import { MAX_REQUEST_BYTES, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startAuth, type AuthHarness, type RawClient } from './helpers.js';
 
-type AuthAction = 'auth.register' | 'auth.login' | 'auth.logout' | 'auth.passwd' | 'auth.whoami' | 'auth.sessions' | 'auth.revoke' | 'auth.rename' | 'auth.events';
+type AuthAction =
+  'auth.register' | 'auth.login' | 'auth.logout' | 'auth.passwd' | 'auth.whoami' | 'auth.sessions' | 'auth.revoke' | 'auth.rename' | 'auth.events';
 
 /** Actions whose fields are all optional: an object with only an id (or unknown keys) is a good request there. */
 const ALL_OPTIONAL: ReadonlySet<AuthAction> = new Set(['auth.whoami', 'auth.sessions', 'auth.events']);

@@ -145,7 +145,9 @@ describeBackends('auth.sessions and auth.revoke', (backend) => {
       name: '🙂'.repeat(SESSION_NAME_MAX),
     });
     await conn.request('auth.rename', { sessionId: login.sessionId, name: 'Desk' });
-    const err = await h.guest().then((g) => g.request('auth.login', { username: 'ivan', password: 'ivans password', name: 'x'.repeat(65) }).catch((e: unknown) => e));
+    const err = await h
+      .guest()
+      .then((g) => g.request('auth.login', { username: 'ivan', password: 'ivans password', name: 'x'.repeat(65) }).catch((e: unknown) => e));
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
     const { sessions } = await conn.request('auth.sessions', {});
     expect(sessions.map((s) => s.name)).toEqual(['Desk']);

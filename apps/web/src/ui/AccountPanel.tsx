@@ -425,17 +425,7 @@ function SecurityQuestion({
   );
 }
 
-function RecoveryCodes({
-  session,
-  pw,
-  codesLeft,
-  onMade,
-}: {
-  session: ChatSession;
-  pw: Remembered;
-  codesLeft: number | null;
-  onMade: () => void;
-}) {
+function RecoveryCodes({ session, pw, codesLeft, onMade }: { session: ChatSession; pw: Remembered; codesLeft: number | null; onMade: () => void }) {
   const ask = usePasswordStep(pw);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
@@ -462,11 +452,14 @@ function RecoveryCodes({
     }
   };
 
+  // navigator.clipboard is missing outside secure contexts: that throws inside the chain, and says so
   const copy = (list: string[]) =>
-    navigator.clipboard.writeText(list.join('\n')).then(
-      () => setCopied('Copied: paste them somewhere safe.'),
-      () => setCopied('This browser did not allow copying: select the codes and copy them, or download them.'),
-    );
+    Promise.resolve()
+      .then(() => navigator.clipboard.writeText(list.join('\n')))
+      .then(
+        () => setCopied('Copied: paste them somewhere safe.'),
+        () => setCopied('This browser did not allow copying: select the codes and copy them, or download them.'),
+      );
 
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="codes-title">

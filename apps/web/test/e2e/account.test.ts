@@ -117,7 +117,11 @@ describeBrowser('the account screens', () => {
     expect([await question.isChecked(), await code.isChecked()]).toEqual([false, true]);
     await page.getByRole('textbox', { name: 'Recovery code' }).waitFor();
     // the chosen one is drawn differently (filled), not only announced
-    const bg = (label: string) => group.locator('label', { hasText: label }).locator('span').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const bg = (label: string) =>
+      group
+        .locator('label', { hasText: label })
+        .locator('span')
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(await bg('Recovery code')).not.toBe(await bg('Security question'));
     await bothWidths(page, 'recover-mode-code');
     noProblems(problems);
