@@ -4,10 +4,12 @@ import { seriousViolations } from './axe.js';
 import { PASSWORD, describeBrowser, noProblems, online, registerInUi, screenshot, signInInUi, uniqueName, useWebStack } from './harness.js';
 
 /** Both widths of each screen: a desktop and a small phone. */
-async function bothWidths(page: import('playwright-core').Page, name: string): Promise<void> {
+async function bothWidths(page: import('playwright-core').Page, name: string, show?: import('playwright-core').Locator): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
+  await show?.scrollIntoViewIfNeeded();
   await screenshot(page, `${name}-1280`);
   await page.setViewportSize({ width: 360, height: 740 });
+  await show?.scrollIntoViewIfNeeded();
   await screenshot(page, `${name}-360`);
   await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -45,7 +47,7 @@ describeBrowser('the account screens', () => {
     // the other browser sees its own new name
     await second.page.getByRole('link', { name: 'Account' }).click();
     await second.page.locator('[data-session="current"] strong', { hasText: 'Work laptop' }).waitFor();
-    await bothWidths(first.page, 'account-devices');
+    await bothWidths(first.page, 'account-devices', other);
     noProblems(first.problems);
     noProblems(second.problems);
   });
@@ -87,7 +89,7 @@ describeBrowser('the account screens', () => {
     const text = await readFile(await download.path(), 'utf8');
     expect(text.split('\n').filter((l) => /^[0-9a-z]{5}-[0-9a-z]{5}$/.test(l))).toEqual(codes);
     expect(text).toContain(`Tidings recovery codes for ${name}`);
-    await bothWidths(page, 'account-codes');
+    await bothWidths(page, 'account-codes', page.getByRole('button', { name: 'Download .txt' }));
 
     // a password change with the password already given asks for none, and what is kept is the new one
     await page.getByLabel('New password', { exact: true }).fill('another fine secret');
@@ -201,7 +203,7 @@ describeBrowser('notifications', () => {
     expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(0);
     await toggle.check();
     expect(await toggle.isChecked()).toBe(true);
-    await bothWidths(page, 'account-notifications');
+    await bothWidths(page, 'account-notifications', toggle);
 
     // visible: no notification
     await other.request('chat.send', { c: `@${name}`, x: 'while you look' });
