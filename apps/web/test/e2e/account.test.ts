@@ -233,7 +233,7 @@ describeBrowser('notifications', () => {
 describeBrowser('accessibility (axe-core)', () => {
   const web = useWebStack();
 
-  it('has no serious or critical violations on the sign-in, sign-up, recovery, chat and account screens, at 1280 px (light) and 360 px (dark)', async () => {
+  it('has no serious or critical violations on the sign-in, sign-up, recovery, chat, rooms, people, members, search and account screens, at 1280 px (light) and 360 px (dark)', async () => {
     for (const width of [1280, 360]) {
       const { page, problems } = await web().context({ width, height: width === 360 ? 740 : 800 });
       await page.emulateMedia({ colorScheme: width === 360 ? 'dark' : 'light' });
@@ -267,7 +267,20 @@ describeBrowser('accessibility (axe-core)', () => {
       await audit('chat');
       if (width === 360) await page.getByRole('link', { name: 'Back to conversations' }).click();
       await audit('conversations');
-      await page.getByRole('link', { name: 'Account' }).click();
+      await page.goto(`${web().url}#/rooms`);
+      await page.getByLabel('New room').waitFor();
+      await audit('rooms');
+      await web().nodeUser(uniqueName('hal')); // someone in the directory
+      await page.goto(`${web().url}#/people`);
+      await page.locator('.panel [data-user]').first().waitFor();
+      await audit('people');
+      await page.goto(`${web().url}#/room/general`);
+      await page.locator(`[data-user="${name}"]`).waitFor();
+      await audit('room members');
+      await page.goto(`${web().url}#/search/hello`);
+      await page.locator('.hit').first().waitFor();
+      await audit('search');
+      await page.goto(`${web().url}#/account`);
       await page.locator('[data-session]').first().waitFor();
       await page.getByRole('button', { name: 'Make new recovery codes' }).click();
       await page.locator('#codes-current').fill(PASSWORD);
