@@ -1,3 +1,4 @@
+import { connectGuest } from '@tidings/client';
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
@@ -50,6 +51,34 @@ describeBrowser('the account screens', () => {
     await bothWidths(first.page, 'account-devices', other);
     noProblems(first.problems);
     noProblems(second.problems);
+  });
+
+  it('names a session from before device names after this browser the first time Account opens', async () => {
+    const name = uniqueName('old');
+    const guest = await connectGuest({ url: web().stack.url });
+    await guest.request('auth.register', { username: name, password: PASSWORD });
+    // signed in the way the app did before: a device label and no name
+    const r = await guest.request('auth.login', { username: name, password: PASSWORD, device: 'w-oldlabel' });
+    const before = await guest.request('auth.login', { username: name, password: PASSWORD, device: 'w-another' });
+    await guest.close();
+    const { page, problems } = await web().context();
+    await page.evaluate((saved) => localStorage.setItem('tidings:session', JSON.stringify(saved)), {
+      username: r.username,
+      token: r.token,
+      sessionId: r.sessionId,
+      expiresAt: r.expiresAt,
+    });
+    await page.reload();
+    await online(page);
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.locator('[data-session="current"] strong', { hasText: 'Chrome on Linux' }).waitFor();
+    // the other old one is not this browser's to name: it reads "Web browser"
+    expect(await page.locator('[data-session="other"] strong').textContent()).toBe('Web browser');
+    const asUser = await web().nodeUser(name);
+    const { sessions } = await asUser.request('auth.sessions', {});
+    expect(sessions.find((s) => s.id === r.sessionId)?.name).toBe('Chrome on Linux');
+    expect(sessions.find((s) => s.id === before.sessionId)?.name).toBeNull();
+    noProblems(problems);
   });
 
   it('asks for the current password once: the question, then the codes without asking; codes copy and download', async () => {
