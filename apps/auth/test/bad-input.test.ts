@@ -3,7 +3,8 @@ import { MAX_REQUEST_BYTES, topics } from '@tidings/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { describeBackends, startAuth, type AuthHarness, type RawClient } from './helpers.js';
 
-type AuthAction = 'auth.register' | 'auth.login' | 'auth.logout' | 'auth.passwd' | 'auth.whoami' | 'auth.sessions' | 'auth.revoke' | 'auth.events';
+type AuthAction =
+  'auth.register' | 'auth.login' | 'auth.logout' | 'auth.passwd' | 'auth.whoami' | 'auth.sessions' | 'auth.revoke' | 'auth.rename' | 'auth.events';
 
 /** Actions whose fields are all optional: an object with only an id (or unknown keys) is a good request there. */
 const ALL_OPTIONAL: ReadonlySet<AuthAction> = new Set(['auth.whoami', 'auth.sessions', 'auth.events']);
@@ -18,6 +19,7 @@ function badPayloads(action: AuthAction): { name: string; payload: string | Buff
     'auth.whoami': {},
     'auth.sessions': { sessionId: 'some-session-id' },
     'auth.revoke': { sessionId: 'some-session-id' },
+    'auth.rename': { sessionId: 'some-session-id', name: 'Work laptop' },
     'auth.events': { limit: 10 },
   };
   const valid = fields[action];
@@ -36,12 +38,15 @@ function badPayloads(action: AuthAction): { name: string; payload: string | Buff
     },
     { name: 'a limit out of range', payload: JSON.stringify({ id: 'r1', limit: 100_000 }), code: 'BAD_REQUEST' },
     { name: 'a session id too long', payload: JSON.stringify({ id: 'r2', sessionId: 'x'.repeat(65) }), code: 'BAD_REQUEST' },
+    { name: 'a device name too long', payload: JSON.stringify({ id: 'r3', ...valid, name: 'x'.repeat(65) }), code: 'BAD_REQUEST' },
+    { name: 'a device name of two lines', payload: JSON.stringify({ id: 'r4', ...valid, name: 'a\nb' }), code: 'BAD_REQUEST' },
     // With only optional fields, unknown keys alone make no bad request.
   ].filter(
     (c) =>
       !(ALL_OPTIONAL.has(action) && c.name === '__proto__ keys instead of fields') &&
       !(c.name === 'a limit out of range' && action !== 'auth.events') &&
-      !(c.name === 'a session id too long' && !['auth.sessions', 'auth.revoke', 'auth.logout'].includes(action)),
+      !(c.name === 'a session id too long' && !['auth.sessions', 'auth.revoke', 'auth.rename', 'auth.logout'].includes(action)) &&
+      !(c.name.startsWith('a device name') && !['auth.rename', 'auth.login'].includes(action)),
   );
 }
 
@@ -76,17 +81,18 @@ describeBackends('bad input', (backend) => {
     });
   }
 
-  for (const action of ['auth.logout', 'auth.passwd', 'auth.whoami', 'auth.sessions', 'auth.revoke', 'auth.events'] as const) {
+  for (const action of ['auth.logout', 'auth.passwd', 'auth.whoami', 'auth.sessions', 'auth.revoke', 'auth.rename', 'auth.events'] as const) {
     it(`answers every malformed ${action} with a typed error, changes nothing, and keeps serving`, async () => {
       h = await startAuth(backend);
       await h.register('carol', 'correct horse battery');
       const login = await h.login('carol', 'correct horse battery');
-      const before = { ...(await h.counts()), events: await h.stack.db.prisma.accountEvent.count() };
+      const named = () => h.stack.db.prisma.session.count({ where: { name: { not: null } } });
+      const before = { ...(await h.counts()), events: await h.stack.db.prisma.accountEvent.count(), named: await named() };
       const hashBefore = (await h.stack.db.prisma.user.findUniqueOrThrow({ where: { username: 'carol' } })).passwordHash;
       const raw = await h.rawUser(login);
       const topic = topics.userRequest(raw.clientId, action);
       await expectAllRefused(raw, topic, action);
-      expect({ ...(await h.counts()), events: await h.stack.db.prisma.accountEvent.count() }).toEqual(before);
+      expect({ ...(await h.counts()), events: await h.stack.db.prisma.accountEvent.count(), named: await named() }).toEqual(before);
       const hashAfter = (await h.stack.db.prisma.user.findUniqueOrThrow({ where: { username: 'carol' } })).passwordHash;
       expect(hashAfter).toBe(hashBefore);
 

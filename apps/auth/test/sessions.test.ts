@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { SESSION_NAME_MAX } from '@tidings/protocol';
 import { closedByBroker, describeBackends, startAuth, stillServed, type AuthHarness } from './helpers.js';
 
 describeBackends('auth.sessions and auth.revoke', (backend) => {
@@ -22,6 +23,7 @@ describeBackends('auth.sessions and auth.revoke', (backend) => {
     expect(sessions[0]).toEqual({
       id: laptop.sessionId,
       device: 'laptop',
+      name: null,
       createdAt: start,
       lastSeenAt: start + 3000,
       expiresAt: laptop.expiresAt,
@@ -104,5 +106,70 @@ describeBackends('auth.sessions and auth.revoke', (backend) => {
     const closed = closedByBroker(conn);
     await expect(conn.request('auth.revoke', { sessionId: login.sessionId })).resolves.toEqual({ revoked: true });
     await closed;
+  });
+
+  it('keeps the name given at sign-in and renames a session: trimmed, listed, shown to every device of the account', async () => {
+    h = await startAuth(backend);
+    await h.register('hana', 'hanas password');
+    const guest = await h.guest();
+    const laptop = await guest.request('auth.login', { username: 'hana', password: 'hanas password', device: 'w-abc12345', name: '  Chrome on Linux ' });
+    const phone = await h.login('hana', 'hanas password', 'phone');
+    const onPhone = await h.user(phone, 'phone');
+
+    let { sessions } = await onPhone.request('auth.sessions', { sessionId: phone.sessionId });
+    expect(sessions.find((s) => s.id === laptop.sessionId)?.name).toBe('Chrome on Linux');
+    expect(sessions.find((s) => s.id === phone.sessionId)?.name).toBeNull();
+
+    await expect(onPhone.request('auth.rename', { sessionId: laptop.sessionId, name: ' Work laptop 💻 ' })).resolves.toEqual({ name: 'Work laptop 💻' });
+    await expect(onPhone.request('auth.rename', { sessionId: phone.sessionId, name: 'Phone' })).resolves.toEqual({ name: 'Phone' });
+    // the same request again: the same answer (repeatable)
+    await expect(onPhone.request('auth.rename', { sessionId: phone.sessionId, name: 'Phone' })).resolves.toEqual({ name: 'Phone' });
+    ({ sessions } = await onPhone.request('auth.sessions', {}));
+    expect(sessions.map((s) => s.name).sort()).toEqual(['Phone', 'Work laptop 💻']);
+    expect(sessions.find((s) => s.id === laptop.sessionId)?.device).toBe('w-abc12345');
+  });
+
+  it('refuses a bad name with a typed error and changes nothing', async () => {
+    h = await startAuth(backend);
+    await h.register('ivan', 'ivans password');
+    const login = await h.login('ivan', 'ivans password', 'desk');
+    const conn = await h.user(login, 'desk');
+    await conn.request('auth.rename', { sessionId: login.sessionId, name: 'Desk' });
+    const bad = ['', '   ', 'x'.repeat(SESSION_NAME_MAX + 1), 'two\nlines', 'tab\there', 'bell\u0007', 'spoof\u202egnp.exe', 'nul\u0000'];
+    for (const name of bad) {
+      const err = await conn.request('auth.rename', { sessionId: login.sessionId, name }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(name)).toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    // exactly the bound is fine; 64 emoji are 64 characters (not 128 UTF-16 units)
+    await expect(conn.request('auth.rename', { sessionId: login.sessionId, name: '🙂'.repeat(SESSION_NAME_MAX) })).resolves.toEqual({
+      name: '🙂'.repeat(SESSION_NAME_MAX),
+    });
+    await conn.request('auth.rename', { sessionId: login.sessionId, name: 'Desk' });
+    const err = await h
+      .guest()
+      .then((g) => g.request('auth.login', { username: 'ivan', password: 'ivans password', name: 'x'.repeat(65) }).catch((e: unknown) => e));
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    const { sessions } = await conn.request('auth.sessions', {});
+    expect(sessions.map((s) => s.name)).toEqual(['Desk']);
+  });
+
+  it("answers NOT_FOUND for renaming someone else's session or an ended one, and changes nothing", async () => {
+    h = await startAuth(backend);
+    await h.register('jack', 'jacks password');
+    await h.register('kate', 'kates password');
+    const jack = await h.login('jack', 'jacks password', 'one');
+    const ended = await h.login('jack', 'jacks password', 'two');
+    const kate = await h.login('kate', 'kates password', 'desk');
+    const asJack = await h.user(jack, 'one');
+    const asKate = await h.user(kate, 'desk');
+    await asJack.request('auth.revoke', { sessionId: ended.sessionId });
+
+    for (const sessionId of [kate.sessionId, ended.sessionId, 'no-such-session-id']) {
+      const err = await asJack.request('auth.rename', { sessionId, name: 'Mine now' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'NOT_FOUND', message: 'You have no active session with that id.' });
+    }
+    const { sessions } = await asKate.request('auth.sessions', {});
+    expect(sessions.map((s) => s.name)).toEqual([null]);
+    expect(await h.stack.db.prisma.session.count({ where: { name: { not: null } } })).toBe(0);
   });
 });

@@ -203,10 +203,21 @@ describe('sessions and events from the CLI', () => {
     const list = await m.cli(['sessions']);
     expect(list.status).toBe(0);
     const lines = list.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ {2}id +device +signed in +last seen +expires$/);
+    expect(lines[0]).toMatch(/^ {2}id +device +name +signed in +last seen +expires$/);
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.startsWith(`* ${mine.sessionId}`))).toMatch(/ laptop /);
     expect(lines.find((l) => l.startsWith(`  ${phoneSession.sessionId}`))).toMatch(/ phone /);
+
+    // named: the rest of the line is the name; a bad one is a usage error and nothing is sent
+    expect(await m.cli(['sessions', 'rename', phoneSession.sessionId, 'Work', 'phone'])).toEqual({
+      status: 0,
+      stdout: `session ${phoneSession.sessionId} is now named "Work phone"\n`,
+      stderr: '',
+    });
+    expect((await m.cli(['sessions', 'rename', phoneSession.sessionId, 'x'.repeat(65)])).status).toBe(2);
+    expect((await m.cli(['sessions', 'rename', phoneSession.sessionId])).status).toBe(2);
+    expect(errorLine(await m.cli(['sessions', 'rename', 'no-such-session', 'Mine']))).toBe('tidings: You have no active session with that id.');
+    expect((await m.cli(['sessions'])).stdout.split('\n').find((l) => l.startsWith(`  ${phoneSession.sessionId}`))).toMatch(/ phone +Work phone /);
 
     const asJson = json((await m.cli(['sessions', '--json'])).stdout);
     expect((asJson.data?.sessions as { id: string; current: boolean }[]).map((s) => [s.id, s.current]).sort()).toEqual(

@@ -18,6 +18,24 @@ export const Device = ClientString.regex(DEVICE_PATTERN);
 export const Timestamp = z.number().int().nonnegative().describe('Milliseconds since the Unix epoch');
 export const SessionId = ClientString.min(8).max(64);
 
+/** A session's name (what people call the device): at most this many characters. */
+export const SESSION_NAME_MAX = 64;
+/** Control characters and bidi overrides: a name is one line, shown as typed, that cannot reorder what follows it. */
+const NAME_FORBIDDEN = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/** Why a session name is refused, or null (it is trimmed first). */
+export function sessionNameProblem(name: string): string | null {
+  const n = name.trim();
+  if (n.length === 0) return 'A device name cannot be empty.';
+  if ([...n].length > SESSION_NAME_MAX) return `A device name has at most ${SESSION_NAME_MAX} characters.`;
+  if (NAME_FORBIDDEN.test(n)) return 'A device name is one line of text, without control characters.';
+  return null;
+}
+/** What people call a device ("Chrome on Linux", "Work laptop"): trimmed, 1–64 characters, one line. */
+export const SessionName = ClientString.max(SESSION_NAME_MAX * 4)
+  .trim()
+  .refine((n) => sessionNameProblem(n) === null, { message: `1–${SESSION_NAME_MAX} characters of one line of text` })
+  .describe(`1–${SESSION_NAME_MAX} characters, one line (trimmed)`);
+
 /** Names no one may register: they would read as the system speaking. */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set(['svc', 'admin', 'root', 'system', 'tidings', 'guest', 'server']);
 
@@ -45,6 +63,7 @@ export const LoginRequest = RequestBase.extend({
   username: UsernameInput,
   password: PasswordInput,
   device: Device.optional().describe('Label of the device signing in; the client then connects as <username>:<device>'),
+  name: SessionName.optional().describe('What people call this device, shown in auth.sessions ("Chrome on Linux"); auth.rename changes it'),
 });
 export const LoginResult = z.object({
   username: Username,

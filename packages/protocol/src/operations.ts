@@ -371,6 +371,15 @@ export const operations = {
     request: recovery.RevokeRequest,
     result: recovery.RevokeResult,
   }),
+  'auth.rename': op({
+    action: 'auth.rename',
+    service: 'auth',
+    audience: 'user',
+    summary: 'Name one of your active sessions (what people call the device: "Work laptop")',
+    request: recovery.RenameRequest,
+    result: recovery.RenameResult,
+    repeatable: true,
+  }),
   'auth.events': op({
     action: 'auth.events',
     service: 'auth',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PasswordInput, SessionId, Timestamp, UsernameInput } from './auth.js';
+import { PasswordInput, SessionId, SessionName, Timestamp, UsernameInput } from './auth.js';
 import { RequestBase } from './envelope.js';
 import { ClientString } from './text.js';
 
@@ -153,6 +153,7 @@ export const SessionsRequest = RequestBase.extend({
 export const SessionInfo = z.object({
   id: SessionId,
   device: z.string().nullable(),
+  name: z.string().nullable().describe('What people call the device (auth.login `name`, auth.rename), or null'),
   createdAt: Timestamp,
   lastSeenAt: Timestamp,
   expiresAt: Timestamp,
@@ -164,6 +165,10 @@ export const SessionsResult = z.object({ sessions: z.array(SessionInfo).describe
 // --- auth.revoke (user) ---
 export const RevokeRequest = RequestBase.extend({ sessionId: SessionId.describe('One of your active sessions') });
 export const RevokeResult = z.object({ revoked: z.literal(true) });
+
+// --- auth.rename (user) ---
+export const RenameRequest = RequestBase.extend({ sessionId: SessionId.describe('One of your active sessions'), name: SessionName });
+export const RenameResult = z.object({ name: z.string().describe('The name as stored (trimmed)') });
 
 // --- auth.events (user) ---
 /** What an account event records. */

@@ -155,6 +155,7 @@ describe('client strings', () => {
       'auth.passwd': { currentPassword: 'a good password', newPassword: 'a better one', sessionId: 'session-1' },
       'auth.sessions': { sessionId: 'session-1' },
       'auth.revoke': { sessionId: 'session-1' },
+      'auth.rename': { sessionId: 'session-1', name: 'Work laptop' },
       'chat.send': { c: 'general', x: 'hello' },
       'chat.edit': { c: 'general', s: 1, x: 'hello' },
       'chat.delete': { c: '@bob', s: 1 },

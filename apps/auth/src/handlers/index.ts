@@ -5,6 +5,7 @@ import { loginHandler } from './login.js';
 import { logoutHandler } from './logout.js';
 import { passwdHandler } from './passwd.js';
 import { registerHandler } from './register.js';
+import { renameHandler } from './rename.js';
 import { revokeHandler } from './revoke.js';
 import { sessionsHandler } from './sessions.js';
 import { whoamiHandler } from './whoami.js';
@@ -19,6 +20,7 @@ export function authHandlers(auth: AuthContext): Handlers {
     'auth.whoami': whoamiHandler(auth),
     'auth.sessions': sessionsHandler(auth),
     'auth.revoke': revokeHandler(auth),
+    'auth.rename': renameHandler(auth),
     'auth.events': eventsHandler(auth),
   };
 }

@@ -52,6 +52,7 @@ export function loginHandler(auth: AuthContext): Handler<'auth.login'> {
           userId: found.id,
           tokenHash: issued.tokenHash,
           device: request.device ?? null,
+          name: request.name ?? null,
           createdAt: new Date(now),
           lastSeenAt: new Date(now),
           expiresAt: new Date(expiresAt),

@@ -16,12 +16,13 @@ export function sessionsHandler(auth: AuthContext): Handler<'auth.sessions'> {
       where: { user: { username }, revokedAt: null, expiresAt: { gt: new Date(auth.now()) } },
       orderBy: [{ lastSeenAt: 'desc' }, { createdAt: 'desc' }, { id: 'asc' }],
       take: SESSIONS_LIST_MAX,
-      select: { id: true, device: true, createdAt: true, lastSeenAt: true, expiresAt: true },
+      select: { id: true, device: true, name: true, createdAt: true, lastSeenAt: true, expiresAt: true },
     });
     return {
       sessions: rows.map((s) => ({
         id: s.id,
         device: s.device,
+        name: s.name,
         createdAt: s.createdAt.getTime(),
         lastSeenAt: s.lastSeenAt.getTime(),
         expiresAt: s.expiresAt.getTime(),

@@ -1,6 +1,7 @@
 import { connectGuest, type ConnectOptions, type Connection } from '@tidings/client';
 import { isTidingsError, passwordProblem, usernameProblem } from '@tidings/protocol';
 import type { SavedSession } from '../state/identity.js';
+import { loginName } from './device-name.js';
 
 /**
  * The flows a signed-out visitor can run: each opens a short guest connection (client id
@@ -82,7 +83,7 @@ export async function signIn(target: BrokerTarget, username: string, password: s
   if (password.length === 0) throw new FormError('password', 'Enter your password.');
   try {
     return await asGuest(target, async (conn) => {
-      const r = await conn.request('auth.login', { username, password, device });
+      const r = await conn.request('auth.login', { username, password, device, ...loginName() });
       return { username: r.username, token: r.token, sessionId: r.sessionId, expiresAt: r.expiresAt };
     });
   } catch (err) {
@@ -96,7 +97,7 @@ export async function register(target: BrokerTarget, username: string, password:
   try {
     return await asGuest(target, async (conn) => {
       await conn.request('auth.register', { username, password });
-      const r = await conn.request('auth.login', { username, password, device });
+      const r = await conn.request('auth.login', { username, password, device, ...loginName() });
       return { username: r.username, token: r.token, sessionId: r.sessionId, expiresAt: r.expiresAt };
     });
   } catch (err) {

@@ -1,6 +1,7 @@
 import { answerProblem, isTidingsError, normalizeRecoveryCode, passwordProblem, usernameProblem } from '@tidings/protocol';
 import type { SavedSession } from '../state/identity.js';
 import { FormError, asGuest, formError, type BrokerTarget } from './auth.js';
+import { loginName } from './device-name.js';
 
 /**
  * Recovering a forgotten password, as a guest: ask for the account's security question, then
@@ -50,7 +51,7 @@ export async function recover(target: BrokerTarget, input: RecoverInput): Promis
         code === null
           ? await conn.request('recovery.reset', { username, answer: input.secret, newPassword: input.newPassword })
           : await conn.request('recovery.code', { username, code, newPassword: input.newPassword });
-      const r = await conn.request('auth.login', { username, password: input.newPassword, device: input.device });
+      const r = await conn.request('auth.login', { username, password: input.newPassword, device: input.device, ...loginName() });
       return { session: { username: r.username, token: r.token, sessionId: r.sessionId, expiresAt: r.expiresAt }, revokedSessions };
     });
   } catch (err) {

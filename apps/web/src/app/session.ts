@@ -66,6 +66,8 @@ export class ChatSession {
   link: Link = { state: 'connecting' };
   /** Set when the server ended the session (revoked, expired): the app goes back to sign-in with this reason. */
   ended: string | null = null;
+  /** A direct message (`text`) or a mention (`text` null) from `from` arrived in `ref`: App may show a desktop notification. */
+  onAlert: ((ref: string, from: string, text: string | null) => void) | null = null;
   /** Conversations whose older page is being fetched. */
   readonly loadingOlder = new Set<string>();
   /** Last error of a history fetch per conversation, shown in the conversation. */
@@ -369,6 +371,8 @@ export class ChatSession {
       return;
     }
     if (outcome === 'unchanged') return;
+    // a direct message or a mention, new and unread: App may show a desktop notification
+    if ((ev.t === 'm' && !ev.ev && ev.u !== this.username && kindOf(ref) === 'dm') || ev.t === 'mn') this.onAlert?.(ref, ev.u, ev.t === 'm' ? ev.x : null);
     if (ev.t === 'ty') this.#scheduleTypingExpiry();
     if (ev.t === 'm') this.#sendRead();
     this.changed(ev.t !== 'ty');
@@ -688,6 +692,16 @@ export class ChatSession {
   /** The account's active sessions (devices signed in), this one marked `current`. */
   listSessions(): Promise<ResultOf<'auth.sessions'>> {
     return this.request('auth.sessions', { sessionId: this.#deps.session.sessionId });
+  }
+
+  /** This browser's storage (settings kept per user, such as desktop notifications). */
+  get kv(): KeyValue {
+    return this.#deps.kv;
+  }
+
+  /** Names one of the account's sessions (what the Account page lists it as); answers the name as stored. */
+  async renameSession(sessionId: string, name: string): Promise<string> {
+    return (await this.request('auth.rename', { sessionId, name })).name;
   }
 
   /** Ends another session of the account; its live connections are closed by the broker. */

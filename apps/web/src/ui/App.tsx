@@ -1,5 +1,6 @@
 import type { IClientOptions } from 'mqtt';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { alertUser } from '../app/notify.js';
 import { ChatSession } from '../app/session.js';
 import { deviceId, loadSession, saveSession, type SavedSession } from '../state/identity.js';
 import type { KeyValue } from '../state/storage.js';
@@ -19,7 +20,11 @@ export interface AppProps {
 /** Signed out: the sign-in and sign-up screens. Signed in: the chat, for as long as the session lasts. */
 export function App({ kv, url, mqtt, typed: typedInHtml = null }: AppProps) {
   const device = useMemo(() => deviceId(kv), [kv]);
-  const make = (saved: SavedSession) => new ChatSession({ url, session: saved, device, kv, mqtt });
+  const make = (saved: SavedSession) => {
+    const s = new ChatSession({ url, session: saved, device, kv, mqtt });
+    s.onAlert = (ref, from, text) => alertUser(kv, s.username, ref, from, text);
+    return s;
+  };
   const [session, setSession] = useState<ChatSession | null>(() => {
     const saved = loadSession(kv, Date.now());
     return saved ? make(saved) : null;

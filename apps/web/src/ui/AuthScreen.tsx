@@ -73,14 +73,18 @@ export function AuthScreen({ target, device, notice, onSignedIn, initial }: Auth
           {notice}
         </p>
       )}
-      <div class="tabs">
-        <button type="button" aria-pressed={mode === 'sign-in'} onClick={() => switchTo('sign-in')}>
-          Sign in
-        </button>
-        <button type="button" aria-pressed={registering} onClick={() => switchTo('register')}>
-          Create account
-        </button>
-      </div>
+      {mode === 'recover' ? (
+        <h2 class="form-title">Reset your password</h2>
+      ) : (
+        <div class="tabs">
+          <button type="button" aria-pressed={mode === 'sign-in'} onClick={() => switchTo('sign-in')}>
+            Sign in
+          </button>
+          <button type="button" aria-pressed={registering} onClick={() => switchTo('register')}>
+            Create account
+          </button>
+        </div>
+      )}
       {mode === 'recover' ? (
         recoverModule && typeof recoverModule !== 'string' ? (
           <recoverModule.RecoverForm target={target} device={device} initialUsername={username} onSignedIn={onSignedIn} />
@@ -98,7 +102,7 @@ export function AuthScreen({ target, device, notice, onSignedIn, initial }: Auth
             onValue={setUsername}
             autoComplete="username"
             error={errorFor('username')}
-            {...(registering ? { hint: '3–32 characters: a-z, 0-9, _ . -' } : {})}
+            {...(registering ? { hint: usernameHint(username) } : {})}
             autoFocus={initial?.focus?.id !== 'password'}
           />
           <Field
@@ -145,4 +149,10 @@ export function AuthScreen({ target, device, notice, onSignedIn, initial }: Auth
       )}
     </main>
   );
+}
+
+/** Usernames are lower-case: say so, with the name they will have, instead of changing what was typed in silence. */
+export function usernameHint(typed: string): string {
+  const lower = typed.trim().toLowerCase();
+  return lower !== typed.trim() ? `Usernames are lower-case: you will be “${lower}”.` : '3–32 characters: a-z, 0-9, _ . -';
 }

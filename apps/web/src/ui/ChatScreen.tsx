@@ -86,9 +86,11 @@ export function ChatScreen({ session }: { session: ChatSession }) {
   return (
     <div class={`shell ${route.view === 'home' ? 'at-list' : 'at-main'}`}>
       <header class="topbar">
-        <a class="brand" href="#">
-          Tidings
-        </a>
+        <h1 class="brand-h">
+          <a class="brand" href="#">
+            Tidings
+          </a>
+        </h1>
         <span class="me">
           <span class={`dot ${session.online ? 'on' : ''}`} aria-hidden="true" />
           {session.username}

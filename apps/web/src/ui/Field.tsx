@@ -42,7 +42,7 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
         aria-describedby={described || undefined}
       />
       {hint && (
-        <p class="hint" id={`${id}-hint`}>
+        <p class="hint" id={`${id}-hint`} aria-live="polite">
           {hint}
         </p>
       )}

@@ -79,14 +79,20 @@ export function RecoverForm({ target, device, initialUsername, onSignedIn }: Rec
           change
         </button>
       </p>
-      <div class="tabs">
-        <button type="button" aria-pressed={method === 'question'} onClick={() => choose('question')}>
-          Security question
-        </button>
-        <button type="button" aria-pressed={method === 'code'} onClick={() => choose('code')}>
-          Recovery code
-        </button>
-      </div>
+      <fieldset class="seg">
+        <legend>Reset with</legend>
+        {(
+          [
+            ['question', 'Security question'],
+            ['code', 'Recovery code'],
+          ] as const
+        ).map(([value, label]) => (
+          <label key={value}>
+            <input type="radio" name="method" value={value} checked={method === value} onChange={() => choose(value)} />
+            <span>{label}</span>
+          </label>
+        ))}
+      </fieldset>
       {method === 'question' ? (
         <>
           <p class="question" id="recovery-question">

@@ -94,7 +94,7 @@ describeBrowser('signing up, in and out in the browser', () => {
     await expect.poll(() => rows.count()).toBe(2);
     await first.page.locator('[data-session="current"] .tag', { hasText: 'this browser' }).waitFor();
     const other = first.page.locator('[data-session="other"]');
-    await other.getByRole('button', { name: /^Sign out Web browser/ }).click();
+    await other.getByRole('button', { name: /^Sign out Chrome on Linux/ }).click();
     await expect.poll(() => rows.count()).toBe(1);
     expect(await first.page.locator('[data-session="current"]').count()).toBe(1);
 
@@ -113,6 +113,8 @@ describeBrowser('signing up, in and out in the browser', () => {
     await page.locator('#question-now', { hasText: 'None set yet' }).waitFor();
     await page.getByLabel('Question', { exact: true }).selectOption({ label: 'What was the name of your first pet?' });
     await page.getByLabel('Answer').fill('Rex the dog');
+    // the current password is asked for once the rest is filled in
+    await page.getByRole('button', { name: 'Set security question' }).click();
     await page.locator('#security-current').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set security question' }).click();
     await page.getByRole('status').filter({ hasText: 'Security question set.' }).waitFor();
@@ -148,6 +150,7 @@ describeBrowser('signing up, in and out in the browser', () => {
     await registerInUi(page, name);
     await page.getByRole('link', { name: 'Account' }).click();
     const codesCurrent = page.locator('#codes-current');
+    await page.getByRole('button', { name: 'Make new recovery codes' }).click();
     await codesCurrent.fill('not my password');
     await page.getByRole('button', { name: 'Make new recovery codes' }).click();
     await page.locator('#codes-current-error', { hasText: 'not your current password' }).waitFor();
@@ -166,8 +169,8 @@ describeBrowser('signing up, in and out in the browser', () => {
       await page.getByRole('button', { name: 'Forgot your password?' }).click();
       await page.getByLabel('Username').fill(name);
       await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByRole('button', { name: 'Recovery code' }).click();
-      await page.getByLabel('Recovery code').fill(code);
+      await page.getByRole('radio', { name: 'Recovery code' }).check();
+      await page.getByRole('textbox', { name: 'Recovery code' }).fill(code);
       await page.getByLabel('New password', { exact: true }).fill(password);
       await page.getByLabel('New password again').fill(password);
       await page.getByRole('button', { name: 'Reset password and sign in' }).click();
