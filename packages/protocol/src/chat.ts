@@ -161,7 +161,8 @@ export const LIKE_REACTION: ReactionEmoji = '❤️';
 /** Usernames reaction.who answers per emoji at most (the earliest reactors first). */
 export const REACTION_WHO_MAX = 50;
 
-export const Reaction = z.enum(REACTIONS).describe(`one of ${REACTIONS.join(' ')}`);
+const REACTIONS_LISTED = REACTIONS.join(' ');
+export const Reaction = z.enum(REACTIONS).describe(`one of ${REACTIONS_LISTED}`);
 
 /** Count per emoji, only emoji with a count above 0, in the order of REACTIONS: `{"👍":3,"❤️":1}`. */
 export const ReactionCounts = z.partialRecord(Reaction, z.number().int().positive());
