@@ -364,3 +364,72 @@ export function sharedDevices(redis: RedisOptions) {
     },
   };
 }
+
+/** What {@link routeInCounterOrder} needs of aedes and of its mqemitter. */
+interface CountingBroker {
+  id: string;
+  counter: number;
+  publish(packet: { brokerCounter?: number }, client?: unknown, done?: (err?: Error | null) => void): void;
+}
+interface RoutingEmitter {
+  emit(packet: { brokerId?: string; brokerCounter?: number }, cb?: (err?: unknown) => void): void;
+}
+
+/**
+ * Routes this broker's packets in the order aedes numbered them. aedes stamps a published packet
+ * with the broker's next counter before the steps that precede routing (store if retained, queue
+ * for persistent sessions if QoS 1), and every client drops a packet whose counter is not above
+ * the last one it got from that broker (aedes' client.js `dedupe`, its guard against a packet
+ * matching two subscriptions). In memory those steps take the same few ticks for every packet;
+ * on Redis they take one to several round trips (a QoS 0 packet none), so a later packet was
+ * routed first and the earlier one then silently dropped for every client subscribed to both
+ * topics — measured in packages/e2e/test/cluster.test.ts: members on either broker missed about
+ * two thirds of a room's live events, each of them just before the member's own reply. Here a
+ * packet of this broker is held until every packet numbered before it was routed or its publish
+ * failed (packets of other brokers, and packets numbered elsewhere, pass at once). While Redis
+ * is away a held QoS 1 packet holds the later ones too: they would wait for Redis anyway.
+ */
+export function routeInCounterOrder(broker: CountingBroker, mq: RoutingEmitter): void {
+  /** Counters stamped and not yet routed, ascending; a held packet's routing, or 'failed'. */
+  const order: number[] = [];
+  const state = new Map<number, 'pending' | 'failed' | (() => void)>();
+  const flush = () => {
+    while (order.length > 0 && state.get(order[0]!) !== 'pending') {
+      const next = state.get(order[0]!);
+      state.delete(order.shift()!);
+      if (typeof next === 'function') next();
+    }
+  };
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    const counter = packet.brokerId === broker.id ? packet.brokerCounter : undefined;
+    if (counter === undefined || state.get(counter) !== 'pending') return emit(packet, cb);
+    state.set(counter, () => emit(packet, cb));
+    flush();
+  };
+  const publish = broker.publish.bind(broker);
+  broker.publish = (packet, client, done) => {
+    if (typeof client === 'function') {
+      done = client as (err?: Error | null) => void;
+      client = null;
+    }
+    // aedes-packet: `original.brokerCounter || ++broker.counter`, synchronously in publish().
+    const counter = packet.brokerCounter ? undefined : broker.counter + 1;
+    if (counter !== undefined) {
+      state.set(counter, 'pending');
+      order.push(counter);
+    }
+    const settle = () => {
+      // Not routed (refused before routing, or a step failed): let the later ones go.
+      if (counter !== undefined && state.get(counter) === 'pending') {
+        state.set(counter, 'failed');
+        flush();
+      }
+    };
+    publish(packet, client, (err) => {
+      settle();
+      done?.(err);
+    });
+    if (counter !== undefined && broker.counter < counter) settle(); // refused before numbering
+  };
+}
