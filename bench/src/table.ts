@@ -359,7 +359,14 @@ export function renderCluster(c: ClusterResult): string[] {
     `### 10. Cluster: one broker against two on Redis, same machine (QoS 1, auth off; ${p.pairs} pairs with ${p.pairWindow} in flight each, 1:${p.subscribers} with ${p.fanWindow} in flight; ${p.seconds} s per run)`,
     '',
     table(
-      ['Setup', '1:1 deliveries/s (vs one broker)', '1:1 p50 / p99', `1:${p.subscribers} deliveries/s (vs one broker)`, `1:${p.subscribers} p50 / p99`, "Brokers' CPU 1:1 / fan-out"],
+      [
+        'Setup',
+        '1:1 deliveries/s (vs one broker)',
+        '1:1 p50 / p99',
+        `1:${p.subscribers} deliveries/s (vs one broker)`,
+        `1:${p.subscribers} p50 / p99`,
+        "Brokers' CPU 1:1 / fan-out",
+      ],
       c.deliveries.map((d) => [
         d.setup,
         `${fmt(d.oneToOne.deliveriesPerSecond)}${d === base ? '' : vs(d.oneToOne.deliveriesPerSecond, base?.oneToOne.deliveriesPerSecond)}`,
@@ -393,7 +400,14 @@ export function renderCluster(c: ClusterResult): string[] {
       '',
       table(
         ['Run', 'Reconnected (CONNACK from B)', 'First message after the kill', 'Published', 'Lost', 'Twice'],
-        c.failover.runs.map((f, i) => [String(i + 1), `${fmt(f.reconnectMs)} ms`, `${fmt(f.firstMessageMs)} ms`, fmt(f.published), fmt(f.lost), fmt(f.duplicates)]),
+        c.failover.runs.map((f, i) => [
+          String(i + 1),
+          `${fmt(f.reconnectMs)} ms`,
+          `${fmt(f.firstMessageMs)} ms`,
+          fmt(f.published),
+          fmt(f.lost),
+          fmt(f.duplicates),
+        ]),
       ),
     );
   return out;

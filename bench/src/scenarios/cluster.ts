@@ -7,7 +7,21 @@ import { Redis } from 'ioredis';
 import { connect, type MqttClient } from 'mqtt';
 import type { ConnectArgs, ConnectResult } from '../gen/conns.js';
 import type { RunArgs, RunResult, SetupArgs } from '../gen/raw.js';
-import { ROOT, cpuMeter, exited, freePort, httpJson, rssOf, sleep, spawnNode, startGenerator, tempDir, waitForPort, type Generator, type Spawned } from '../procs.js';
+import {
+  ROOT,
+  cpuMeter,
+  exited,
+  freePort,
+  httpJson,
+  rssOf,
+  sleep,
+  spawnNode,
+  startGenerator,
+  tempDir,
+  waitForPort,
+  type Generator,
+  type Spawned,
+} from '../procs.js';
 import { postgresBenchUrl, seedRoom, seedSignedInUsers } from '../seed.js';
 import { summarize } from '../stats.js';
 import { prepareData, type Prepared } from '../sut.js';
@@ -63,7 +77,15 @@ export interface ClusterFailoverRun {
 }
 
 export interface ClusterResult {
-  params: { pairs: number; pairWindow: number; subscribers: number; fanWindow: number; seconds: number; connections: { one: number; two: number }; database: string };
+  params: {
+    pairs: number;
+    pairWindow: number;
+    subscribers: number;
+    fanWindow: number;
+    seconds: number;
+    connections: { one: number; two: number };
+    database: string;
+  };
   deliveries: ClusterDeliveryRun[];
   connections: ClusterConnectionRun[];
   failover: { runs: ClusterFailoverRun[] } | Skipped;
@@ -166,7 +188,13 @@ async function measureDeliveries(ctx: ScenarioContext, params: ClusterResult['pa
         const ports = s.spread(brokers.map((b) => b.mqttPort));
         const pids = Object.fromEntries(brokers.map((b) => [b.proc.name, b.proc.pid]));
         const measure = async (label: string, setup: Pick<SetupArgs, 'mode' | 'count'>, run: Pick<RunArgs, 'window'>) => {
-          await gen.call('setup', { ...setup, port: brokers[0]!.mqttPort, subscriberPorts: ports.sub, publisherPorts: ports.pub, label: `cluster${n}-${label}` } satisfies SetupArgs);
+          await gen.call('setup', {
+            ...setup,
+            port: brokers[0]!.mqttPort,
+            subscriberPorts: ports.sub,
+            publisherPorts: ports.pub,
+            label: `cluster${n}-${label}`,
+          } satisfies SetupArgs);
           const cpu = cpuMeter(pids);
           const r = await gen.call<RunResult>('run', { ...run, warmupMs, durationMs: params.seconds * 1000 } satisfies RunArgs);
           const usage = cpu();
@@ -176,7 +204,9 @@ async function measureDeliveries(ctx: ScenarioContext, params: ClusterResult['pa
             latency: summarize(r.latencies),
             cpu: Math.round(Object.values(usage).reduce((a, b) => a + b, 0) * 100) / 100,
           };
-          ctx.progress(`${s.setup}, ${label}: ${result.deliveriesPerSecond.toLocaleString('en')} deliveries/s, p50 ${result.latency.p50} ms, brokers' CPU ${result.cpu}`);
+          ctx.progress(
+            `${s.setup}, ${label}: ${result.deliveriesPerSecond.toLocaleString('en')} deliveries/s, p50 ${result.latency.p50} ms, brokers' CPU ${result.cpu}`,
+          );
           return result;
         };
         out.push({
@@ -361,7 +391,9 @@ async function measureFailover(ctx: ScenarioContext, redisUrl: string, prefix: s
       }
       const run = { reconnectMs: Math.round(reconnectMs), firstMessageMs: Math.round(firstMessageMs), published, received: received.size, lost, duplicates };
       runs.push(run);
-      ctx.progress(`failover ${round + 1}: reconnected after ${run.reconnectMs} ms, first message after ${run.firstMessageMs} ms; ${lost} of ${published} lost, ${duplicates} twice`);
+      ctx.progress(
+        `failover ${round + 1}: reconnected after ${run.reconnectMs} ms, first message after ${run.firstMessageMs} ms; ${lost} of ${published} lost, ${duplicates} twice`,
+      );
     } finally {
       sub?.end(true);
       pub?.end(true);
