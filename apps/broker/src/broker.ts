@@ -566,7 +566,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   // On Redis the steps before routing take a different time per packet: keep aedes' numbering order.
-  if (mq) routeInCounterOrder(aedes as unknown as Parameters<typeof routeInCounterOrder>[0], mq as unknown as Parameters<typeof routeInCounterOrder>[1]);
+  let passedOver = 0;
+  if (mq)
+    routeInCounterOrder(aedes as unknown as Parameters<typeof routeInCounterOrder>[0], mq as unknown as Parameters<typeof routeInCounterOrder>[1], {
+      onPassedOver: (topic) => {
+        if (passedOver++ % 100 === 0) log.warn({ topic, times: passedOver }, 'a packet took over 1 s to route: the later ones went first');
+      },
+    });
   aedes.on('clientReady', (client) => log.info(describe(client), 'client connected'));
   aedes.on('clientDisconnect', (client) => {
     log.info(describe(client), 'client disconnected');

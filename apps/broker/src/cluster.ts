@@ -199,15 +199,26 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   };
   p.outgoingEnqueue = (sub: Sub, packet: unknown) => (p.outgoingEnqueueCombi as Enqueue)([sub], packet);
 
+  // aedes 1.2 stores a SUBSCRIBE's subscriptions once per topic in it, each time with all of them
+  // (handlers/subscribe.js storeSubscriptions), and the library's broadcast waits for its echo
+  // under one key per client and first topic: the second call replaced the first one's waiter,
+  // which then waited for ever — a SUBSCRIBE of two topics or more never got its SUBACK. Calls
+  // made while the same one is in flight share it.
   const keep = options.keepSubscription;
-  if (keep) {
-    type Add = (client: { id: string }, subs: { topic: string }[]) => Promise<void>;
-    const addSubscriptions = (p.addSubscriptions as Add).bind(persistence);
-    p.addSubscriptions = async (client: { id: string }, subs: { topic: string }[]) => {
-      const kept = subs.filter((sub) => keep(client, sub.topic));
-      if (kept.length > 0) await addSubscriptions(client, kept);
-    };
-  }
+  type Add = (client: { id: string }, subs: { topic: string; qos?: number }[]) => Promise<void>;
+  const addSubscriptions = (p.addSubscriptions as Add).bind(persistence);
+  const adding = new Map<string, Promise<void>>();
+  p.addSubscriptions = (client: { id: string }, subs: { topic: string; qos?: number }[]) => {
+    const kept = keep ? subs.filter((sub) => keep(client, sub.topic)) : subs;
+    if (kept.length === 0) return Promise.resolve();
+    const key = `${client.id}\n${kept.map((sub) => `${sub.topic}\t${sub.qos ?? 0}`).join('\n')}`;
+    let call = adding.get(key);
+    if (!call) {
+      call = addSubscriptions(client, kept).finally(() => adding.delete(key));
+      adding.set(key, call);
+    }
+    return call;
+  };
 
   let retained = 0;
   type Store = (packet: unknown) => Promise<void>;
@@ -389,16 +400,42 @@ interface RoutingEmitter {
  * failed (packets of other brokers, and packets numbered elsewhere, pass at once). While Redis
  * is away a held QoS 1 packet holds the later ones too: they would wait for Redis anyway.
  */
-export function routeInCounterOrder(broker: CountingBroker, mq: RoutingEmitter): void {
+export function routeInCounterOrder(
+  broker: CountingBroker,
+  mq: RoutingEmitter,
+  options: { maxHoldMs?: number; onPassedOver?: (topic: string) => void } = {},
+): void {
+  const maxHoldMs = options.maxHoldMs ?? 1000;
   /** Counters stamped and not yet routed, ascending; a held packet's routing, or 'failed'. */
   const order: number[] = [];
   const state = new Map<number, 'pending' | 'failed' | (() => void)>();
+  const topicOf = new Map<number, string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
     while (order.length > 0 && state.get(order[0]!) !== 'pending') {
       const next = state.get(order[0]!);
+      topicOf.delete(order[0]!);
       state.delete(order.shift()!);
       if (typeof next === 'function') next();
     }
+    watch();
+  };
+  // A packet still unrouted after maxHoldMs stops holding the others (they go; it goes when it
+  // comes, and clients that got a later one drop it, as without this order): a publish that
+  // never ends — aedes gives up a packet whose offline queueing failed without calling back —
+  // must not stop the broker's routing.
+  const watch = () => {
+    if (timer || order.length === 0) return;
+    const head = order[0]!;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (order[0] === head && state.get(head) === 'pending') {
+        options.onPassedOver?.(topicOf.get(head) ?? '');
+        state.set(head, 'failed');
+        flush();
+      } else watch();
+    }, maxHoldMs);
+    timer.unref?.();
   };
   const emit = mq.emit.bind(mq);
   mq.emit = (packet, cb) => {
@@ -417,7 +454,9 @@ export function routeInCounterOrder(broker: CountingBroker, mq: RoutingEmitter):
     const counter = packet.brokerCounter ? undefined : broker.counter + 1;
     if (counter !== undefined) {
       state.set(counter, 'pending');
+      topicOf.set(counter, (packet as { topic?: string }).topic ?? '');
       order.push(counter);
+      watch();
     }
     const settle = () => {
       // Not routed (refused before routing, or a step failed): let the later ones go.

@@ -9,7 +9,7 @@ import { loadOrCreateServiceCredentials, type ServiceCredentials } from '@tiding
 import type { Client } from 'aedes';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startBroker, type Limits, type RunningBroker } from '../src/index.js';
-import { asGuest, asUser, captureLogger, closed, createSession, grantOf, inbox, open, randomGuestId, refusalOf } from './helpers.js';
+import { asGuest, asUser, captureLogger, closed, createSession, grantOf, grantsOf, inbox, open, randomGuestId, refusalOf } from './helpers.js';
 
 // Two brokers in this process, on port 0, sharing one SQLite file (each opens it) and one Redis:
 // what a client does on one is seen on the other. Runs when TEST_REDIS_URL is set
@@ -136,6 +136,16 @@ describe.skipIf(!redisUrl)('a broker cluster on Redis', () => {
     await store.publishAsync(general, 'sentinel', { qos: 1 });
     await expect.poll(() => seen.messages.some((m) => m.payload === 'sentinel')).toBe(true);
     expect(seen.messages.filter((m) => m.topic === general).map((m) => m.payload)).toEqual([...Array.from({ length: 30 }, (_, i) => `event ${i}`), 'sentinel']);
+  });
+
+  it('answers a persistent session’s SUBSCRIBE of several topics at once', async () => {
+    // aedes stores such a SUBSCRIBE once per topic; on Redis the second store replaced the
+    // first one's wait for its broadcast, and the SUBACK never came (the web app subscribes its
+    // inbox and presence in one packet).
+    const c = await cluster();
+    const alice = await createSession(c.db, 'alice');
+    const device = await asUser(c.a.url, alice, 'laptop', { clean: false });
+    expect(await grantsOf(device, [topics.inbox('alice'), topics.presenceFilter, general])).toEqual([1, 1, 1]);
   });
 
   it('carries a user’s request on broker B to the service on broker A, and its reply back (gap-fill)', async () => {
