@@ -288,6 +288,7 @@ async function measureConnections(ctx: ScenarioContext, params: ClusterResult['p
         };
         const firstError = parts.find((p) => p.firstError)?.firstError;
         if (firstError) run.firstError = firstError;
+        if (failed > 0) for (const b of brokers) ctx.progress(`${b.proc.name} said:\n${b.proc.tail.toString()}`);
         runs.push(run);
         ctx.progress(
           `${setup.setup}: ${clients.toLocaleString('en')} clients (${connected.join(' + ')}), ${run.connectsPerSecond} connects/s, RSS ${run.rssMiB.join(' + ')} MiB${failed ? `, ${failed} failed: ${firstError}` : ''}`,
