@@ -93,6 +93,12 @@ export interface ClusterResult {
 
 const MiB = 2 ** 20;
 
+/** Clients on one broker and on two: BENCH_CLUSTER_CLIENTS (on two; half on one), else 500/1,000 quick and 10,000/20,000 full. */
+function connectionCounts(quick: boolean): { one: number; two: number } {
+  const two = Number(process.env.BENCH_CLUSTER_CLIENTS) || (quick ? 1000 : 20_000);
+  return { one: Math.ceil(two / 2), two };
+}
+
 interface Broker {
   proc: Spawned;
   mqttPort: number;
@@ -118,7 +124,7 @@ export async function cluster(ctx: ScenarioContext): Promise<ClusterResult | Ski
     subscribers: 100,
     fanWindow: 5,
     seconds: ctx.quick ? 0.5 : 5,
-    connections: ctx.quick ? { one: 500, two: 1000 } : { one: 10_000, two: 20_000 },
+    connections: connectionCounts(ctx.quick),
     database: '',
   };
   try {
