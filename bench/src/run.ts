@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick] [--only raw,acl,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out <file>]`
+// `pnpm bench [--quick] [--only raw,acl,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search,cluster] [--profile] [--out <file>]`
 //
 // Runs the benchmark scenarios one after another, each against its own freshly started system
 // under test (our broker and services as separate processes, or Mosquitto) with load generators
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, ensureDir, sutDefaults } from './procs.js';
 import type { ScenarioContext } from './scenarios/context.js';
+import { cluster } from './scenarios/cluster.js';
 import { connections } from './scenarios/connections.js';
 import { endToEnd } from './scenarios/end-to-end.js';
 import { fuzz } from './scenarios/fuzz.js';
@@ -36,6 +37,7 @@ const SCENARIOS: { key: ScenarioKey; title: string; run: (ctx: ScenarioContext, 
   { key: 'link', title: 'bad links: calm, flaky, outage (through the link simulator)', run: (ctx) => linkScenario(ctx) },
   { key: 'fuzz', title: 'fuzzing every action against the real services (FUZZ_SEED, FUZZ_RUNS)', run: (ctx) => fuzz(ctx) },
   { key: 'search', title: 'full-text search over a big corpus (BENCH_SEARCH_MESSAGES)', run: (ctx) => search(ctx) },
+  { key: 'cluster', title: 'one broker against two on Redis: deliveries, connections, failover through HAProxy', run: (ctx) => cluster(ctx) },
 ];
 
 function parseArgs(argv: string[]) {
@@ -51,11 +53,12 @@ function parseArgs(argv: string[]) {
     else if (a === '--') continue;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: pnpm bench [--quick] [--only raw,acl,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search] [--profile] [--out file.json]\n' +
+        'usage: pnpm bench [--quick] [--only raw,acl,e2e,wire,connections,history,signin,signin-flood,link,fuzz,search,cluster] [--profile] [--out file.json]\n' +
           '  --quick    every scenario, smaller and shorter (under a minute)\n' +
           '  --profile  run the processes under test with node --cpu-prof (profiles in bench/results/prof)\n' +
           'PostgreSQL history and search run when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set.\n' +
-          'BENCH_SEARCH_MESSAGES: the search corpus (default 1000000; 100000 with --quick).\n',
+          'BENCH_SEARCH_MESSAGES: the search corpus (default 1000000; 100000 with --quick).\n' +
+          'cluster needs Redis (BENCH_REDIS_URL or TEST_REDIS_URL, default redis://127.0.0.1:6379); its failover part needs haproxy.\n',
       );
       process.exit(0);
     } else {

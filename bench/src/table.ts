@@ -1,5 +1,6 @@
+import type { ClusterResult } from './scenarios/cluster.js';
 import type { ConnectionsResult } from './scenarios/connections.js';
-import type { Latency } from './scenarios/context.js';
+import { isSkipped, type Latency, type Skipped } from './scenarios/context.js';
 import type { E2eResult, E2eRun } from './scenarios/end-to-end.js';
 import type { FuzzScenarioResult } from './scenarios/fuzz.js';
 import type { HistoryResult } from './scenarios/history.js';
@@ -16,7 +17,7 @@ import type { WireBytesResult } from './scenarios/wire.js';
  * `Results` object that is written as JSON, so the table and the JSON cannot disagree.
  */
 
-export type ScenarioKey = 'raw' | 'acl' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'signin-flood' | 'link' | 'fuzz' | 'search';
+export type ScenarioKey = 'raw' | 'acl' | 'e2e' | 'wire' | 'connections' | 'history' | 'signin' | 'signin-flood' | 'link' | 'fuzz' | 'search' | 'cluster';
 
 export interface Results {
   schema: 1;
@@ -47,6 +48,7 @@ export interface Results {
     link?: LinkResults;
     fuzz?: FuzzScenarioResult;
     search?: SearchResult;
+    cluster?: ClusterResult | Skipped;
   };
   errors: { scenario: string; message: string }[];
   targets: TargetCheck[];
@@ -291,6 +293,9 @@ export function renderResults(r: Results): string {
   const search = r.scenarios.search;
   if (search) out.push('', ...renderSearch(search));
 
+  const clustered = r.scenarios.cluster;
+  if (clustered) out.push('', ...(isSkipped(clustered) ? ['### 10. Cluster', '', `Skipped: ${clustered.skipped}`] : renderCluster(clustered)));
+
   if (r.notes.length > 0) out.push('', '### Notes', '', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length > 0) out.push('', '### Failed scenarios', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.message.split('\n')[0]}`));
   return out.join('\n');
@@ -342,6 +347,69 @@ export function renderSearch(s: SearchResult): string[] {
   if (pg && s.databases.some((d) => d.database === 'PostgreSQL') && (pg.requests !== p.requests || pg.warmup !== p.warmup)) {
     out.push('', `PostgreSQL: ${fmt(pg.requests)} requests per query after ${fmt(pg.warmup)} untimed (its p99 is nearly the maximum).`);
   }
+  return out;
+}
+
+/** The cluster scenario's tables, as docs/benchmarks.md shows them. */
+export function renderCluster(c: ClusterResult): string[] {
+  const p = c.params;
+  const base = c.deliveries[0];
+  const vs = (x: number, b: number | undefined) => (b ? ` (${fmt(Math.round((x / b) * 100))} %)` : '');
+  const out = [
+    `### 10. Cluster: one broker against two on Redis, same machine (QoS 1, auth off; ${p.pairs} pairs with ${p.pairWindow} in flight each, 1:${p.subscribers} with ${p.fanWindow} in flight; ${p.seconds} s per run)`,
+    '',
+    table(
+      [
+        'Setup',
+        '1:1 deliveries/s (vs one broker)',
+        '1:1 p50 / p99',
+        `1:${p.subscribers} deliveries/s (vs one broker)`,
+        `1:${p.subscribers} p50 / p99`,
+        "Brokers' CPU 1:1 / fan-out",
+      ],
+      c.deliveries.map((d) => [
+        d.setup,
+        `${fmt(d.oneToOne.deliveriesPerSecond)}${d === base ? '' : vs(d.oneToOne.deliveriesPerSecond, base?.oneToOne.deliveriesPerSecond)}`,
+        `${fmt(d.oneToOne.latency.p50, 1)} / ${fmt(d.oneToOne.latency.p99, 1)} ms`,
+        `${fmt(d.fanOut.deliveriesPerSecond)}${d === base ? '' : vs(d.fanOut.deliveriesPerSecond, base?.fanOut.deliveriesPerSecond)}`,
+        `${fmt(d.fanOut.latency.p50, 1)} / ${fmt(d.fanOut.latency.p99, 1)} ms`,
+        `${fmt(d.oneToOne.cpu, 2)} / ${fmt(d.fanOut.cpu, 2)}`,
+      ]),
+    ),
+    '',
+    `Signed-in WebSocket clients (@tidings/client; sessions in ${p.database}):`,
+    '',
+    table(
+      ['Setup', 'Clients', 'Connects/s', 'Broker RSS (idle)', 'Per client', "Brokers' CPU while connecting", 'Failed'],
+      c.connections.map((k) => [
+        k.setup,
+        fmt(k.clients),
+        fmt(k.connectsPerSecond),
+        `${k.rssMiB.map((x) => `${fmt(x)} MiB`).join(' + ')} (${k.idleRssMiB.map((x) => `${fmt(x)}`).join(' + ')})`,
+        `${fmt(k.kibPerClient, 1)} KiB`,
+        fmt(k.brokerCpu, 2),
+        k.failed > 0 ? `${fmt(k.failed)}: ${k.firstError ?? ''}` : '0',
+      ]),
+    ),
+  ];
+  if (isSkipped(c.failover)) out.push('', `Broker failover: skipped (${c.failover.skipped}).`);
+  else
+    out.push(
+      '',
+      'Broker failover through HAProxy: a persistent subscriber on broker A, a publisher on B sending every 5 ms, broker A SIGKILLed:',
+      '',
+      table(
+        ['Run', 'Reconnected (CONNACK from B)', 'First message after the kill', 'Published', 'Lost', 'Twice'],
+        c.failover.runs.map((f, i) => [
+          String(i + 1),
+          `${fmt(f.reconnectMs)} ms`,
+          `${fmt(f.firstMessageMs)} ms`,
+          fmt(f.published),
+          fmt(f.lost),
+          fmt(f.duplicates),
+        ]),
+      ),
+    );
   return out;
 }
 

@@ -256,15 +256,26 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   };
   p.outgoingEnqueue = (sub: Sub, packet: Packet) => (p.outgoingEnqueueCombi as Enqueue)([sub], packet);
 
+  // aedes 1.2 stores a SUBSCRIBE's subscriptions once per topic in it, each time with all of them
+  // (handlers/subscribe.js storeSubscriptions), and the library's broadcast waits for its echo
+  // under one key per client and first topic: the second call replaced the first one's waiter,
+  // which then waited for ever — a SUBSCRIBE of two topics or more never got its SUBACK. Calls
+  // made while the same one is in flight share it.
   const keep = options.keepSubscription;
-  if (keep) {
-    type Add = (client: { id: string }, subs: { topic: string }[]) => Promise<void>;
-    const addSubscriptions = (p.addSubscriptions as Add).bind(persistence);
-    p.addSubscriptions = async (client: { id: string }, subs: { topic: string }[]) => {
-      const kept = subs.filter((sub) => keep(client, sub.topic));
-      if (kept.length > 0) await addSubscriptions(client, kept);
-    };
-  }
+  type Add = (client: { id: string }, subs: { topic: string; qos?: number }[]) => Promise<void>;
+  const addSubscriptions = (p.addSubscriptions as Add).bind(persistence);
+  const adding = new Map<string, Promise<void>>();
+  p.addSubscriptions = (client: { id: string }, subs: { topic: string; qos?: number }[]) => {
+    const kept = keep ? subs.filter((sub) => keep(client, sub.topic)) : subs;
+    if (kept.length === 0) return Promise.resolve();
+    const key = `${client.id}\n${kept.map((sub) => `${sub.topic}\t${sub.qos ?? 0}`).join('\n')}`;
+    let call = adding.get(key);
+    if (!call) {
+      call = addSubscriptions(client, kept).finally(() => adding.delete(key));
+      adding.set(key, call);
+    }
+    return call;
+  };
 
   let retained = 0;
   type Store = (packet: unknown) => Promise<void>;
@@ -419,5 +430,102 @@ export function sharedDevices(redis: RedisOptions) {
     async close(): Promise<void> {
       await db.quit().catch(() => {});
     },
+  };
+}
+
+/** What {@link routeInCounterOrder} needs of aedes and of its mqemitter. */
+interface CountingBroker {
+  id: string;
+  counter: number;
+  publish(packet: { brokerCounter?: number }, client?: unknown, done?: (err?: Error | null) => void): void;
+}
+interface RoutingEmitter {
+  emit(packet: { brokerId?: string; brokerCounter?: number }, cb?: (err?: unknown) => void): void;
+}
+
+/**
+ * Routes this broker's packets in the order aedes numbered them. aedes stamps a published packet
+ * with the broker's next counter before the steps that precede routing (store if retained, queue
+ * for persistent sessions if QoS 1), and every client drops a packet whose counter is not above
+ * the last one it got from that broker (aedes' client.js `dedupe`, its guard against a packet
+ * matching two subscriptions). In memory those steps take the same few ticks for every packet;
+ * on Redis they take one to several round trips (a QoS 0 packet none), so a later packet was
+ * routed first and the earlier one then silently dropped for every client subscribed to both
+ * topics — measured in packages/e2e/test/cluster.test.ts: members on either broker missed about
+ * two thirds of a room's live events, each of them just before the member's own reply. Here a
+ * packet of this broker is held until every packet numbered before it was routed or its publish
+ * failed (packets of other brokers, and packets numbered elsewhere, pass at once). While Redis
+ * is away a held QoS 1 packet holds the later ones too: they would wait for Redis anyway.
+ */
+export function routeInCounterOrder(
+  broker: CountingBroker,
+  mq: RoutingEmitter,
+  options: { maxHoldMs?: number; onPassedOver?: (topic: string) => void } = {},
+): void {
+  const maxHoldMs = options.maxHoldMs ?? 1000;
+  /** Counters stamped and not yet routed, ascending; a held packet's routing, or 'failed'. */
+  const order: number[] = [];
+  const state = new Map<number, 'pending' | 'failed' | (() => void)>();
+  const topicOf = new Map<number, string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    while (order.length > 0 && state.get(order[0]!) !== 'pending') {
+      const next = state.get(order[0]!);
+      topicOf.delete(order[0]!);
+      state.delete(order.shift()!);
+      if (typeof next === 'function') next();
+    }
+    watch();
+  };
+  // A packet still unrouted after maxHoldMs stops holding the others (they go; it goes when it
+  // comes, and clients that got a later one drop it, as without this order): a publish that
+  // never ends — aedes gives up a packet whose offline queueing failed without calling back —
+  // must not stop the broker's routing.
+  const watch = () => {
+    if (timer || order.length === 0) return;
+    const head = order[0]!;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (order[0] === head && state.get(head) === 'pending') {
+        options.onPassedOver?.(topicOf.get(head) ?? '');
+        state.set(head, 'failed');
+        flush();
+      } else watch();
+    }, maxHoldMs);
+    timer.unref?.();
+  };
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    const counter = packet.brokerId === broker.id ? packet.brokerCounter : undefined;
+    if (counter === undefined || state.get(counter) !== 'pending') return emit(packet, cb);
+    state.set(counter, () => emit(packet, cb));
+    flush();
+  };
+  const publish = broker.publish.bind(broker);
+  broker.publish = (packet, client, done) => {
+    if (typeof client === 'function') {
+      done = client as (err?: Error | null) => void;
+      client = null;
+    }
+    // aedes-packet: `original.brokerCounter || ++broker.counter`, synchronously in publish().
+    const counter = packet.brokerCounter ? undefined : broker.counter + 1;
+    if (counter !== undefined) {
+      state.set(counter, 'pending');
+      topicOf.set(counter, (packet as { topic?: string }).topic ?? '');
+      order.push(counter);
+      watch();
+    }
+    const settle = () => {
+      // Not routed (refused before routing, or a step failed): let the later ones go.
+      if (counter !== undefined && state.get(counter) === 'pending') {
+        state.set(counter, 'failed');
+        flush();
+      }
+    };
+    publish(packet, client, (err) => {
+      settle();
+      done?.(err);
+    });
+    if (counter !== undefined && broker.counter < counter) settle(); // refused before numbering
   };
 }

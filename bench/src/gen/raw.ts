@@ -23,6 +23,12 @@ export interface SetupArgs {
   topics?: string[];
   /** Signed-in subscribers, one per pair (default: anonymous, for an open broker). */
   subscriberLogins?: Login[];
+  /**
+   * Brokers of a cluster: subscriber i connects to `subscriberPorts[i % length]`, publisher i to
+   * `publisherPorts[i % length]` (default: `port` for all).
+   */
+  subscriberPorts?: number[];
+  publisherPorts?: number[];
   /** The publishers sign in as this service; their client ids are `<clientIdPrefix><i>`. */
   publisherLogin?: { clientIdPrefix: string; username: string; password: string };
 }
@@ -70,6 +76,7 @@ async function setup(args: SetupArgs): Promise<{ clients: number }> {
   mode = args.mode;
   pairTopics = args.topics;
   const host = '127.0.0.1';
+  const portOf = (ports: number[] | undefined, i: number) => (ports && ports.length > 0 ? ports[i % ports.length]! : args.port);
   const nPubs = mode === 'pairs' ? args.count : 1;
   const nSubs = args.count;
   subs = await Promise.all(
@@ -77,7 +84,7 @@ async function setup(args: SetupArgs): Promise<{ clients: number }> {
       const login = args.subscriberLogins?.[i];
       return LeanClient.connect({
         host,
-        port: args.port,
+        port: portOf(args.subscriberPorts, i),
         clientId: login?.clientId ?? `${args.label}-s${i}`,
         clean: true,
         ...(login ? { username: login.username, password: login.password } : {}),
@@ -98,7 +105,7 @@ async function setup(args: SetupArgs): Promise<{ clients: number }> {
     Array.from({ length: nPubs }, (_, i) =>
       LeanClient.connect({
         host,
-        port: args.port,
+        port: portOf(args.publisherPorts, i),
         clean: true,
         ...(pub ? { clientId: `${pub.clientIdPrefix}${i}`, username: pub.username, password: pub.password } : { clientId: `${args.label}-p${i}` }),
       }),
