@@ -1,7 +1,7 @@
 import { ConversationLog } from '@tidings/client';
 import type { Message } from '@tidings/protocol';
 import { describe, expect, it } from 'vitest';
-import { CATCH_UP_MAX_GAP, CATCH_UP_PAGES_MAX, ChatState, fillAfter, planCatchUp } from '../src/state/chat.js';
+import { CATCH_UP_MAX_GAP, CATCH_UP_PAGES_MAX, ChatState, fillAfter, fillsLiveGap, planCatchUp } from '../src/state/chat.js';
 
 const msg = (s: number): Message => ({ s, u: 'bob', x: `m${s}`, at: s });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
@@ -113,5 +113,20 @@ describe('filling a gap from pages that end early', () => {
       () => {},
     );
     expect(calls).toBe(1);
+  });
+});
+
+describe('a hole in live messages', () => {
+  it('is filled at once in the open conversation, and only when something is held and a message is missing', () => {
+    const log = new ConversationLog();
+    expect(fillsLiveGap(log, 'general', 'general')).toBe(false); // nothing held: opening it loads a page
+    log.addHistory(range(1, 10), 10);
+    log.apply({ t: 'm', ...msg(11) });
+    expect(fillsLiveGap(log, 'general', 'general')).toBe(false); // contiguous
+    log.apply({ t: 'm', ...msg(13) }); // 12 was lost on the way
+    expect(fillsLiveGap(log, 'general', 'general')).toBe(true);
+    expect(fillsLiveGap(log, 'general', 'random')).toBe(false); // filled when opened
+    log.addHistory([msg(12)], 13);
+    expect(fillsLiveGap(log, 'general', 'general')).toBe(false);
   });
 });

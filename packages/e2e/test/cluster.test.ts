@@ -230,19 +230,24 @@ it.runIf(missing.length === 0)(
           { username, token: session.token, device: 'laptop' },
         );
         open.push(conn);
+        let filling: Promise<void> | undefined;
+        const gapFill = () =>
+          (filling ??= (async () => {
+            for (;;) {
+              const page = await conn.request('chat.history', { c: 'general', after: log.high, limit: 100 }, { timeoutMs: 60_000 });
+              log.addHistory(page.messages, page.lastSeq);
+              if (!page.more) break;
+            }
+          })().finally(() => (filling = undefined)));
         conn.client.on('message', (topic, payload) => {
           if (topic !== topics.room('general')) return;
           const event = ConversationEvent.parse(JSON.parse(payload.toString()));
           if (event.t === 'm') live.add(event.s);
           log.apply(event);
+          // A live message past a hole (one lost on the way): fill it now, as the CLI's watcher
+          // and the web app do, rather than at the next reconnect.
+          if (log.hasGap) void gapFill().catch(() => {});
         });
-        const gapFill = async () => {
-          for (;;) {
-            const page = await conn.request('chat.history', { c: 'general', after: log.high, limit: 100 }, { timeoutMs: 60_000 });
-            log.addHistory(page.messages, page.lastSeq);
-            if (!page.more) break;
-          }
-        };
         // A later connection (after the broker was killed): fill what was missed meanwhile.
         conn.client.on('connect', () => void gapFill().catch(() => {}));
         await conn.request('room.join', { name: 'general' });
@@ -338,7 +343,15 @@ it.runIf(missing.length === 0)(
       expect(bySeq.get(s)?.text).toBe(`from ${ci}: ${i}`);
     }
     // Every member holds all of them, in order, once (live events and gap-fill merged by sequence).
-    await expect.poll(() => members.map((m) => m.log.high), { timeout: 20_000 }).toEqual(members.map(() => TOTAL));
+    // Most come live; around the broker's death a few may be lost on the way to members of the
+    // surviving broker (seen: up to 8 of 1,000, cause not found yet) and are filled from history
+    // when the next live message shows the hole.
+    await expect
+      .poll(() => members.map((m) => m.log.high), {
+        timeout: 20_000,
+        message: `members' reconnects (ms after start) and live events: ${members.map((m) => `${m.username}: [${m.reconnects.map((t) => Math.round(t)).join(' ')}] ${m.live.size}`).join('; ')}; broker killed at ${Math.round(kills.broker)}`,
+      })
+      .toEqual(members.map(() => TOTAL));
     // How many came live (the rest from history). Before the broker routed its packets in aedes'
     // numbering order, members on B — never disconnected — got about a third of them live.
     console.log(

@@ -14,7 +14,7 @@ import {
 } from '@tidings/protocol';
 import { loadChatCache, saveChatCache } from '../state/cache.js';
 import { Drafts } from '../state/drafts.js';
-import { ChatState, TypingThrottle, fillAfter, kindOf, planCatchUp } from '../state/chat.js';
+import { ChatState, TypingThrottle, fillAfter, fillsLiveGap, kindOf, planCatchUp } from '../state/chat.js';
 import { Emitter } from '../state/emitter.js';
 import { forgetUser, userKey, type SavedSession } from '../state/identity.js';
 import { Outbox, classifySendError, type OutboxItem } from '../state/outbox.js';
@@ -360,6 +360,8 @@ export class ChatSession {
     const ref = parsed.kind === 'room' ? parsed.name : 'c' in ev ? ev.c : undefined;
     if (ref === undefined) return;
     const outcome = this.chat.applyEvent(ref, ev);
+    // A hole in the open conversation's live messages: fill it now (a probe: once per hole).
+    if (ev.t === 'm' && this.online && fillsLiveGap(this.chat.ensure(ref).log, ref, this.chat.active)) void this.catchUp(ref, true);
     if (parsed.kind === 'room' && ((ev.t === 'm' && ev.ev) || ev.t === 'j' || ev.t === 'lv')) {
       // someone came or went, or a topic or a role changed: what the header and the member panel show
       this.roomEvents.set(ref, (this.roomEvents.get(ref) ?? 0) + 1);

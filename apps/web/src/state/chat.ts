@@ -316,6 +316,16 @@ export type CatchUp = { kind: 'newest' } | { kind: 'after'; after: number };
 export const CATCH_UP_MAX_GAP = 300;
 
 /**
+ * Whether a live message showed a hole in the open conversation (one lost on the way: a broker
+ * that died, or a packet passed over in a cluster): then it is filled at once from history,
+ * rather than at the next reconnect, which may be hours away on a good link. Conversations not
+ * open are filled when opened; a log holding nothing has no hole to fill.
+ */
+export function fillsLiveGap(log: { size: number; hasGap: boolean }, ref: string, active: string | null): boolean {
+  return ref === active && log.size > 0 && log.hasGap;
+}
+
+/**
  * What to fetch to bring a conversation up to date after a (re)connect: nothing held → the
  * newest page; a gap too big to be worth filling → the newest page (the log starts afresh);
  * otherwise everything `after` the contiguous high-water mark — even when the server's lastSeq
