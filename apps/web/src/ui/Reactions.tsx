@@ -72,7 +72,15 @@ export function Reactions({
           <span class="count">{c.n}</span>
         </button>
       ))}
-      <button type="button" class="chip add" tabIndex={-1} aria-label="Add a reaction" aria-expanded={picking} disabled={offline} onClick={() => setPicking(!picking)}>
+      <button
+        type="button"
+        class="chip add"
+        tabIndex={-1}
+        aria-label="Add a reaction"
+        aria-expanded={picking}
+        disabled={offline}
+        onClick={() => setPicking(!picking)}
+      >
         +☺
       </button>
       {picking && (
@@ -80,7 +88,15 @@ export function Reactions({
           {REACTIONS.map((e) => {
             const mine = m.my?.includes(e) === true;
             return (
-              <button key={e} type="button" class={mine ? 'mine' : ''} tabIndex={-1} aria-pressed={mine} aria-label={`React ${e}`} onClick={() => toggle(e, !mine)}>
+              <button
+                key={e}
+                type="button"
+                class={mine ? 'mine' : ''}
+                tabIndex={-1}
+                aria-pressed={mine}
+                aria-label={`React ${e}`}
+                onClick={() => toggle(e, !mine)}
+              >
                 {e}
               </button>
             );
