@@ -37,12 +37,15 @@ export function Reactions({
   // the pointer or focus is on the chips: who reacted is asked for then, and again when the counts change meanwhile
   const [near, setNear] = useState(false);
   useEffect(() => {
-    if (!near || chips.length === 0 || offline || who?.at === counts) return;
+    if (!(near || picking) || chips.length === 0 || offline || who?.at === counts) return;
     session.whoReacted(cref, m.s).then(
       (r) => setWho({ at: counts, r }),
       () => undefined, // the tooltip shows the count alone
     );
-  }, [near, counts, offline]);
+  }, [near, picking, counts, offline]);
+  // With the picker open (the React action: a tap, a long press or a key), who reacted is said in
+  // words too — a tooltip needs a pointer.
+  const said = picking && who?.at === counts ? chips.map((c) => whoText(c.e, c.n, who.r.who[c.e], session.username)).join(' · ') : '';
   const toggle = (e: ReactionEmoji, on: boolean) => {
     setPicking(false);
     void act(m.s, () => session.react(cref, m.s, e, on));
@@ -101,6 +104,11 @@ export function Reactions({
               </button>
             );
           })}
+        </span>
+      )}
+      {said && (
+        <span class="who" role="status">
+          {said}
         </span>
       )}
     </span>

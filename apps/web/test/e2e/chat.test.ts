@@ -123,6 +123,10 @@ describeBrowser('chatting in two browsers', () => {
     await theirs.getByRole('button', { name: '🎉 2, yours: take it back' }).click();
     await mine.getByRole('button', { name: '🎉 1, yours: take it back' }).waitFor();
     await theirs.getByRole('button', { name: '🎉 1', exact: true }).waitFor();
+    // With the picker open (the React action, which a tap or a key reaches too) who reacted is said in words.
+    await theirs.hover();
+    await theirs.getByRole('button', { name: 'React', exact: true }).click();
+    await expect.poll(() => theirs.locator('.reactions .who').textContent()).toBe(`🎉 ${nameA}`);
     await screenshot(a.page, 'chat-reactions');
     noProblems(a.problems);
     noProblems(b.problems);
