@@ -159,32 +159,32 @@ describeBrowser('the message view and the keyboard', () => {
     // opening a conversation focuses the composer (here: #general from the list, then back)
     await page.locator('.conv[data-ref="general"]').click();
     await page.locator('#conv-title', { hasText: '#general' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('composer');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('composer');
     await page.locator(`.conv[data-ref="${room}"]`).click();
     await page.locator('#conv-title', { hasText: `#${room}` }).waitFor();
     await page.locator('.msg .text', { hasText: 'my first answer' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('composer');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('composer');
 
     // the whole list is one Tab stop, between the header and the composer
     await page.keyboard.press('Shift+Tab');
-    expect(await page.evaluate(() => document.activeElement?.matches('.log > .msg'))).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('my first answer');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.matches('.log > .msg'))).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('my first answer');
     await page.keyboard.press('Shift+Tab');
-    expect(await page.evaluate(() => document.activeElement?.closest('.log'))).toBe(null);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.log'))).toBe(null);
     await page.keyboard.press('Tab');
     await page.keyboard.press('ArrowUp');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('a question for you');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('a question for you');
     // Enter goes into the message's actions, arrows move among them, Esc comes back
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.closest('.actions') !== null)).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('.actions') !== null)).toBe(true);
     await page.keyboard.press('ArrowRight');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Reply');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Reply');
     await page.keyboard.press('Escape');
-    expect(await page.evaluate(() => document.activeElement?.matches('.log > .msg'))).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.matches('.log > .msg'))).toBe(true);
 
     // R: reply as a quote with an @mention, in the composer
     await page.keyboard.press('r');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('composer');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('composer');
     expect(await page.locator('#composer').inputValue()).toBe(`> a question for you\n@${peerName} `);
     await page.keyboard.type('here it is');
     await page.keyboard.press('Enter');
@@ -196,7 +196,15 @@ describeBrowser('the message view and the keyboard', () => {
     await page.keyboard.press('ArrowUp');
     const edit = page.locator('#edit-text');
     await edit.waitFor();
-    expect(await edit.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect
+      .poll(
+        () =>
+          edit.evaluate((el) =>
+            el === document.activeElement ? true : `${document.activeElement?.tagName}#${document.activeElement?.id}.${document.activeElement?.className}`,
+          ),
+        { timeout: 5000 },
+      )
+      .toBe(true);
     await page.keyboard.press('Control+A');
     await page.keyboard.type('here it is, edited');
     await page.keyboard.press('Enter');
@@ -218,13 +226,13 @@ describeBrowser('the message view and the keyboard', () => {
     await page.locator('.messages').evaluate((el) => el.scrollTo({ top: 0 }));
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('.messages').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('composer');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('composer');
 
     // Ctrl+K: type part of a name, Enter opens it with the composer focused
     await page.keyboard.press('Control+k');
     const box = page.getByRole('combobox', { name: 'Go to a conversation' });
     await box.waitFor();
-    expect(await box.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.type('gen');
     await screenshot(page, 'messages-1280-switcher');
     await page.keyboard.press('Enter');
