@@ -109,7 +109,8 @@ export class Refused extends Error {
 
 /** Connects once (no reconnects); resolves when CONNACK accepted, rejects with Refused otherwise. Closed after the test. */
 export function open(url: string, options: IClientOptions): Promise<MqttClient> {
-  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  // 15 s: a loaded CI machine running several clusters on Redis answered a CONNECT in over 5 s once.
+  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 15_000, ...options });
   onTestFinished(() => client.endAsync(true));
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));
