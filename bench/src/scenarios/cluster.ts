@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase } from '@tidings/db';
+import { haproxyTestConfig } from '@tidings/testkit';
 import { Redis } from 'ioredis';
 import { connect, type MqttClient } from 'mqtt';
 import type { ConnectArgs, ConnectResult } from '../gen/conns.js';
@@ -311,28 +312,18 @@ async function measureConnections(ctx: ScenarioContext, params: ClusterResult['p
   return runs;
 }
 
-/** HAProxy in front of two brokers: one door that prefers A (B its backup); checks every 200 ms. */
+/** HAProxy in front of two brokers: one door that prefers A (B its backup). */
 function haproxyConfig(port: number, a: Broker, b: Broker): string {
-  return [
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 1s',
-    '  timeout client 1m',
-    '  timeout server 1m',
-    '  retries 2',
-    '  option redispatch 1',
-    '  default-server inter 200ms fall 2 rise 2',
-    'frontend door',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend prefer_a',
-    'backend prefer_a',
-    '  option httpchk',
-    '  http-check send meth GET uri /healthz',
-    '  http-check expect status 200',
-    `  server a 127.0.0.1:${a.mqttPort} check port ${a.httpPort}`,
-    `  server b 127.0.0.1:${b.mqttPort} check port ${b.httpPort} backup`,
-    '',
-  ].join('\n');
+  return haproxyTestConfig([
+    {
+      name: 'door',
+      port,
+      brokers: [
+        { name: 'a', broker: a },
+        { name: 'b', broker: b },
+      ],
+    },
+  ]);
 }
 
 async function measureFailover(ctx: ScenarioContext, redisUrl: string, prefix: string): Promise<{ runs: ClusterFailoverRun[] } | Skipped> {

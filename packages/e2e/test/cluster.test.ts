@@ -14,6 +14,7 @@ import {
   createTempPostgresDatabase,
   createUserSession,
   freePort,
+  haproxyTestConfig,
   runServiceProcess,
   waitUntil,
   type BrokerProcess,
@@ -51,39 +52,15 @@ afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
 });
 
-/** The HAProxy configuration of the test: services through a round-robin door, clients through a door per broker. */
+/** HAProxy for the run: the services' door over both brokers in turn, and a door for each broker with the other as its backup. */
 function haproxyConfig(ports: { services: number; frontA: number; frontB: number }, a: BrokerProcess, b: BrokerProcess): string {
-  const server = (name: string, broker: BrokerProcess, backup = false) =>
-    `  server ${name} 127.0.0.1:${broker.mqttPort} check port ${broker.httpPort}${backup ? ' backup' : ''}`;
-  const backend = (name: string, servers: string[]) =>
-    [`backend ${name}`, '  option httpchk', '  http-check send meth GET uri /healthz', '  http-check expect status 200', ...servers].join('\n');
-  return [
-    'global',
-    '  maxconn 4000',
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 1s',
-    '  timeout client 1m',
-    '  timeout server 1m',
-    // A connection to a dead server is tried again on the other (the test scales time down:
-    // a server is down after two failed checks 200 ms apart).
-    '  retries 2',
-    '  option redispatch 1',
-    '  default-server inter 200ms fall 2 rise 2',
-    `frontend services`,
-    `  bind 127.0.0.1:${ports.services}`,
-    '  default_backend both',
-    `frontend front_a`,
-    `  bind 127.0.0.1:${ports.frontA}`,
-    '  default_backend prefer_a',
-    `frontend front_b`,
-    `  bind 127.0.0.1:${ports.frontB}`,
-    '  default_backend prefer_b',
-    backend('both', ['  balance roundrobin', server('a', a), server('b', b)]),
-    backend('prefer_a', [server('a', a), server('b', b, true)]),
-    backend('prefer_b', [server('b', b), server('a', a, true)]),
-    '',
-  ].join('\n');
+  const A = { name: 'a', broker: a };
+  const B = { name: 'b', broker: b };
+  return haproxyTestConfig([
+    { name: 'services', port: ports.services, brokers: [A, B], balance: true },
+    { name: 'front_a', port: ports.frontA, brokers: [A, B] },
+    { name: 'front_b', port: ports.frontB, brokers: [B, A] },
+  ]);
 }
 
 /** Resolves when something accepts a TCP connection on the port. */

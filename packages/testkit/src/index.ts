@@ -66,3 +66,4 @@ export { malformedEnvelopes, malformedText, LONE_SURROGATE, NUL, type BadPayload
 export { describeServiceMain, type ServiceMainSpec } from './service-main.js';
 export { checkJsonLine, logLineProblems, type JsonLineCheck, type LogLineProblem } from './log-lines.js';
 export { gatedHasher, type GatedHasher, type HeldCall, type Hasher } from './gated-hasher.js';
+export { haproxyTestConfig, type HaproxyBroker, type HaproxyDoor } from './haproxy.js';
