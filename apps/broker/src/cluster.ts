@@ -55,7 +55,7 @@ type RedisClient = {
   srem(key: string, ...members: string[]): Promise<number>;
   smembers(key: string): Promise<string[]>;
   del(...keys: string[]): Promise<number>;
-  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   disconnect(): void;
 };
 const requireFromLibrary = createRequire(require.resolve('aedes-persistence-redis'));
@@ -219,6 +219,9 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   const maxBytes = options.queue?.maxBytes ?? Number.MAX_SAFE_INTEGER;
   const db = new Redis(connection);
   db.on('error', onError); // while Redis is away ioredis reconnects, and reports each failure here
+  // EVALSHA after the first call: the script is not sent with every enqueue.
+  db.defineCommand('boundQueue', { numberOfKeys: 2, lua: BOUND_QUEUE });
+  const boundQueue = (db as unknown as { boundQueue(...args: (string | number)[]): Promise<[number, number, number]> }).boundQueue.bind(db);
   const persistence = persistenceRedis({
     conn: db,
     maxSessionDelivery: maxMessages,
@@ -232,17 +235,15 @@ export function redisPersistence(redis: RedisOptions, options: PersistenceOption
   const lengths = new Map<string, { messages: number; bytes: number }>();
   const full = new Set<string>();
   const bound = async (clientId: string, size: number) => {
-    const [messages, bytes, dropped] = (await db.eval(
-      BOUND_QUEUE,
-      2,
+    const [messages, bytes, dropped] = await boundQueue(
       queueKey(clientId),
       queueBytesKey(clientId),
       maxMessages,
-      Math.min(maxBytes, Number.MAX_SAFE_INTEGER),
+      maxBytes,
       keyPrefix,
       size,
       QUEUED_MESSAGE_TTL_SECONDS,
-    )) as [number, number, number];
+    );
     if (dropped > 0) {
       if (!full.has(clientId)) {
         full.add(clientId);
